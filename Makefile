@@ -1,0 +1,56 @@
+# Voxloop — `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export VOXLOOP_DATABASE_URL ?= sqlite:///var/voxloop.db
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/voxloop: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(BIN)/voxloop node_modules/.installed ## install Python and front-end packages into .venv and node_modules
+
+chromium: ## install Debian's Chromium for the browser test (when missing)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+migrate: install ## create or upgrade the database schema
+	$(BIN)/voxloop migrate
+
+demo: migrate ## load the Cloudhill Hotels demo organization
+	$(BIN)/voxloop demo
+
+run: demo ## set everything up and start Voxloop on SQLite with demo data at http://127.0.0.1:8000
+	@echo "Voxloop: http://$(HOST):$(PORT)  — sign in as admin@cloudhill.example / voxloop-demo"
+	$(BIN)/voxloop serve --host $(HOST) --port $(PORT)
+
+test: install chromium ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
+	$(BIN)/ruff check src tests bench
+	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
+	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/voxloop
+
+bench: install ## run the benchmarks in bench/ and print figures with their baselines
+	$(BIN)/python bench/intake.py
+
+clean: ## remove the virtual environment, node_modules and local data
+	rm -rf $(VENV) node_modules var
+
+.PHONY: help install chromium migrate demo run test lint bench clean

@@ -1,0 +1,80 @@
+"""Organizations (tenants), users with roles, departments and API tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voxloop.db import Base, BigId, TenantMixin, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    agent = "agent"
+    handler = "handler"
+    analyst = "analyst"
+    viewer = "viewer"
+
+
+# What each role may do; views ask for a permission, never for a role name.
+PERMISSIONS: dict[str, set[Role]] = {
+    "feedback.read": set(Role),
+    "feedback.create": {Role.admin, Role.manager, Role.agent, Role.handler},
+    "admin.manage": {Role.admin},
+    "audit.read": {Role.admin, Role.manager},
+}
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    default_locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Department(TenantMixin, Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(TenantMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("org_id", "email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def can(self, permission: str) -> bool:
+        return self.is_active and Role(self.role) in PERMISSIONS[permission]
+
+
+class ApiToken(TenantMixin, Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # SHA-256 of the token: tokens are 256 random bits, so a slow hash adds nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,117 @@
+"""REST API for users, departments, channels and the caller's identity."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from voxloop.accounts import service
+from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
+from voxloop.feedback import service as feedback
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    role: str
+    name: Annotated[str, Field(max_length=200)] = ""
+    department_id: int | None = None
+    locale: str | None = None
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(max_length=200)] | None = None
+    role: str | None = None
+    department_id: int | None = None
+    locale: str | None = None
+    is_active: bool | None = None
+    password: Annotated[str, Field(min_length=8, max_length=200)] | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    email: str
+    name: str
+    role: str
+    department_id: int | None
+    locale: str | None
+    is_active: bool
+
+
+class DepartmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name_en: Annotated[str, Field(max_length=200)] = ""
+
+
+class DepartmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    name_en: str
+
+
+class ChannelRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    name_en: str
+    staff_entry: bool
+
+
+@router.get("/me", response_model=UserRead)
+def me(user: ApiUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.get("/users", response_model=list[UserRead], dependencies=[require("admin.manage")])
+def list_users(org: ApiOrg, db: DbSession) -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in service.list_users(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    dependencies=[JsonBody, require("admin.manage")],
+)
+def create_user(body: UserCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> UserRead:
+    user = service.create_user(db=db, org_id=org.id, actor=actor, **body.model_dump())
+    db.commit()
+    return UserRead.model_validate(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserRead, dependencies=[JsonBody, require("admin.manage")])
+def update_user(user_id: int, body: UserUpdate, org: ApiOrg, actor: ApiActor, db: DbSession) -> UserRead:
+    user = service.update_user(
+        db=db, org_id=org.id, actor=actor, user_id=user_id, **body.model_dump(exclude_unset=True)
+    )
+    db.commit()
+    return UserRead.model_validate(user)
+
+
+@router.get("/departments", response_model=list[DepartmentRead])
+def list_departments(org: ApiOrg, db: DbSession) -> list[DepartmentRead]:
+    return [DepartmentRead.model_validate(d) for d in service.list_departments(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/departments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DepartmentRead,
+    dependencies=[JsonBody, require("admin.manage")],
+)
+def create_department(body: DepartmentCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> DepartmentRead:
+    dept = service.create_department(db=db, org_id=org.id, actor=actor, name=body.name, name_en=body.name_en)
+    db.commit()
+    return DepartmentRead.model_validate(dept)
+
+
+@router.get("/channels", response_model=list[ChannelRead])
+def list_channels(org: ApiOrg, db: DbSession) -> list[ChannelRead]:
+    return [ChannelRead.model_validate(c) for c in feedback.active_channels(db=db, org_id=org.id).values()]

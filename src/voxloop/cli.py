@@ -1,0 +1,138 @@
+"""The `voxloop` command line."""
+
+import argparse
+import sys
+
+from voxloop.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "voxloop.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from voxloop.migrate import upgrade
+
+    upgrade()
+    print("database is up to date")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from voxloop.demo import load
+
+    print(load(months=args.months, per_month=args.per_month))
+
+
+def _users_create(args: argparse.Namespace) -> None:
+    from voxloop.accounts import service
+    from voxloop.audit.service import SYSTEM
+    from voxloop.db import session_scope
+
+    with session_scope() as db:
+        org = service.get_org_by_slug(db=db, slug=args.org) or service.create_org(
+            db=db, slug=args.org, name=args.org_name or args.org
+        )
+        user = service.create_user(
+            db=db,
+            org_id=org.id,
+            actor=SYSTEM,
+            email=args.email,
+            password=args.password,
+            role=args.role,
+            name=args.name or "",
+        )
+        db.commit()
+        print(f"created {user.role} {user.email} in organization {org.slug}")
+
+
+def _tokens_create(args: argparse.Namespace) -> None:
+    from voxloop.accounts import service
+    from voxloop.audit.service import SYSTEM
+    from voxloop.db import session_scope
+
+    with session_scope() as db:
+        org = service.get_org_by_slug(db=db, slug=args.org)
+        user = service.get_user_by_email(db=db, org_id=org.id, email=args.email) if org else None
+        if org is None or user is None:
+            sys.exit(f"no user {args.email} in organization {args.org}")
+        _, raw = service.create_token(
+            db=db, org_id=org.id, actor=SYSTEM, user_id=user.id, name=args.name or "cli"
+        )
+        db.commit()
+        print(f"API token for {user.email} (shown once):")
+        print(raw)
+
+
+def _outbox_run(_: argparse.Namespace) -> None:
+    from voxloop.jobs.executor import drain
+
+    print(f"ran {drain()} outbox messages")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the web server and API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(func=_migrate)
+
+    p = sub.add_parser("demo", help="load the Cloudhill Hotels demo organization")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--per-month", type=int, default=60)
+    p.set_defaults(func=_demo)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
+    p = users.add_parser("create", help="create a user (and the organization if missing)")
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument("--org-name", help="name for a new organization")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument(
+        "--role", required=True, choices=["admin", "manager", "agent", "handler", "analyst", "viewer"]
+    )
+    p.add_argument("--name")
+    p.set_defaults(func=_users_create)
+
+    tokens = sub.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
+    p = tokens.add_parser("create", help="create an API token; prints it alone on the last line")
+    p.add_argument("--org", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--name")
+    p.set_defaults(func=_tokens_create)
+
+    outbox = sub.add_parser("outbox", help="the side-effect outbox").add_subparsers(
+        dest="action", required=True
+    )
+    outbox.add_parser("run", help="run every due message once and exit").set_defaults(func=_outbox_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    get_settings()  # fail early on bad configuration
+    from voxloop.errors import VoxloopError
+
+    try:
+        args.func(args)
+    except VoxloopError as exc:
+        detail = "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields)
+        sys.exit(f"error: {exc.message}{' (' + detail + ')' if detail else ''}")
+
+
+if __name__ == "__main__":
+    main()

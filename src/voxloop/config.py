@@ -1,0 +1,64 @@
+"""Settings, read once from VOXLOOP_* environment variables and an optional .env file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOXLOOP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/voxloop.db"
+    # FULL makes every committed transaction survive a power cut, not just a crash of the process.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    data_dir: Path = Path("var")
+    secret_key: str = PLACEHOLDER_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "en"
+
+    executor: Literal["inprocess", "none"] = "inprocess"
+    outbox_poll_seconds: float = 2.0
+    outbox_max_attempts: int = 8
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "Voxloop <no-reply@voxloop.local>"
+
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_batch_body_bytes: int = 32 * 1024 * 1024
+    vendor_dir: Path = Path("node_modules")
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    max_attachments: int = 5
+
+    rate_limit_storage: str = "memory://"
+    public_rate_per_ip: str = "20/minute"
+    public_rate_per_org: str = "600/minute"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("VOXLOOP_SECRET_KEY must be set to a real secret outside development")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

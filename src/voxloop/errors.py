@@ -1,0 +1,161 @@
+"""One error hierarchy; every failure the API reports is JSON {"error": {code, message, fields}}."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from voxloop.common import i18n
+
+
+class VoxloopError(Exception):
+    """Base error: a stable code, an HTTP status and a message translated at the edge."""
+
+    code = "error"
+    status_code = 400
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        self.message = message or self.message
+        self.params = params
+        self.fields = fields or []
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def to_dict(self, locale: str) -> dict[str, Any]:
+        text = i18n.gettext(self.message, locale)
+        if self.params:
+            text = text % self.params
+        return {"error": {"code": self.code, "message": text, "fields": self.fields}}
+
+
+class BadRequest(VoxloopError):
+    code = "bad_request"
+
+
+class InvalidInput(VoxloopError):
+    code = "invalid_input"
+    status_code = 422
+    message = "Some fields are invalid."
+
+
+class NotAuthenticated(VoxloopError):
+    code = "not_authenticated"
+    status_code = 401
+    message = "A valid API token or login is required."
+
+
+class PermissionDenied(VoxloopError):
+    code = "permission_denied"
+    status_code = 403
+    message = "Your role does not allow this."
+
+
+class NotFound(VoxloopError):
+    code = "not_found"
+    status_code = 404
+    message = "Not found."
+
+
+class Conflict(VoxloopError):
+    code = "conflict"
+    status_code = 409
+
+
+class PayloadTooLarge(VoxloopError):
+    code = "payload_too_large"
+    status_code = 413
+    message = "The request body is larger than %(limit)s bytes."
+
+
+class UnsupportedMediaType(VoxloopError):
+    code = "unsupported_media_type"
+    status_code = 415
+    message = "Send the body as %(expected)s."
+
+
+class RateLimited(VoxloopError):
+    code = "rate_limited"
+    status_code = 429
+    message = "Too many requests; try again later."
+
+
+def field_error(field: str, reason: str) -> dict[str, str]:
+    return {"field": field, "reason": reason}
+
+
+def invalid(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(fields=[field_error(field, reason)])
+
+
+def _locale(request: Request) -> str:
+    return getattr(request.state, "locale", None) or i18n.negotiate(request.headers.get("accept-language"))
+
+
+def _json(request: Request, err: VoxloopError) -> JSONResponse:
+    return JSONResponse(err.to_dict(_locale(request)), status_code=err.status_code, headers=err.headers)
+
+
+def _validation_fields(exc: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        fields.append(field_error(".".join(loc) or "body", e.get("msg", "invalid")))
+    return fields
+
+
+_STATUS_ERRORS = {401: NotAuthenticated, 403: PermissionDenied, 404: NotFound, 413: PayloadTooLarge}
+
+
+def install_handlers(app: FastAPI, page_renderer: Any) -> None:
+    """API paths get JSON errors; page paths get an error page from `page_renderer`."""
+
+    def respond(request: Request, err: VoxloopError) -> Response:
+        if request.url.path.startswith("/api/") or page_renderer is None:
+            return _json(request, err)
+        return page_renderer(request, err)
+
+    @app.exception_handler(VoxloopError)
+    async def _voxloop(request: Request, exc: VoxloopError) -> Response:
+        return respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return respond(request, BadRequest("The body is not valid JSON.", fields=_validation_fields(exc)))
+        return respond(request, InvalidInput(fields=_validation_fields(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        cls = _STATUS_ERRORS.get(exc.status_code)
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            cause = exc.__cause__
+            err: VoxloopError = BadRequest(
+                "The body is not valid UTF-8.",
+                fields=[field_error("body", f"invalid byte at offset {cause.start}")],
+            )
+        elif cls is not None:
+            err = cls(limit=get_limit(request)) if cls is PayloadTooLarge else cls()
+        else:
+            err = VoxloopError(str(exc.detail))
+            err.status_code = exc.status_code
+            err.code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
+        return respond(request, err)
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def _unicode(request: Request, exc: UnicodeDecodeError) -> Response:
+        return respond(request, BadRequest("The body is not valid UTF-8."))
+
+
+def get_limit(request: Request) -> int:
+    return int(getattr(request.state, "body_limit", 0))

@@ -1,0 +1,101 @@
+"""Feedback records, their channels, attachments, timeline and idempotency keys."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voxloop.db import Base, BigId, TenantMixin, utcnow
+
+# code -> (Chinese name, English name, entered by staff)
+DEFAULT_CHANNELS: dict[str, tuple[str, str, bool]] = {
+    "web_form": ("网页表单", "Web form", False),
+    "api": ("接口", "API", False),
+    "email": ("电子邮件", "Email", False),
+    "hotline": ("热线电话", "Hotline call", True),
+    "face_to_face": ("当面反馈", "Face to face", True),
+    "paper": ("纸质/意见箱", "Paper / suggestion box", True),
+    "interview": ("访谈/座谈/观察", "Interview / focus group / observation", True),
+    "import": ("导入", "Import", False),
+}
+
+STATUSES = ("new", "triaged", "assigned", "in_progress", "waiting_customer", "resolved", "closed")
+
+
+class Channel(TenantMixin, Base):
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    staff_entry: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Feedback(TenantMixin, Base):
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_org_received", "org_id", "received_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    touchpoint: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200))
+    branch: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    customer_request: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="feedback", lazy="selectin", order_by="Attachment.id"
+    )
+
+
+class Attachment(TenantMixin, Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="attachments")
+
+
+class FeedbackEvent(TenantMixin, Base):
+    """One line of a record's timeline; `public` events also show on the tracking page."""
+
+    __tablename__ = "feedback_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    public: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class IdempotencyKey(TenantMixin, Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

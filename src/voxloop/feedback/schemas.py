@@ -1,0 +1,146 @@
+"""Request and response shapes for feedback."""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from voxloop.common.text_checks import clean_text
+from voxloop.common.time import as_utc, utcnow
+
+Text = Annotated[str, AfterValidator(clean_text)]
+Line = Annotated[str, AfterValidator(clean_text), Field(max_length=200)]
+MAX_BATCH = 1000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+
+class CustomerIn(Strict):
+    name: Annotated[Line, Field(max_length=200)] = ""
+    email: EmailStr | None = None
+    phone: Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()\-]{5,40}$")] | None = None
+    locale: Literal["zh_CN", "en"] | None = None
+
+
+class AttachmentIn(Strict):
+    filename: Annotated[Line, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(max_length=100)]
+    content_base64: Annotated[str, Field(max_length=8 * 1024 * 1024)]
+
+
+class FeedbackFields(Strict):
+    """What every intake path records about one piece of feedback."""
+
+    customer: CustomerIn | None = None
+    touchpoint: Line | None = None
+    product: Line | None = None
+    branch: Line | None = None
+    description: Annotated[Text, Field(min_length=1, max_length=10_000)]
+    customer_request: Annotated[Text, Field(max_length=2_000)] | None = None
+    language: Literal["zh", "en"] | None = None
+
+
+class FeedbackCreate(FeedbackFields):
+    channel: Annotated[str, Field(max_length=40)] = "api"
+    received_at: datetime | None = None
+    external_ref: Line | None = None
+    attachments: Annotated[list[AttachmentIn], Field(max_length=5)] = []
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible_time(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return None
+        v = as_utc(v)
+        if v > utcnow() + timedelta(minutes=5):
+            raise ValueError("is in the future")
+        if v.year < 2000:
+            raise ValueError("is before the year 2000")
+        return v
+
+
+class PublicFeedbackCreate(FeedbackFields):
+    org: Annotated[str, Field(max_length=64)]
+    # A field people never see; bots fill it in.
+    website: Annotated[str, Field(max_length=200)] = ""
+
+
+class BatchCreate(Strict):
+    items: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class AttachmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class FeedbackRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    tracking_code: str
+    tracking_url: str = ""
+    status: str
+    channel: str
+    received_at: datetime
+    created_at: datetime
+    customer: CustomerRead | None = None
+    touchpoint: str | None
+    product: str | None
+    branch: str | None
+    description: str
+    customer_request: str | None
+    language: str
+    external_ref: str | None
+    attachments: list[AttachmentRead] = []
+
+
+class FeedbackPage(BaseModel):
+    items: list[FeedbackRead]
+    next_cursor: str | None
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    ok: bool
+    id: int | None = None
+    tracking_code: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class BatchResult(BaseModel):
+    created: int
+    failed: int
+    results: list[BatchItemResult]
+
+
+class PublicCreated(BaseModel):
+    tracking_code: str
+    tracking_url: str
+    status: str
+    received_at: datetime
+
+
+class StatusRead(BaseModel):
+    """What the tracking page shows: the state, never the customer's details."""
+
+    tracking_code: str
+    status: str
+    channel: str
+    received_at: datetime
+    timeline: list[dict[str, Any]]

@@ -1,0 +1,322 @@
+"""Queries and writes for feedback records: bulk creation, lookup, listing and search."""
+
+import builtins
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, insert, or_, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from voxloop.audit import service as audit
+from voxloop.audit.service import Actor
+from voxloop.common.pagination import decode_cursor, encode_cursor
+from voxloop.common.time import as_utc, utcnow
+from voxloop.customers import service as customers
+from voxloop.customers.models import Customer
+from voxloop.errors import NotFound, invalid
+from voxloop.feedback import attachments
+from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
+from voxloop.text.language import detect_language
+from voxloop.text.tokenize import index_text, query_terms
+
+# Crockford's base32 without look-alikes: codes are read aloud on the phone.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+AUDITED = (
+    "channel",
+    "status",
+    "received_at",
+    "description",
+    "customer_request",
+    "touchpoint",
+    "product",
+    "branch",
+)
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(12))
+
+
+@dataclass
+class Draft:
+    """One validated piece of feedback, ready to be written."""
+
+    channel: str
+    description: str
+    received_at: datetime
+    contact: customers.Contact | None = None
+    customer_request: str | None = None
+    touchpoint: str | None = None
+    product: str | None = None
+    branch: str | None = None
+    language: str | None = None
+    external_ref: str | None = None
+    blobs: list[attachments.Blob] = field(default_factory=list)
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "description": self.description,
+            "received_at": as_utc(self.received_at),
+            "customer_request": self.customer_request or None,
+            "touchpoint": self.touchpoint or None,
+            "product": self.product or None,
+            "branch": self.branch or None,
+            "language": self.language or detect_language(f"{self.description} {self.customer_request or ''}"),
+            "external_ref": self.external_ref,
+        }
+
+
+@dataclass(frozen=True)
+class Created:
+    id: int
+    tracking_code: str
+    has_email: bool
+
+
+def active_channels(*, db: Session, org_id: int) -> dict[str, Channel]:
+    rows = db.scalars(select(Channel).where(Channel.org_id == org_id, Channel.is_active.is_(True)))
+    return {c.code: c for c in rows}
+
+
+def check_channel(channel: str, channels: dict[str, Channel], field_name: str = "channel") -> None:
+    if channel not in channels:
+        raise invalid(
+            field_name, f"unknown or inactive channel {channel!r}; active: {', '.join(sorted(channels))}"
+        )
+
+
+def create_many(
+    *, db: Session, org_id: int, actor: Actor, drafts: list[Draft], recorded_by_id: int | None = None
+) -> list[Created]:
+    """Write many records with a handful of statements; the caller owns the transaction."""
+    if not drafts:
+        return []
+    now = utcnow()
+    customer_ids = customers.resolve_many(db=db, org_id=org_id, contacts=[d.contact for d in drafts])
+    rows = []
+    for d, customer_id in zip(drafts, customer_ids, strict=True):
+        cols = d.columns()
+        rows.append(
+            {
+                **cols,
+                "org_id": org_id,
+                "customer_id": customer_id,
+                "tracking_code": new_tracking_code(),
+                "status": "new",
+                "created_at": now,
+                "recorded_by_id": recorded_by_id,
+                "search_text": index_text(
+                    cols["description"],
+                    cols["customer_request"],
+                    cols["touchpoint"],
+                    cols["product"],
+                    cols["branch"],
+                ),
+            }
+        )
+    result = db.execute(insert(Feedback).returning(Feedback.id, sort_by_parameter_order=True), rows)
+    ids = [r[0] for r in result]
+
+    attachment_rows = []
+    for d, fid in zip(drafts, ids, strict=True):
+        for b in d.blobs:
+            digest = attachments.store(b)
+            attachment_rows.append(
+                {
+                    "org_id": org_id,
+                    "feedback_id": fid,
+                    "filename": b.filename,
+                    "content_type": b.content_type,
+                    "size": len(b.data),
+                    "sha256": digest,
+                    "created_at": now,
+                }
+            )
+    if attachment_rows:
+        db.execute(insert(Attachment), attachment_rows)
+
+    db.execute(
+        insert(FeedbackEvent),
+        [
+            {
+                "org_id": org_id,
+                "feedback_id": fid,
+                "at": now,
+                "kind": "received",
+                "actor": actor.label,
+                "public": True,
+                "data": {"channel": r["channel"]},
+            }
+            for fid, r in zip(ids, rows, strict=True)
+        ],
+    )
+    audit.record_many(
+        db=db,
+        rows=[
+            {
+                "org_id": org_id,
+                "actor": actor.label,
+                "action": "create",
+                "entity": "feedback",
+                "entity_id": fid,
+                "before": None,
+                "after": {k: _jsonable(r[k]) for k in AUDITED},
+            }
+            for fid, r in zip(ids, rows, strict=True)
+        ],
+    )
+    return [
+        Created(id=fid, tracking_code=r["tracking_code"], has_email=bool(d.contact and d.contact.email))
+        for fid, r, d in zip(ids, rows, drafts, strict=True)
+    ]
+
+
+def _jsonable(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, datetime) else v
+
+
+def add_event(
+    *,
+    db: Session,
+    org_id: int,
+    feedback_id: int,
+    kind: str,
+    actor: Actor,
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+) -> None:
+    db.add(
+        FeedbackEvent(
+            org_id=org_id,
+            feedback_id=feedback_id,
+            kind=kind,
+            actor=actor.label,
+            public=public,
+            data=data or {},
+        )
+    )
+
+
+def get(*, db: Session, org_id: int, feedback_id: int) -> Feedback | None:
+    return db.scalar(select(Feedback).where(Feedback.org_id == org_id, Feedback.id == feedback_id))
+
+
+def get_many(*, db: Session, org_id: int, ids: list[int]) -> builtins.list[Feedback]:
+    rows = db.scalars(select(Feedback).where(Feedback.org_id == org_id, Feedback.id.in_(ids)))
+    by_id = {f.id: f for f in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def get_by_tracking_code(*, db: Session, tracking_code: str) -> Feedback | None:
+    return db.scalar(select(Feedback).where(Feedback.tracking_code == tracking_code.strip().upper()))
+
+
+def customer_of(*, db: Session, record: Feedback) -> Customer | None:
+    if record.customer_id is None:
+        return None
+    return customers.get(db=db, org_id=record.org_id, customer_id=record.customer_id)
+
+
+def customers_of(*, db: Session, org_id: int, records: list[Feedback]) -> dict[int, Customer]:
+    ids = {r.customer_id for r in records if r.customer_id}
+    if not ids:
+        return {}
+    rows = db.scalars(select(Customer).where(Customer.org_id == org_id, Customer.id.in_(ids)))
+    return {c.id: c for c in rows}
+
+
+def timeline(
+    *, db: Session, org_id: int, feedback_id: int, public_only: bool = False
+) -> builtins.list[FeedbackEvent]:
+    stmt = select(FeedbackEvent).where(
+        FeedbackEvent.org_id == org_id, FeedbackEvent.feedback_id == feedback_id
+    )
+    if public_only:
+        stmt = stmt.where(FeedbackEvent.public.is_(True))
+    return builtins.list(db.scalars(stmt.order_by(FeedbackEvent.at, FeedbackEvent.id)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    channel: str | None = None
+    status: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    q: str | None = None
+    language: str | None = None
+
+
+def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
+    terms = query_terms(q)
+    if not terms:
+        return stmt
+    if db.get_bind().dialect.name == "sqlite":
+        match = " ".join(f'"{t}"' for t in terms)
+        hits = text("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :match").bindparams(match=match)
+        return stmt.where(Feedback.id.in_(hits))
+    tsquery = func.to_tsquery("simple", " & ".join(terms))
+    return stmt.where(func.to_tsvector("simple", Feedback.search_text).op("@@")(tsquery))
+
+
+def list(  # noqa: A001 - the same verb in every service
+    *, db: Session, org_id: int, filters: Filters, cursor: str | None = None, limit: int = 50
+) -> tuple[builtins.list[Feedback], str | None]:
+    stmt = select(Feedback).where(Feedback.org_id == org_id).options(selectinload(Feedback.attachments))
+    if filters.channel:
+        stmt = stmt.where(Feedback.channel == filters.channel)
+    if filters.status:
+        stmt = stmt.where(Feedback.status == filters.status)
+    if filters.language:
+        stmt = stmt.where(Feedback.language == filters.language)
+    if filters.received_from:
+        stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
+    if filters.received_to:
+        stmt = stmt.where(Feedback.received_at < as_utc(filters.received_to))
+    if filters.q:
+        stmt = _search(stmt, db, filters.q)
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            at, last_id = datetime.fromisoformat(values[0]), int(values[1])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise invalid("cursor", "is not a cursor this API returned") from exc
+        at = as_utc(at)
+        stmt = stmt.where(
+            or_(Feedback.received_at < at, and_(Feedback.received_at == at, Feedback.id < last_id))
+        )
+    rows = [*db.scalars(stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc()).limit(limit + 1))]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([as_utc(last.received_at).isoformat(), last.id])
+    return rows, next_cursor
+
+
+def counts_by_status(*, db: Session, org_id: int) -> dict[str, int]:
+    rows = db.execute(
+        select(Feedback.status, func.count()).where(Feedback.org_id == org_id).group_by(Feedback.status)
+    )
+    return {s: n for s, n in rows}
+
+
+def set_channel_active(*, db: Session, org_id: int, actor: Actor, code: str, active: bool) -> Channel:
+    channel = db.scalar(select(Channel).where(Channel.org_id == org_id, Channel.code == code))
+    if channel is None:
+        raise NotFound()
+    before = channel.is_active
+    channel.is_active = active
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="channel",
+        entity_id=channel.id,
+        before={"is_active": before},
+        after={"is_active": active},
+    )
+    return channel

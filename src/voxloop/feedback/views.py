@@ -1,0 +1,148 @@
+"""REST API for feedback: thin handlers over feedback.flows and feedback.service."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy.orm import Session
+
+from voxloop.accounts import service as accounts
+from voxloop.audit.service import PUBLIC
+from voxloop.common import ratelimit
+from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import NotFound, invalid
+from voxloop.feedback import flows, service
+from voxloop.feedback.models import STATUSES, Feedback
+from voxloop.feedback.schemas import (
+    BatchCreate,
+    BatchResult,
+    CustomerRead,
+    FeedbackCreate,
+    FeedbackPage,
+    FeedbackRead,
+    PublicCreated,
+    PublicFeedbackCreate,
+    StatusRead,
+)
+from voxloop.feedback.tasks import tracking_url
+
+router = APIRouter(prefix="/api/v1", tags=["feedback"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def to_read(db: Session, record: Feedback, customers: dict[int, object] | None = None) -> FeedbackRead:
+    out = FeedbackRead.model_validate(record)
+    out.tracking_url = tracking_url(record.tracking_code)
+    if record.customer_id:
+        cust = (customers or {}).get(record.customer_id) or service.customer_of(db=db, record=record)
+        out.customer = CustomerRead.model_validate(cust) if cust else None
+    return out
+
+
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackRead,
+    dependencies=[JsonBody, require("feedback.create")],
+)
+def create_feedback(
+    body: FeedbackCreate,
+    org: ApiOrg,
+    actor: ApiActor,
+    db: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> FeedbackRead:
+    received = flows.receive_api(db=db, org=org, actor=actor, data=body, idempotency_key=idempotency_key)
+    if received.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return to_read(db, received.record)
+
+
+@router.post(
+    "/feedback/batch", response_model=BatchResult, dependencies=[JsonBody, require("feedback.create")]
+)
+def create_feedback_batch(body: BatchCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> BatchResult:
+    results = flows.receive_batch(db=db, org=org, actor=actor, items=body.items)
+    created = sum(1 for r in results if r["ok"])
+    return BatchResult.model_validate(
+        {"created": created, "failed": len(results) - created, "results": results}
+    )
+
+
+@router.get("/feedback/{feedback_id}", response_model=FeedbackRead, dependencies=[require("feedback.read")])
+def get_feedback(feedback_id: int, org: ApiOrg, db: DbSession) -> FeedbackRead:
+    record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
+    if record is None:
+        raise NotFound()
+    return to_read(db, record)
+
+
+@router.get("/feedback", response_model=FeedbackPage, dependencies=[require("feedback.read")])
+def list_feedback(
+    org: ApiOrg,
+    db: DbSession,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=24)] = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    language: Annotated[str | None, Query(pattern="^(zh|en)$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> FeedbackPage:
+    if status_ and status_ not in STATUSES:
+        raise invalid("status", f"must be one of {', '.join(STATUSES)}")
+    filters = service.Filters(
+        channel=channel,
+        status=status_,
+        received_from=received_from,
+        received_to=received_to,
+        q=q,
+        language=language,
+    )
+    rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor, limit=limit)
+    customers = service.customers_of(db=db, org_id=org.id, records=rows)
+    return FeedbackPage(items=[to_read(db, r, customers) for r in rows], next_cursor=next_cursor)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/public/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PublicCreated,
+    dependencies=[JsonBody],
+    tags=["public"],
+)
+def create_public_feedback(body: PublicFeedbackCreate, request: Request, db: DbSession) -> PublicCreated:
+    org = accounts.get_org_by_slug(db=db, slug=body.org)
+    if org is None:
+        raise invalid("org", "no organization with this slug")
+    ratelimit.check_public(request, org.slug)
+    if body.website:
+        raise invalid("website", "must be left empty")
+    channels = service.active_channels(db=db, org_id=org.id)
+    draft = flows.draft_from(body, channel="web_form", channels=channels)
+    created = flows.receive(db=db, org=org, actor=PUBLIC, drafts=[draft])[0]
+    record = service.get(db=db, org_id=org.id, feedback_id=created.id)
+    assert record is not None
+    return PublicCreated(
+        tracking_code=record.tracking_code,
+        tracking_url=tracking_url(record.tracking_code),
+        status=record.status,
+        received_at=record.received_at,
+    )
+
+
+@router.get("/public/status/{tracking_code}", response_model=StatusRead, tags=["public"])
+def public_status(tracking_code: str, db: DbSession) -> StatusRead:
+    record = service.get_by_tracking_code(db=db, tracking_code=tracking_code)
+    if record is None:
+        raise NotFound()
+    events = service.timeline(db=db, org_id=record.org_id, feedback_id=record.id, public_only=True)
+    return StatusRead(
+        tracking_code=record.tracking_code,
+        status=record.status,
+        channel=record.channel,
+        received_at=record.received_at,
+        timeline=[{"at": e.at, "kind": e.kind} for e in events],
+    )

@@ -1,0 +1,26 @@
+"""The transactional outbox: side effects written with the change that causes them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voxloop.db import Base, BigId, utcnow
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "run_after"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    task: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

@@ -1,0 +1,73 @@
+"""The ASGI application: API routers, web pages, middleware and the outbox executor."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+import voxloop
+from voxloop.accounts.views import router as accounts_router
+from voxloop.common.middleware import BodyLimitMiddleware
+from voxloop.config import get_settings
+from voxloop.errors import install_handlers
+from voxloop.feedback.views import router as feedback_router
+from voxloop.jobs.executor import InProcessExecutor
+from voxloop.web import pages
+from voxloop.web.views import router as web_router
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        executor = (
+            InProcessExecutor(settings.outbox_poll_seconds) if settings.executor == "inprocess" else None
+        )
+        if executor:
+            executor.start()
+        yield
+        if executor:
+            executor.stop()
+
+    app = FastAPI(
+        title="Voxloop",
+        version=voxloop.__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_handlers(app, pages.error_page)
+    app.include_router(feedback_router)
+    app.include_router(accounts_router)
+    app.include_router(web_router)
+
+    @app.get("/api/v1/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": voxloop.__version__}
+
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    vendor = settings.vendor_dir / "@picocss" / "pico" / "css"
+    app.mount("/vendor/pico", StaticFiles(directory=vendor, check_dir=False), name="pico")
+
+    form_limit = settings.max_attachments * settings.max_attachment_bytes + 1024 * 1024
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="voxloop_session",
+        same_site="lax",
+        https_only=settings.base_url.startswith("https"),
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        larger={
+            "/api/v1/feedback/batch": settings.max_batch_body_bytes,
+            "/f/": form_limit,
+            "/feedback/new": form_limit,
+        },
+    )
+    return app

@@ -1,0 +1,24 @@
+"""Imports every table so metadata is complete (Alembic, tests)."""
+
+from voxloop.accounts.models import ApiToken, Department, Organization, User
+from voxloop.audit.models import AuditEntry
+from voxloop.customers.models import Customer
+from voxloop.db import Base
+from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
+from voxloop.jobs.models import OutboxMessage
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Channel",
+    "Customer",
+    "Department",
+    "Feedback",
+    "FeedbackEvent",
+    "IdempotencyKey",
+    "Organization",
+    "OutboxMessage",
+    "User",
+]

@@ -1,0 +1,63 @@
+"""Tokenizing for search and analysis: jieba for Chinese words, character bigrams for
+Chinese recall, lower-cased words for everything else."""
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=1)
+def _init() -> None:
+    jieba.initialize()
+
+
+def words(text: str) -> list[str]:
+    """Words as a reader would see them: jieba's cut for Chinese, lower-cased words otherwise."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        for run in _HAN_RUN.findall(word):
+            _init()
+            out.extend(t for t in jieba.cut(run) if t.strip())
+        out.extend(_HAN_RUN.sub(" ", word).split())
+    return out
+
+
+def _grams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def index_text(*parts: str | None) -> str:
+    """Distinct index terms, space-joined: non-Han words plus every Han character and
+    character bigram, so that any Chinese substring query can be answered."""
+    seen: dict[str, None] = {}
+    for part in parts:
+        if not part:
+            continue
+        for word in _WORD.findall(part.lower()):
+            for run in _HAN_RUN.findall(word):
+                for ch in run:
+                    seen.setdefault(ch, None)
+                for gram in _grams(run):
+                    seen.setdefault(gram, None)
+            for rest in _HAN_RUN.sub(" ", word).split():
+                seen.setdefault(rest, None)
+    return " ".join(seen)
+
+
+def query_terms(query: str) -> list[str]:
+    """Terms that must all be present: bigrams of each Han run, whole non-Han words."""
+    terms: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        for run in _HAN_RUN.findall(word):
+            terms.extend(_grams(run))
+        terms.extend(_HAN_RUN.sub(" ", word).split())
+    return list(dict.fromkeys(terms))

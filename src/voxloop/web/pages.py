@@ -1,0 +1,108 @@
+"""Page plumbing: rendering with the request's locale, the signed-in user, CSRF, error pages."""
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from voxloop.accounts import service as accounts
+from voxloop.accounts.models import Organization, User
+from voxloop.audit.service import Actor
+from voxloop.common.middleware import locale_for
+from voxloop.deps import DbSession
+from voxloop.errors import NotAuthenticated, PermissionDenied, VoxloopError
+from voxloop.web.render import render
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def request_locale(request: Request) -> str:
+    user = getattr(request.state, "user", None)
+    locale = locale_for(request.scope, user.locale if user else None)
+    request.state.locale = locale
+    return locale
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    locale = request_locale(request)
+    html = render(
+        template,
+        locale,
+        request=request,
+        user=getattr(request.state, "user", None),
+        org=getattr(request.state, "org", None),
+        csrf_token=csrf_token(request),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(request: Request, err: VoxloopError) -> Response:
+    if isinstance(err, NotAuthenticated):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return page(
+        request,
+        "error.html",
+        status_code=err.status_code,
+        error=err.to_dict(request_locale(request))["error"],
+    )
+
+
+def _web_user(request: Request, db: DbSession) -> User:
+    user_id, org_id = request.session.get("user_id"), request.session.get("org_id")
+    user = accounts.get_user(db=db, org_id=int(org_id), user_id=int(user_id)) if user_id and org_id else None
+    if user is None or not user.is_active:
+        request.session.pop("user_id", None)
+        raise NotAuthenticated()
+    request.state.user = user
+    request.state.org = accounts.get_org(db=db, org_id=user.org_id)
+    return user
+
+
+WebUser = Annotated[User, Depends(_web_user)]
+
+
+def _web_org(request: Request, user: WebUser) -> Organization:
+    return request.state.org  # type: ignore[no-any-return]
+
+
+WebOrg = Annotated[Organization, Depends(_web_org)]
+
+
+def web_actor(user: WebUser) -> Actor:
+    return Actor.user(user.id, user.email, via="web")
+
+
+WebActor = Annotated[Actor, Depends(web_actor)]
+
+
+def web_require(permission: str):  # type: ignore[no-untyped-def]
+    def check(user: WebUser) -> User:
+        if not user.can(permission):
+            raise PermissionDenied()
+        return user
+
+    return Depends(check)
+
+
+async def check_csrf(request: Request) -> None:
+    form = await request.form()
+    sent = form.get("csrf_token")
+    expected = request.session.get("csrf")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, str(expected)):
+        raise PermissionDenied(
+            "The form expired or did not come from this site; reload the page and try again."
+        )
+
+
+Csrf = Depends(check_csrf)

@@ -1,0 +1,56 @@
+"""Jinja2 environments, one per locale, with Babel's translations and formatters installed."""
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from voxloop.common import i18n
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATUS_LABELS = {
+    "new": "New",
+    "triaged": "Triaged",
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "waiting_customer": "Waiting for customer",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+
+@lru_cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+
+    def when(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        from voxloop.common.time import as_utc
+
+        return format_datetime(as_utc(value).astimezone(ZoneInfo(tz)), format=fmt, locale=locale)
+
+    def status_label(status: str) -> str:
+        return i18n.gettext(STATUS_LABELS.get(status, status), locale)
+
+    env.filters["when"] = when
+    env.globals["status_label"] = status_label
+    env.globals["locale"] = locale
+    env.globals["html_lang"] = i18n.html_lang(locale)
+    env.globals["locale_names"] = i18n.LOCALE_NAMES
+    return env
+
+
+def render(name: str, locale: str, **context: Any) -> str:
+    return environment(i18n.normalize(locale)).get_template(name).render(**context)

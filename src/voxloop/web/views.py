@@ -1,0 +1,504 @@
+"""Server-rendered pages: sign-in, inbox, record detail, staff entry, admin, public form and status."""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from voxloop.accounts import service as accounts
+from voxloop.accounts.models import Role
+from voxloop.audit import service as audit
+from voxloop.audit.service import PUBLIC
+from voxloop.common import i18n, ratelimit
+from voxloop.config import get_settings
+from voxloop.db import session_scope
+from voxloop.deps import DbSession
+from voxloop.errors import InvalidInput, NotFound, VoxloopError
+from voxloop.feedback import attachments, flows, service
+from voxloop.feedback.models import STATUSES, Attachment, Channel
+from voxloop.feedback.schemas import FeedbackFields
+from voxloop.feedback.tasks import tracking_url
+from voxloop.web.pages import Csrf, WebActor, WebOrg, WebUser, page, request_locale, web_require
+
+router = APIRouter(include_in_schema=False)
+Opt = Annotated[str, Form()]
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    return value if value and value.startswith("/") and not value.startswith("//") else "/inbox"
+
+
+# Sign-in and language
+
+
+@router.get("/")
+def home() -> Response:
+    return _redirect("/inbox")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return page(request, "login.html", next=_safe_next(next), failed=False)
+
+
+@router.post("/login", dependencies=[Csrf])
+def login(
+    request: Request,
+    db: DbSession,
+    email: Opt,
+    password: Opt,
+    next: Annotated[str, Form()] = "/inbox",
+    org: Annotated[str, Form()] = "",
+) -> Response:
+    user = accounts.authenticate(db=db, email=email, password=password, org_slug=org.strip() or None)
+    if user is None:
+        return page(request, "login.html", status_code=400, next=_safe_next(next), failed=True, email=email)
+    request.session.clear()
+    request.session.update(user_id=user.id, org_id=user.org_id)
+    return _redirect(_safe_next(next))
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return _redirect("/login")
+
+
+@router.get("/lang/{locale}")
+def set_language(request: Request, locale: str, next: str | None = None) -> Response:
+    chosen = i18n.normalize(locale)
+    user_id, org_id = request.session.get("user_id"), request.session.get("org_id")
+    if user_id and org_id:
+        with session_scope() as db:  # a GET that writes: it needs a writing session of its own
+            accounts.set_locale(db=db, org_id=int(org_id), user_id=int(user_id), locale=chosen)
+            db.commit()
+    target = next if next and next.startswith("/") and not next.startswith("//") else "/"
+    response = _redirect(target)
+    response.set_cookie("voxloop_lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+# Inbox and records
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(fields=[{"field": "date", "reason": "use YYYY-MM-DD"}]) from exc
+
+
+@router.get("/inbox", dependencies=[web_require("feedback.read")])
+def inbox(
+    request: Request,
+    org: WebOrg,
+    db: DbSession,
+    channel: str | None = None,
+    status: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: str | None = None,
+) -> Response:
+    end = _parse_date(date_to)
+    filters = service.Filters(
+        channel=channel or None,
+        status=status or None,
+        received_from=_parse_date(date_from),
+        received_to=end + timedelta(days=1) if end else None,
+        q=q or None,
+    )
+    rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor or None, limit=50)
+    params = {
+        "channel": channel or "",
+        "status": status or "",
+        "date_from": date_from or "",
+        "date_to": date_to or "",
+        "q": q or "",
+    }
+    return page(
+        request,
+        "inbox.html",
+        rows=rows,
+        next_cursor=next_cursor,
+        params=params,
+        statuses=STATUSES,
+        channels=service.active_channels(db=db, org_id=org.id),
+        counts=service.counts_by_status(db=db, org_id=org.id),
+        customers=service.customers_of(db=db, org_id=org.id, records=rows),
+    )
+
+
+@router.get("/feedback/new", dependencies=[web_require("feedback.create")])
+def entry_form(request: Request, org: WebOrg, db: DbSession, channel: str = "hotline") -> Response:
+    staff = _staff_channels(db, org.id)
+    return page(
+        request,
+        "entry.html",
+        staff_channels=staff,
+        channel=channel if channel in staff else "hotline",
+        values={},
+        errors=[],
+    )
+
+
+def _staff_channels(db: Any, org_id: int) -> dict[str, Channel]:
+    return {k: c for k, c in service.active_channels(db=db, org_id=org_id).items() if c.staff_entry}
+
+
+async def _blobs(files: list[UploadFile] | None) -> list[attachments.Blob]:
+    settings = get_settings()
+    real = [f for f in files or [] if f.filename]
+    if len(real) > settings.max_attachments:
+        raise InvalidInput(
+            fields=[{"field": "attachments", "reason": f"at most {settings.max_attachments} files"}]
+        )
+    out = []
+    for i, f in enumerate(real):
+        data = await f.read(settings.max_attachment_bytes + 1)
+        out.append(attachments.check(f.filename or "file", f.content_type or "", data, f"attachments.{i}"))
+    return out
+
+
+def _fields_from_form(form: dict[str, Any]) -> FeedbackFields:
+    customer = {k: form.get(f"customer_{k}", "").strip() for k in ("name", "email", "phone")}
+    payload: dict[str, Any] = {
+        "description": form.get("description", ""),
+        "customer_request": form.get("customer_request") or None,
+        "touchpoint": form.get("touchpoint") or None,
+        "product": form.get("product") or None,
+        "branch": form.get("branch") or None,
+    }
+    if any(customer.values()):
+        payload["customer"] = {k: v or None for k, v in customer.items()} | {"name": customer["name"]}
+        if form.get("locale") in ("zh_CN", "en"):
+            payload["customer"]["locale"] = form["locale"]
+    return FeedbackFields.model_validate(payload)
+
+
+def _errors(exc: ValidationError | VoxloopError) -> list[dict[str, str]]:
+    if isinstance(exc, ValidationError):
+        return [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+    return exc.fields or [{"field": "", "reason": exc.to_dict("en")["error"]["message"]}]
+
+
+@router.post("/feedback/new", dependencies=[Csrf, web_require("feedback.create")])
+async def entry_submit(
+    request: Request, org: WebOrg, user: WebUser, actor: WebActor, db: DbSession
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    staff = _staff_channels(db, org.id)
+    channel = values.get("channel", "")
+    try:
+        if channel not in staff:
+            raise InvalidInput(fields=[{"field": "channel", "reason": "choose a staff-entry channel"}])
+        data = _fields_from_form(values)
+        blobs = await _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
+        received_at = _parse_datetime_local(values.get("received_at"), org.timezone)
+        draft = flows.draft_from(data, channel=channel, channels=staff, blobs=blobs, received_at=received_at)
+    except (ValidationError, VoxloopError) as exc:
+        return page(
+            request,
+            "entry.html",
+            status_code=422,
+            staff_channels=staff,
+            channel=channel,
+            values=values,
+            errors=_errors(exc),
+        )
+    created = flows.receive(db=db, org=org, actor=actor, drafts=[draft], recorded_by_id=user.id)[0]
+    return _redirect(f"/feedback/{created.id}?created=1")
+
+
+def _parse_datetime_local(value: str | None, tz: str) -> datetime | None:
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            fields=[{"field": "received_at", "reason": "use the date and time picker"}]
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
+
+
+@router.get("/feedback/{feedback_id}", dependencies=[web_require("feedback.read")])
+def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, created: int = 0) -> Response:
+    record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
+    if record is None:
+        raise NotFound()
+    return page(
+        request,
+        "detail.html",
+        record=record,
+        customer=service.customer_of(db=db, record=record),
+        timeline=service.timeline(db=db, org_id=org.id, feedback_id=record.id),
+        tracking_url=tracking_url(record.tracking_code),
+        created=bool(created),
+    )
+
+
+@router.get("/attachments/{attachment_id}", dependencies=[web_require("feedback.read")])
+def attachment(attachment_id: int, org: WebOrg, db: DbSession) -> Response:
+    row = db.scalar(select(Attachment).where(Attachment.org_id == org.id, Attachment.id == attachment_id))
+    if row is None:
+        raise NotFound()
+    return Response(
+        attachments.load(row.sha256),
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(row.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+# Administration
+
+
+@router.get("/admin/users", dependencies=[web_require("admin.manage")])
+def users_page(
+    request: Request, org: WebOrg, db: DbSession, errors: list[dict[str, str]] | None = None
+) -> Response:
+    return page(
+        request,
+        "admin/users.html",
+        users=accounts.list_users(db=db, org_id=org.id),
+        departments=accounts.list_departments(db=db, org_id=org.id),
+        roles=list(Role),
+        errors=errors or [],
+    )
+
+
+@router.post("/admin/users", dependencies=[Csrf, web_require("admin.manage")])
+def users_create(
+    request: Request,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    email: Opt,
+    password: Opt,
+    role: Opt,
+    name: Annotated[str, Form()] = "",
+    department_id: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        accounts.create_user(
+            db=db,
+            org_id=org.id,
+            actor=actor,
+            email=email,
+            password=password,
+            role=role,
+            name=name,
+            department_id=int(department_id) if department_id else None,
+        )
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        response = users_page(request, org, db, errors=_errors(exc))
+        response.status_code = exc.status_code
+        return response
+    return _redirect("/admin/users")
+
+
+@router.post("/admin/users/{user_id}", dependencies=[Csrf, web_require("admin.manage")])
+def users_update(
+    user_id: int,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    role: Opt,
+    department_id: Annotated[str, Form()] = "",
+    is_active: Annotated[str, Form()] = "",
+) -> Response:
+    accounts.update_user(
+        db=db,
+        org_id=org.id,
+        actor=actor,
+        user_id=user_id,
+        role=role,
+        department_id=int(department_id) if department_id else None,
+        is_active=bool(is_active),
+    )
+    db.commit()
+    return _redirect("/admin/users")
+
+
+@router.get("/admin/departments", dependencies=[web_require("admin.manage")])
+def departments_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    return page(
+        request,
+        "admin/departments.html",
+        departments=accounts.list_departments(db=db, org_id=org.id),
+        errors=[],
+    )
+
+
+@router.post("/admin/departments", dependencies=[Csrf, web_require("admin.manage")])
+def departments_create(
+    request: Request,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    name: Opt,
+    name_en: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        accounts.create_department(db=db, org_id=org.id, actor=actor, name=name, name_en=name_en)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return page(
+            request,
+            "admin/departments.html",
+            status_code=exc.status_code,
+            departments=accounts.list_departments(db=db, org_id=org.id),
+            errors=_errors(exc),
+        )
+    return _redirect("/admin/departments")
+
+
+@router.get("/admin/channels", dependencies=[web_require("admin.manage")])
+def channels_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    rows = db.scalars(select(Channel).where(Channel.org_id == org.id).order_by(Channel.id))
+    form_url = f"{get_settings().base_url.rstrip('/')}/f/{org.slug}"
+    return page(request, "admin/channels.html", channels=list(rows), form_url=form_url)
+
+
+@router.post("/admin/channels/{code}", dependencies=[Csrf, web_require("admin.manage")])
+def channels_toggle(code: str, org: WebOrg, actor: WebActor, db: DbSession, active: Opt) -> Response:
+    service.set_channel_active(db=db, org_id=org.id, actor=actor, code=code, active=active == "1")
+    db.commit()
+    return _redirect("/admin/channels")
+
+
+@router.get("/admin/tokens", dependencies=[web_require("admin.manage")])
+def tokens_page(request: Request, org: WebOrg, db: DbSession, new_token: str | None = None) -> Response:
+    return page(
+        request,
+        "admin/tokens.html",
+        tokens=accounts.list_tokens(db=db, org_id=org.id),
+        users={u.id: u for u in accounts.list_users(db=db, org_id=org.id)},
+        new_token=new_token,
+    )
+
+
+@router.post("/admin/tokens", dependencies=[Csrf, web_require("admin.manage")])
+def tokens_create(
+    request: Request,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    user_id: Annotated[int, Form()],
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    _, raw = accounts.create_token(db=db, org_id=org.id, actor=actor, user_id=user_id, name=name)
+    db.commit()
+    # Shown once, in this response only; it is stored hashed.
+    return tokens_page(request, org, db, new_token=raw)
+
+
+@router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf, web_require("admin.manage")])
+def tokens_revoke(token_id: int, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+    accounts.revoke_token(db=db, org_id=org.id, actor=actor, token_id=token_id)
+    db.commit()
+    return _redirect("/admin/tokens")
+
+
+@router.get("/admin/audit", dependencies=[web_require("audit.read")])
+def audit_page(request: Request, org: WebOrg, db: DbSession, entity: str | None = None) -> Response:
+    return page(
+        request,
+        "admin/audit.html",
+        entries=audit.list(db=db, org_id=org.id, entity=entity or None),
+        entity=entity or "",
+    )
+
+
+# Public pages: the feedback form, its QR code, and the tracking page
+
+
+def _public_org(db: Any, slug: str) -> Any:
+    org = accounts.get_org_by_slug(db=db, slug=slug)
+    if org is None:
+        raise NotFound()
+    return org
+
+
+@router.get("/f/{slug}")
+def public_form(request: Request, slug: str, db: DbSession, embed: int = 0) -> Response:
+    org = _public_org(db, slug)
+    return page(request, "public_form.html", form_org=org, values={}, errors=[], embed=bool(embed))
+
+
+@router.post("/f/{slug}")
+async def public_submit(request: Request, slug: str, db: DbSession, embed: int = 0) -> Response:
+    org = _public_org(db, slug)
+    ratelimit.check_public(request, org.slug)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        if values.get("website"):
+            raise InvalidInput(fields=[{"field": "website", "reason": "must be left empty"}])
+        values.setdefault("locale", request_locale(request))
+        data = _fields_from_form(values)
+        blobs = await _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
+        channels = service.active_channels(db=db, org_id=org.id)
+        draft = flows.draft_from(data, channel="web_form", channels=channels, blobs=blobs)
+    except (ValidationError, VoxloopError) as exc:
+        return page(
+            request,
+            "public_form.html",
+            status_code=422,
+            form_org=org,
+            values=values,
+            errors=_errors(exc),
+            embed=bool(embed),
+        )
+    created = flows.receive(db=db, org=org, actor=PUBLIC, drafts=[draft])[0]
+    return page(
+        request,
+        "public_done.html",
+        status_code=201,
+        form_org=org,
+        code=created.tracking_code,
+        url=tracking_url(created.tracking_code),
+        embed=bool(embed),
+    )
+
+
+@router.get("/f/{slug}/qr.svg")
+def public_form_qr(slug: str, db: DbSession) -> Response:
+    org = _public_org(db, slug)
+    qr = segno.make(f"{get_settings().base_url.rstrip('/')}/f/{org.slug}", error="m")
+    return Response(qr.svg_inline(scale=6), media_type="image/svg+xml")
+
+
+@router.get("/t/{tracking_code}")
+def tracking_page(request: Request, tracking_code: str, db: DbSession) -> Response:
+    record = service.get_by_tracking_code(db=db, tracking_code=tracking_code)
+    if record is None:
+        raise NotFound("No feedback has this tracking code.")
+    org = accounts.get_org(db=db, org_id=record.org_id)
+    events = service.timeline(db=db, org_id=record.org_id, feedback_id=record.id, public_only=True)
+    return page(request, "status.html", record=record, form_org=org, events=events, statuses=STATUSES)

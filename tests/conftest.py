@@ -1,0 +1,149 @@
+"""Test set-up: a real SQLite file or a real PostgreSQL database, a real SMTP server.
+
+The suite runs once per database: VOXLOOP_TEST_DATABASE=sqlite (default) or postgresql.
+With CI=true, an unreachable PostgreSQL fails the run instead of being skipped.
+"""
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+PG_ADMIN_URL = os.environ.get("VOXLOOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKEND = os.environ.get("VOXLOOP_TEST_DATABASE", "sqlite")
+
+
+def _create_pg_database() -> str:
+    name = f"voxloop_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.exit(
+            f"PostgreSQL is required for this run and is unreachable at {PG_ADMIN_URL}: {exc}", returncode=3
+        )
+    return name
+
+
+def _drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate a fresh database for the session with Voxloop's own migrations."""
+    data_dir = tmp_path_factory.mktemp("voxloop-data")
+    pg_name = None
+    if BACKEND == "postgresql":
+        pg_name = _create_pg_database()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{pg_name}"
+    else:
+        url = f"sqlite:///{data_dir / 'voxloop.db'}"
+    os.environ.update(
+        VOXLOOP_ENV="test",
+        VOXLOOP_DATABASE_URL=url,
+        VOXLOOP_DATA_DIR=str(data_dir),
+        VOXLOOP_EXECUTOR="none",
+        VOXLOOP_SECRET_KEY="test-secret",
+        VOXLOOP_BASE_URL="http://testserver",
+        VOXLOOP_VENDOR_DIR=str(Path(__file__).resolve().parent.parent / "node_modules"),
+        VOXLOOP_PUBLIC_RATE_PER_IP="1000/minute",
+        VOXLOOP_PUBLIC_RATE_PER_ORG="10000/minute",
+    )
+    from voxloop.db import reset_caches
+    from voxloop.migrate import upgrade
+
+    reset_caches()
+    upgrade()
+    yield url
+    reset_caches()
+    if pg_name:
+        _drop_pg_database(pg_name)
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(database: str) -> Iterator[None]:
+    """Every test starts from empty tables."""
+    yield
+    from voxloop.common import ratelimit
+    from voxloop.db import get_engine
+    from voxloop.models import Base
+
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with get_engine().begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f"DELETE FROM {t}"))
+    ratelimit.reset()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Change settings for one test: settings_env(PUBLIC_RATE_PER_IP='3/minute')."""
+    from voxloop.common import ratelimit
+    from voxloop.config import get_settings
+
+    def apply(**values: str) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(f"VOXLOOP_{key.upper()}", value)
+        get_settings.cache_clear()
+        ratelimit.reset()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    ratelimit.reset()
+
+
+@pytest.fixture
+def app():  # type: ignore[no-untyped-def]
+    from voxloop.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self.arrived:
+            self.messages.append(msg)  # type: ignore[arg-type]
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+        return self.messages
+
+
+@pytest.fixture
+def smtp(settings_env) -> Iterator[Mailbox]:  # type: ignore[no-untyped-def]
+    """A real SMTP server on a free port; Voxloop is pointed at it."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=0)
+    controller.start()
+    settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.server.sockets[0].getsockname()[1]))
+    yield box
+    controller.stop()
