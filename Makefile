@@ -53,4 +53,8 @@ bench: install ## run the benchmarks in bench/ and print figures with their base
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var
 
-.PHONY: help install chromium migrate demo run test lint bench clean
+translations: install ## extract messages and update the zh_CN catalog (then translate the new entries)
+	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
+	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
+
+.PHONY: help install chromium migrate demo run test lint bench clean translations

@@ -5,6 +5,7 @@ With CI=true, an unreachable PostgreSQL fails the run instead of being skipped.
 """
 
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def clean_tables(database: str) -> Iterator[None]:
     """Every test starts from empty tables."""
     yield
-    from voxloop.common import ratelimit
+    from voxloop.common import cache, ratelimit
     from voxloop.db import get_engine
     from voxloop.models import Base
 
@@ -87,6 +88,7 @@ def clean_tables(database: str) -> Iterator[None]:
             for t in tables:
                 conn.execute(text(f"DELETE FROM {t}"))
     ratelimit.reset()
+    cache.clear_all()
 
 
 @pytest.fixture
@@ -120,6 +122,12 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
@@ -142,8 +150,9 @@ class Mailbox:
 def smtp(settings_env) -> Iterator[Mailbox]:  # type: ignore[no-untyped-def]
     """A real SMTP server on a free port; Voxloop is pointed at it."""
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.server.sockets[0].getsockname()[1]))
+    settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
     yield box
     controller.stop()

@@ -1,6 +1,6 @@
 """Engine, sessions and the declarative base shared by every domain."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -97,7 +97,11 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, pool_size=8, max_overflow=16, connect_args={"check_same_thread": False})
+        # More connections than the server's 40 worker threads, all kept open: a thread never
+        # waits for one, and none is reopened (a new SQLite connection re-reads the schema).
+        engine = create_engine(
+            url, pool_size=64, max_overflow=0, pool_timeout=60, connect_args={"check_same_thread": False}
+        )
         _configure_sqlite(engine, settings.sqlite_synchronous)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -127,6 +131,22 @@ def session_scope(readonly: bool = False) -> Iterator[Session]:
         raise
     finally:
         db.close()
+
+
+def on_commit(db: Session, fn: Callable[[], None]) -> None:
+    """Run `fn` once the session's current transaction commits; forget it on rollback."""
+    db.info.setdefault("on_commit", []).append(fn)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for fn in session.info.pop("on_commit", []):
+        fn()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop("on_commit", None)
 
 
 def reset_caches() -> None:

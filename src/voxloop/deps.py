@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization, User
 from voxloop.audit.service import Actor
-from voxloop.db import get_sessionmaker
+from voxloop.common import cache
+from voxloop.db import get_sessionmaker, session_scope
 from voxloop.errors import NotAuthenticated, PermissionDenied, UnsupportedMediaType
 
 
@@ -25,25 +26,31 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def _api_user(request: Request, db: DbSession) -> User:
+def _api_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
-    user = accounts.user_for_token(db=db, raw=raw.strip())
-    if user is None:
+    found = cache.tokens.get_or_load(raw.strip(), lambda: _load_token(raw.strip()))
+    if found is None:
         raise NotAuthenticated("The API token is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"})
+    user, org = found
     request.state.user = user
+    request.state.org = org
     return user
+
+
+def _load_token(raw: str) -> tuple[User, Organization] | None:
+    # A session of its own, closed at once: no connection stays checked out for the request.
+    with session_scope(readonly=True) as db:
+        return accounts.user_for_token(db=db, raw=raw)
 
 
 ApiUser = Annotated[User, Depends(_api_user)]
 
 
-def _api_org(user: ApiUser, db: DbSession) -> Organization:
-    org = accounts.get_org(db=db, org_id=user.org_id)
-    assert org is not None
-    return org
+def _api_org(request: Request, user: ApiUser) -> Organization:
+    return request.state.org  # type: ignore[no-any-return]
 
 
 ApiOrg = Annotated[Organization, Depends(_api_org)]

@@ -53,7 +53,6 @@ def create_app() -> FastAPI:
     vendor = settings.vendor_dir / "@picocss" / "pico" / "css"
     app.mount("/vendor/pico", StaticFiles(directory=vendor, check_dir=False), name="pico")
 
-    form_limit = settings.max_attachments * settings.max_attachment_bytes + 1024 * 1024
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -61,13 +60,5 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.base_url.startswith("https"),
     )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        default=settings.max_body_bytes,
-        larger={
-            "/api/v1/feedback/batch": settings.max_batch_body_bytes,
-            "/f/": form_limit,
-            "/feedback/new": form_limit,
-        },
-    )
+    app.add_middleware(BodyLimitMiddleware)
     return app

@@ -9,7 +9,8 @@ from voxloop.accounts import security
 from voxloop.accounts.models import ApiToken, Department, Organization, Role, User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
-from voxloop.db import utcnow
+from voxloop.common import cache
+from voxloop.db import on_commit, utcnow
 from voxloop.errors import Conflict, NotFound, invalid
 from voxloop.feedback.models import DEFAULT_CHANNELS, Channel
 
@@ -128,6 +129,7 @@ def update_user(*, db: Session, org_id: int, actor: Actor, user_id: int, **chang
     if changes.get("department_id") is not None:
         _require_department(db=db, org_id=org_id, department_id=int(changes["department_id"]))  # type: ignore[call-overload]
     before = audit.snapshot(user, USER_FIELDS)
+    on_commit(db, cache.tokens.clear)  # role or active flag may change what a token allows
     for k, v in changes.items():
         if k == "password":
             _check_password(str(v))
@@ -245,6 +247,7 @@ def revoke_token(*, db: Session, org_id: int, actor: Actor, token_id: int) -> No
         raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        on_commit(db, cache.tokens.clear)
         audit.record(
             db=db,
             org_id=org_id,
@@ -256,12 +259,14 @@ def revoke_token(*, db: Session, org_id: int, actor: Actor, token_id: int) -> No
         )
 
 
-def user_for_token(*, db: Session, raw: str) -> User | None:
+def user_for_token(*, db: Session, raw: str) -> tuple[User, Organization] | None:
+    """The active user holding this unrevoked token, with their organization (one query)."""
     row = db.execute(
-        select(User, ApiToken.id)
+        select(User, Organization)
         .join(ApiToken, ApiToken.user_id == User.id)
+        .join(Organization, Organization.id == User.org_id)
         .where(ApiToken.token_hash == security.hash_token(raw), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None or not row[0].is_active:
         return None
-    return row[0]
+    return row[0], row[1]

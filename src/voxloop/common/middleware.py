@@ -5,22 +5,25 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voxloop.common import i18n
+from voxloop.config import get_settings
 from voxloop.errors import PayloadTooLarge
 
 
 class BodyLimitMiddleware:
     """Refuse bodies over the limit with 413, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: ASGIApp, default: int, larger: dict[str, int]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.default = default
-        self.larger = larger
 
-    def limit_for(self, path: str) -> int:
-        for prefix, limit in self.larger.items():
-            if path.startswith(prefix):
-                return limit
-        return self.default
+    @staticmethod
+    def limit_for(path: str) -> int:
+        settings = get_settings()
+        if path.startswith("/api/v1/feedback/batch"):
+            return settings.max_batch_body_bytes
+        if path.startswith(("/f/", "/feedback/new")):
+            # Multipart forms carry the attachments themselves.
+            return settings.max_attachments * settings.max_attachment_bytes + 1024 * 1024
+        return settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

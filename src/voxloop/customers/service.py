@@ -25,6 +25,14 @@ def get(*, db: Session, org_id: int, customer_id: int) -> Customer | None:
     return db.scalar(select(Customer).where(Customer.org_id == org_id, Customer.id == customer_id))
 
 
+def get_many_by_id(*, db: Session, ids: set[int | None]) -> dict[int, Customer]:
+    """Customers by id across organizations: for internal callers that took the ids from a write."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(wanted)))}
+
+
 def resolve_many(*, db: Session, org_id: int, contacts: list[Contact | None]) -> list[int | None]:
     """The customer id for each contact: an existing customer with the same email (or phone),
     else a new one; None for anonymous feedback. One query and one insert for the whole list."""

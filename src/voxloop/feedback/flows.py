@@ -2,21 +2,19 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
 from voxloop.common.time import utcnow
 from voxloop.customers.service import Contact
-from voxloop.errors import Conflict, InvalidInput, VoxloopError, field_error
-from voxloop.feedback import attachments, service
-from voxloop.feedback.models import Channel, Feedback, IdempotencyKey
+from voxloop.db import session_scope
+from voxloop.errors import InvalidInput, VoxloopError, field_error
+from voxloop.feedback import attachments, intake, service
+from voxloop.feedback.models import Channel
 from voxloop.feedback.schemas import FeedbackCreate, FeedbackFields
 from voxloop.jobs import service as jobs
 
@@ -69,14 +67,9 @@ def draft_from_api(data: FeedbackCreate, channels: dict[str, Channel], prefix: s
     )
 
 
-def _commit_with_side_effects(db: Session, org_id: int, created: list[service.Created]) -> None:
-    jobs.enqueue_many(
-        db=db,
-        task=ACKNOWLEDGE,
-        payloads=[{"feedback_id": c.id} for c in created if c.has_email],
-        org_id=org_id,
-    )
-    db.commit()
+def _enqueue_acknowledgements(db: Session, org_id: int, created: list[service.Created]) -> None:
+    payloads = [{"feedback_id": c.id} for c in created if c.has_email]
+    jobs.enqueue_many(db=db, task=ACKNOWLEDGE, payloads=payloads, org_id=org_id)
 
 
 def receive(
@@ -92,14 +85,10 @@ def receive(
     created = service.create_many(
         db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
     )
-    _commit_with_side_effects(db, org.id, created if acknowledge else [])
+    if acknowledge:
+        _enqueue_acknowledgements(db, org.id, created)
+    db.commit()
     return created
-
-
-@dataclass(frozen=True)
-class Received:
-    record: Feedback
-    replayed: bool
 
 
 def request_hash(data: FeedbackCreate) -> str:
@@ -110,48 +99,20 @@ def request_hash(data: FeedbackCreate) -> str:
 
 
 def receive_api(
-    *, db: Session, org: Organization, actor: Actor, data: FeedbackCreate, idempotency_key: str | None
-) -> Received:
-    """POST /feedback: one record, honouring an Idempotency-Key."""
-    digest = request_hash(data) if idempotency_key else ""
-    if idempotency_key:
-        replay = _replay(db, org.id, idempotency_key, digest)
-        if replay is not None:
-            return replay
-    draft = draft_from_api(data, service.active_channels(db=db, org_id=org.id))
-    created = service.create_many(
-        db=db, org_id=org.id, actor=actor, drafts=[draft], recorded_by_id=actor.user_id
+    *, org: Organization, actor: Actor, data: FeedbackCreate, idempotency_key: str | None
+) -> intake.Outcome:
+    """POST /feedback: one record, honouring an Idempotency-Key, written by the group committer."""
+    with session_scope(readonly=True) as db:  # closed before waiting on the writer
+        channels = service.active_channels(db=db, org_id=org.id)
+    draft = draft_from_api(data, channels)
+    sub = intake.Submission(
+        org_id=org.id,
+        actor=actor,
+        draft=draft,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash(data) if idempotency_key else "",
     )
-    if idempotency_key:
-        db.add(
-            IdempotencyKey(org_id=org.id, key=idempotency_key, request_hash=digest, feedback_id=created[0].id)
-        )
-    try:
-        _commit_with_side_effects(db, org.id, created)
-    except IntegrityError:
-        # Another request with the same key committed first: answer as it did.
-        db.rollback()
-        replay = _replay(db, org.id, idempotency_key or "", digest)
-        if replay is None:
-            raise
-        return replay
-    record = service.get(db=db, org_id=org.id, feedback_id=created[0].id)
-    assert record is not None
-    return Received(record=record, replayed=False)
-
-
-def _replay(db: Session, org_id: int, key: str, digest: str) -> Received | None:
-    row = db.scalar(select(IdempotencyKey).where(IdempotencyKey.org_id == org_id, IdempotencyKey.key == key))
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise Conflict(
-            "This Idempotency-Key was already used with a different request body.",
-            fields=[field_error("Idempotency-Key", "reused with a different body")],
-        )
-    record = service.get(db=db, org_id=org_id, feedback_id=row.feedback_id)
-    assert record is not None
-    return Received(record=record, replayed=True)
+    return intake.writer(_enqueue_acknowledgements).submit(sub)
 
 
 def receive_batch(*, db: Session, org: Organization, actor: Actor, items: list[Any]) -> list[dict[str, Any]]:

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
+from voxloop.common import cache
 from voxloop.common.pagination import decode_cursor, encode_cursor
 from voxloop.common.time import as_utc, utcnow
 from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
+from voxloop.db import on_commit
 from voxloop.errors import NotFound, invalid
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
@@ -77,8 +79,11 @@ class Created:
 
 
 def active_channels(*, db: Session, org_id: int) -> dict[str, Channel]:
-    rows = db.scalars(select(Channel).where(Channel.org_id == org_id, Channel.is_active.is_(True)))
-    return {c.code: c for c in rows}
+    def load() -> dict[str, Channel]:
+        rows = db.scalars(select(Channel).where(Channel.org_id == org_id, Channel.is_active.is_(True)))
+        return {c.code: c for c in rows}
+
+    return cache.channels.get_or_load(org_id, load)
 
 
 def check_channel(channel: str, channels: dict[str, Channel], field_name: str = "channel") -> None:
@@ -210,6 +215,13 @@ def get_many(*, db: Session, org_id: int, ids: list[int]) -> builtins.list[Feedb
     return [by_id[i] for i in ids if i in by_id]
 
 
+def get_many_by_id(*, db: Session, ids: builtins.list[int]) -> dict[int, Feedback]:
+    """Records by id across organizations: for internal callers that took the ids from a write."""
+    if not ids:
+        return {}
+    return {f.id: f for f in db.scalars(select(Feedback).where(Feedback.id.in_(ids)))}
+
+
 def get_by_tracking_code(*, db: Session, tracking_code: str) -> Feedback | None:
     return db.scalar(select(Feedback).where(Feedback.tracking_code == tracking_code.strip().upper()))
 
@@ -309,6 +321,7 @@ def set_channel_active(*, db: Session, org_id: int, actor: Actor, code: str, act
         raise NotFound()
     before = channel.is_active
     channel.is_active = active
+    on_commit(db, cache.channels.clear)
     audit.record(
         db=db,
         org_id=org_id,

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from sqlalchemy.orm import Session
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import PUBLIC
 from voxloop.common import ratelimit
+from voxloop.customers.models import Customer
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
 from voxloop.feedback import flows, service
@@ -30,12 +30,11 @@ router = APIRouter(prefix="/api/v1", tags=["feedback"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-def to_read(db: Session, record: Feedback, customers: dict[int, object] | None = None) -> FeedbackRead:
+def to_read(record: Feedback, customers: dict[int, Customer]) -> FeedbackRead:
     out = FeedbackRead.model_validate(record)
     out.tracking_url = tracking_url(record.tracking_code)
-    if record.customer_id:
-        cust = (customers or {}).get(record.customer_id) or service.customer_of(db=db, record=record)
-        out.customer = CustomerRead.model_validate(cust) if cust else None
+    customer = customers.get(record.customer_id) if record.customer_id else None
+    out.customer = CustomerRead.model_validate(customer) if customer else None
     return out
 
 
@@ -49,14 +48,14 @@ def create_feedback(
     body: FeedbackCreate,
     org: ApiOrg,
     actor: ApiActor,
-    db: DbSession,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> FeedbackRead:
-    received = flows.receive_api(db=db, org=org, actor=actor, data=body, idempotency_key=idempotency_key)
+    received = flows.receive_api(org=org, actor=actor, data=body, idempotency_key=idempotency_key)
     if received.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return to_read(db, received.record)
+    customers = {received.customer.id: received.customer} if received.customer else {}
+    return to_read(received.record, customers)
 
 
 @router.post(
@@ -75,7 +74,7 @@ def get_feedback(feedback_id: int, org: ApiOrg, db: DbSession) -> FeedbackRead:
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
-    return to_read(db, record)
+    return to_read(record, service.customers_of(db=db, org_id=org.id, records=[record]))
 
 
 @router.get("/feedback", response_model=FeedbackPage, dependencies=[require("feedback.read")])
@@ -103,7 +102,7 @@ def list_feedback(
     )
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor, limit=limit)
     customers = service.customers_of(db=db, org_id=org.id, records=rows)
-    return FeedbackPage(items=[to_read(db, r, customers) for r in rows], next_cursor=next_cursor)  # type: ignore[arg-type]
+    return FeedbackPage(items=[to_read(r, customers) for r in rows], next_cursor=next_cursor)  # type: ignore[arg-type]
 
 
 @router.post(

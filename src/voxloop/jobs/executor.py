@@ -5,9 +5,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.jobs import service
@@ -16,7 +13,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 TASKS: dict[str, Handler] = {}
-_wakeup = threading.Event()
 
 
 def task(name: str) -> Callable[[Handler], Handler]:
@@ -28,17 +24,6 @@ def task(name: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_after_commit(session: Session) -> None:
-    if session.info.pop("outbox_dirty", False):
-        _wakeup.set()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("outbox_dirty", None)
 
 
 def _load_tasks() -> None:
@@ -98,13 +83,13 @@ class InProcessExecutor:
 
     def stop(self) -> None:
         self._stop.set()
-        _wakeup.set()
+        service.wakeup.set()
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            _wakeup.wait(self.poll_seconds)
-            _wakeup.clear()
+            service.wakeup.wait(self.poll_seconds)
+            service.wakeup.clear()
             try:
                 while not self._stop.is_set() and run_pending() > 0:
                     pass

@@ -1,15 +1,18 @@
 """Enqueue, claim and finish outbox messages; the same on SQLite and PostgreSQL."""
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from voxloop.db import utcnow
+from voxloop.db import on_commit, utcnow
 from voxloop.jobs.models import OutboxMessage
 
 LEASE = timedelta(minutes=5)
+# Set after a commit that enqueued messages, so an idle executor starts at once.
+wakeup = threading.Event()
 
 
 def enqueue(*, db: Session, task: str, payload: dict[str, Any], org_id: int | None = None) -> None:
@@ -28,7 +31,7 @@ def enqueue_many(*, db: Session, task: str, payloads: list[dict[str, Any]], org_
             for p in payloads
         ],
     )
-    db.info["outbox_dirty"] = True
+    on_commit(db, wakeup.set)
 
 
 def claim(*, db: Session, limit: int = 50) -> list[OutboxMessage]:

@@ -1,13 +1,15 @@
 """Server-rendered pages: sign-in, inbox, record detail, staff entry, admin, public form and status."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import segno
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
@@ -89,13 +91,15 @@ def set_language(request: Request, locale: str, next: str | None = None) -> Resp
 # Inbox and records
 
 
-def _parse_date(value: str | None) -> datetime | None:
+def _local_midnight(value: str | None, tz: str, field: str, plus_days: int = 0) -> datetime | None:
+    """The start of a YYYY-MM-DD day in the organization's time zone, where the inbox shows times."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(fields=[{"field": "date", "reason": "use YYYY-MM-DD"}]) from exc
+        raise InvalidInput(fields=[{"field": field, "reason": "use YYYY-MM-DD"}]) from exc
+    return datetime.combine(day + timedelta(days=plus_days), time.min, tzinfo=ZoneInfo(tz))
 
 
 @router.get("/inbox", dependencies=[web_require("feedback.read")])
@@ -110,12 +114,12 @@ def inbox(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: str | None = None,
 ) -> Response:
-    end = _parse_date(date_to)
     filters = service.Filters(
         channel=channel or None,
         status=status or None,
-        received_from=_parse_date(date_from),
-        received_to=end + timedelta(days=1) if end else None,
+        received_from=_local_midnight(date_from, org.timezone, "date_from"),
+        # date_to is inclusive: everything before the next local midnight
+        received_to=_local_midnight(date_to, org.timezone, "date_to", plus_days=1),
         q=q or None,
     )
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor or None, limit=50)
@@ -222,8 +226,6 @@ async def entry_submit(
 
 
 def _parse_datetime_local(value: str | None, tz: str) -> datetime | None:
-    from zoneinfo import ZoneInfo
-
     if not value:
         return None
     try:
@@ -276,12 +278,18 @@ def _quote(name: str) -> str:
 
 
 @router.get("/admin/users", dependencies=[web_require("admin.manage")])
-def users_page(
-    request: Request, org: WebOrg, db: DbSession, errors: list[dict[str, str]] | None = None
+def users_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    return _users_page(request, org, db)
+
+
+def _users_page(
+    request: Request, org: Any, db: Any, errors: list[dict[str, str]] | None = None, status_code: int = 200
 ) -> Response:
+    # Not a route: the errors come from this server, never from the request.
     return page(
         request,
         "admin/users.html",
+        status_code=status_code,
         users=accounts.list_users(db=db, org_id=org.id),
         departments=accounts.list_departments(db=db, org_id=org.id),
         roles=list(Role),
@@ -315,9 +323,7 @@ def users_create(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        response = users_page(request, org, db, errors=_errors(exc))
-        response.status_code = exc.status_code
-        return response
+        return _users_page(request, org, db, errors=_errors(exc), status_code=exc.status_code)
     return _redirect("/admin/users")
 
 
@@ -393,7 +399,12 @@ def channels_toggle(code: str, org: WebOrg, actor: WebActor, db: DbSession, acti
 
 
 @router.get("/admin/tokens", dependencies=[web_require("admin.manage")])
-def tokens_page(request: Request, org: WebOrg, db: DbSession, new_token: str | None = None) -> Response:
+def tokens_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    return _tokens_page(request, org, db)
+
+
+def _tokens_page(request: Request, org: Any, db: Any, new_token: str | None = None) -> Response:
+    # Not a route: only tokens_create passes new_token, so a link cannot show a planted "new token".
     return page(
         request,
         "admin/tokens.html",
@@ -415,7 +426,7 @@ def tokens_create(
     _, raw = accounts.create_token(db=db, org_id=org.id, actor=actor, user_id=user_id, name=name)
     db.commit()
     # Shown once, in this response only; it is stored hashed.
-    return tokens_page(request, org, db, new_token=raw)
+    return _tokens_page(request, org, db, new_token=raw)
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf, web_require("admin.manage")])
