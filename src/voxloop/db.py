@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative base shared by every domain."""
 
+import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -131,6 +132,26 @@ def session_scope(readonly: bool = False) -> Iterator[Session]:
         raise
     finally:
         db.close()
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """On SQLite, serialize write transactions of all processes with a blocking file lock.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms; a waiter on flock wakes the
+    moment the holder lets go. Elsewhere this does nothing: PostgreSQL writers run in parallel.
+    """
+    url = get_settings().database_url
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.writelock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def on_commit(db: Session, fn: Callable[[], None]) -> None:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization, User
@@ -26,12 +27,19 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def _api_user(request: Request) -> User:
+# The dependencies below are async because they do no blocking I/O (or hand it to the
+# thread pool): a sync dependency costs a thread-pool round trip on every request.
+
+
+async def _api_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
-    found = cache.tokens.get_or_load(raw.strip(), lambda: _load_token(raw.strip()))
+    found = cache.tokens.get(raw.strip())
+    if found is None:
+        found = await run_in_threadpool(_load_token, raw.strip())
+        cache.tokens.put(raw.strip(), found)
     if found is None:
         raise NotAuthenticated("The API token is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"})
     user, org = found
@@ -49,14 +57,14 @@ def _load_token(raw: str) -> tuple[User, Organization] | None:
 ApiUser = Annotated[User, Depends(_api_user)]
 
 
-def _api_org(request: Request, user: ApiUser) -> Organization:
+async def _api_org(request: Request, user: ApiUser) -> Organization:
     return request.state.org  # type: ignore[no-any-return]
 
 
 ApiOrg = Annotated[Organization, Depends(_api_org)]
 
 
-def api_actor(user: ApiUser) -> Actor:
+async def api_actor(user: ApiUser) -> Actor:
     return Actor.user(user.id, user.email, via="api")
 
 
@@ -66,7 +74,7 @@ ApiActor = Annotated[Actor, Depends(api_actor)]
 def require(permission: str):  # type: ignore[no-untyped-def]
     """A dependency that lets the API call through only with `permission`."""
 
-    def check(user: ApiUser) -> User:
+    async def check(user: ApiUser) -> User:
         if not user.can(permission):
             raise PermissionDenied()
         return user
@@ -74,7 +82,7 @@ def require(permission: str):  # type: ignore[no-untyped-def]
     return Depends(check)
 
 
-def json_body(request: Request) -> None:
+async def json_body(request: Request) -> None:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise UnsupportedMediaType(expected="application/json")

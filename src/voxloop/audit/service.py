@@ -55,7 +55,7 @@ def record_many(*, db: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk form of `record`; each row has the same keys as its arguments."""
     if rows:
         now = utcnow()
-        db.execute(insert(AuditEntry), [{"at": now, **r} for r in rows])
+        db.execute(insert(AuditEntry.__table__), [{"at": now, **r} for r in rows])
 
 
 def list(*, db: Session, org_id: int, limit: int = 200, entity: str | None = None) -> list[AuditEntry]:  # noqa: A001

@@ -26,10 +26,18 @@ class Cache:
             if key in self._data:
                 return self._data[key]  # type: ignore[no-any-return]
         value = load()
+        self.put(key, value)
+        return value
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            return self._data.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Remember `value`; None (not found) is never remembered."""
         if value is not None:
             with self._lock:
                 self._data[key] = value
-        return value
 
     def clear(self) -> None:
         with self._lock:

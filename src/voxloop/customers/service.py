@@ -94,7 +94,8 @@ def resolve_many(*, db: Session, org_id: int, contacts: list[Contact | None]) ->
         slots.append(("new", new_index[k]))
     new_ids: list[int] = []
     if new_rows:
-        result = db.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), new_rows)
+        table = Customer.__table__
+        result = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows)
         new_ids = [r[0] for r in result]
     out: list[int | None] = []
     for kind, value in slots:

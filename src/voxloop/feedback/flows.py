@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import ValidationError
@@ -98,10 +99,11 @@ def request_hash(data: FeedbackCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def receive_api(
+def submit_api(
     *, org: Organization, actor: Actor, data: FeedbackCreate, idempotency_key: str | None
-) -> intake.Outcome:
-    """POST /feedback: one record, honouring an Idempotency-Key, written by the group committer."""
+) -> "Future[intake.Outcome]":
+    """POST /feedback: hand one record to the group committer; the future resolves once it is
+    committed (or with the reason it was refused), honouring an Idempotency-Key."""
     with session_scope(readonly=True) as db:  # closed before waiting on the writer
         channels = service.active_channels(db=db, org_id=org.id)
     draft = draft_from_api(data, channels)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from voxloop.audit.service import Actor
 from voxloop.customers import service as customers_service
 from voxloop.customers.models import Customer
-from voxloop.db import get_sessionmaker
+from voxloop.db import get_sessionmaker, write_lock
 from voxloop.errors import Conflict, field_error
 from voxloop.feedback import service
 from voxloop.feedback.models import Feedback, IdempotencyKey
@@ -55,9 +55,9 @@ class IntakeWriter:
         self._thread = threading.Thread(target=self._loop, name="voxloop-intake", daemon=True)
         self._thread.start()
 
-    def submit(self, sub: Submission) -> Outcome:
+    def submit(self, sub: Submission) -> Future[Outcome]:
         self._queue.put(sub)
-        return sub.future.result()
+        return sub.future
 
     def _loop(self) -> None:
         while True:
@@ -75,7 +75,7 @@ class IntakeWriter:
                         sub.future.set_exception(exc)
 
     def _write(self, group: list[Submission]) -> None:
-        with get_sessionmaker()() as db:
+        with write_lock(), get_sessionmaker()() as db:
             replays, deferred = self._settle_keys(db, group)
             waiting = {id(s) for s in deferred}
             fresh = [
@@ -105,7 +105,6 @@ class IntakeWriter:
                             )
                         )
                 self._before_commit(db, org_id, created)
-            db.commit()
             answers = created_ids | replays
             records = service.get_many_by_id(db=db, ids=sorted(set(answers.values())))
             customers = customers_service.get_many_by_id(db=db, ids={r.customer_id for r in records.values()})

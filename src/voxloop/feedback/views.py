@@ -1,9 +1,11 @@
 """REST API for feedback: thin handlers over feedback.flows and feedback.service."""
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import PUBLIC
@@ -44,14 +46,19 @@ def to_read(record: Feedback, customers: dict[int, Customer]) -> FeedbackRead:
     response_model=FeedbackRead,
     dependencies=[JsonBody, require("feedback.create")],
 )
-def create_feedback(
+async def create_feedback(
     body: FeedbackCreate,
     org: ApiOrg,
     actor: ApiActor,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> FeedbackRead:
-    received = flows.receive_api(org=org, actor=actor, data=body, idempotency_key=idempotency_key)
+    # Validation (which may read the channel list) runs in the thread pool; the wait for the
+    # commit does not hold a thread.
+    future = await run_in_threadpool(
+        flows.submit_api, org=org, actor=actor, data=body, idempotency_key=idempotency_key
+    )
+    received = await asyncio.wrap_future(future)
     if received.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     customers = {received.customer.id: received.customer} if received.customer else {}

@@ -25,7 +25,7 @@ def enqueue_many(*, db: Session, task: str, payloads: list[dict[str, Any]], org_
         return
     now = utcnow()
     db.execute(
-        insert(OutboxMessage),
+        insert(OutboxMessage.__table__),
         [
             {"org_id": org_id, "task": task, "payload": p, "run_after": now, "created_at": now}
             for p in payloads
