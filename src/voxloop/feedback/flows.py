@@ -12,7 +12,7 @@ from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
 from voxloop.common.time import utcnow
 from voxloop.customers.service import Contact
-from voxloop.db import session_scope
+from voxloop.db import session_scope, write_lock
 from voxloop.errors import InvalidInput, VoxloopError, field_error
 from voxloop.feedback import attachments, intake, service
 from voxloop.feedback.models import Channel
@@ -83,12 +83,15 @@ def receive(
     acknowledge: bool = True,
 ) -> list[service.Created]:
     """Record feedback and queue the acknowledgements; durable once this returns."""
-    created = service.create_many(
-        db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
-    )
-    if acknowledge:
-        _enqueue_acknowledgements(db, org.id, created)
+    # End any read transaction first: never hold SQLite's lock while waiting for the file lock.
     db.commit()
+    with write_lock():
+        created = service.create_many(
+            db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
+        )
+        if acknowledge:
+            _enqueue_acknowledgements(db, org.id, created)
+        db.commit()
     return created
 
 
