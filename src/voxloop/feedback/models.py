@@ -54,6 +54,8 @@ class Feedback(TenantMixin, Base):
     customer_request: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
     external_ref: Mapped[str | None] = mapped_column(String(200))
+    # Who recorded it: "web_form", "api:<email>", "web:<email>" for staff entry, "demo", ...
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     search_text: Mapped[str] = mapped_column(Text, default="")
 

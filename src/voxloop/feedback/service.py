@@ -58,9 +58,14 @@ class Draft:
     language: str | None = None
     external_ref: str | None = None
     blobs: list[attachments.Blob] = field(default_factory=list)
+    # The record's own columns, worked out where the draft is made (a request thread), so the
+    # writer, which holds the database lock, only inserts.
+    row: dict[str, Any] = field(init=False, repr=False)
 
-    def columns(self) -> dict[str, Any]:
-        return {
+    def __post_init__(self) -> None:
+        text = f"{self.description} {self.customer_request or ''}"
+        self.row = {
+            "tracking_code": new_tracking_code(),
             "channel": self.channel,
             "description": self.description,
             "received_at": as_utc(self.received_at),
@@ -68,8 +73,11 @@ class Draft:
             "touchpoint": self.touchpoint or None,
             "product": self.product or None,
             "branch": self.branch or None,
-            "language": self.language or detect_language(f"{self.description} {self.customer_request or ''}"),
+            "language": self.language or detect_language(text),
             "external_ref": self.external_ref,
+            "search_text": index_text(
+                self.description, self.customer_request, self.touchpoint, self.product, self.branch
+            ),
         }
 
 
@@ -103,27 +111,18 @@ def create_many(
         return []
     now = utcnow()
     customer_ids = customers.resolve_many(db=db, org_id=org_id, contacts=[d.contact for d in drafts])
-    rows = []
-    for d, customer_id in zip(drafts, customer_ids, strict=True):
-        cols = d.columns()
-        rows.append(
-            {
-                **cols,
-                "org_id": org_id,
-                "customer_id": customer_id,
-                "tracking_code": new_tracking_code(),
-                "status": "new",
-                "created_at": now,
-                "recorded_by_id": recorded_by_id,
-                "search_text": index_text(
-                    cols["description"],
-                    cols["customer_request"],
-                    cols["touchpoint"],
-                    cols["product"],
-                    cols["branch"],
-                ),
-            }
-        )
+    rows = [
+        {
+            **d.row,
+            "org_id": org_id,
+            "customer_id": customer_id,
+            "status": "new",
+            "created_at": now,
+            "recorded_by": actor.label,
+            "recorded_by_id": recorded_by_id,
+        }
+        for d, customer_id in zip(drafts, customer_ids, strict=True)
+    ]
     # Core inserts on the tables: the ORM bulk path costs several times more per row. Ids are
     # matched back by tracking code, so the insert may batch rows without keeping their order.
     table = Feedback.__table__
@@ -149,21 +148,6 @@ def create_many(
     if attachment_rows:
         db.execute(insert(Attachment.__table__), attachment_rows)
 
-    db.execute(
-        insert(FeedbackEvent.__table__),
-        [
-            {
-                "org_id": org_id,
-                "feedback_id": fid,
-                "at": now,
-                "kind": "received",
-                "actor": actor.label,
-                "public": True,
-                "data": {"channel": r["channel"]},
-            }
-            for fid, r in zip(ids, rows, strict=True)
-        ],
-    )
     audit.record_many(
         db=db,
         rows=[
@@ -246,15 +230,23 @@ def customers_of(*, db: Session, org_id: int, records: list[Feedback]) -> dict[i
     return {c.id: c for c in rows}
 
 
-def timeline(
-    *, db: Session, org_id: int, feedback_id: int, public_only: bool = False
-) -> builtins.list[FeedbackEvent]:
+def timeline(*, db: Session, record: Feedback, public_only: bool = False) -> builtins.list[FeedbackEvent]:
+    """The record's history, starting with its receipt (which the record itself holds)."""
     stmt = select(FeedbackEvent).where(
-        FeedbackEvent.org_id == org_id, FeedbackEvent.feedback_id == feedback_id
+        FeedbackEvent.org_id == record.org_id, FeedbackEvent.feedback_id == record.id
     )
     if public_only:
         stmt = stmt.where(FeedbackEvent.public.is_(True))
-    return builtins.list(db.scalars(stmt.order_by(FeedbackEvent.at, FeedbackEvent.id)))
+    received = FeedbackEvent(
+        org_id=record.org_id,
+        feedback_id=record.id,
+        at=record.received_at,
+        kind="received",
+        actor=record.recorded_by,
+        public=True,
+        data={"channel": record.channel},
+    )
+    return [received, *db.scalars(stmt.order_by(FeedbackEvent.at, FeedbackEvent.id))]
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def public_status(tracking_code: str, db: DbSession) -> StatusRead:
     record = service.get_by_tracking_code(db=db, tracking_code=tracking_code)
     if record is None:
         raise NotFound()
-    events = service.timeline(db=db, org_id=record.org_id, feedback_id=record.id, public_only=True)
+    events = service.timeline(db=db, record=record, public_only=True)
     return StatusRead(
         tracking_code=record.tracking_code,
         status=record.status,

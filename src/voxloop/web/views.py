@@ -247,7 +247,7 @@ def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, creat
         "detail.html",
         record=record,
         customer=service.customer_of(db=db, record=record),
-        timeline=service.timeline(db=db, org_id=org.id, feedback_id=record.id),
+        timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
         created=bool(created),
     )
@@ -511,5 +511,5 @@ def tracking_page(request: Request, tracking_code: str, db: DbSession) -> Respon
     if record is None:
         raise NotFound("No feedback has this tracking code.")
     org = accounts.get_org(db=db, org_id=record.org_id)
-    events = service.timeline(db=db, org_id=record.org_id, feedback_id=record.id, public_only=True)
+    events = service.timeline(db=db, record=record, public_only=True)
     return page(request, "status.html", record=record, form_org=org, events=events, statuses=STATUSES)

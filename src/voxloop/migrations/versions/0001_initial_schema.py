@@ -202,6 +202,7 @@ def upgrade() -> None:
         sa.Column("customer_request", sa.Text(), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("external_ref", sa.String(length=200), nullable=True),
+        sa.Column("recorded_by", sa.String(length=200), nullable=False),
         sa.Column("recorded_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
