@@ -4,11 +4,10 @@ import builtins
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxloop.audit.models import AuditEntry
-from voxloop.db import utcnow
 
 
 @dataclass(frozen=True)
@@ -49,13 +48,6 @@ def record(
             after=after,
         )
     )
-
-
-def record_many(*, db: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk form of `record`; each row has the same keys as its arguments."""
-    if rows:
-        now = utcnow()
-        db.execute(insert(AuditEntry.__table__), [{"at": now, **r} for r in rows])
 
 
 def list(*, db: Session, org_id: int, limit: int = 200, entity: str | None = None) -> list[AuditEntry]:  # noqa: A001

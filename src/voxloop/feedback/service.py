@@ -25,16 +25,6 @@ from voxloop.text.tokenize import index_text, query_terms
 
 # Crockford's base32 without look-alikes: codes are read aloud on the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-AUDITED = (
-    "channel",
-    "status",
-    "received_at",
-    "description",
-    "customer_request",
-    "touchpoint",
-    "product",
-    "branch",
-)
 
 
 def new_tracking_code() -> str:
@@ -148,29 +138,21 @@ def create_many(
     if attachment_rows:
         db.execute(insert(Attachment.__table__), attachment_rows)
 
-    audit.record_many(
+    # One entry per write, not per record: each record already holds its own values, who
+    # recorded it and when, so the entry names the records this actor created.
+    audit.record(
         db=db,
-        rows=[
-            {
-                "org_id": org_id,
-                "actor": actor.label,
-                "action": "create",
-                "entity": "feedback",
-                "entity_id": fid,
-                "before": None,
-                "after": {k: _jsonable(r[k]) for k in AUDITED},
-            }
-            for fid, r in zip(ids, rows, strict=True)
-        ],
+        org_id=org_id,
+        actor=actor,
+        action="create",
+        entity="feedback",
+        entity_id=ids[0] if len(ids) == 1 else None,
+        after={"ids": ids},
     )
     return [
         Created(id=fid, tracking_code=r["tracking_code"], has_email=bool(d.contact and d.contact.email))
         for fid, r, d in zip(ids, rows, drafts, strict=True)
     ]
-
-
-def _jsonable(v: Any) -> Any:
-    return v.isoformat() if isinstance(v, datetime) else v
 
 
 def add_event(
