@@ -73,6 +73,24 @@ def _tokens_create(args: argparse.Namespace) -> None:
         print(raw)
 
 
+def _worker(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from voxloop.jobs.executor import InProcessExecutor
+
+    # Web processes then run with VOXLOOP_EXECUTOR=none; any number of workers may share the
+    # outbox, each message is claimed by one of them.
+    executor = InProcessExecutor(args.poll)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    executor.start()
+    print(f"voxloop worker: running outbox messages (polling every {args.poll}s); Ctrl-C stops")
+    stop.wait()
+    executor.stop()
+
+
 def _outbox_run(_: argparse.Namespace) -> None:
     from voxloop.jobs.executor import drain
 
@@ -90,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_serve)
 
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(func=_migrate)
+
+    p = sub.add_parser("worker", help="run outbox side effects (email, ...) in a process of its own")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the outbox")
+    p.set_defaults(func=_worker)
 
     p = sub.add_parser("demo", help="load the Cloudhill Hotels demo organization")
     p.add_argument("--months", type=int, default=12)

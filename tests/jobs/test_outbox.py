@@ -143,3 +143,33 @@ def test_in_process_executor_sends_right_after_commit(app, smtp, settings_env):
         # Woken by the commit, not by the 30-second poll.
         messages = smtp.wait_for(1, timeout=10)
     assert [m["To"] for m in messages] == ["zoe@example.com"]
+
+
+def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smtp):
+    """Scaled-out mode: the web app only queues (VOXLOOP_EXECUTOR=none), a worker sends."""
+    import os
+    import subprocess
+    import sys
+
+    acct = make_account()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "voxloop.cli", "worker", "--poll", "0.2"],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        r = client.post(
+            "/api/v1/feedback",
+            headers=acct.headers,
+            json={"description": "late check-out please", "customer": {"email": "kai@example.com"}},
+        )
+        assert r.status_code == 201
+        messages = smtp.wait_for(1, timeout=20)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0]
+    assert [m["To"] for m in messages] == ["kai@example.com"], output
+    assert worker.returncode == 0, output
+    assert outbox_rows()[0].status == "done"
