@@ -3,13 +3,30 @@
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from voxloop.common.text_checks import clean_text
 from voxloop.common.time import as_utc, utcnow
 
-Text = Annotated[str, AfterValidator(clean_text)]
-Line = Annotated[str, AfterValidator(clean_text), Field(max_length=200)]
+# Lengths are checked on the stripped text; then control characters are refused.
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(clean_text)]
+FileName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(clean_text)
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), AfterValidator(clean_text)
+]
+Request = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2_000), AfterValidator(clean_text)
+]
 MAX_BATCH = 1000
 
 
@@ -18,14 +35,14 @@ class Strict(BaseModel):
 
 
 class CustomerIn(Strict):
-    name: Annotated[Line, Field(max_length=200)] = ""
+    name: Line = ""
     email: EmailStr | None = None
     phone: Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()\-]{5,40}$")] | None = None
     locale: Literal["zh_CN", "en"] | None = None
 
 
 class AttachmentIn(Strict):
-    filename: Annotated[Line, Field(min_length=1, max_length=255)]
+    filename: FileName
     content_type: Annotated[str, Field(max_length=100)]
     content_base64: Annotated[str, Field(max_length=8 * 1024 * 1024)]
 
@@ -37,8 +54,8 @@ class FeedbackFields(Strict):
     touchpoint: Line | None = None
     product: Line | None = None
     branch: Line | None = None
-    description: Annotated[Text, Field(min_length=1, max_length=10_000)]
-    customer_request: Annotated[Text, Field(max_length=2_000)] | None = None
+    description: Description
+    customer_request: Request | None = None
     language: Literal["zh", "en"] | None = None
 
 
