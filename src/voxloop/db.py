@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Table,
     create_engine,
     event,
 )
@@ -62,6 +63,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model names its __tablename__, so each maps a Table (DeclarativeBase types it as any
+    # FromClause); the services insert into these tables with Core.
+    __table__: ClassVar[Table]
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 

@@ -11,6 +11,7 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization, User
 from voxloop.audit.service import Actor
 from voxloop.common import cache
+from voxloop.common.i18n import N_
 from voxloop.db import get_sessionmaker, session_scope
 from voxloop.errors import NotAuthenticated, PermissionDenied, UnsupportedMediaType
 
@@ -41,7 +42,9 @@ async def _api_user(request: Request) -> User:
         found = await run_in_threadpool(_load_token, raw.strip())
         cache.tokens.put(raw.strip(), found)
     if found is None:
-        raise NotAuthenticated("The API token is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"})
+        raise NotAuthenticated(
+            N_("The API token is unknown or revoked."), headers={"WWW-Authenticate": "Bearer"}
+        )
     user, org = found
     request.state.user = user
     request.state.org = org

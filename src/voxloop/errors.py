@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxloop.common import i18n
+from voxloop.common.i18n import N_
 
 
 class VoxloopError(Exception):
@@ -15,7 +16,7 @@ class VoxloopError(Exception):
 
     code = "error"
     status_code = 400
-    message = "The request could not be processed."
+    message = N_("The request could not be processed.")
 
     def __init__(
         self,
@@ -45,25 +46,25 @@ class BadRequest(VoxloopError):
 class InvalidInput(VoxloopError):
     code = "invalid_input"
     status_code = 422
-    message = "Some fields are invalid."
+    message = N_("Some fields are invalid.")
 
 
 class NotAuthenticated(VoxloopError):
     code = "not_authenticated"
     status_code = 401
-    message = "A valid API token or login is required."
+    message = N_("A valid API token or login is required.")
 
 
 class PermissionDenied(VoxloopError):
     code = "permission_denied"
     status_code = 403
-    message = "Your role does not allow this."
+    message = N_("Your role does not allow this.")
 
 
 class NotFound(VoxloopError):
     code = "not_found"
     status_code = 404
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class Conflict(VoxloopError):
@@ -74,19 +75,19 @@ class Conflict(VoxloopError):
 class PayloadTooLarge(VoxloopError):
     code = "payload_too_large"
     status_code = 413
-    message = "The request body is larger than %(limit)s bytes."
+    message = N_("The request body is larger than %(limit)s bytes.")
 
 
 class UnsupportedMediaType(VoxloopError):
     code = "unsupported_media_type"
     status_code = 415
-    message = "Send the body as %(expected)s."
+    message = N_("Send the body as %(expected)s.")
 
 
 class RateLimited(VoxloopError):
     code = "rate_limited"
     status_code = 429
-    message = "Too many requests; try again later."
+    message = N_("Too many requests; try again later.")
 
 
 def field_error(field: str, reason: str) -> dict[str, str]:

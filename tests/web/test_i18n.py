@@ -8,14 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 from tests.factories import make_account
 from voxloop import errors
 from voxloop.common import i18n
-from voxloop.web.render import STATUS_LABELS, render
+from voxloop.web.render import EVENT_LABELS, STATUS_LABELS, render
 
 SRC = Path(i18n.__file__).resolve().parents[1]
+ROOT = SRC.parents[1]
 TRANSLATIONS = SRC / "web" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 ZH_PO = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
@@ -67,6 +69,15 @@ def test_the_chinese_catalog_has_no_fuzzy_or_obsolete_entries_and_compiles():
     assert i18n.translations("zh_CN").gettext("Sign in") == "登录"
 
 
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """What `make translations` extracts: its pybabel command, written to a scratch file."""
+    out = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    argv = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(out), "--no-location"]
+    CommandLineInterface().run([*argv, str(ROOT)])
+    return load(out)
+
+
 def _error_class_names() -> set[str]:
     names, todo = set(), [errors.VoxloopError]
     while todo:
@@ -76,10 +87,21 @@ def _error_class_names() -> set[str]:
     return names
 
 
-def _runtime_messages() -> set[str]:
-    """Strings translated at runtime that are not wrapped in _(): error messages, event kinds."""
+def _literal(node: ast.expr) -> str | None:
+    """The string in "text" or in N_("text"), the marker that only flags it for extraction."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_" and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _scan_source() -> tuple[set[str], set[str]]:
+    """Strings translated at runtime rather than written inside _() (error messages), and the
+    timeline event kinds the code records (add_event(kind="..."), {"kind": "..."})."""
     error_classes = _error_class_names()
-    found: set[str] = set()
+    messages: set[str] = set()
+    kinds: set[str] = set()
     for path in SRC.rglob("*.py"):
         if "migrations" in path.parts:
             continue
@@ -89,23 +111,20 @@ def _runtime_messages() -> set[str]:
                     if (
                         isinstance(stmt, ast.Assign)
                         and any(isinstance(t, ast.Name) and t.id == "message" for t in stmt.targets)
-                        and isinstance(stmt.value, ast.Constant)
+                        and (text := _literal(stmt.value)) is not None
                     ):
-                        found.add(stmt.value.value)
+                        messages.add(text)
             elif (
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", None) in error_classes
                 and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
+                and (text := _literal(node.args[0])) is not None
             ):
-                found.add(node.args[0].value)
-            # Timeline event kinds: add_event(kind="...") and {"kind": "..."}; templates show
-            # _(kind|replace("_", " ")|capitalize).
+                messages.add(text)
             if isinstance(node, ast.Call):
                 for kw in node.keywords:
                     if kw.arg == "kind" and isinstance(kw.value, ast.Constant):
-                        found.add(str(kw.value.value).replace("_", " ").capitalize())
+                        kinds.add(str(kw.value.value))
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if (
@@ -113,19 +132,39 @@ def _runtime_messages() -> set[str]:
                         and key.value == "kind"
                         and isinstance(value, ast.Constant)
                     ):
-                        found.add(str(value.value).replace("_", " ").capitalize())
-    return found
+                        kinds.add(str(value.value))
+    return messages, kinds
 
 
-def test_messages_translated_at_runtime_are_in_the_chinese_catalog():
-    """pybabel extract does not see these; `make translations` would mark them obsolete if dropped."""
-    wanted = _runtime_messages() | set(STATUS_LABELS.values())
+def test_every_timeline_event_kind_has_a_label():
+    """Templates show kinds through event_label(), which translates EVENT_LABELS."""
+    _, kinds = _scan_source()
+    assert {"received", "acknowledged"} <= kinds
+    unlabelled = sorted(kinds - set(EVENT_LABELS))
+    assert not unlabelled, f"add these to EVENT_LABELS in web/render.py: {unlabelled}"
+
+
+def test_messages_translated_at_runtime_are_extracted_and_in_the_chinese_catalog(extracted):
+    """They are translated where they are shown, so each must be marked for extraction (N_ or a
+    keyword in babel.cfg): `make translations` marks whatever it does not extract obsolete."""
+    messages, _ = _scan_source()
+    wanted = messages | set(STATUS_LABELS.values()) | set(EVENT_LABELS.values())
     assert {"Some fields are invalid.", "The API token is unknown or revoked.", "Acknowledged"} <= wanted
+    extracted_ids = {m.id for m in extracted if m.id}
+    not_extracted = sorted(wanted - extracted_ids)
+    assert not not_extracted, f"mark these with N_() so pybabel extracts them: {not_extracted}"
     po = load(ZH_PO, "zh_CN")
     missing = sorted(m for m in wanted if po.get(m) is None or not po.get(m).string)
-    assert not missing, f"add these to messages.pot and translate them in zh_CN: {missing}"
+    assert not missing, f"run `make translations` and translate these in zh_CN: {missing}"
     for msgid in wanted:
         assert placeholders(i18n.gettext(msgid, "zh_CN")) == placeholders(msgid), msgid
+
+
+def test_make_translations_would_not_make_any_chinese_entry_obsolete(extracted):
+    extracted_ids = {m.id for m in extracted if m.id}
+    po = load(ZH_PO, "zh_CN")
+    dropped = sorted(m.id for m in po if m.id and m.id not in extracted_ids)
+    assert not dropped, f"in the zh_CN catalog but no longer extracted: {dropped}"
 
 
 # --- locale negotiation -----------------------------------------------------------------------------

@@ -50,7 +50,9 @@ def record(
     )
 
 
-def list(*, db: Session, org_id: int, limit: int = 200, entity: str | None = None) -> list[AuditEntry]:  # noqa: A001
+def list(  # noqa: A001
+    *, db: Session, org_id: int, limit: int = 200, entity: str | None = None
+) -> builtins.list[AuditEntry]:
     stmt = select(AuditEntry).where(AuditEntry.org_id == org_id)
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)

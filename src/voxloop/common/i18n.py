@@ -29,6 +29,11 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buf)
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction (`make translations`); it is translated where it is shown."""
+    return message
+
+
 def gettext(message: str, locale: str) -> str:
     return translations(normalize(locale)).gettext(message)
 

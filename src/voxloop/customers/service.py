@@ -68,15 +68,16 @@ def resolve_many(*, db: Session, org_id: int, contacts: list[Contact | None]) ->
 
     new_rows: list[dict[str, object]] = []
     new_index: dict[tuple[str, str] | int, int] = {}
-    slots: list[tuple[str, object]] = []
+    out: list[int | None] = []
+    pending: dict[int, int] = {}  # position in `out` -> its row in `new_rows`, filled after the insert
     now = utcnow()
     for i, c in enumerate(contacts):
         if c is None or c.is_anonymous:
-            slots.append(("none", None))
+            out.append(None)
             continue
         found = existing(c)
         if found is not None:
-            slots.append(("id", found))
+            out.append(found)
             continue
         k: tuple[str, str] | int = key(c) or i
         if k not in new_index:
@@ -91,18 +92,12 @@ def resolve_many(*, db: Session, org_id: int, contacts: list[Contact | None]) ->
                     "created_at": now,
                 }
             )
-        slots.append(("new", new_index[k]))
-    new_ids: list[int] = []
+        pending[i] = new_index[k]
+        out.append(None)
     if new_rows:
         table = Customer.__table__
         result = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows)
-        new_ids = [r[0] for r in result]
-    out: list[int | None] = []
-    for kind, value in slots:
-        if kind == "none":
-            out.append(None)
-        elif kind == "id":
-            out.append(value)  # type: ignore[arg-type]
-        else:
-            out.append(new_ids[value])  # type: ignore[index]
+        new_ids: list[int] = [r[0] for r in result]
+        for i, row in pending.items():
+            out[i] = new_ids[row]
     return out

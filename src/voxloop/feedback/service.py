@@ -94,8 +94,8 @@ def check_channel(channel: str, channels: dict[str, Channel], field_name: str = 
 
 
 def create_many(
-    *, db: Session, org_id: int, actor: Actor, drafts: list[Draft], recorded_by_id: int | None = None
-) -> list[Created]:
+    *, db: Session, org_id: int, actor: Actor, drafts: builtins.list[Draft], recorded_by_id: int | None = None
+) -> builtins.list[Created]:
     """Write many records with a handful of statements; the caller owns the transaction."""
     if not drafts:
         return []
@@ -181,7 +181,7 @@ def get(*, db: Session, org_id: int, feedback_id: int) -> Feedback | None:
     return db.scalar(select(Feedback).where(Feedback.org_id == org_id, Feedback.id == feedback_id))
 
 
-def get_many(*, db: Session, org_id: int, ids: list[int]) -> builtins.list[Feedback]:
+def get_many(*, db: Session, org_id: int, ids: builtins.list[int]) -> builtins.list[Feedback]:
     rows = db.scalars(select(Feedback).where(Feedback.org_id == org_id, Feedback.id.in_(ids)))
     by_id = {f.id: f for f in rows}
     return [by_id[i] for i in ids if i in by_id]
@@ -204,7 +204,7 @@ def customer_of(*, db: Session, record: Feedback) -> Customer | None:
     return customers.get(db=db, org_id=record.org_id, customer_id=record.customer_id)
 
 
-def customers_of(*, db: Session, org_id: int, records: list[Feedback]) -> dict[int, Customer]:
+def customers_of(*, db: Session, org_id: int, records: builtins.list[Feedback]) -> dict[int, Customer]:
     ids = {r.customer_id for r in records if r.customer_id}
     if not ids:
         return {}

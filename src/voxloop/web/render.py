@@ -10,16 +10,22 @@ from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voxloop.common import i18n
+from voxloop.common.i18n import N_
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATUS_LABELS = {
-    "new": "New",
-    "triaged": "Triaged",
-    "assigned": "Assigned",
-    "in_progress": "In progress",
-    "waiting_customer": "Waiting for customer",
-    "resolved": "Resolved",
-    "closed": "Closed",
+    "new": N_("New"),
+    "triaged": N_("Triaged"),
+    "assigned": N_("Assigned"),
+    "in_progress": N_("In progress"),
+    "waiting_customer": N_("Waiting for customer"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+# Timeline event kinds (FeedbackEvent.kind), as the timeline shows them.
+EVENT_LABELS = {
+    "received": N_("Received"),
+    "acknowledged": N_("Acknowledged"),
 }
 
 
@@ -44,8 +50,12 @@ def environment(locale: str) -> Environment:
     def status_label(status: str) -> str:
         return i18n.gettext(STATUS_LABELS.get(status, status), locale)
 
+    def event_label(kind: str) -> str:
+        return i18n.gettext(EVENT_LABELS.get(kind) or kind.replace("_", " ").capitalize(), locale)
+
     env.filters["when"] = when
     env.globals["status_label"] = status_label
+    env.globals["event_label"] = event_label
     env.globals["locale"] = locale
     env.globals["html_lang"] = i18n.html_lang(locale)
     env.globals["locale_names"] = i18n.LOCALE_NAMES
