@@ -71,8 +71,8 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
                 name = rng.choice(ZH_NAMES if zh else EN_NAMES)
                 contact = Contact(
                     name=name,
-                    email=f"guest{n}@example.com" if rng.random() < 0.7 else None,
-                    phone=f"+86 138{n:08d}" if rng.random() < 0.5 else None,
+                    email=f"guest{n}@example.{'cn' if zh else 'com'}" if rng.random() < 0.7 else None,
+                    phone=(f"+86 138{n:08d}" if zh else f"+44 7700 9{n:05d}") if rng.random() < 0.5 else None,
                     locale="zh_CN" if zh else "en",
                 )
             drafts.append(

@@ -249,6 +249,7 @@ def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, creat
         customer=service.customer_of(db=db, record=record),
         timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
+        channels=service.active_channels(db=db, org_id=org.id),
         created=bool(created),
     )
 
