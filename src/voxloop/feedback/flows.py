@@ -1,15 +1,17 @@
 """Intake: turn validated input into durable records and their side effects, in one transaction."""
 
+import asyncio
 import hashlib
 import json
-from concurrent.futures import Future
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
+from voxloop.common import cache
 from voxloop.common.time import utcnow
 from voxloop.customers.service import Contact
 from voxloop.db import session_scope, write_lock
@@ -102,22 +104,29 @@ def request_hash(data: FeedbackCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submit_api(
+async def receive_api(
     *, org: Organization, actor: Actor, data: FeedbackCreate, idempotency_key: str | None
-) -> "Future[intake.Outcome]":
-    """POST /feedback: hand one record to the group committer; the future resolves once it is
-    committed (or with the reason it was refused), honouring an Idempotency-Key."""
-    with session_scope(readonly=True) as db:  # closed before waiting on the writer
-        channels = service.active_channels(db=db, org_id=org.id)
-    draft = draft_from_api(data, channels)
+) -> intake.Outcome:
+    """POST /feedback: one record, honouring an Idempotency-Key, written by the group committer.
+
+    Runs on the event loop: the channel list comes from the cache (else from a thread), the
+    draft is pure computation, and waiting for the commit holds no thread."""
+    channels = cache.channels.get(org.id)
+    if channels is None:
+        channels = await run_in_threadpool(_load_channels, org.id)
     sub = intake.Submission(
         org_id=org.id,
         actor=actor,
-        draft=draft,
+        draft=draft_from_api(data, channels),
         idempotency_key=idempotency_key,
         request_hash=request_hash(data) if idempotency_key else "",
     )
-    return intake.writer(_enqueue_acknowledgements).submit(sub)
+    return await asyncio.wrap_future(intake.writer(_enqueue_acknowledgements).submit(sub))
+
+
+def _load_channels(org_id: int) -> dict[str, Channel]:
+    with session_scope(readonly=True) as db:
+        return service.active_channels(db=db, org_id=org_id)
 
 
 def receive_batch(*, db: Session, org: Organization, actor: Actor, items: list[Any]) -> list[dict[str, Any]]:

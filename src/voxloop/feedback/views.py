@@ -1,11 +1,9 @@
 """REST API for feedback: thin handlers over feedback.flows and feedback.service."""
 
-import asyncio
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import PUBLIC
@@ -53,12 +51,7 @@ async def create_feedback(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> FeedbackRead:
-    # Validation (which may read the channel list) runs in the thread pool; the wait for the
-    # commit does not hold a thread.
-    future = await run_in_threadpool(
-        flows.submit_api, org=org, actor=actor, data=body, idempotency_key=idempotency_key
-    )
-    received = await asyncio.wrap_future(future)
+    received = await flows.receive_api(org=org, actor=actor, data=body, idempotency_key=idempotency_key)
     if received.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     customers = {received.customer.id: received.customer} if received.customer else {}
