@@ -46,7 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
 
     @app.get("/api/v1/health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok", "version": voxloop.__version__}
 
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
