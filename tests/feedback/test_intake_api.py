@@ -252,3 +252,35 @@ def test_openapi_document_lists_the_endpoints(client):
         "/api/v1/public/feedback",
     ):
         assert path in doc["paths"]
+
+
+def test_concurrent_requests_are_all_written_and_keys_settle_once(app):
+    """Many requests at once go through the group committer; each key yields one record."""
+    import asyncio
+
+    import httpx
+
+    acct = make_account()
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+
+            def post(body: dict, key: str | None = None):  # type: ignore[no-untyped-def]
+                headers = {**acct.headers, **({"Idempotency-Key": key} if key else {})}
+                return c.post("/api/v1/feedback", json=body, headers=headers)
+
+            calls = [post({"description": "same A"}, "A") for _ in range(10)]
+            calls += [post({"description": "same B"}, "B") for _ in range(10)]
+            calls += [post({"description": f"plain {i}"}) for i in range(10)]
+            calls += [post({"description": "first C"}, "C"), post({"description": "other C"}, "C")]
+            return list(await asyncio.gather(*calls))
+
+    responses = asyncio.run(run())
+    a_ids = {r.json()["id"] for r in responses[:10]}
+    b_ids = {r.json()["id"] for r in responses[10:20]}
+    assert all(r.status_code == 201 for r in responses[:30])
+    assert len(a_ids) == 1 and len(b_ids) == 1
+    assert len({r.json()["id"] for r in responses[20:30]}) == 10
+    assert sorted(r.status_code for r in responses[30:]) == [201, 409]
+    assert count_feedback() == 1 + 1 + 10 + 1

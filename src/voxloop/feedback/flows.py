@@ -114,14 +114,19 @@ async def receive_api(
     channels = cache.channels.get(org.id)
     if channels is None:
         channels = await run_in_threadpool(_load_channels, org.id)
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[intake.Outcome] = loop.create_future()
     sub = intake.Submission(
         org_id=org.id,
         actor=actor,
         draft=draft_from_api(data, channels),
         idempotency_key=idempotency_key,
         request_hash=request_hash(data) if idempotency_key else "",
+        loop=loop,
+        waiter=waiter,
     )
-    return await asyncio.wrap_future(intake.writer(_enqueue_acknowledgements).submit(sub))
+    intake.writer(_enqueue_acknowledgements).submit(sub)
+    return await waiter
 
 
 def _load_channels(org_id: int) -> dict[str, Channel]:

@@ -7,10 +7,12 @@ one commit, then wakes the requests. A request is answered only after the commit
 its record, so a 2xx still means durable.
 """
 
+import asyncio
+import contextlib
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -37,6 +39,9 @@ class Submission:
     idempotency_key: str | None = None
     request_hash: str = ""
     future: Future["Outcome"] = field(default_factory=Future)
+    # Set by callers on an event loop: the outcome is handed over there, one wake-up per group.
+    loop: asyncio.AbstractEventLoop | None = None
+    waiter: "asyncio.Future[Outcome] | None" = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Outcome:
 
 
 class IntakeWriter:
-    """One writer thread per process; `submit` blocks until the record is committed."""
+    """One writer thread per process; what `submit` returns resolves once the record is committed."""
 
     def __init__(self, before_commit: BeforeCommit) -> None:
         self._before_commit = before_commit
@@ -55,9 +60,8 @@ class IntakeWriter:
         self._thread = threading.Thread(target=self._loop, name="voxloop-intake", daemon=True)
         self._thread.start()
 
-    def submit(self, sub: Submission) -> Future[Outcome]:
+    def submit(self, sub: Submission) -> None:
         self._queue.put(sub)
-        return sub.future
 
     def _loop(self) -> None:
         while True:
@@ -73,6 +77,7 @@ class IntakeWriter:
                 for sub in group:
                     if not sub.future.done():
                         sub.future.set_exception(exc)
+            _deliver(sub for sub in group if sub.future.done())
 
     def _write(self, group: list[Submission]) -> None:
         with write_lock(), get_sessionmaker()() as db:
@@ -85,6 +90,7 @@ class IntakeWriter:
             for sub in fresh:
                 by_writer[(sub.org_id, sub.actor)].append(sub)
             created_ids: dict[int, int] = {}
+            written: dict[int, service.Created] = {}
             for (org_id, actor), subs in by_writer.items():
                 created = service.create_many(
                     db=db,
@@ -95,6 +101,7 @@ class IntakeWriter:
                 )
                 for sub, c in zip(subs, created, strict=True):
                     created_ids[id(sub)] = c.id
+                    written[c.id] = c
                     if sub.idempotency_key:
                         db.add(
                             IdempotencyKey(
@@ -105,10 +112,14 @@ class IntakeWriter:
                             )
                         )
                 self._before_commit(db, org_id, created)
-            answers = created_ids | replays
-            records = service.get_many_by_id(db=db, ids=sorted(set(answers.values())))
-            customers = customers_service.get_many_by_id(db=db, ids={r.customer_id for r in records.values()})
             db.commit()
+        # New records answer with what was written; replays and customers are read back, after
+        # letting go of the lock (WAL readers block no writer).
+        answers = created_ids | replays
+        with get_sessionmaker(readonly=True)() as db:
+            records = {fid: c.record() for fid, c in written.items()}
+            records |= service.get_many_by_id(db=db, ids=sorted(set(replays.values())))
+            customers = customers_service.get_many_by_id(db=db, ids={r.customer_id for r in records.values()})
         for sub in deferred:
             self._queue.put(sub)
         for sub in group:
@@ -150,6 +161,28 @@ class IntakeWriter:
             else:
                 seen.add(k)
         return replays, deferred
+
+
+def _deliver(done: Iterable[Submission]) -> None:
+    """Wake each event loop once for all of its finished submissions."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Submission]] = defaultdict(list)
+    for sub in done:
+        if sub.loop is not None:
+            by_loop[sub.loop].append(sub)
+    for loop, subs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle_waiters, subs)
+
+
+def _settle_waiters(subs: list[Submission]) -> None:
+    for sub in subs:
+        if sub.waiter is None or sub.waiter.done():  # a waiter is cancelled when its client left
+            continue
+        exc = sub.future.exception()
+        if exc is not None:
+            sub.waiter.set_exception(exc)
+        else:
+            sub.waiter.set_result(sub.future.result())
 
 
 def _key_conflict() -> Conflict:

@@ -76,6 +76,15 @@ class Created:
     id: int
     tracking_code: str
     has_email: bool
+    row: dict[str, Any] = field(repr=False)
+    attachment_rows: list[dict[str, Any]] = field(repr=False)
+
+    def record(self) -> Feedback:
+        """The values just written, as an object attached to no session: answering with it
+        saves reading the record back."""
+        record = Feedback(**self.row, id=self.id)
+        record.attachments = [Attachment(**a) for a in self.attachment_rows]
+        return record
 
 
 def active_channels(*, db: Session, org_id: int) -> dict[str, Channel]:
@@ -120,23 +129,22 @@ def create_many(
     id_by_code = {code: fid for fid, code in result}
     ids = [id_by_code[r["tracking_code"]] for r in rows]
 
-    attachment_rows = []
+    attachment_table = Attachment.__table__
+    stored: builtins.list[builtins.list[dict[str, Any]]] = []
     for d, fid in zip(drafts, ids, strict=True):
-        for b in d.blobs:
-            digest = attachments.store(b)
-            attachment_rows.append(
-                {
-                    "org_id": org_id,
-                    "feedback_id": fid,
-                    "filename": b.filename,
-                    "content_type": b.content_type,
-                    "size": len(b.data),
-                    "sha256": digest,
-                    "created_at": now,
-                }
-            )
-    if attachment_rows:
-        db.execute(insert(Attachment.__table__), attachment_rows)
+        stored.append([])
+        for b in d.blobs:  # rare enough to insert one by one, for the ids
+            values = {
+                "org_id": org_id,
+                "feedback_id": fid,
+                "filename": b.filename,
+                "content_type": b.content_type,
+                "size": len(b.data),
+                "sha256": attachments.store(b),
+                "created_at": now,
+            }
+            aid = db.execute(insert(attachment_table).returning(attachment_table.c.id), values).scalar_one()
+            stored[-1].append({**values, "id": aid})
 
     # One entry per write, not per record: each record already holds its own values, who
     # recorded it and when, so the entry names the records this actor created.
@@ -150,8 +158,14 @@ def create_many(
         after={"ids": ids},
     )
     return [
-        Created(id=fid, tracking_code=r["tracking_code"], has_email=bool(d.contact and d.contact.email))
-        for fid, r, d in zip(ids, rows, drafts, strict=True)
+        Created(
+            id=fid,
+            tracking_code=r["tracking_code"],
+            has_email=bool(d.contact and d.contact.email),
+            row=r,
+            attachment_rows=a,
+        )
+        for fid, r, d, a in zip(ids, rows, drafts, stored, strict=True)
     ]
 
 
