@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import voxloop
 from voxloop.accounts.views import router as accounts_router
+from voxloop.cases.views import router as cases_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
 from voxloop.errors import install_handlers
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
     install_handlers(app, pages.error_page)
     app.include_router(feedback_router)
     app.include_router(accounts_router)
+    app.include_router(cases_router)
     app.include_router(web_router)
 
     @app.get("/api/v1/health", tags=["meta"])

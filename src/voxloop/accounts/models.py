@@ -22,6 +22,7 @@ class Role(StrEnum):
 PERMISSIONS: dict[str, set[Role]] = {
     "feedback.read": set(Role),
     "feedback.create": {Role.admin, Role.manager, Role.agent, Role.handler},
+    "feedback.handle": {Role.admin, Role.manager, Role.agent, Role.handler},
     "admin.manage": {Role.admin},
     "audit.read": {Role.admin, Role.manager},
 }

@@ -26,6 +26,9 @@ STATUS_LABELS = {
 EVENT_LABELS = {
     "received": N_("Received"),
     "acknowledged": N_("Acknowledged"),
+    "status_changed": N_("Status changed"),
+    "reopened": N_("Reopened"),
+    "note": N_("Internal note"),
 }
 
 

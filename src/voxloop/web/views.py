@@ -15,6 +15,9 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
 from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
+from voxloop.cases import service as cases
+from voxloop.cases import workflow
+from voxloop.cases.schemas import NoteCreate
 from voxloop.common import i18n, ratelimit
 from voxloop.config import get_settings
 from voxloop.db import session_scope
@@ -250,8 +253,32 @@ def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, creat
         timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
         channels=service.active_channels(db=db, org_id=org.id),
+        next_statuses=workflow.allowed_next(record.status),
         created=bool(created),
     )
+
+
+@router.post("/feedback/{feedback_id}/status", dependencies=[Csrf, web_require("feedback.handle")])
+def change_status(
+    feedback_id: int, org: WebOrg, actor: WebActor, db: DbSession, to: Opt, note: Annotated[str, Form()] = ""
+) -> Response:
+    cases.transition(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=to, note=_note(note))
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
+
+
+@router.post("/feedback/{feedback_id}/notes", dependencies=[Csrf, web_require("feedback.handle")])
+def add_note(feedback_id: int, org: WebOrg, actor: WebActor, db: DbSession, text: Opt) -> Response:
+    cases.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=_note(text) or "")
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
+
+
+def _note(text: str) -> str | None:
+    try:
+        return NoteCreate(text=text).text if text.strip() else None
+    except ValidationError as exc:
+        raise InvalidInput(fields=_errors(exc)) from exc
 
 
 @router.get("/attachments/{attachment_id}", dependencies=[web_require("feedback.read")])
@@ -513,4 +540,21 @@ def tracking_page(request: Request, tracking_code: str, db: DbSession) -> Respon
         raise NotFound("No feedback has this tracking code.")
     org = accounts.get_org(db=db, org_id=record.org_id)
     events = service.timeline(db=db, record=record, public_only=True)
-    return page(request, "status.html", record=record, form_org=org, events=events, statuses=STATUSES)
+    actions = [a for a, (allowed, _) in workflow.CUSTOMER_ACTIONS.items() if record.status in allowed]
+    return page(
+        request,
+        "status.html",
+        record=record,
+        form_org=org,
+        events=events,
+        statuses=STATUSES,
+        actions=actions,
+        action_labels={a: i18n.gettext(workflow.ACTION_LABELS[a], request_locale(request)) for a in actions},
+    )
+
+
+@router.post("/t/{tracking_code}/{action}", dependencies=[Csrf])
+def tracking_action(tracking_code: str, action: str, db: DbSession) -> Response:
+    record = cases.customer_action(db=db, tracking_code=tracking_code, action=action)
+    db.commit()
+    return _redirect(f"/t/{record.tracking_code}")

@@ -1,0 +1,96 @@
+"""Writes for case work: status transitions and internal notes, each on the timeline."""
+
+from sqlalchemy.orm import Session
+
+from voxloop.audit import service as audit
+from voxloop.audit.service import Actor
+from voxloop.cases import workflow
+from voxloop.errors import Conflict, NotFound, field_error, invalid
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback
+
+
+def _get(db: Session, org_id: int, feedback_id: int) -> Feedback:
+    record = feedback.get(db=db, org_id=org_id, feedback_id=feedback_id)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def transition(
+    *, db: Session, org_id: int, actor: Actor, feedback_id: int, to: str, note: str | None = None
+) -> Feedback:
+    """Move a case to status `to`, or refuse with 409 and the reason."""
+    record = _get(db, org_id, feedback_id)
+    return _move(db, record, actor, to, note)
+
+
+def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None) -> Feedback:
+    current = record.status
+    if to not in workflow.STATES:
+        raise invalid("to", f"unknown status {to!r}; statuses are {', '.join(workflow.STATES)}")
+    reason = workflow.refusal(current, to)
+    if reason:
+        raise Conflict("This status change is not allowed.", fields=[field_error("to", reason)])
+    record.status = to
+    kind = "reopened" if workflow.is_reopen(current, to) else "status_changed"
+    # The customer sees status changes on the tracking page; the note stays internal.
+    feedback.add_event(
+        db=db,
+        org_id=record.org_id,
+        feedback_id=record.id,
+        kind=kind,
+        actor=actor,
+        public=True,
+        data={"from": current, "to": to},
+    )
+    if note:
+        add_note(db=db, org_id=record.org_id, actor=actor, feedback_id=record.id, text=note)
+    audit.record(
+        db=db,
+        org_id=record.org_id,
+        actor=actor,
+        action="update",
+        entity="feedback",
+        entity_id=record.id,
+        before={"status": current},
+        after={"status": to},
+    )
+    return record
+
+
+def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: str) -> None:
+    """An internal note: on the staff timeline only, never shown to the customer."""
+    _get(db, org_id, feedback_id)
+    feedback.add_event(
+        db=db,
+        org_id=org_id,
+        feedback_id=feedback_id,
+        kind="note",
+        actor=actor,
+        public=False,
+        data={"text": text},
+    )
+
+
+def customer_action(*, db: Session, tracking_code: str, action: str) -> Feedback:
+    """The customer confirms a resolution or reopens the case from the tracking page."""
+    record = feedback.get_by_tracking_code(db=db, tracking_code=tracking_code)
+    if record is None:
+        raise NotFound()
+    if action not in workflow.CUSTOMER_ACTIONS:
+        raise NotFound()
+    allowed_from, to = workflow.CUSTOMER_ACTIONS[action]
+    if record.status not in allowed_from:
+        raise Conflict(
+            "This status change is not allowed.",
+            fields=[
+                field_error(
+                    "action", f"{action} is possible only when the case is {' or '.join(allowed_from)}"
+                )
+            ],
+        )
+    return _move(db, record, CUSTOMER, to, None)
+
+
+CUSTOMER = Actor(label="customer")

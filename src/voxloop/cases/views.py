@@ -1,0 +1,52 @@
+"""REST API for case work: status transitions, internal notes, the timeline."""
+
+from fastapi import APIRouter, status
+
+from voxloop.cases import service
+from voxloop.cases.schemas import EventRead, NoteCreate, TransitionCreate
+from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import NotFound
+from voxloop.feedback import service as feedback
+from voxloop.feedback.schemas import FeedbackRead
+from voxloop.feedback.views import to_read
+
+router = APIRouter(prefix="/api/v1/feedback", tags=["cases"])
+
+
+@router.post(
+    "/{feedback_id}/transitions",
+    response_model=FeedbackRead,
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def create_transition(
+    feedback_id: int, body: TransitionCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> FeedbackRead:
+    record = service.transition(
+        db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=body.to, note=body.note
+    )
+    db.commit()
+    return to_read(record, feedback.customers_of(db=db, org_id=org.id, records=[record]))
+
+
+@router.post(
+    "/{feedback_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[EventRead],
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def create_note(
+    feedback_id: int, body: NoteCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> list[EventRead]:
+    service.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
+    db.commit()
+    return get_timeline(feedback_id, org, db)
+
+
+@router.get(
+    "/{feedback_id}/timeline", response_model=list[EventRead], dependencies=[require("feedback.read")]
+)
+def get_timeline(feedback_id: int, org: ApiOrg, db: DbSession) -> list[EventRead]:
+    record = feedback.get(db=db, org_id=org.id, feedback_id=feedback_id)
+    if record is None:
+        raise NotFound()
+    return [EventRead.model_validate(e) for e in feedback.timeline(db=db, record=record)]
