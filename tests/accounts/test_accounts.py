@@ -53,39 +53,14 @@ def test_cli_creates_org_user_and_token_that_works(client):
 
 
 def test_cli_refuses_bad_role_and_duplicate_email():
-    assert (
-        voxloop(
-            "users",
-            "create",
-            "--org",
-            "acme",
-            "--email",
-            "a@b.test",
-            "--password",
-            "x" * 9,
-            "--role",
-            "wizard",
-        ).returncode
-        != 0
-    )
-    assert (
-        voxloop(
-            "users",
-            "create",
-            "--org",
-            "acme",
-            "--email",
-            "a@b.test",
-            "--password",
-            "x" * 9,
-            "--role",
-            "agent",
-        ).returncode
-        == 0
-    )
-    dup = voxloop(
-        "users", "create", "--org", "acme", "--email", "a@b.test", "--password", "x" * 9, "--role", "agent"
-    )
+    def create(role: str) -> subprocess.CompletedProcess[str]:
+        return voxloop(
+            "users", "create", "--org", "acme", "--email", "a@b.test", "--password", "x" * 9, "--role", role
+        )
+
+    assert create("wizard").returncode != 0
+    assert create("agent").returncode == 0
+    dup = create("agent")
     assert dup.returncode != 0 and "exists already" in dup.stderr
 
 
