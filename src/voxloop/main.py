@@ -15,6 +15,7 @@ from voxloop.config import get_settings
 from voxloop.errors import install_handlers
 from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.views import router as web_router
 
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(accounts_router)
     app.include_router(cases_router)
+    app.include_router(triage_router)
     app.include_router(web_router)
 
     @app.get("/api/v1/health", tags=["meta"])

@@ -6,12 +6,14 @@ from voxloop.customers.models import Customer
 from voxloop.db import Base
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
 from voxloop.jobs.models import OutboxMessage
+from voxloop.triage.models import Category, TriageLabel, TriageRule
 
 __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
     "Base",
+    "Category",
     "Channel",
     "Customer",
     "Department",
@@ -20,5 +22,7 @@ __all__ = [
     "IdempotencyKey",
     "Organization",
     "OutboxMessage",
+    "TriageLabel",
+    "TriageRule",
     "User",
 ]

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "feedback.create": {Role.admin, Role.manager, Role.agent, Role.handler},
     "feedback.handle": {Role.admin, Role.manager, Role.agent, Role.handler},
     "admin.manage": {Role.admin},
+    "triage.manage": {Role.admin, Role.manager},
     "audit.read": {Role.admin, Role.manager},
 }
 

@@ -13,6 +13,7 @@ from voxloop.common import cache
 from voxloop.db import on_commit, utcnow
 from voxloop.errors import Conflict, NotFound, invalid
 from voxloop.feedback.models import DEFAULT_CHANNELS, Channel
+from voxloop.triage import service as triage
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 USER_FIELDS = ("email", "name", "role", "department_id", "locale", "is_active")
@@ -39,6 +40,7 @@ def create_org(*, db: Session, slug: str, name: str, default_locale: str = "zh_C
     db.flush()
     for code, (zh, en, staff) in DEFAULT_CHANNELS.items():
         db.add(Channel(org_id=org.id, code=code, name=zh, name_en=en, staff_entry=staff))
+    triage.seed_defaults(db=db, org_id=org.id)
     audit.record(
         db=db,
         org_id=org.id,

@@ -22,6 +22,7 @@ from voxloop.feedback.schemas import FeedbackCreate, FeedbackFields
 from voxloop.jobs import service as jobs
 
 ACKNOWLEDGE = "feedback.acknowledge"
+TRIAGE = "feedback.triage"
 
 
 def draft_from(
@@ -70,9 +71,16 @@ def draft_from_api(data: FeedbackCreate, channels: dict[str, Channel], prefix: s
     )
 
 
-def _enqueue_acknowledgements(db: Session, org_id: int, created: list[service.Created]) -> None:
-    payloads = [{"feedback_id": c.id} for c in created if c.has_email]
-    jobs.enqueue_many(db=db, task=ACKNOWLEDGE, payloads=payloads, org_id=org_id)
+def _enqueue_side_effects(
+    db: Session, org_id: int, created: list[service.Created], acknowledge: bool = True
+) -> None:
+    """Triage for every write (one message for all its records), an acknowledgement per email."""
+    if not created:
+        return
+    jobs.enqueue(db=db, task=TRIAGE, payload={"feedback_ids": [c.id for c in created]}, org_id=org_id)
+    if acknowledge:
+        payloads = [{"feedback_id": c.id} for c in created if c.has_email]
+        jobs.enqueue_many(db=db, task=ACKNOWLEDGE, payloads=payloads, org_id=org_id)
 
 
 def receive(
@@ -91,8 +99,7 @@ def receive(
         created = service.create_many(
             db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
         )
-        if acknowledge:
-            _enqueue_acknowledgements(db, org.id, created)
+        _enqueue_side_effects(db, org.id, created, acknowledge)
         db.commit()
     return created
 
@@ -125,7 +132,7 @@ async def receive_api(
         loop=loop,
         waiter=waiter,
     )
-    intake.writer(_enqueue_acknowledgements).submit(sub)
+    intake.writer(_enqueue_side_effects).submit(sub)
     return await waiter
 
 

@@ -58,6 +58,16 @@ class Feedback(TenantMixin, Base):
     recorded_by: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Triage: filled by the triage task after intake, correctable by agents.
+    type: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(40))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[int | None]
+    urgency: Mapped[int | None]
+    priority: Mapped[int | None]
+    flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
+    flag_reason: Mapped[str | None] = mapped_column(String(300))
+    triaged_at: Mapped[datetime | None]
 
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="feedback", lazy="selectin", order_by="Attachment.id"

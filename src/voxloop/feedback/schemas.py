@@ -125,6 +125,14 @@ class FeedbackRead(BaseModel):
     language: str
     external_ref: str | None
     attachments: list[AttachmentRead] = []
+    type: str | None = None
+    category: str | None = None
+    sentiment: str | None = None
+    severity: int | None = None
+    urgency: int | None = None
+    priority: int | None = None
+    flag: str | None = None
+    flag_reason: str | None = None
 
 
 class FeedbackPage(BaseModel):

@@ -29,6 +29,7 @@ def task(name: str) -> Callable[[Handler], Handler]:
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.feedback.tasks  # noqa: F401
+    import voxloop.triage.tasks  # noqa: F401
 
 
 def run_pending(limit: int = 100) -> int:

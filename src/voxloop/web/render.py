@@ -29,6 +29,8 @@ EVENT_LABELS = {
     "status_changed": N_("Status changed"),
     "reopened": N_("Reopened"),
     "note": N_("Internal note"),
+    "triaged": N_("Classified automatically"),
+    "corrected": N_("Classification corrected"),
 }
 
 

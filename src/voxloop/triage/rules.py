@@ -1,0 +1,316 @@
+"""Rule-based triage: pure functions from a record's text and fields to its classification.
+
+Rules are ordered; each field (type, category, sentiment, severity, urgency) takes its value
+from the first matching rule that sets it. Learned models later plug in behind `classify`.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from voxloop.text.tokenize import index_text
+
+TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
+SENTIMENTS = ("positive", "neutral", "negative")
+LEVELS = (1, 2, 3)  # severity and urgency: 1 low, 2 medium, 3 high
+FIELDS = ("type", "category", "sentiment", "severity", "urgency")
+MATCH_KEYS = ("keywords", "pattern", "channels", "touchpoints", "languages")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    match: Mapping[str, Any]
+    sets: Mapping[str, Any]
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What rules look at."""
+
+    text: str
+    channel: str = ""
+    touchpoint: str = ""
+    language: str = ""
+
+
+@dataclass
+class Result:
+    values: dict[str, Any] = field(default_factory=dict)
+    # field -> the name of the rule that set it, so a user can see why
+    because: dict[str, str] = field(default_factory=dict)
+    priority: int = 4
+
+
+def matches(rule: Rule, subject: Subject) -> bool:
+    """All conditions a rule names must hold; keywords match when any one is in the text."""
+    m = rule.match
+    text = subject.text.lower()
+    keywords = [k.lower() for k in m.get("keywords", []) if k.strip()]
+    if keywords and not any(k in text for k in keywords):
+        return False
+    pattern = m.get("pattern")
+    if pattern and not re.search(pattern, subject.text, re.IGNORECASE):
+        return False
+    for key, value in (
+        ("channels", subject.channel),
+        ("touchpoints", subject.touchpoint),
+        ("languages", subject.language),
+    ):
+        allowed = m.get(key)
+        if allowed and value not in allowed:
+            return False
+    return any(m.get(k) for k in MATCH_KEYS)  # a rule without conditions matches nothing
+
+
+def priority(severity: int | None, urgency: int | None) -> int:
+    """The priority matrix: P1 (most pressing) to P4, from severity and urgency (1-3)."""
+    s, u = severity or 1, urgency or 1
+    if s == 3 and u == 3:
+        return 1
+    if 3 in (s, u):
+        return 2
+    if 2 in (s, u):
+        return 3
+    return 4
+
+
+def classify(rules: Sequence[Rule], subject: Subject) -> Result:
+    result = Result()
+    for rule in rules:
+        if not matches(rule, subject):
+            continue
+        for key in FIELDS:
+            if key in rule.sets and key not in result.values:
+                result.values[key] = rule.sets[key]
+                result.because[key] = rule.name
+    result.values.setdefault("type", "other")
+    result.values.setdefault("sentiment", "neutral")
+    result.priority = priority(result.values.get("severity"), result.values.get("urgency"))
+    return result
+
+
+def check_rule(
+    match: Mapping[str, Any], sets: Mapping[str, Any], categories: Iterable[str]
+) -> list[dict[str, str]]:
+    """What is wrong with a rule, as field errors (empty when it is fine)."""
+    errors = []
+    unknown = set(match) - set(MATCH_KEYS)
+    if unknown:
+        errors.append({"field": "match", "reason": f"unknown conditions: {', '.join(sorted(unknown))}"})
+    if not any(match.get(k) for k in MATCH_KEYS):
+        errors.append({"field": "match", "reason": "give at least one condition"})
+    if match.get("pattern"):
+        try:
+            re.compile(match["pattern"])
+        except re.error as exc:
+            errors.append({"field": "match.pattern", "reason": f"not a regular expression: {exc}"})
+    unknown = set(sets) - set(FIELDS)
+    if unknown:
+        errors.append({"field": "sets", "reason": f"unknown fields: {', '.join(sorted(unknown))}"})
+    if not sets:
+        errors.append({"field": "sets", "reason": "set at least one field"})
+    allowed: dict[str, Iterable[Any]] = {
+        "type": TYPES,
+        "sentiment": SENTIMENTS,
+        "severity": LEVELS,
+        "urgency": LEVELS,
+        "category": list(categories),
+    }
+    for key, value in sets.items():
+        if key in allowed and value not in allowed[key]:
+            errors.append(
+                {"field": f"sets.{key}", "reason": f"must be one of {', '.join(map(str, allowed[key]))}"}
+            )
+    return errors
+
+
+# Spam, invalid and near-duplicate feedback is flagged with a reason, never dropped.
+
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def flag(text: str) -> tuple[str, str] | None:
+    """('spam' | 'invalid', reason) for text no one should have to read, else None."""
+    urls = len(_URL.findall(text))
+    if urls >= 3:
+        return "spam", f"{urls} links"
+    letters = len(_LETTER.findall(text))
+    if letters < 2:
+        return "invalid", "no words in the text"
+    return None
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' search terms (characters, bigrams, words)."""
+    ta, tb = set(index_text(a).split()), set(index_text(b).split())
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+DEFAULT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "service_attitude": ("服务态度", "Service attitude"),
+    "response_speed": ("响应速度", "Response speed"),
+    "competence": ("专业能力", "Professional competence"),
+    "outcome": ("处理结果", "Outcome"),
+    "facilities": ("环境与设施", "Environment and facilities"),
+    "channel_convenience": ("渠道便利性", "Channel convenience"),
+    "price_value": ("价格与性价比", "Price and value"),
+    "product_quality": ("产品质量", "Product quality"),
+    "process_policy": ("流程与政策", "Process and policy"),
+}
+
+# Seeded for every new organization; editable afterwards. Order matters: first match wins.
+DEFAULT_RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "Safety",
+        {
+            "keywords": [
+                "火灾",
+                "着火",
+                "漏电",
+                "受伤",
+                "烫伤",
+                "食物中毒",
+                "fire",
+                "injur",
+                "electric shock",
+                "food poisoning",
+            ]
+        },
+        {"severity": 3, "urgency": 3, "type": "complaint"},
+    ),
+    (
+        "Urgent wording",
+        {"keywords": ["马上", "立刻", "尽快", "紧急", "今晚", "urgent", "immediately", "asap", "tonight"]},
+        {"urgency": 3},
+    ),
+    (
+        "Praise",
+        {
+            "keywords": [
+                "感谢",
+                "谢谢",
+                "非常好",
+                "很满意",
+                "热情",
+                "点赞",
+                "thank",
+                "excellent",
+                "wonderful",
+                "great job",
+                "spotless",
+            ]
+        },
+        {"type": "praise", "sentiment": "positive"},
+    ),
+    (
+        "Suggestion",
+        {
+            "keywords": [
+                "建议",
+                "希望能",
+                "希望可以",
+                "如果能",
+                "would be great",
+                "suggest",
+                "it would be nice",
+                "please add",
+                "could you add",
+            ]
+        },
+        {"type": "suggestion"},
+    ),
+    (
+        "Inquiry",
+        {"keywords": ["请问", "吗？", "吗?", "is there", "can i ", "how do", "do you have"]},
+        {"type": "inquiry", "sentiment": "neutral"},
+    ),
+    (
+        "Complaint wording",
+        {
+            "keywords": [
+                "投诉",
+                "坏了",
+                "太差",
+                "没人",
+                "不满",
+                "差劲",
+                "多收",
+                "退款",
+                "脏",
+                "broken",
+                "terrible",
+                "not working",
+                "nobody",
+                "refund",
+                "dirty",
+                "charged twice",
+                "rude",
+                "cold",
+            ]
+        },
+        {"type": "complaint", "sentiment": "negative", "severity": 2},
+    ),
+    (
+        "Facilities",
+        {
+            "keywords": [
+                "空调",
+                "热水",
+                "网络",
+                "无线",
+                "wifi",
+                "wi-fi",
+                "电梯",
+                "隔音",
+                "跑步机",
+                "泳池",
+                "air condition",
+                "hot water",
+                "elevator",
+                "lift",
+                "walls",
+                "shower",
+            ]
+        },
+        {"category": "facilities"},
+    ),
+    (
+        "Waiting",
+        {"keywords": ["排队", "等了", "等位", "太久", "太慢", "wait", "queue", "slow", "took almost"]},
+        {"category": "response_speed"},
+    ),
+    (
+        "Billing",
+        {
+            "keywords": [
+                "账单",
+                "多收",
+                "价格",
+                "贵",
+                "发票",
+                "bill",
+                "charge",
+                "price",
+                "expensive",
+                "deposit",
+            ]
+        },
+        {"category": "price_value"},
+    ),
+    (
+        "Staff",
+        {"keywords": ["态度", "服务员", "前台", "保洁", "staff", "rude", "friendly", "housekeeping"]},
+        {"category": "service_attitude"},
+    ),
+    (
+        "Food",
+        {"keywords": ["早餐", "菜", "餐厅", "咖啡", "breakfast", "dinner", "food", "coffee", "steak"]},
+        {"category": "product_quality"},
+    ),
+]

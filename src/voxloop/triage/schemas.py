@@ -1,0 +1,65 @@
+"""Request and response shapes for triage."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from voxloop.common.text_checks import clean_text
+
+
+class Correction(BaseModel):
+    """PATCH /feedback/{id}: fields an agent corrects; each change becomes a training label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["praise", "complaint", "suggestion", "inquiry", "other"] | None = None
+    category: Annotated[str, StringConstraints(max_length=40)] | None = None
+    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    severity: Literal[1, 2, 3] | None = None
+    urgency: Literal[1, 2, 3] | None = None
+
+
+class RuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    match: dict[str, Any]
+    sets: dict[str, Any]
+    position: int | None = None
+
+
+class RuleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    name: str
+    match: dict[str, Any]
+    sets: dict[str, Any]
+    is_active: bool
+
+
+class RuleTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    channel: Annotated[str, StringConstraints(max_length=40)] = ""
+    touchpoint: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    def checked_text(self) -> str:
+        return clean_text(self.text)
+
+
+class RuleTestResult(BaseModel):
+    values: dict[str, Any]
+    because: dict[str, str]
+    priority: int
+
+
+class CategoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    name_en: str
+    is_active: bool

@@ -1,0 +1,235 @@
+"""Queries and writes for the taxonomy, triage rules, automatic triage and corrections."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxloop.audit import service as audit
+from voxloop.audit.service import SYSTEM, Actor
+from voxloop.common.time import as_utc, utcnow
+from voxloop.errors import InvalidInput, NotFound, invalid
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback
+from voxloop.triage import rules
+from voxloop.triage.models import Category, TriageLabel, TriageRule
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+DUPLICATE_SIMILARITY = 0.8
+
+
+def seed_defaults(*, db: Session, org_id: int) -> None:
+    for code, (zh, en) in rules.DEFAULT_CATEGORIES.items():
+        db.add(Category(org_id=org_id, code=code, name=zh, name_en=en))
+    for i, (name, match, sets) in enumerate(rules.DEFAULT_RULES):
+        db.add(TriageRule(org_id=org_id, position=i, name=name, match=match, sets=sets))
+
+
+def list_categories(*, db: Session, org_id: int) -> list[Category]:
+    return list(db.scalars(select(Category).where(Category.org_id == org_id).order_by(Category.id)))
+
+
+def list_rules(*, db: Session, org_id: int, active_only: bool = False) -> list[TriageRule]:
+    stmt = select(TriageRule).where(TriageRule.org_id == org_id)
+    if active_only:
+        stmt = stmt.where(TriageRule.is_active.is_(True))
+    return list(db.scalars(stmt.order_by(TriageRule.position, TriageRule.id)))
+
+
+def _as_rules(rows: list[TriageRule]) -> list[rules.Rule]:
+    return [rules.Rule(name=r.name, match=r.match, sets=r.sets, id=r.id) for r in rows]
+
+
+def create_rule(
+    *,
+    db: Session,
+    org_id: int,
+    actor: Actor,
+    name: str,
+    match: dict[str, Any],
+    sets: dict[str, Any],
+    position: int | None = None,
+) -> TriageRule:
+    codes = [c.code for c in list_categories(db=db, org_id=org_id)]
+    errors = rules.check_rule(match, sets, codes)
+    if not name.strip():
+        errors.insert(0, {"field": "name", "reason": "is required"})
+    if errors:
+        raise InvalidInput(fields=errors)
+    if position is None:
+        existing = list_rules(db=db, org_id=org_id)
+        position = (existing[-1].position + 1) if existing else 0
+    rule = TriageRule(org_id=org_id, position=position, name=name.strip(), match=match, sets=sets)
+    db.add(rule)
+    db.flush()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="create",
+        entity="triage_rule",
+        entity_id=rule.id,
+        after={"name": rule.name, "position": position, "match": match, "sets": sets},
+    )
+    return rule
+
+
+def delete_rule(*, db: Session, org_id: int, actor: Actor, rule_id: int) -> None:
+    rule = db.scalar(select(TriageRule).where(TriageRule.org_id == org_id, TriageRule.id == rule_id))
+    if rule is None:
+        raise NotFound()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="delete",
+        entity="triage_rule",
+        entity_id=rule.id,
+        before={"name": rule.name, "match": rule.match, "sets": rule.sets},
+    )
+    db.delete(rule)
+
+
+def test_rules(
+    *, db: Session, org_id: int, text: str, channel: str = "", touchpoint: str = ""
+) -> rules.Result:
+    """What triage would say about a sample text, with the rule behind each field."""
+    subject = rules.Subject(text=text, channel=channel, touchpoint=touchpoint)
+    return rules.classify(_as_rules(list_rules(db=db, org_id=org_id, active_only=True)), subject)
+
+
+def triage_many(*, db: Session, feedback_ids: list[int]) -> int:
+    """Classify records not yet triaged; the caller commits. Returns how many were triaged."""
+    records = list(
+        db.scalars(
+            select(Feedback)
+            .where(Feedback.id.in_(feedback_ids), Feedback.triaged_at.is_(None))
+            .order_by(Feedback.id)
+        )
+    )
+    by_org: dict[int, list[rules.Rule]] = {}
+    now = utcnow()
+    for record in records:
+        if record.org_id not in by_org:
+            by_org[record.org_id] = _as_rules(list_rules(db=db, org_id=record.org_id, active_only=True))
+        subject = rules.Subject(
+            text=f"{record.description}\n{record.customer_request or ''}",
+            channel=record.channel,
+            touchpoint=record.touchpoint or "",
+            language=record.language,
+        )
+        result = rules.classify(by_org[record.org_id], subject)
+        for key, value in result.values.items():
+            setattr(record, key, value)
+        record.priority = result.priority
+        flagged = rules.flag(record.description) or _duplicate_of(db, record)
+        if flagged:
+            record.flag, record.flag_reason = flagged
+        record.triaged_at = now
+        if record.status == "new":
+            record.status = "triaged"
+        feedback.add_event(
+            db=db,
+            org_id=record.org_id,
+            feedback_id=record.id,
+            kind="triaged",
+            actor=SYSTEM,
+            data={
+                **result.values,
+                "priority": result.priority,
+                "because": result.because,
+                **({"flag": record.flag, "flag_reason": record.flag_reason} if flagged else {}),
+            },
+        )
+    return len(records)
+
+
+def _duplicate_of(db: Session, record: Feedback) -> tuple[str, str] | None:
+    """('duplicate', reason) when the same customer sent a very similar text shortly before."""
+    if record.customer_id is None:
+        return None
+    received = as_utc(record.received_at)
+    earlier = db.execute(
+        select(Feedback.id, Feedback.description)
+        .where(
+            Feedback.org_id == record.org_id,
+            Feedback.customer_id == record.customer_id,
+            Feedback.id != record.id,
+            Feedback.received_at >= received - DUPLICATE_WINDOW,
+            Feedback.received_at <= received,
+        )
+        .order_by(Feedback.received_at.desc())
+        .limit(20)
+    ).all()
+    for other_id, text in earlier:
+        score = rules.similarity(record.description, text)
+        if score >= DUPLICATE_SIMILARITY:
+            return "duplicate", f"same customer, {score:.0%} similar to #{other_id} within 24 hours"
+    return None
+
+
+CORRECTABLE = ("type", "category", "sentiment", "severity", "urgency")
+
+
+def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes: dict[str, Any]) -> Feedback:
+    """Apply an agent's corrections; each changed field is kept as a training label."""
+    record = feedback.get(db=db, org_id=org_id, feedback_id=feedback_id)
+    if record is None:
+        raise NotFound()
+    allowed: dict[str, tuple[Any, ...]] = {
+        "type": rules.TYPES,
+        "sentiment": rules.SENTIMENTS,
+        "severity": rules.LEVELS,
+        "urgency": rules.LEVELS,
+        "category": tuple(c.code for c in list_categories(db=db, org_id=org_id) if c.is_active),
+    }
+    for key, value in changes.items():
+        if key not in CORRECTABLE:
+            raise invalid(key, "cannot be corrected")
+        if value not in allowed[key]:
+            raise invalid(key, f"must be one of {', '.join(map(str, allowed[key]))}")
+    before = {k: getattr(record, k) for k in changes}
+    changed = {k: v for k, v in changes.items() if before[k] != v}
+    for key, value in changed.items():
+        db.add(
+            TriageLabel(
+                org_id=org_id,
+                feedback_id=record.id,
+                field=key,
+                previous=_str(before[key]),
+                value=_str(value),
+                text=record.description,
+                by=actor.label,
+            )
+        )
+        setattr(record, key, value)
+    if changed:
+        record.priority = rules.priority(record.severity, record.urgency)
+        feedback.add_event(
+            db=db,
+            org_id=org_id,
+            feedback_id=record.id,
+            kind="corrected",
+            actor=actor,
+            data={"before": {k: before[k] for k in changed}, "after": changed},
+        )
+        audit.record(
+            db=db,
+            org_id=org_id,
+            actor=actor,
+            action="update",
+            entity="feedback",
+            entity_id=record.id,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+    return record
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def labels(*, db: Session, org_id: int) -> list[TriageLabel]:
+    return list(db.scalars(select(TriageLabel).where(TriageLabel.org_id == org_id).order_by(TriageLabel.id)))

@@ -1,0 +1,76 @@
+"""REST API for triage: corrections, rules, the taxonomy."""
+
+from fastapi import APIRouter, status
+
+from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import invalid
+from voxloop.feedback import service as feedback
+from voxloop.feedback.schemas import FeedbackRead
+from voxloop.feedback.views import to_read
+from voxloop.triage import service
+from voxloop.triage.schemas import CategoryRead, Correction, RuleCreate, RuleRead, RuleTest, RuleTestResult
+
+router = APIRouter(prefix="/api/v1", tags=["triage"])
+
+
+@router.patch(
+    "/feedback/{feedback_id}",
+    response_model=FeedbackRead,
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def correct_feedback(
+    feedback_id: int, body: Correction, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> FeedbackRead:
+    record = service.correct(
+        db=db,
+        org_id=org.id,
+        actor=actor,
+        feedback_id=feedback_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    db.commit()
+    return to_read(record, feedback.customers_of(db=db, org_id=org.id, records=[record]))
+
+
+@router.get("/categories", response_model=list[CategoryRead])
+def list_categories(org: ApiOrg, db: DbSession) -> list[CategoryRead]:
+    return [CategoryRead.model_validate(c) for c in service.list_categories(db=db, org_id=org.id)]
+
+
+@router.get("/triage-rules", response_model=list[RuleRead], dependencies=[require("feedback.read")])
+def list_rules(org: ApiOrg, db: DbSession) -> list[RuleRead]:
+    return [RuleRead.model_validate(r) for r in service.list_rules(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/triage-rules",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RuleRead,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def create_rule(body: RuleCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> RuleRead:
+    rule = service.create_rule(db=db, org_id=org.id, actor=actor, **body.model_dump())
+    db.commit()
+    return RuleRead.model_validate(rule)
+
+
+@router.delete(
+    "/triage-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[require("triage.manage")]
+)
+def delete_rule(rule_id: int, org: ApiOrg, actor: ApiActor, db: DbSession) -> None:
+    service.delete_rule(db=db, org_id=org.id, actor=actor, rule_id=rule_id)
+    db.commit()
+
+
+@router.post(
+    "/triage-rules/test", response_model=RuleTestResult, dependencies=[JsonBody, require("feedback.read")]
+)
+def test_rules(body: RuleTest, org: ApiOrg, db: DbSession) -> RuleTestResult:
+    try:
+        text = body.checked_text()
+    except ValueError as exc:
+        raise invalid("text", str(exc)) from exc
+    result = service.test_rules(
+        db=db, org_id=org.id, text=text, channel=body.channel, touchpoint=body.touchpoint
+    )
+    return RuleTestResult(values=result.values, because=result.because, priority=result.priority)
