@@ -1,0 +1,144 @@
+"""Triage after intake: the outbox task classifies, flags and moves records; agents correct."""
+
+from sqlalchemy import select
+
+from tests.factories import make_account
+from voxloop.db import session_scope
+from voxloop.jobs.executor import drain
+from voxloop.triage.models import TriageLabel
+
+
+def post(client, acct, description, **extra):  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/feedback", json={"description": description, **extra}, headers=acct.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def get(client, acct, fid):  # type: ignore[no-untyped-def]
+    return client.get(f"/api/v1/feedback/{fid}", headers=acct.headers).json()
+
+
+def test_records_are_triaged_after_intake(client):
+    acct = make_account(role="agent")
+    fid = post(client, acct, "1203房间的空调坏了，一直没人来修，请马上处理", channel="hotline")["id"]
+    before = get(client, acct, fid)
+    assert before["status"] == "new" and before["type"] is None
+    drain()
+    after = get(client, acct, fid)
+    assert (after["status"], after["type"], after["category"], after["sentiment"]) == (
+        "triaged",
+        "complaint",
+        "facilities",
+        "negative",
+    )
+    assert (after["severity"], after["urgency"], after["priority"]) == (2, 3, 2)
+    timeline = client.get(f"/api/v1/feedback/{fid}/timeline", headers=acct.headers).json()
+    triaged = [e for e in timeline if e["kind"] == "triaged"][0]
+    assert triaged["data"]["because"]["category"] == "Facilities"
+
+
+def test_a_batch_is_triaged_by_one_message_and_running_it_again_changes_nothing(client):
+    acct = make_account(role="agent")
+    items = [{"description": "Excellent dinner, thank you"}, {"description": "请问可以开发票吗？"}]
+    results = client.post("/api/v1/feedback/batch", json={"items": items}, headers=acct.headers).json()[
+        "results"
+    ]
+    assert drain() == 1
+    ids = [r["id"] for r in results]
+    assert [get(client, acct, i)["type"] for i in ids] == ["praise", "inquiry"]
+    client.patch(f"/api/v1/feedback/{ids[0]}", json={"type": "suggestion"}, headers=acct.headers)
+    from voxloop.jobs import service as jobs
+
+    with session_scope() as db:  # the same message delivered twice must not undo a correction
+        jobs.enqueue(db=db, task="feedback.triage", payload={"feedback_ids": ids})
+        db.commit()
+    drain()
+    assert get(client, acct, ids[0])["type"] == "suggestion"
+
+
+def test_spam_invalid_and_duplicates_are_flagged_never_dropped(client):
+    acct = make_account(role="agent")
+    spam = post(client, acct, "cheap rooms http://a.example http://b.example http://c.example")["id"]
+    junk = post(client, acct, "???")["id"]
+    guest = {"email": "li@example.com"}
+    first = post(client, acct, "早餐等位太久了，八点左右要排十五分钟", customer=guest)["id"]
+    again = post(client, acct, "早餐等位太久了，八点左右要排十五分钟！！", customer=guest)["id"]
+    other = post(
+        client, acct, "早餐等位太久了，八点左右要排十五分钟", customer={"email": "zhao@example.com"}
+    )["id"]
+    drain()
+    assert (get(client, acct, spam)["flag"], get(client, acct, spam)["flag_reason"]) == ("spam", "3 links")
+    assert get(client, acct, junk)["flag"] == "invalid"
+    dup = get(client, acct, again)
+    assert dup["flag"] == "duplicate" and f"#{first}" in dup["flag_reason"]
+    assert get(client, acct, first)["flag"] is None and get(client, acct, other)["flag"] is None
+    listed = client.get("/api/v1/feedback", headers=acct.headers).json()["items"]
+    assert len(listed) == 5
+
+
+def test_corrections_are_stored_as_labels_and_recompute_priority(client):
+    acct = make_account(role="agent")
+    fid = post(client, acct, "The Wi-Fi keeps dropping")["id"]
+    drain()
+    r = client.patch(
+        f"/api/v1/feedback/{fid}",
+        json={"category": "facilities", "severity": 3, "urgency": 3},
+        headers=acct.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["category"], r.json()["priority"]) == ("facilities", 1)
+    with session_scope() as db:
+        labels = {(x.field, x.previous, x.value) for x in db.scalars(select(TriageLabel))}
+        texts = {x.text for x in db.scalars(select(TriageLabel))}
+    assert ("severity", None, "3") in labels and ("urgency", None, "3") in labels
+    assert texts == {"The Wi-Fi keeps dropping"}
+    bad = client.patch(f"/api/v1/feedback/{fid}", json={"category": "astrology"}, headers=acct.headers)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "category"
+    assert (
+        client.patch(f"/api/v1/feedback/{fid}", json={"mood": "sad"}, headers=acct.headers).status_code == 422
+    )
+    viewer = make_account(role="viewer", org_slug=acct.org_slug)
+    assert (
+        client.patch(f"/api/v1/feedback/{fid}", json={"type": "other"}, headers=viewer.headers).status_code
+        == 403
+    )
+
+
+def test_rules_api_create_test_delete(client):
+    manager = make_account(role="manager")
+    rule = {
+        "name": "Pool",
+        "match": {"keywords": ["泳池", "pool"]},
+        "sets": {"category": "facilities"},
+        "position": 0,
+    }
+    created = client.post("/api/v1/triage-rules", json=rule, headers=manager.headers)
+    assert created.status_code == 201, created.text
+    tried = client.post(
+        "/api/v1/triage-rules/test", json={"text": "泳池水有点浑"}, headers=manager.headers
+    ).json()
+    assert tried["values"]["category"] == "facilities" and tried["because"]["category"] == "Pool"
+    bad = client.post(
+        "/api/v1/triage-rules",
+        json={"name": "x", "match": {}, "sets": {"type": "rant"}},
+        headers=manager.headers,
+    )
+    assert bad.status_code == 422
+    assert {f["field"] for f in bad.json()["error"]["fields"]} >= {"match", "sets.type"}
+    agent = make_account(role="agent", org_slug=manager.org_slug)
+    assert client.post("/api/v1/triage-rules", json=rule, headers=agent.headers).status_code == 403
+    rule_id = created.json()["id"]
+    other = make_account(role="admin")
+    assert client.delete(f"/api/v1/triage-rules/{rule_id}", headers=other.headers).status_code == 404
+    assert client.delete(f"/api/v1/triage-rules/{rule_id}", headers=manager.headers).status_code == 204
+    names = [r["name"] for r in client.get("/api/v1/triage-rules", headers=manager.headers).json()]
+    assert "Pool" not in names and "Facilities" in names
+
+
+def test_categories_are_seeded_in_both_languages(client):
+    acct = make_account()
+    cats = {
+        c["code"]: (c["name"], c["name_en"])
+        for c in client.get("/api/v1/categories", headers=acct.headers).json()
+    }
+    assert cats["service_attitude"] == ("服务态度", "Service attitude") and len(cats) == 9
