@@ -93,6 +93,10 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
         for start in range(0, len(drafts), 500):
             # Historical records: their customers were acknowledged long ago.
             flows.receive(db=db, org=org, actor=actor, drafts=drafts[start : start + 500], acknowledge=False)
+    # Classify the year of feedback now, so the demo opens on a triaged inbox.
+    from voxloop.jobs.executor import drain
+
+    drain()
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
