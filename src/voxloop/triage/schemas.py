@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from voxloop.common.text_checks import clean_text
 
@@ -42,12 +42,9 @@ class RuleRead(BaseModel):
 class RuleTest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(clean_text)]
     channel: Annotated[str, StringConstraints(max_length=40)] = ""
     touchpoint: Annotated[str, StringConstraints(max_length=200)] = ""
-
-    def checked_text(self) -> str:
-        return clean_text(self.text)
 
 
 class RuleTestResult(BaseModel):

@@ -3,7 +3,6 @@
 from fastapi import APIRouter, status
 
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
-from voxloop.errors import invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
 from voxloop.feedback.views import to_read
@@ -66,11 +65,7 @@ def delete_rule(rule_id: int, org: ApiOrg, actor: ApiActor, db: DbSession) -> No
     "/triage-rules/test", response_model=RuleTestResult, dependencies=[JsonBody, require("feedback.read")]
 )
 def test_rules(body: RuleTest, org: ApiOrg, db: DbSession) -> RuleTestResult:
-    try:
-        text = body.checked_text()
-    except ValueError as exc:
-        raise invalid("text", str(exc)) from exc
     result = service.test_rules(
-        db=db, org_id=org.id, text=text, channel=body.channel, touchpoint=body.touchpoint
+        db=db, org_id=org.id, text=body.text, channel=body.channel, touchpoint=body.touchpoint
     )
     return RuleTestResult(values=result.values, because=result.because, priority=result.priority)
