@@ -253,6 +253,7 @@ class Filters:
     received_to: datetime | None = None
     q: str | None = None
     language: str | None = None
+    type: str | None = None
 
 
 def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
@@ -277,6 +278,8 @@ def list(  # noqa: A001 - the same verb in every service
         stmt = stmt.where(Feedback.status == filters.status)
     if filters.language:
         stmt = stmt.where(Feedback.language == filters.language)
+    if filters.type:
+        stmt = stmt.where(Feedback.type == filters.type)
     if filters.received_from:
         stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
     if filters.received_to:

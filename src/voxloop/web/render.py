@@ -32,6 +32,25 @@ EVENT_LABELS = {
     "triaged": N_("Classified automatically"),
     "corrected": N_("Classification corrected"),
 }
+# Triage values (Feedback.type, .sentiment, .severity/.urgency, .flag), as pages show them.
+TYPE_LABELS = {
+    "praise": N_("Praise"),
+    "complaint": N_("Complaint"),
+    "suggestion": N_("Suggestion"),
+    "inquiry": N_("Inquiry"),
+    "other": N_("Other"),
+}
+SENTIMENT_LABELS = {
+    "positive": N_("Positive"),
+    "neutral": N_("Neutral"),
+    "negative": N_("Negative"),
+}
+LEVEL_LABELS = {1: N_("Low"), 2: N_("Medium"), 3: N_("High")}
+FLAG_LABELS = {
+    "spam": N_("Spam"),
+    "duplicate": N_("Duplicate"),
+    "invalid": N_("Invalid"),
+}
 
 
 @lru_cache
@@ -58,7 +77,28 @@ def environment(locale: str) -> Environment:
     def event_label(kind: str) -> str:
         return i18n.gettext(EVENT_LABELS.get(kind) or kind.replace("_", " ").capitalize(), locale)
 
+    def label(labels: dict[Any, str], value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        found = labels.get(value)
+        return i18n.gettext(found, locale) if found else str(value)
+
+    def category_name(category: Any) -> str:
+        """A taxonomy entry's name in the page's language."""
+        if category is None:
+            return ""
+        return str(category.name if locale == "zh_CN" else (category.name_en or category.name))
+
     env.filters["when"] = when
+    env.globals["type_label"] = lambda v: label(TYPE_LABELS, v)
+    env.globals["sentiment_label"] = lambda v: label(SENTIMENT_LABELS, v)
+    env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
+    env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
+    env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
+    env.globals["category_name"] = category_name
+    env.globals["type_labels"] = TYPE_LABELS
+    env.globals["sentiment_labels"] = SENTIMENT_LABELS
+    env.globals["level_labels"] = LEVEL_LABELS
     env.globals["status_label"] = status_label
     env.globals["event_label"] = event_label
     env.globals["locale"] = locale

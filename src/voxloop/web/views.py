@@ -1,5 +1,6 @@
 """Server-rendered pages: sign-in, inbox, record detail, staff entry, admin, public form and status."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from voxloop.cases import service as cases
 from voxloop.cases import workflow
 from voxloop.cases.schemas import NoteCreate
 from voxloop.common import i18n, ratelimit
+from voxloop.common.text_checks import clean_text
 from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.deps import DbSession
@@ -27,6 +29,8 @@ from voxloop.feedback import attachments, flows, service
 from voxloop.feedback.models import STATUSES, Attachment, Channel
 from voxloop.feedback.schemas import FeedbackFields
 from voxloop.feedback.tasks import tracking_url
+from voxloop.triage import rules as triage_rules
+from voxloop.triage import service as triage
 from voxloop.web.pages import Csrf, WebActor, WebOrg, WebUser, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
@@ -112,6 +116,7 @@ def inbox(
     db: DbSession,
     channel: str | None = None,
     status: str | None = None,
+    type: str | None = None,  # noqa: A002 - the query parameter's name
     date_from: str | None = None,
     date_to: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -120,6 +125,7 @@ def inbox(
     filters = service.Filters(
         channel=channel or None,
         status=status or None,
+        type=type or None,
         received_from=_local_midnight(date_from, org.timezone, "date_from"),
         # date_to is inclusive: everything before the next local midnight
         received_to=_local_midnight(date_to, org.timezone, "date_to", plus_days=1),
@@ -129,6 +135,7 @@ def inbox(
     params = {
         "channel": channel or "",
         "status": status or "",
+        "type": type or "",
         "date_from": date_from or "",
         "date_to": date_to or "",
         "q": q or "",
@@ -140,6 +147,7 @@ def inbox(
         next_cursor=next_cursor,
         params=params,
         statuses=STATUSES,
+        types=triage_rules.TYPES,
         channels=service.active_channels(db=db, org_id=org.id),
         counts=service.counts_by_status(db=db, org_id=org.id),
         customers=service.customers_of(db=db, org_id=org.id, records=rows),
@@ -245,10 +253,16 @@ def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, creat
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
+    categories = triage.list_categories(db=db, org_id=org.id)
     return page(
         request,
         "detail.html",
         record=record,
+        categories={c.code: c for c in categories},
+        active_categories=[c for c in categories if c.is_active],
+        types=triage_rules.TYPES,
+        sentiments=triage_rules.SENTIMENTS,
+        levels=triage_rules.LEVELS,
         customer=service.customer_of(db=db, record=record),
         timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
@@ -265,6 +279,37 @@ def change_status(
     cases.transition(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=to, note=_note(note))
     db.commit()
     return _redirect(f"/feedback/{feedback_id}")
+
+
+@router.post("/feedback/{feedback_id}/classification", dependencies=[Csrf, web_require("feedback.handle")])
+def correct_classification(
+    feedback_id: int,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    type: Annotated[str, Form()] = "",  # noqa: A002 - the form field's name
+    category: Annotated[str, Form()] = "",
+    sentiment: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+    urgency: Annotated[str, Form()] = "",
+) -> Response:
+    submitted = {
+        "type": type,
+        "category": category,
+        "sentiment": sentiment,
+        "severity": _level(severity),
+        "urgency": _level(urgency),
+    }
+    changes = {k: v for k, v in submitted.items() if v != ""}
+    triage.correct(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, changes=changes)
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
+
+
+def _level(value: str) -> int | str:
+    """A severity or urgency from a form: "1".."3" as a number; anything else is left for the check."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 @router.post("/feedback/{feedback_id}/notes", dependencies=[Csrf, web_require("feedback.handle")])
@@ -472,6 +517,96 @@ def audit_page(request: Request, org: WebOrg, db: DbSession, entity: str | None 
         entries=audit.list(db=db, org_id=org.id, entity=entity or None),
         entity=entity or "",
     )
+
+
+@router.get("/admin/triage", dependencies=[web_require("triage.manage")])
+def triage_page(
+    request: Request,
+    org: WebOrg,
+    db: DbSession,
+    sample: Annotated[str | None, Query(max_length=10_000)] = None,
+    sample_channel: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    return _triage_page(request, org, db, sample=sample or "", sample_channel=sample_channel or "")
+
+
+def _triage_page(
+    request: Request,
+    org: Any,
+    db: Any,
+    errors: list[dict[str, str]] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+    sample: str = "",
+    sample_channel: str = "",
+) -> Response:
+    # Not a route: the errors come from this server, never from the request.
+    result, sample_errors = None, []
+    if sample.strip():
+        try:
+            text = clean_text(sample)
+        except ValueError as exc:
+            sample_errors = [{"field": "sample", "reason": str(exc)}]
+        else:
+            result = triage.test_rules(db=db, org_id=org.id, text=text, channel=sample_channel)
+    categories = triage.list_categories(db=db, org_id=org.id)
+    return page(
+        request,
+        "admin/triage.html",
+        status_code=status_code,
+        rules=triage.list_rules(db=db, org_id=org.id),
+        categories=categories,
+        category_by_code={c.code: c for c in categories},
+        channels=service.active_channels(db=db, org_id=org.id),
+        types=triage_rules.TYPES,
+        sentiments=triage_rules.SENTIMENTS,
+        levels=triage_rules.LEVELS,
+        fields=triage_rules.FIELDS,
+        errors=errors or [],
+        values=values or {},
+        sample=sample,
+        sample_channel=sample_channel,
+        sample_errors=sample_errors,
+        result=result,
+    )
+
+
+_KEYWORD_SEPARATORS = re.compile(r"[,，、\n]")
+
+
+@router.post("/admin/triage", dependencies=[Csrf, web_require("triage.manage")])
+async def triage_rule_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    match: dict[str, Any] = {}
+    keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(values.get("keywords", "")) if k.strip()]
+    if keywords:
+        match["keywords"] = keywords
+    if values.get("pattern", "").strip():
+        match["pattern"] = values["pattern"].strip()
+    if values.get("channel", "").strip():
+        match["channels"] = [values["channel"].strip()]
+    sets: dict[str, Any] = {}
+    for key in triage_rules.FIELDS:
+        raw = values.get(key, "").strip()
+        if raw:
+            sets[key] = _level(raw) if key in ("severity", "urgency") else raw
+    try:
+        triage.create_rule(
+            db=db, org_id=org.id, actor=actor, name=values.get("name", ""), match=match, sets=sets
+        )
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _triage_page(request, org, db, errors=_errors(exc), values=values, status_code=exc.status_code)
+    return _redirect("/admin/triage")
+
+
+@router.post("/admin/triage/{rule_id}/delete", dependencies=[Csrf, web_require("triage.manage")])
+def triage_rule_delete(rule_id: int, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+    triage.delete_rule(db=db, org_id=org.id, actor=actor, rule_id=rule_id)
+    db.commit()
+    return _redirect("/admin/triage")
 
 
 # Public pages: the feedback form, its QR code, and the tracking page
