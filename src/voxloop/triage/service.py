@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
@@ -11,7 +11,7 @@ from voxloop.audit.service import SYSTEM, Actor
 from voxloop.common.time import as_utc, utcnow
 from voxloop.errors import InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
-from voxloop.feedback.models import Feedback
+from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.triage import rules
 from voxloop.triage.models import Category, TriageLabel, TriageRule
 
@@ -99,53 +99,100 @@ def test_rules(
     return rules.classify(_as_rules(list_rules(db=db, org_id=org_id, active_only=True)), subject)
 
 
-def triage_many(*, db: Session, feedback_ids: list[int]) -> int:
-    """Classify records not yet triaged; the caller commits. Returns how many were triaged."""
-    records = list(
-        db.scalars(
-            select(Feedback)
-            .where(Feedback.id.in_(feedback_ids), Feedback.triaged_at.is_(None))
-            .order_by(Feedback.id)
+def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]:
+    """Classify the records not yet triaged, without writing: reads and pure computation only,
+    so it can run outside the write lock. One dict per record, for `apply_triage`."""
+    t = Feedback.__table__.c
+    rows = db.execute(
+        select(
+            t.id,
+            t.org_id,
+            t.description,
+            t.customer_request,
+            t.channel,
+            t.touchpoint,
+            t.language,
+            t.customer_id,
+            t.received_at,
         )
-    )
+        .where(t.id.in_(feedback_ids), t.triaged_at.is_(None))
+        .order_by(t.id)
+    ).all()
     by_org: dict[int, list[rules.Rule]] = {}
-    now = utcnow()
-    for record in records:
-        if record.org_id not in by_org:
-            by_org[record.org_id] = _as_rules(list_rules(db=db, org_id=record.org_id, active_only=True))
+    plan = []
+    for row in rows:
+        if row.org_id not in by_org:
+            by_org[row.org_id] = _as_rules(list_rules(db=db, org_id=row.org_id, active_only=True))
         subject = rules.Subject(
-            text=f"{record.description}\n{record.customer_request or ''}",
-            channel=record.channel,
-            touchpoint=record.touchpoint or "",
-            language=record.language,
+            text=f"{row.description}\n{row.customer_request or ''}",
+            channel=row.channel,
+            touchpoint=row.touchpoint or "",
+            language=row.language,
         )
-        result = rules.classify(by_org[record.org_id], subject)
-        for key, value in result.values.items():
-            setattr(record, key, value)
-        record.priority = result.priority
-        flagged = rules.flag(record.description) or _duplicate_of(db, record)
-        if flagged:
-            record.flag, record.flag_reason = flagged
-        record.triaged_at = now
-        if record.status == "new":
-            record.status = "triaged"
-        feedback.add_event(
-            db=db,
-            org_id=record.org_id,
-            feedback_id=record.id,
-            kind="triaged",
-            actor=SYSTEM,
-            data={
-                **result.values,
+        result = rules.classify(by_org[row.org_id], subject)
+        flagged = rules.flag(row.description) or _duplicate_of(db, row)
+        values = {key: result.values.get(key) for key in rules.FIELDS}
+        plan.append(
+            {
+                "fid": row.id,
+                "org_id": row.org_id,
+                **values,
                 "priority": result.priority,
+                "flag": flagged[0] if flagged else None,
+                "flag_reason": flagged[1] if flagged else None,
                 "because": result.because,
-                **({"flag": record.flag, "flag_reason": record.flag_reason} if flagged else {}),
-            },
+            }
         )
-    return len(records)
+    return plan
 
 
-def _duplicate_of(db: Session, record: Feedback) -> tuple[str, str] | None:
+def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
+    """Write a plan with two bulk statements; the caller commits. A record triaged or corrected
+    meanwhile is left alone, so running a message twice changes nothing."""
+    if not plan:
+        return 0
+    table = Feedback.__table__
+    now = utcnow()
+    db.execute(
+        update(table)
+        .where(table.c.id == bindparam("fid"), table.c.triaged_at.is_(None))
+        .values(
+            type=bindparam("type"),
+            category=bindparam("category"),
+            sentiment=bindparam("sentiment"),
+            severity=bindparam("severity"),
+            urgency=bindparam("urgency"),
+            priority=bindparam("priority"),
+            flag=bindparam("flag"),
+            flag_reason=bindparam("flag_reason"),
+            triaged_at=now,
+            status=case((table.c.status == "new", "triaged"), else_=table.c.status),
+        ),
+        [{k: v for k, v in p.items() if k not in ("org_id", "because")} for p in plan],
+    )
+    db.execute(
+        insert(FeedbackEvent.__table__),
+        [
+            {
+                "org_id": p["org_id"],
+                "feedback_id": p["fid"],
+                "at": now,
+                "kind": "triaged",
+                "actor": SYSTEM.label,
+                "public": False,
+                "data": {
+                    **{k: p[k] for k in (*rules.FIELDS, "priority") if p[k] is not None},
+                    "because": p["because"],
+                    **({"flag": p["flag"], "flag_reason": p["flag_reason"]} if p["flag"] else {}),
+                },
+            }
+            for p in plan
+        ],
+    )
+    return len(plan)
+
+
+def _duplicate_of(db: Session, record: Any) -> tuple[str, str] | None:
     """('duplicate', reason) when the same customer sent a very similar text shortly before."""
     if record.customer_id is None:
         return None
