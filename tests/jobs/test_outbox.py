@@ -175,3 +175,32 @@ def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smt
     assert [m["To"] for m in messages] == ["kai@example.com"], output
     assert worker.returncode == 0, output
     assert outbox_rows()[0].status == "done"
+
+
+def test_a_batch_task_takes_all_due_messages_at_once_and_fails_as_a_whole():
+    calls: list[list[dict]] = []
+
+    @executor.batch_task("test.collect")
+    def collect(payloads: list[dict]) -> None:
+        calls.append(payloads)
+        if any(p.get("boom") for p in payloads):
+            raise RuntimeError("boom")
+
+    try:
+        with session_scope() as db:
+            jobs.enqueue_many(
+                db=db, task="test.collect", payloads=[{"n": 1}, {"n": 2}, {"n": 3}], org_id=None
+            )
+            db.commit()
+        assert executor.drain() == 3
+        assert calls == [[{"n": 1}, {"n": 2}, {"n": 3}]]
+        assert {m.status for m in outbox_rows("test.collect")} == {"done"}
+
+        with session_scope() as db:
+            jobs.enqueue_many(db=db, task="test.collect", payloads=[{"n": 4}, {"boom": True}], org_id=None)
+            db.commit()
+        executor.drain()
+        failed = [m for m in outbox_rows("test.collect") if m.status != "done"]
+        assert [(m.status, m.attempts) for m in failed] == [("pending", 1), ("pending", 1)]
+    finally:
+        executor.BATCH_TASKS.pop("test.collect")

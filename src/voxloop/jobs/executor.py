@@ -2,17 +2,23 @@
 
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.jobs import service
+from voxloop.jobs.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
+BatchHandler = Callable[[list[dict[str, Any]]], None]
 TASKS: dict[str, Handler] = {}
+BATCH_TASKS: dict[str, BatchHandler] = {}
 
 
 def task(name: str) -> Callable[[Handler], Handler]:
@@ -21,6 +27,17 @@ def task(name: str) -> Callable[[Handler], Handler]:
 
     def register(fn: Handler) -> Handler:
         TASKS[name] = fn
+        return fn
+
+    return register
+
+
+def batch_task(name: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a handler that takes every due message of its task at once (a list of
+    payloads): many small messages then cost one transaction. It fails or succeeds as a whole."""
+
+    def register(fn: BatchHandler) -> BatchHandler:
+        BATCH_TASKS[name] = fn
         return fn
 
     return register
@@ -35,29 +52,49 @@ def _load_tasks() -> None:
 def run_pending(limit: int = 100) -> int:
     """Run every due message once; returns how many were run. Used by executors and tests."""
     _load_tasks()
-    settings = get_settings()
-    ran = 0
     with session_scope() as db:
         messages = service.claim(db=db, limit=limit)
+        done: list[int] = []
+        by_task: dict[str, list[OutboxMessage]] = defaultdict(list)
         for msg in messages:
-            handler = TASKS.get(msg.task)
-            try:
-                if handler is None:
-                    raise LookupError(f"no handler registered for task {msg.task!r}")
-                handler(msg.payload)
-            except Exception as exc:  # a failing handler must not stop the others
-                log.warning("outbox message %s (%s) failed: %s", msg.id, msg.task, exc)
-                service.fail(
-                    db=db,
-                    message_id=msg.id,
-                    error=f"{type(exc).__name__}: {exc}",
-                    attempts=msg.attempts,
-                    max_attempts=settings.outbox_max_attempts,
-                )
-            else:
-                service.finish(db=db, message_id=msg.id)
-            ran += 1
-    return ran
+            by_task[msg.task].append(msg)
+        for name, group in by_task.items():
+            batch = BATCH_TASKS.get(name)
+            if batch is not None:
+                if _attempt(db, group, batch, [m.payload for m in group]):
+                    done += [m.id for m in group]
+                continue
+            for msg in group:
+                handler = TASKS.get(name)
+                if _attempt(db, [msg], _call, handler, name, msg.payload):
+                    done.append(msg.id)
+        service.finish(db=db, message_ids=done)
+    return len(messages)
+
+
+def _call(handler: Handler | None, name: str, payload: dict[str, Any]) -> None:
+    if handler is None:
+        raise LookupError(f"no handler registered for task {name!r}")
+    handler(payload)
+
+
+def _attempt(db: Session, messages: list[OutboxMessage], run: Callable[..., None], *args: Any) -> bool:
+    """Run; on failure schedule each message's retry. A failing handler never stops the others."""
+    try:
+        run(*args)
+    except Exception as exc:
+        settings = get_settings()
+        for msg in messages:
+            log.warning("outbox message %s (%s) failed: %s", msg.id, msg.task, exc)
+            service.fail(
+                db=db,
+                message_id=msg.id,
+                error=f"{type(exc).__name__}: {exc}",
+                attempts=msg.attempts,
+                max_attempts=settings.outbox_max_attempts,
+            )
+        return False
+    return True
 
 
 def drain(max_rounds: int = 100) -> int:

@@ -72,10 +72,12 @@ def claim(*, db: Session, limit: int = 50) -> list[OutboxMessage]:
     return messages
 
 
-def finish(*, db: Session, message_id: int) -> None:
+def finish(*, db: Session, message_ids: list[int]) -> None:
+    if not message_ids:
+        return
     db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id.in_(message_ids))
         .values(status="done", done_at=utcnow(), locked_until=None, last_error=None)
     )
     db.commit()
