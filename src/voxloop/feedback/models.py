@@ -68,6 +68,8 @@ class Feedback(TenantMixin, Base):
     flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
     flag_reason: Mapped[str | None] = mapped_column(String(300))
     triaged_at: Mapped[datetime | None]
+    # field -> the rule that set it, so anyone can see why triage said what it said
+    triage_reasons: Mapped[dict[str, Any] | None]
 
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="feedback", lazy="selectin", order_by="Attachment.id"

@@ -227,22 +227,37 @@ def customers_of(*, db: Session, org_id: int, records: builtins.list[Feedback]) 
 
 
 def timeline(*, db: Session, record: Feedback, public_only: bool = False) -> builtins.list[FeedbackEvent]:
-    """The record's history, starting with its receipt (which the record itself holds)."""
+    """The record's history: its receipt and its automatic triage (both held by the record
+    itself), then the events written since, in time order."""
     stmt = select(FeedbackEvent).where(
         FeedbackEvent.org_id == record.org_id, FeedbackEvent.feedback_id == record.id
     )
     if public_only:
         stmt = stmt.where(FeedbackEvent.public.is_(True))
-    received = FeedbackEvent(
-        org_id=record.org_id,
-        feedback_id=record.id,
-        at=record.received_at,
-        kind="received",
-        actor=record.recorded_by,
-        public=True,
-        data={"channel": record.channel},
-    )
-    return [received, *db.scalars(stmt.order_by(FeedbackEvent.at, FeedbackEvent.id))]
+    own = [
+        FeedbackEvent(
+            org_id=record.org_id,
+            feedback_id=record.id,
+            at=record.received_at,
+            kind="received",
+            actor=record.recorded_by,
+            public=True,
+            data={"channel": record.channel},
+        )
+    ]
+    if record.triaged_at is not None and not public_only:
+        own.append(
+            FeedbackEvent(
+                org_id=record.org_id,
+                feedback_id=record.id,
+                at=record.triaged_at,
+                kind="triaged",
+                actor="system",
+                public=False,
+                data={"because": record.triage_reasons or {}},
+            )
+        )
+    return sorted([*own, *db.scalars(stmt.order_by(FeedbackEvent.at, FeedbackEvent.id))], key=lambda e: e.at)
 
 
 @dataclass(frozen=True)

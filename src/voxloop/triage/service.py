@@ -3,15 +3,15 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
-from voxloop.audit.service import SYSTEM, Actor
+from voxloop.audit.service import Actor
 from voxloop.common.time import as_utc, utcnow
 from voxloop.errors import InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
-from voxloop.feedback.models import Feedback, FeedbackEvent
+from voxloop.feedback.models import Feedback
 from voxloop.triage import rules
 from voxloop.triage.models import Category, TriageLabel, TriageRule
 
@@ -147,12 +147,12 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
 
 
 def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
-    """Write a plan with two bulk statements; the caller commits. A record triaged or corrected
-    meanwhile is left alone, so running a message twice changes nothing."""
+    """Write a plan with one bulk statement; the caller commits. A record triaged or corrected
+    meanwhile is left alone, so running a message twice changes nothing. (The timeline shows
+    the triage from the record itself.)"""
     if not plan:
         return 0
     table = Feedback.__table__
-    now = utcnow()
     db.execute(
         update(table)
         .where(table.c.id == bindparam("fid"), table.c.triaged_at.is_(None))
@@ -165,29 +165,11 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             priority=bindparam("priority"),
             flag=bindparam("flag"),
             flag_reason=bindparam("flag_reason"),
-            triaged_at=now,
+            triage_reasons=bindparam("because"),
+            triaged_at=utcnow(),
             status=case((table.c.status == "new", "triaged"), else_=table.c.status),
         ),
-        [{k: v for k, v in p.items() if k not in ("org_id", "because")} for p in plan],
-    )
-    db.execute(
-        insert(FeedbackEvent.__table__),
-        [
-            {
-                "org_id": p["org_id"],
-                "feedback_id": p["fid"],
-                "at": now,
-                "kind": "triaged",
-                "actor": SYSTEM.label,
-                "public": False,
-                "data": {
-                    **{k: p[k] for k in (*rules.FIELDS, "priority") if p[k] is not None},
-                    "because": p["because"],
-                    **({"flag": p["flag"], "flag_reason": p["flag_reason"]} if p["flag"] else {}),
-                },
-            }
-            for p in plan
-        ],
+        [{k: v for k, v in p.items() if k != "org_id"} for p in plan],
     )
     return len(plan)
 

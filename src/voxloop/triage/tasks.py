@@ -11,7 +11,7 @@ from voxloop.triage import service
 @batch_task(TRIAGE)
 def triage(payloads: list[dict[str, Any]]) -> None:
     """Every due triage message at once. Idempotent: records triaged already are skipped.
-    Classifies outside the write lock, then writes with two bulk statements inside it."""
+    Classifies outside the write lock, then writes with one bulk statement inside it."""
     ids = [int(i) for p in payloads for i in p["feedback_ids"]]
     with session_scope(readonly=True) as db:
         plan = service.plan_triage(db=db, feedback_ids=ids)

@@ -77,6 +77,7 @@ def upgrade() -> None:
     op.add_column('feedback', sa.Column('flag', sa.String(length=16), nullable=True))
     op.add_column('feedback', sa.Column('flag_reason', sa.String(length=300), nullable=True))
     op.add_column('feedback', sa.Column('triaged_at', voxloop.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('feedback', sa.Column('triage_reasons', sa.JSON(), nullable=True))
 
     # Every existing organization gets the default taxonomy and rules, as new ones do.
     from voxloop.triage.rules import DEFAULT_CATEGORIES, DEFAULT_RULES
@@ -104,7 +105,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for column in ("triaged_at", "flag_reason", "flag", "priority", "urgency", "severity", "sentiment", "category",
+    for column in ("triage_reasons", "triaged_at", "flag_reason", "flag", "priority", "urgency", "severity", "sentiment", "category",
                    "type"):
         op.drop_column("feedback", column)
     op.drop_table("triage_labels")
