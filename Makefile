@@ -48,6 +48,7 @@ lint: install ## ruff and mypy
 	$(BIN)/mypy src/voxloop
 
 bench: install ## run the benchmarks in bench/ and print figures with their baselines
+	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py
 	$(BIN)/python bench/intake.py
 
 clean: ## remove the virtual environment, node_modules and local data

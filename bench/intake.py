@@ -4,7 +4,9 @@ Each figure is printed next to a baseline measured in the same run on the same s
 GET /api/v1/health, a no-op endpoint of the same app. Load comes from wrk (Debian's `wrk`).
 The records are counted in the database afterwards: only committed items are reported.
 
-    make bench                      # or: .venv/bin/python bench/intake.py --workers 2
+    make bench                      # both set-ups below
+    VOXLOOP_EXECUTOR=none .venv/bin/python bench/intake.py   # intake alone, side effects left queued
+    .venv/bin/python bench/intake.py                         # side effects run in the web processes
 """
 
 import argparse
@@ -92,6 +94,12 @@ def count(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM feedback").fetchone()[0])
 
 
+def executor_mode(env: dict[str, str]) -> str:
+    if env.get("VOXLOOP_EXECUTOR", "inprocess") == "none":
+        return "left to workers (VOXLOOP_EXECUTOR=none)"
+    return "run in the web processes"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -171,6 +179,7 @@ def main() -> None:
     batch_rate = stored_batch / args.seconds
     print(
         f"SQLite (synchronous=FULL), voxloop serve --workers {args.workers}, "
+        f"side effects (triage, email): {executor_mode(env)}, "
         f"wrk {args.connections} connections, {args.seconds} s each, {os.cpu_count()} CPUs"
     )
     print(f"{'measure':44} {'figure':>14} {'baseline':>14} {'ratio':>7}")
