@@ -47,7 +47,10 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/voxloop
 
-bench: install ## run the benchmarks in bench/ and print figures with their baselines
+wrk: ## install Debian's wrk load generator for the benchmarks (when missing)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+bench: install wrk ## run the benchmarks in bench/ and print figures with their baselines
 	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py
 	$(BIN)/python bench/intake.py
 
@@ -58,4 +61,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium migrate demo run test lint bench clean translations
+.PHONY: help install chromium wrk migrate demo run test lint bench clean translations
