@@ -153,6 +153,11 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
             err.code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
         return respond(request, err)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # A number too large for the database, in a field no type caught first.
+        return respond(request, InvalidInput("A number is out of range."))
+
     @app.exception_handler(UnicodeDecodeError)
     async def _unicode(request: Request, exc: UnicodeDecodeError) -> Response:
         return respond(request, BadRequest("The body is not valid UTF-8."))

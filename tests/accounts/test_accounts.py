@@ -139,3 +139,25 @@ def test_password_is_verified_with_argon2():
     assert security.verify_password(h, PASSWORD)
     assert not security.verify_password(h, PASSWORD + "x")
     assert not security.verify_password("not-a-hash", PASSWORD)
+
+
+def test_user_fields_cannot_be_nulled_and_huge_ids_are_refused(client):
+    admin = make_account()
+    r = client.patch(f"/api/v1/users/{admin.user_id}", json={"name": None}, headers=admin.headers)
+    assert r.status_code == 422 and "name cannot be null" in r.text
+    assert (
+        client.patch(
+            f"/api/v1/users/{admin.user_id}", json={"is_active": None}, headers=admin.headers
+        ).status_code
+        == 422
+    )
+    huge = 10**20
+    r = client.patch(f"/api/v1/users/{huge}", json={"role": "viewer"}, headers=admin.headers)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "user_id"
+    assert client.get(f"/api/v1/feedback/{huge}", headers=admin.headers).status_code == 422
+    r = client.post(
+        "/api/v1/users",
+        headers=admin.headers,
+        json={"email": "x@example.com", "password": "long-enough", "role": "agent", "department_id": huge},
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "department_id"

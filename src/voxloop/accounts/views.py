@@ -3,9 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from voxloop.accounts import service
+from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
 from voxloop.feedback import service as feedback
 
@@ -18,7 +20,7 @@ class UserCreate(BaseModel):
     password: Annotated[str, Field(min_length=8, max_length=200)]
     role: str
     name: Annotated[str, Field(max_length=200)] = ""
-    department_id: int | None = None
+    department_id: BodyId | None = None
     locale: str | None = None
 
 
@@ -26,10 +28,18 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(max_length=200)] | None = None
     role: str | None = None
-    department_id: int | None = None
+    department_id: BodyId | None = None
     locale: str | None = None
     is_active: bool | None = None
     password: Annotated[str, Field(min_length=8, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> "UserUpdate":
+        """Leave a field out to keep it; only the department and language may be cleared."""
+        for name in ("name", "role", "is_active", "password"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise PydanticCustomError("null_value", "{field} cannot be null", {"field": name})
+        return self
 
 
 class UserRead(BaseModel):
@@ -87,7 +97,7 @@ def create_user(body: UserCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, dependencies=[JsonBody, require("admin.manage")])
-def update_user(user_id: int, body: UserUpdate, org: ApiOrg, actor: ApiActor, db: DbSession) -> UserRead:
+def update_user(user_id: PathId, body: UserUpdate, org: ApiOrg, actor: ApiActor, db: DbSession) -> UserRead:
     user = service.update_user(
         db=db, org_id=org.id, actor=actor, user_id=user_id, **body.model_dump(exclude_unset=True)
     )

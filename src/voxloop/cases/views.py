@@ -4,6 +4,7 @@ from fastapi import APIRouter, status
 
 from voxloop.cases import service
 from voxloop.cases.schemas import EventRead, NoteCreate, TransitionCreate
+from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound
 from voxloop.feedback import service as feedback
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/feedback", tags=["cases"])
     dependencies=[JsonBody, require("feedback.handle")],
 )
 def create_transition(
-    feedback_id: int, body: TransitionCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+    feedback_id: PathId, body: TransitionCreate, org: ApiOrg, actor: ApiActor, db: DbSession
 ) -> FeedbackRead:
     record = service.transition(
         db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=body.to, note=body.note
@@ -35,7 +36,7 @@ def create_transition(
     dependencies=[JsonBody, require("feedback.handle")],
 )
 def create_note(
-    feedback_id: int, body: NoteCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+    feedback_id: PathId, body: NoteCreate, org: ApiOrg, actor: ApiActor, db: DbSession
 ) -> list[EventRead]:
     service.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
     db.commit()
@@ -45,7 +46,7 @@ def create_note(
 @router.get(
     "/{feedback_id}/timeline", response_model=list[EventRead], dependencies=[require("feedback.read")]
 )
-def get_timeline(feedback_id: int, org: ApiOrg, db: DbSession) -> list[EventRead]:
+def get_timeline(feedback_id: PathId, org: ApiOrg, db: DbSession) -> list[EventRead]:
     record = feedback.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import PUBLIC
 from voxloop.common import ratelimit
+from voxloop.common.types import PathId
 from voxloop.customers.models import Customer
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
@@ -70,7 +71,7 @@ def create_feedback_batch(body: BatchCreate, org: ApiOrg, actor: ApiActor, db: D
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackRead, dependencies=[require("feedback.read")])
-def get_feedback(feedback_id: int, org: ApiOrg, db: DbSession) -> FeedbackRead:
+def get_feedback(feedback_id: PathId, org: ApiOrg, db: DbSession) -> FeedbackRead:
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()

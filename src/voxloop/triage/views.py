@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, status
 
+from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["triage"])
     dependencies=[JsonBody, require("feedback.handle")],
 )
 def correct_feedback(
-    feedback_id: int, body: Correction, org: ApiOrg, actor: ApiActor, db: DbSession
+    feedback_id: PathId, body: Correction, org: ApiOrg, actor: ApiActor, db: DbSession
 ) -> FeedbackRead:
     record = service.correct(
         db=db,
@@ -56,7 +57,7 @@ def create_rule(body: RuleCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -
 @router.delete(
     "/triage-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[require("triage.manage")]
 )
-def delete_rule(rule_id: int, org: ApiOrg, actor: ApiActor, db: DbSession) -> None:
+def delete_rule(rule_id: PathId, org: ApiOrg, actor: ApiActor, db: DbSession) -> None:
     service.delete_rule(db=db, org_id=org.id, actor=actor, rule_id=rule_id)
     db.commit()
 

@@ -21,6 +21,7 @@ from voxloop.cases import workflow
 from voxloop.cases.schemas import NoteCreate
 from voxloop.common import i18n, ratelimit
 from voxloop.common.text_checks import clean_text
+from voxloop.common.types import PathId
 from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.deps import DbSession
@@ -249,7 +250,7 @@ def _parse_datetime_local(value: str | None, tz: str) -> datetime | None:
 
 
 @router.get("/feedback/{feedback_id}", dependencies=[web_require("feedback.read")])
-def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, created: int = 0) -> Response:
+def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, created: int = 0) -> Response:
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
@@ -274,7 +275,12 @@ def detail(request: Request, feedback_id: int, org: WebOrg, db: DbSession, creat
 
 @router.post("/feedback/{feedback_id}/status", dependencies=[Csrf, web_require("feedback.handle")])
 def change_status(
-    feedback_id: int, org: WebOrg, actor: WebActor, db: DbSession, to: Opt, note: Annotated[str, Form()] = ""
+    feedback_id: PathId,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    to: Opt,
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     cases.transition(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=to, note=_note(note))
     db.commit()
@@ -283,7 +289,7 @@ def change_status(
 
 @router.post("/feedback/{feedback_id}/classification", dependencies=[Csrf, web_require("feedback.handle")])
 def correct_classification(
-    feedback_id: int,
+    feedback_id: PathId,
     org: WebOrg,
     actor: WebActor,
     db: DbSession,
@@ -313,7 +319,7 @@ def _level(value: str) -> int | str:
 
 
 @router.post("/feedback/{feedback_id}/notes", dependencies=[Csrf, web_require("feedback.handle")])
-def add_note(feedback_id: int, org: WebOrg, actor: WebActor, db: DbSession, text: Opt) -> Response:
+def add_note(feedback_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, text: Opt) -> Response:
     cases.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=_note(text) or "")
     db.commit()
     return _redirect(f"/feedback/{feedback_id}")
@@ -327,7 +333,7 @@ def _note(text: str) -> str | None:
 
 
 @router.get("/attachments/{attachment_id}", dependencies=[web_require("feedback.read")])
-def attachment(attachment_id: int, org: WebOrg, db: DbSession) -> Response:
+def attachment(attachment_id: PathId, org: WebOrg, db: DbSession) -> Response:
     row = db.scalar(select(Attachment).where(Attachment.org_id == org.id, Attachment.id == attachment_id))
     if row is None:
         raise NotFound()
@@ -402,7 +408,7 @@ def users_create(
 
 @router.post("/admin/users/{user_id}", dependencies=[Csrf, web_require("admin.manage")])
 def users_update(
-    user_id: int,
+    user_id: PathId,
     org: WebOrg,
     actor: WebActor,
     db: DbSession,
@@ -503,7 +509,7 @@ def tokens_create(
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf, web_require("admin.manage")])
-def tokens_revoke(token_id: int, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+def tokens_revoke(token_id: PathId, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
     accounts.revoke_token(db=db, org_id=org.id, actor=actor, token_id=token_id)
     db.commit()
     return _redirect("/admin/tokens")
@@ -603,7 +609,7 @@ async def triage_rule_create(request: Request, org: WebOrg, actor: WebActor, db:
 
 
 @router.post("/admin/triage/{rule_id}/delete", dependencies=[Csrf, web_require("triage.manage")])
-def triage_rule_delete(rule_id: int, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+def triage_rule_delete(rule_id: PathId, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
     triage.delete_rule(db=db, org_id=org.id, actor=actor, rule_id=rule_id)
     db.commit()
     return _redirect("/admin/triage")
