@@ -156,7 +156,7 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:
         # A number too large for the database, in a field no type caught first.
-        return respond(request, InvalidInput("A number is out of range."))
+        return respond(request, InvalidInput(N_("A number is out of range.")))
 
     @app.exception_handler(UnicodeDecodeError)
     async def _unicode(request: Request, exc: UnicodeDecodeError) -> Response:
