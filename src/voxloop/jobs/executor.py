@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from voxloop.config import get_settings
-from voxloop.db import session_scope
+from voxloop.db import session_scope, write_lock
 from voxloop.jobs import service
 from voxloop.jobs.models import OutboxMessage
 
@@ -52,8 +52,12 @@ def _load_tasks() -> None:
 def run_pending(limit: int = 100) -> int:
     """Run every due message once; returns how many were run. Used by executors and tests."""
     _load_tasks()
+    with session_scope(readonly=True) as db:
+        if not service.any_due(db=db):
+            return 0
     with session_scope() as db:
-        messages = service.claim(db=db, limit=limit)
+        with write_lock():  # take turns with intake instead of polling SQLite's lock
+            messages = service.claim(db=db, limit=limit)
         done: list[int] = []
         by_task: dict[str, list[OutboxMessage]] = defaultdict(list)
         for msg in messages:
@@ -68,7 +72,8 @@ def run_pending(limit: int = 100) -> int:
                 handler = TASKS.get(name)
                 if _attempt(db, [msg], _call, handler, name, msg.payload):
                     done.append(msg.id)
-        service.finish(db=db, message_ids=done)
+        with write_lock():
+            service.finish(db=db, message_ids=done)
     return len(messages)
 
 

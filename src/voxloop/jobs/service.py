@@ -1,11 +1,12 @@
 """Enqueue, claim and finish outbox messages; the same on SQLite and PostgreSQL."""
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from voxloop.db import on_commit, utcnow
 from voxloop.jobs.models import OutboxMessage
@@ -34,31 +35,27 @@ def enqueue_many(*, db: Session, task: str, payloads: list[dict[str, Any]], org_
     on_commit(db, wakeup.set)
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        (OutboxMessage.status == "pending") & (OutboxMessage.run_after <= now),
+        (OutboxMessage.status == "running") & (OutboxMessage.locked_until < now),
+    )
+
+
+def any_due(*, db: Session) -> bool:
+    """A cheap read, so an idle executor does not take the write lock to find nothing."""
+    return db.scalar(select(OutboxMessage.id).where(_due(utcnow())).limit(1)) is not None
+
+
 def claim(*, db: Session, limit: int = 50) -> list[OutboxMessage]:
     """Take due messages, each by a conditional UPDATE, so two executors never hold one message."""
     now = utcnow()
-    due = db.scalars(
-        select(OutboxMessage.id)
-        .where(
-            or_(
-                (OutboxMessage.status == "pending") & (OutboxMessage.run_after <= now),
-                (OutboxMessage.status == "running") & (OutboxMessage.locked_until < now),
-            )
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    due = db.scalars(select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)).all()
     claimed: list[int] = []
     for message_id in due:
         res = db.execute(
             update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                or_(
-                    OutboxMessage.status == "pending",
-                    (OutboxMessage.status == "running") & (OutboxMessage.locked_until < now),
-                ),
-            )
+            .where(OutboxMessage.id == message_id, _due(now))
             .values(status="running", locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
