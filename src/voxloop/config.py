@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def body_limit(self, path: str) -> int:
+        """The largest request body accepted at `path`."""
+        if path.startswith("/api/v1/feedback/batch"):
+            return self.max_batch_body_bytes
+        if path.startswith(("/f/", "/feedback/new")):
+            # Multipart forms carry the attachments themselves.
+            return self.max_attachments * self.max_attachment_bytes + 1024 * 1024
+        return self.max_body_bytes
+
     @property
     def attachment_dir(self) -> Path:
         return self.data_dir / "attachments"

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
+from voxloop.config import get_settings
 
 
 class VoxloopError(Exception):
@@ -146,7 +147,7 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
                 fields=[field_error("body", f"invalid byte at offset {cause.start}")],
             )
         elif cls is not None:
-            err = cls(limit=get_limit(request)) if cls is PayloadTooLarge else cls()
+            err = cls(limit=get_settings().body_limit(request.url.path)) if cls is PayloadTooLarge else cls()
         else:
             err = VoxloopError(str(exc.detail))
             err.status_code = exc.status_code
@@ -161,7 +162,3 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
     @app.exception_handler(UnicodeDecodeError)
     async def _unicode(request: Request, exc: UnicodeDecodeError) -> Response:
         return respond(request, BadRequest("The body is not valid UTF-8."))
-
-
-def get_limit(request: Request) -> int:
-    return int(getattr(request.state, "body_limit", 0))

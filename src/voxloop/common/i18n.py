@@ -4,12 +4,10 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES = ("en", "zh_CN")
 DEFAULT_LOCALE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
 LOCALE_NAMES = {"en": "English", "zh_CN": "简体中文"}
@@ -36,10 +34,6 @@ def N_(message: str) -> str:
 
 def gettext(message: str, locale: str) -> str:
     return translations(normalize(locale)).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int, locale: str) -> str:
-    return translations(normalize(locale)).ngettext(singular, plural, n)
 
 
 def normalize(value: str | None) -> str:
@@ -70,7 +64,3 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
 
 def html_lang(locale: str) -> str:
     return "zh-CN" if locale == "zh_CN" else "en"
-
-
-def locale_object(locale: str) -> Locale:
-    return Locale.parse(normalize(locale))

@@ -1,5 +1,6 @@
 """ASGI middleware: request body limits and the request's locale."""
 
+import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,21 +16,11 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    @staticmethod
-    def limit_for(path: str) -> int:
-        settings = get_settings()
-        if path.startswith("/api/v1/feedback/batch"):
-            return settings.max_batch_body_bytes
-        if path.startswith(("/f/", "/feedback/new")):
-            # Multipart forms carry the attachments themselves.
-            return settings.max_attachments * settings.max_attachment_bytes + 1024 * 1024
-        return settings.max_body_bytes
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = get_settings().body_limit(scope["path"])
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
@@ -59,8 +50,6 @@ class BodyLimitMiddleware:
         )
 
     async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
-        import json
-
         locale = i18n.negotiate(_header(scope, b"accept-language"))
         body = json.dumps(PayloadTooLarge(limit=limit).to_dict(locale), ensure_ascii=False).encode()
         await send(

@@ -195,12 +195,6 @@ def get(*, db: Session, org_id: int, feedback_id: int) -> Feedback | None:
     return db.scalar(select(Feedback).where(Feedback.org_id == org_id, Feedback.id == feedback_id))
 
 
-def get_many(*, db: Session, org_id: int, ids: builtins.list[int]) -> builtins.list[Feedback]:
-    rows = db.scalars(select(Feedback).where(Feedback.org_id == org_id, Feedback.id.in_(ids)))
-    by_id = {f.id: f for f in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def get_many_by_id(*, db: Session, ids: builtins.list[int]) -> dict[int, Feedback]:
     """Records by id across organizations: for internal callers that took the ids from a write."""
     if not ids:

@@ -95,10 +95,3 @@ def fail(*, db: Session, message_id: int, error: str, attempts: int, max_attempt
         )
     )
     db.commit()
-
-
-def counts(*, db: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
-    rows = db.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    return {status: n for status, n in rows}

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
+from voxloop.common.time import as_utc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATUS_LABELS = {
@@ -67,8 +68,6 @@ def environment(locale: str) -> Environment:
     def when(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
         if value is None:
             return ""
-        from voxloop.common.time import as_utc
-
         return format_datetime(as_utc(value).astimezone(ZoneInfo(tz)), format=fmt, locale=locale)
 
     def status_label(status: str) -> str:

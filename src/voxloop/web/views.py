@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import segno
@@ -341,16 +342,10 @@ def attachment(attachment_id: PathId, org: WebOrg, db: DbSession) -> Response:
         attachments.load(row.sha256),
         media_type=row.content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(row.filename)}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 # Administration
