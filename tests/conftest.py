@@ -9,6 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -76,8 +77,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def clean_tables(database: str) -> Iterator[None]:
     """Every test starts from empty tables."""
     yield
+    from voxloop.commitments import service as commitments
     from voxloop.common import cache, ratelimit
-    from voxloop.db import get_engine
+    from voxloop.db import get_engine, set_clock
     from voxloop.models import Base
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -89,6 +91,8 @@ def clean_tables(database: str) -> Iterator[None]:
                 conn.execute(text(f"DELETE FROM {t}"))
     ratelimit.reset()
     cache.clear_all()
+    commitments.reset_cache()
+    set_clock(None)
 
 
 @pytest.fixture
@@ -156,3 +160,26 @@ def smtp(settings_env) -> Iterator[Mailbox]:  # type: ignore[no-untyped-def]
     settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
     yield box
     controller.stop()
+
+
+class TravelClock:
+    """The time Voxloop sees; tests set or advance it to travel."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Iterator[TravelClock]:
+    from voxloop.db import set_clock
+
+    travel = TravelClock(datetime.now(UTC))
+    set_clock(travel)
+    yield travel
+    set_clock(None)

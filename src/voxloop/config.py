@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     executor: Literal["inprocess", "none"] = "inprocess"
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # How often executors look for commitment warnings and breaches.
+    sweep_seconds: float = 30.0
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

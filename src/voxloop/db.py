@@ -38,8 +38,18 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+_clock: Callable[[], datetime] | None = None
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC. Every part of Voxloop asks this function, so tests can travel in time."""
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Replace the clock (a function returning an aware datetime); None restores the real one."""
+    global _clock
+    _clock = clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -10,11 +10,13 @@ from starlette.middleware.sessions import SessionMiddleware
 import voxloop
 from voxloop.accounts.views import router as accounts_router
 from voxloop.cases.views import router as cases_router
+from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
 from voxloop.errors import install_handlers
 from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.routing.views import router as routing_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.views import router as web_router
@@ -47,6 +49,8 @@ def create_app() -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(cases_router)
     app.include_router(triage_router)
+    app.include_router(routing_router)
+    app.include_router(commitments_router)
     app.include_router(web_router)
 
     @app.get("/api/v1/health", tags=["meta"])

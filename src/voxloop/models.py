@@ -2,10 +2,12 @@
 
 from voxloop.accounts.models import ApiToken, Department, Organization, User
 from voxloop.audit.models import AuditEntry
+from voxloop.commitments.models import Calendar, CalendarVersion, CaseClock, Commitment, Remedy
 from voxloop.customers.models import Customer
 from voxloop.db import Base
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
 from voxloop.jobs.models import OutboxMessage
+from voxloop.routing.models import RoutingRule
 from voxloop.triage.models import Category, TriageLabel, TriageRule
 
 __all__ = [
@@ -13,6 +15,10 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "Calendar",
+    "CalendarVersion",
+    "CaseClock",
+    "Commitment",
     "Category",
     "Channel",
     "Customer",
@@ -22,6 +28,8 @@ __all__ = [
     "IdempotencyKey",
     "Organization",
     "OutboxMessage",
+    "Remedy",
+    "RoutingRule",
     "TriageLabel",
     "TriageRule",
     "User",

@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "admin.manage": {Role.admin},
     "triage.manage": {Role.admin, Role.manager},
     "audit.read": {Role.admin, Role.manager},
+    "commitments.manage": {Role.admin, Role.manager},
+    "cases.assign": {Role.admin, Role.manager, Role.agent},
 }
 
 
@@ -47,6 +49,8 @@ class Department(TenantMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Escalations on a broken commitment go to the head first, then to the managers.
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -62,6 +66,8 @@ class User(TenantMixin, Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Routing gives new cases only to members who are available (not on leave, ...).
+    is_available: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def can(self, permission: str) -> bool:

@@ -9,6 +9,7 @@ from voxloop.accounts import security
 from voxloop.accounts.models import ApiToken, Department, Organization, Role, User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
+from voxloop.commitments import defaults as commitment_defaults
 from voxloop.common import cache
 from voxloop.db import on_commit, utcnow
 from voxloop.errors import Conflict, NotFound, invalid
@@ -16,7 +17,7 @@ from voxloop.feedback.models import DEFAULT_CHANNELS, Channel
 from voxloop.triage import service as triage
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-USER_FIELDS = ("email", "name", "role", "department_id", "locale", "is_active")
+USER_FIELDS = ("email", "name", "role", "department_id", "locale", "is_active", "is_available")
 
 
 # Organizations
@@ -41,6 +42,7 @@ def create_org(*, db: Session, slug: str, name: str, default_locale: str = "zh_C
     for code, (zh, en, staff) in DEFAULT_CHANNELS.items():
         db.add(Channel(org_id=org.id, code=code, name=zh, name_en=en, staff_entry=staff))
     triage.seed_defaults(db=db, org_id=org.id)
+    commitment_defaults.seed_core(db.connection(), org.id, org.timezone)
     audit.record(
         db=db,
         org_id=org.id,
@@ -58,6 +60,13 @@ def create_org(*, db: Session, slug: str, name: str, default_locale: str = "zh_C
 
 def get_user(*, db: Session, org_id: int, user_id: int) -> User | None:
     return db.scalar(select(User).where(User.org_id == org_id, User.id == user_id))
+
+
+def users_by_id(*, db: Session, org_id: int, ids: set[int | None]) -> list[User]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return []
+    return list(db.scalars(select(User).where(User.org_id == org_id, User.id.in_(wanted))))
 
 
 def get_user_by_email(*, db: Session, org_id: int, email: str) -> User | None:
@@ -184,16 +193,20 @@ def list_departments(*, db: Session, org_id: int) -> list[Department]:
     return list(db.scalars(select(Department).where(Department.org_id == org_id).order_by(Department.name)))
 
 
-def create_department(*, db: Session, org_id: int, actor: Actor, name: str, name_en: str = "") -> Department:
+def create_department(
+    *, db: Session, org_id: int, actor: Actor, name: str, name_en: str = "", head_id: int | None = None
+) -> Department:
     name = name.strip()
     if not name:
         raise invalid("name", "is required")
+    if head_id is not None and get_user(db=db, org_id=org_id, user_id=head_id) is None:
+        raise invalid("head_id", "no such user in this organization")
     exists = db.scalar(select(Department).where(Department.org_id == org_id, Department.name == name))
     if exists:
         raise Conflict(
             "A department with this name exists already.", fields=[{"field": "name", "reason": "taken"}]
         )
-    dept = Department(org_id=org_id, name=name, name_en=name_en.strip())
+    dept = Department(org_id=org_id, name=name, name_en=name_en.strip(), head_id=head_id)
     db.add(dept)
     db.flush()
     audit.record(
@@ -203,8 +216,30 @@ def create_department(*, db: Session, org_id: int, actor: Actor, name: str, name
         action="create",
         entity="department",
         entity_id=dept.id,
-        after={"name": dept.name, "name_en": dept.name_en},
+        after={"name": dept.name, "name_en": dept.name_en, "head_id": head_id},
     )
+    return dept
+
+
+def set_department_head(
+    *, db: Session, org_id: int, actor: Actor, department_id: int, head_id: int | None
+) -> Department:
+    dept = db.scalar(select(Department).where(Department.org_id == org_id, Department.id == department_id))
+    if dept is None:
+        raise NotFound()
+    if head_id is not None and get_user(db=db, org_id=org_id, user_id=head_id) is None:
+        raise invalid("head_id", "no such user in this organization")
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="department",
+        entity_id=dept.id,
+        before={"head_id": dept.head_id},
+        after={"head_id": head_id},
+    )
+    dept.head_id = head_id
     return dept
 
 

@@ -31,12 +31,13 @@ class UserUpdate(BaseModel):
     department_id: BodyId | None = None
     locale: str | None = None
     is_active: bool | None = None
+    is_available: bool | None = None
     password: Annotated[str, Field(min_length=8, max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "UserUpdate":
         """Leave a field out to keep it; only the department and language may be cleared."""
-        for name in ("name", "role", "is_active", "password"):
+        for name in ("name", "role", "is_active", "is_available", "password"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise PydanticCustomError("null_value", "{field} cannot be null", {"field": name})
         return self
@@ -51,12 +52,19 @@ class UserRead(BaseModel):
     department_id: int | None
     locale: str | None
     is_active: bool
+    is_available: bool
 
 
 class DepartmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)]
     name_en: Annotated[str, Field(max_length=200)] = ""
+    head_id: BodyId | None = None
+
+
+class DepartmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    head_id: BodyId | None
 
 
 class DepartmentRead(BaseModel):
@@ -64,6 +72,7 @@ class DepartmentRead(BaseModel):
     id: int
     name: str
     name_en: str
+    head_id: int | None
 
 
 class ChannelRead(BaseModel):
@@ -117,7 +126,25 @@ def list_departments(org: ApiOrg, db: DbSession) -> list[DepartmentRead]:
     dependencies=[JsonBody, require("admin.manage")],
 )
 def create_department(body: DepartmentCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> DepartmentRead:
-    dept = service.create_department(db=db, org_id=org.id, actor=actor, name=body.name, name_en=body.name_en)
+    dept = service.create_department(
+        db=db, org_id=org.id, actor=actor, name=body.name, name_en=body.name_en, head_id=body.head_id
+    )
+    db.commit()
+    return DepartmentRead.model_validate(dept)
+
+
+@router.patch(
+    "/departments/{department_id}",
+    response_model=DepartmentRead,
+    dependencies=[JsonBody, require("admin.manage")],
+)
+def update_department(
+    department_id: PathId, body: DepartmentUpdate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> DepartmentRead:
+    """Set or clear the department head, who hears first of a broken commitment."""
+    dept = service.set_department_head(
+        db=db, org_id=org.id, actor=actor, department_id=department_id, head_id=body.head_id
+    )
     db.commit()
     return DepartmentRead.model_validate(dept)
 

@@ -17,14 +17,23 @@ class TransitionCreate(BaseModel):
     note: Note | None = None
 
 
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000),
+    AfterValidator(clean_text),
+]
+
+
 class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000),
-        AfterValidator(clean_text),
-    ]
+    text: Text
+
+
+class ReplyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text
 
 
 class EventRead(BaseModel):

@@ -5,9 +5,11 @@ from sqlalchemy.orm import Session
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.cases import workflow
+from voxloop.commitments import clocks
 from voxloop.errors import Conflict, NotFound, field_error, invalid
 from voxloop.feedback import service as feedback
-from voxloop.feedback.models import Feedback
+from voxloop.feedback.models import Feedback, FeedbackEvent
+from voxloop.jobs import service as jobs
 
 
 def _get(db: Session, org_id: int, feedback_id: int) -> Feedback:
@@ -33,6 +35,7 @@ def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None
     if reason:
         raise Conflict("This status change is not allowed.", fields=[field_error("to", reason)])
     record.status = to
+    clocks.status_changed(db=db, record=record, before=current, after=to)
     kind = "reopened" if workflow.is_reopen(current, to) else "status_changed"
     # The customer sees status changes on the tracking page; the note stays internal.
     feedback.add_event(
@@ -71,6 +74,28 @@ def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: 
         public=False,
         data={"text": text},
     )
+
+
+REPLY = "cases.reply"
+
+
+def reply(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: str) -> Feedback:
+    """Answer the customer: the reply shows on the tracking page and goes out by email (through
+    the outbox) when the customer left an address; it meets the response commitment."""
+    record = _get(db, org_id, feedback_id)
+    event = FeedbackEvent(
+        org_id=org_id,
+        feedback_id=record.id,
+        kind="reply",
+        actor=actor.label,
+        public=True,
+        data={"text": text},
+    )
+    db.add(event)
+    db.flush()
+    clocks.responded(db=db, record=record)
+    jobs.enqueue(db=db, org_id=org_id, task=REPLY, payload={"feedback_id": record.id, "event_id": event.id})
+    return record
 
 
 def customer_action(*, db: Session, tracking_code: str, action: str) -> Feedback:

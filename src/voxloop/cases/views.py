@@ -3,13 +3,13 @@
 from fastapi import APIRouter, status
 
 from voxloop.cases import service
-from voxloop.cases.schemas import EventRead, NoteCreate, TransitionCreate
+from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
 from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound
 from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
-from voxloop.feedback.views import to_read
+from voxloop.feedback.views import read_cases
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["cases"])
 
@@ -26,7 +26,7 @@ def create_transition(
         db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, to=body.to, note=body.note
     )
     db.commit()
-    return to_read(record, feedback.customers_of(db=db, org_id=org.id, records=[record]))
+    return read_cases(db, org.id, [record])[0]
 
 
 @router.post(
@@ -41,6 +41,21 @@ def create_note(
     service.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
     db.commit()
     return get_timeline(feedback_id, org, db)
+
+
+@router.post(
+    "/{feedback_id}/replies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackRead,
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def create_reply(
+    feedback_id: PathId, body: ReplyCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> FeedbackRead:
+    """Answer the customer (tracking page, and email when they left an address)."""
+    record = service.reply(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
+    db.commit()
+    return read_cases(db, org.id, [record])[0]
 
 
 @router.get(

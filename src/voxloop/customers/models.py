@@ -16,4 +16,5 @@ class Customer(TenantMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    segment: Mapped[str | None] = mapped_column(String(40))  # e.g. "vip", "member", "corporate"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -70,6 +70,13 @@ class Feedback(TenantMixin, Base):
     triaged_at: Mapped[datetime | None]
     # field -> the rule that set it, so anyone can see why triage said what it said
     triage_reasons: Mapped[dict[str, Any] | None]
+    # Routing: the department and the person who own the case.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None]
+    routed_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
 
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="feedback", lazy="selectin", order_by="Attachment.id"

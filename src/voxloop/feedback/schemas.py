@@ -106,6 +106,11 @@ class AttachmentRead(BaseModel):
     size: int
 
 
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
 class FeedbackRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -133,6 +138,12 @@ class FeedbackRead(BaseModel):
     priority: int | None = None
     flag: str | None = None
     flag_reason: str | None = None
+    department: Ref | None = None
+    assignee: Ref | None = None
+    commitment: str | None = None
+    due_at: datetime | None = None  # the next deadline, UTC
+    breached: bool = False
+    steps: dict[str, str] = {}  # commitment step -> pending | warned | met | breached | late | void
 
 
 class FeedbackPage(BaseModel):

@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import PUBLIC
+from voxloop.commitments import clocks
 from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.customers.models import Customer
@@ -23,6 +25,7 @@ from voxloop.feedback.schemas import (
     FeedbackRead,
     PublicCreated,
     PublicFeedbackCreate,
+    Ref,
     StatusRead,
 )
 from voxloop.feedback.tasks import tracking_url
@@ -36,6 +39,27 @@ def to_read(record: Feedback, customers: dict[int, Customer]) -> FeedbackRead:
     out.tracking_url = tracking_url(record.tracking_code)
     customer = customers.get(record.customer_id) if record.customer_id else None
     out.customer = CustomerRead.model_validate(customer) if customer else None
+    return out
+
+
+def read_cases(db: Session, org_id: int, records: list[Feedback]) -> list[FeedbackRead]:
+    """Records with their case fields: who owns them, and where they stand on their commitment."""
+    customers = service.customers_of(db=db, org_id=org_id, records=records)
+    people = {
+        u.id: u for u in accounts.users_by_id(db=db, org_id=org_id, ids={r.assignee_id for r in records})
+    }
+    depts = {d.id: d for d in accounts.list_departments(db=db, org_id=org_id)}
+    out = []
+    for record in records:
+        item = to_read(record, customers)
+        if record.department_id in depts:
+            item.department = Ref(id=record.department_id, name=depts[record.department_id].name)
+        if record.assignee_id in people:
+            user = people[record.assignee_id]
+            item.assignee = Ref(id=user.id, name=user.name or user.email)
+        for key, value in clocks.describe(db, record).items():
+            setattr(item, key, value)
+        out.append(item)
     return out
 
 
@@ -75,7 +99,7 @@ def get_feedback(feedback_id: PathId, org: ApiOrg, db: DbSession) -> FeedbackRea
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
-    return to_read(record, service.customers_of(db=db, org_id=org.id, records=[record]))
+    return read_cases(db, org.id, [record])[0]
 
 
 @router.get("/feedback", response_model=FeedbackPage, dependencies=[require("feedback.read")])
@@ -102,8 +126,7 @@ def list_feedback(
         language=language,
     )
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor, limit=limit)
-    customers = service.customers_of(db=db, org_id=org.id, records=rows)
-    return FeedbackPage(items=[to_read(r, customers) for r in rows], next_cursor=next_cursor)  # type: ignore[arg-type]
+    return FeedbackPage(items=read_cases(db, org.id, rows), next_cursor=next_cursor)
 
 
 @router.post(

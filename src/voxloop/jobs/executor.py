@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -43,8 +44,19 @@ def batch_task(name: str) -> Callable[[BatchHandler], BatchHandler]:
     return register
 
 
+def sweep_commitments() -> dict[str, int]:
+    """Warnings, breaches and escalations that have come due; run by every executor."""
+    from voxloop.commitments import clocks
+
+    with write_lock(), session_scope() as db:
+        counts = clocks.sweep(db=db)
+        db.commit()
+    return counts
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
+    import voxloop.commitments.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401
 
@@ -130,10 +142,15 @@ class InProcessExecutor:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        swept = 0.0
+        sweep_every = get_settings().sweep_seconds
         while not self._stop.is_set():
             service.wakeup.wait(self.poll_seconds)
             service.wakeup.clear()
             try:
+                if time.monotonic() - swept >= sweep_every:
+                    swept = time.monotonic()
+                    sweep_commitments()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

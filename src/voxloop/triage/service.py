@@ -114,6 +114,7 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
             t.language,
             t.customer_id,
             t.received_at,
+            t.status,
         )
         .where(t.id.in_(feedback_ids), t.triaged_at.is_(None))
         .order_by(t.id)
@@ -141,6 +142,10 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
                 "flag": flagged[0] if flagged else None,
                 "flag_reason": flagged[1] if flagged else None,
                 "because": result.because,
+                # what routing and the commitment clocks need next
+                "channel": row.channel,
+                "received_at": row.received_at,
+                "status": row.status,
             }
         )
     return plan
@@ -169,7 +174,10 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             triaged_at=utcnow(),
             status=case((table.c.status == "new", "triaged"), else_=table.c.status),
         ),
-        [{k: v for k, v in p.items() if k != "org_id"} for p in plan],
+        [
+            {k: p[k] for k in (*rules.FIELDS, "fid", "priority", "flag", "flag_reason", "because")}
+            for p in plan
+        ],
     )
     return len(plan)
 

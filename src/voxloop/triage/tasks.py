@@ -2,20 +2,27 @@
 
 from typing import Any
 
+from voxloop.commitments import clocks
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback.flows import TRIAGE
 from voxloop.jobs.executor import batch_task
+from voxloop.routing import service as routing
 from voxloop.triage import service
 
 
 @batch_task(TRIAGE)
 def triage(payloads: list[dict[str, Any]]) -> None:
-    """Every due triage message at once. Idempotent: records triaged already are skipped.
-    Classifies outside the write lock, then writes with one bulk statement inside it."""
+    """Every due triage message at once: classify, route, start the commitment clocks.
+    Idempotent: records triaged already are skipped. Classifies and routes outside the write
+    lock, then writes with bulk statements inside it."""
     ids = [int(i) for p in payloads for i in p["feedback_ids"]]
     with session_scope(readonly=True) as db:
         plan = service.plan_triage(db=db, feedback_ids=ids)
+        routes = routing.plan_routes(db=db, triage_plan=plan)
     if plan:
+        assigned = {r["fid"] for r in routes if r["assignee_id"]}
         with write_lock(), session_scope() as db:
             service.apply_triage(db=db, plan=plan)
+            routing.apply_routes(db=db, routes=routes)
+            clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in plan])
             db.commit()

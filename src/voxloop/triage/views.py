@@ -4,9 +4,8 @@ from fastapi import APIRouter, status
 
 from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
-from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
-from voxloop.feedback.views import to_read
+from voxloop.feedback.views import read_cases
 from voxloop.triage import service
 from voxloop.triage.schemas import CategoryRead, Correction, RuleCreate, RuleRead, RuleTest, RuleTestResult
 
@@ -29,7 +28,7 @@ def correct_feedback(
         changes=body.model_dump(exclude_unset=True),
     )
     db.commit()
-    return to_read(record, feedback.customers_of(db=db, org_id=org.id, records=[record]))
+    return read_cases(db, org.id, [record])[0]
 
 
 @router.get("/categories", response_model=list[CategoryRead])

@@ -18,6 +18,7 @@ STATUS_LABELS = {
     "new": N_("New"),
     "triaged": N_("Triaged"),
     "assigned": N_("Assigned"),
+    "reply": N_("Reply to the customer"),
     "in_progress": N_("In progress"),
     "waiting_customer": N_("Waiting for customer"),
     "resolved": N_("Resolved"),
@@ -32,6 +33,12 @@ EVENT_LABELS = {
     "note": N_("Internal note"),
     "triaged": N_("Classified automatically"),
     "corrected": N_("Classification corrected"),
+    "assigned": N_("Assigned"),
+    "reply": N_("Reply to the customer"),
+    "commitment_warning": N_("Deadline approaching"),
+    "commitment_breached": N_("Commitment broken"),
+    "escalated": N_("Escalated"),
+    "remedy": N_("Service remedy"),
 }
 # Triage values (Feedback.type, .sentiment, .severity/.urgency, .flag), as pages show them.
 TYPE_LABELS = {
