@@ -237,7 +237,9 @@ def apply_routes(*, db: Session, routes: list[dict[str, Any]]) -> None:
             routed_at=now,
             status=case(
                 (
-                    table.c.status.in_(("new", "triaged")) & bindparam("assignee_id").is_not(None),
+                    # no IN (...) here: executemany takes no expanding parameters
+                    ((table.c.status == "new") | (table.c.status == "triaged"))
+                    & bindparam("assignee_id").is_not(None),
                     "assigned",
                 ),
                 else_=table.c.status,
