@@ -53,6 +53,7 @@ wrk: ## install Debian's wrk load generator for the benchmarks (when missing)
 bench: install wrk ## run the benchmarks in bench/ and print figures with their baselines
 	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/commitments.py
 
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var

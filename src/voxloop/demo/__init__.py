@@ -97,6 +97,17 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
     from voxloop.jobs.executor import drain
 
     drain()
+    # The year's history was handled long ago: only the last week's records keep running
+    # commitment clocks, so the demo opens with a realistic set of deadlines, not 700 breaches.
+    from sqlalchemy import delete, select
+
+    from voxloop.commitments.models import CaseClock
+    from voxloop.feedback.models import Feedback
+
+    with session_scope() as db:
+        old = select(Feedback.id).where(Feedback.received_at < utcnow() - timedelta(days=7))
+        db.execute(delete(CaseClock).where(CaseClock.feedback_id.in_(old)))
+        db.commit()
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
