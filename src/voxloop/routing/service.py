@@ -139,7 +139,9 @@ class _Owners:
                     .where(Feedback.assignee_id.in_(members), Feedback.status.in_(OPEN))
                     .group_by(Feedback.assignee_id)
                 ).all()
-                self.load[dept] = Counter({m: 0 for m in members} | {a: n for a, n in counts})
+                self.load[dept] = Counter(
+                    {m: 0 for m in members} | {a: n for a, n in counts if a is not None}
+                )
             chosen = rules.pick_least_loaded(self.load[dept])
             if chosen is not None:
                 self.load[dept][chosen] += 1
