@@ -53,6 +53,7 @@ def notify(payload: dict[str, Any]) -> None:
         org = db.get(Organization, record.org_id)
         info = clocks.describe(db, record)
         base = get_settings().base_url.rstrip("/")
+        step = STEP_LABELS[payload["step"]]
         for user in recipients(db, record, payload["kind"], int(payload["level"])):
             locale = user.locale or (org.default_locale if org else "en")
             ctx = {
@@ -60,7 +61,7 @@ def notify(payload: dict[str, Any]) -> None:
                 "kind": payload["kind"],
                 "level": int(payload["level"]),
                 "commitment": info["commitment"] or "",
-                "step_label": i18n.gettext(STEP_LABELS[payload["step"]], locale),
+                "step_label": i18n.gettext(step, locale),
                 "due": info["due_at"].isoformat() if info["due_at"] else "",
                 "url": f"{base}/feedback/{record.id}",
             }
