@@ -37,7 +37,10 @@ run: demo ## set everything up and start Voxloop on SQLite with demo data at htt
 	@echo "Voxloop: http://$(HOST):$(PORT)  — sign in as admin@cloudhill.example / voxloop-demo"
 	$(BIN)/voxloop serve --host $(HOST) --port $(PORT)
 
-test: install chromium ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
+mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (when missing)
+	@command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
+
+test: install chromium mailserver ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
 	$(BIN)/ruff check src tests bench
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
@@ -62,4 +65,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium wrk migrate demo run test lint bench clean translations
+.PHONY: help install chromium mailserver wrk migrate demo run test lint bench clean translations

@@ -1,6 +1,7 @@
 """The `voxloop` command line."""
 
 import argparse
+import os
 import sys
 
 from voxloop.config import get_settings
@@ -97,6 +98,37 @@ def _outbox_run(_: argparse.Namespace) -> None:
     print(f"ran {drain()} outbox messages")
 
 
+def _mail_serve(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from voxloop.mail.inbound import smtp_controller
+
+    controller = smtp_controller(args.host, args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    controller.start()
+    print(f"voxloop mail: SMTP on {args.host}:{args.port}; mail <org slug>@… or …+<org slug>@…; Ctrl-C stops")
+    stop.wait()
+    controller.stop()
+
+
+def _mail_poll(args: argparse.Namespace) -> None:
+    import time
+
+    from voxloop.mail.inbound import Mailbox, poll
+
+    box = Mailbox(args.org, args.host, args.port, args.user, args.password, args.ssl, args.folder)
+    while True:
+        outcomes = poll(box)
+        for o in outcomes:
+            print(f"{o.outcome}: #{o.feedback_id or '-'} {o.reason}".rstrip())
+        if args.once:
+            return
+        time.sleep(args.every)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     outbox.add_parser("run", help="run every due message once and exit").set_defaults(func=_outbox_run)
+
+    mail = sub.add_parser("mail", help="email intake").add_subparsers(dest="action", required=True)
+    p = mail.add_parser("serve", help="an SMTP listener that turns mail into feedback and case messages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2525)
+    p.set_defaults(func=_mail_serve)
+    p = mail.add_parser(
+        "poll", help="take unseen mail from an IMAP mailbox (password from VOXLOOP_IMAP_PASSWORD)"
+    )
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=993)
+    p.add_argument("--user", required=True)
+    p.add_argument("--password", default=os.environ.get("VOXLOOP_IMAP_PASSWORD", ""))
+    p.add_argument("--ssl", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--folder", default="INBOX")
+    p.add_argument("--every", type=float, default=60.0, help="seconds between polls")
+    p.add_argument("--once", action="store_true", help="poll once and exit")
+    p.set_defaults(func=_mail_poll)
     return parser
 
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     vendor_dir: Path = Path("node_modules")
     max_attachment_bytes: int = 5 * 1024 * 1024
     max_attachments: int = 5
+    # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
+    mail_max_bytes: int = 25 * 1024 * 1024
 
     rate_limit_storage: str = "memory://"
     public_rate_per_ip: str = "20/minute"

@@ -7,6 +7,7 @@ from voxloop.customers.models import Customer
 from voxloop.db import Base
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
 from voxloop.jobs.models import OutboxMessage
+from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
 from voxloop.triage.models import Category, TriageLabel, TriageRule
 
@@ -26,6 +27,7 @@ __all__ = [
     "Feedback",
     "FeedbackEvent",
     "IdempotencyKey",
+    "InboundMail",
     "Organization",
     "OutboxMessage",
     "Remedy",

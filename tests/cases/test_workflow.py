@@ -179,3 +179,28 @@ def test_customer_confirms_or_reopens_on_the_tracking_page(client):
     timeline = client.get(f"/api/v1/feedback/{case['id']}/timeline", headers=agent.headers).json()
     assert [e["actor"] for e in timeline if e["kind"] in ("reopened", "status_changed")][-1] == "customer"
     assert client.post(f"/t/{code}/explode", data={"csrf_token": csrf(page.text)}).status_code == 404
+
+
+def test_customer_adds_information_on_the_tracking_page(client):
+    agent = make_account(role="agent")
+    case = new_case(client, agent)
+    code = case["tracking_code"]
+    move(client, agent, case["id"], "resolved")
+    page = client.get(f"/t/{code}")
+    r = client.post(
+        f"/t/{code}/message",
+        data={"text": "还是不行，空调又坏了", "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "还是不行" in client.get(f"/t/{code}").text
+    after = client.get(f"/api/v1/feedback/{case['id']}", headers=agent.headers).json()
+    assert after["status"] == "in_progress"  # a message on a resolved case reopens it
+    timeline = client.get(f"/api/v1/feedback/{case['id']}/timeline", headers=agent.headers).json()
+    said = [e for e in timeline if e["kind"] == "customer_message"][0]
+    assert (
+        said["data"] == {"text": "还是不行，空调又坏了", "via": "tracking_page"}
+        and said["actor"] == "customer"
+    )
+    empty = client.post(f"/t/{code}/message", data={"text": "  ", "csrf_token": csrf(page.text)})
+    assert empty.status_code == 422

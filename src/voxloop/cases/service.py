@@ -1,5 +1,7 @@
 """Writes for case work: status transitions and internal notes, each on the timeline."""
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
@@ -119,3 +121,22 @@ def customer_action(*, db: Session, tracking_code: str, action: str) -> Feedback
 
 
 CUSTOMER = Actor(label="customer")
+
+
+def customer_message(
+    *, db: Session, record: Feedback, text: str, via: str, data: dict[str, Any] | None = None
+) -> None:
+    """The customer adds information (by email or on the tracking page): it joins the
+    conversation, a next response is owed, and a resolved or closed case is reopened."""
+    feedback.add_event(
+        db=db,
+        org_id=record.org_id,
+        feedback_id=record.id,
+        kind="customer_message",
+        actor=CUSTOMER,
+        public=True,
+        data={"text": text, "via": via, **(data or {})},
+    )
+    if record.status in (workflow.RESOLVED, workflow.CLOSED):
+        _move(db, record, CUSTOMER, workflow.IN_PROGRESS, None)
+    clocks.customer_wrote(db=db, record=record)

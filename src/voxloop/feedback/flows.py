@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -91,8 +92,10 @@ def receive(
     drafts: list[service.Draft],
     recorded_by_id: int | None = None,
     acknowledge: bool = True,
+    also: Callable[[Session, list[service.Created]], None] | None = None,
 ) -> list[service.Created]:
-    """Record feedback and queue the acknowledgements; durable once this returns."""
+    """Record feedback and queue the acknowledgements; durable once this returns. `also`
+    writes more in the same transaction (email intake logs the message it came from)."""
     # End any read transaction first: never hold SQLite's lock while waiting for the file lock.
     db.commit()
     with write_lock():
@@ -100,6 +103,8 @@ def receive(
             db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
         )
         _enqueue_side_effects(db, org.id, created, acknowledge)
+        if also is not None:
+            also(db, created)
         db.commit()
     return created
 

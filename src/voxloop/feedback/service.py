@@ -202,6 +202,21 @@ def get_many_by_id(*, db: Session, ids: builtins.list[int]) -> dict[int, Feedbac
     return {f.id: f for f in db.scalars(select(Feedback).where(Feedback.id.in_(ids)))}
 
 
+def add_attachments(*, db: Session, record: Feedback, blobs: builtins.list[attachments.Blob]) -> None:
+    """Files that arrive later, with a customer's message (stored before the row commits)."""
+    for b in blobs:
+        db.add(
+            Attachment(
+                org_id=record.org_id,
+                feedback_id=record.id,
+                filename=b.filename,
+                content_type=b.content_type,
+                size=len(b.data),
+                sha256=attachments.store(b),
+            )
+        )
+
+
 def get_by_tracking_code(*, db: Session, tracking_code: str) -> Feedback | None:
     return db.scalar(select(Feedback).where(Feedback.tracking_code == tracking_code.strip().upper()))
 

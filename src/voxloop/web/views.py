@@ -24,7 +24,7 @@ from voxloop.common import i18n, ratelimit
 from voxloop.common.text_checks import clean_text
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
-from voxloop.db import session_scope
+from voxloop.db import session_scope, write_lock
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, NotFound, VoxloopError
 from voxloop.feedback import attachments, flows, service
@@ -687,6 +687,26 @@ def tracking_page(request: Request, tracking_code: str, db: DbSession) -> Respon
         actions=actions,
         action_labels={a: i18n.gettext(workflow.ACTION_LABELS[a], request_locale(request)) for a in actions},
     )
+
+
+@router.post("/t/{tracking_code}/message", dependencies=[Csrf])
+def tracking_message(
+    request: Request, tracking_code: str, db: DbSession, text: Annotated[str, Form()] = ""
+) -> Response:
+    """The customer adds information on the tracking page: it joins the conversation."""
+    record = service.get_by_tracking_code(db=db, tracking_code=tracking_code)
+    if record is None:
+        raise NotFound("No feedback has this tracking code.")
+    org = accounts.get_org(db=db, org_id=record.org_id)
+    ratelimit.check_public(request, org.slug if org else "")
+    message = _note(text)
+    if message is None:
+        raise InvalidInput(fields=[{"field": "text", "reason": "is required"}])
+    db.commit()  # end the read; take the write lock like every writer
+    with write_lock():
+        cases.customer_message(db=db, record=db.merge(record), text=message, via="tracking_page")
+        db.commit()
+    return _redirect(f"/t/{tracking_code}")
 
 
 @router.post("/t/{tracking_code}/{action}", dependencies=[Csrf])
