@@ -2,6 +2,7 @@
 
 from voxloop.accounts.models import ApiToken, Department, Organization, User
 from voxloop.audit.models import AuditEntry
+from voxloop.cases.models import MessageTemplate
 from voxloop.commitments.models import Calendar, CalendarVersion, CaseClock, Commitment, Remedy
 from voxloop.customers.models import Customer
 from voxloop.db import Base
@@ -28,6 +29,7 @@ __all__ = [
     "FeedbackEvent",
     "IdempotencyKey",
     "InboundMail",
+    "MessageTemplate",
     "Organization",
     "OutboxMessage",
     "Remedy",

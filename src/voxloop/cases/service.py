@@ -2,13 +2,16 @@
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
-from voxloop.cases import workflow
+from voxloop.cases import templates, workflow
+from voxloop.cases.models import MessageTemplate
 from voxloop.commitments import clocks
-from voxloop.errors import Conflict, NotFound, field_error, invalid
+from voxloop.common.time import utcnow
+from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
@@ -38,6 +41,8 @@ def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None
         raise Conflict("This status change is not allowed.", fields=[field_error("to", reason)])
     record.status = to
     clocks.status_changed(db=db, record=record, before=current, after=to)
+    if to == workflow.RESOLVED:  # the surveys domain sends the follow-up satisfaction survey
+        jobs.enqueue(db=db, org_id=record.org_id, task=FOLLOW_UP, payload={"feedback_id": record.id})
     kind = "reopened" if workflow.is_reopen(current, to) else "status_changed"
     # The customer sees status changes on the tracking page; the note stays internal.
     feedback.add_event(
@@ -79,6 +84,50 @@ def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: 
 
 
 REPLY = "cases.reply"
+THANK = "cases.thank_you"
+FOLLOW_UP = "surveys.follow_up"
+
+
+def template(*, db: Session, org_id: int, kind: str, locale: str) -> tuple[str, str]:
+    """The organization's wording of a message, or the default."""
+    if (kind, locale) not in templates.DEFAULTS:
+        raise NotFound()
+    row = db.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.locale == locale
+        )
+    )
+    return (row.subject, row.body) if row else templates.DEFAULTS[(kind, locale)]
+
+
+def set_template(
+    *, db: Session, org_id: int, actor: Actor, kind: str, locale: str, subject: str, body: str
+) -> None:
+    if (kind, locale) not in templates.DEFAULTS:
+        raise NotFound()
+    errors = templates.check(subject, body)
+    if errors:
+        raise InvalidInput(fields=errors)
+    row = db.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.locale == locale
+        )
+    )
+    before = template(db=db, org_id=org_id, kind=kind, locale=locale)
+    if row is None:
+        db.add(MessageTemplate(org_id=org_id, kind=kind, locale=locale, subject=subject, body=body))
+    else:
+        row.subject, row.body, row.updated_at = subject, body, utcnow()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="message_template",
+        entity_id=None,
+        before={"kind": kind, "locale": locale, "subject": before[0], "body": before[1]},
+        after={"kind": kind, "locale": locale, "subject": subject, "body": body},
+    )
 
 
 def reply(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: str) -> Feedback:

@@ -1,8 +1,11 @@
 """REST API for case work: status transitions, internal notes, the timeline."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from voxloop.cases import service
+from fastapi import APIRouter, Path, status
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from voxloop.cases import service, templates
 from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
 from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
@@ -66,3 +69,55 @@ def get_timeline(feedback_id: PathId, org: ApiOrg, db: DbSession) -> list[EventR
     if record is None:
         raise NotFound()
     return [EventRead.model_validate(e) for e in feedback.timeline(db=db, record=record)]
+
+
+class TemplateRead(BaseModel):
+    kind: str
+    locale: str
+    subject: str
+    body: str
+    variables: list[str]
+
+
+class TemplateWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Annotated[str, StringConstraints(max_length=500)]
+    body: Annotated[str, StringConstraints(max_length=20_000)]
+
+
+templates_router = APIRouter(prefix="/api/v1/templates", tags=["cases"])
+
+
+@templates_router.get("", response_model=list[TemplateRead], dependencies=[require("feedback.read")])
+def list_templates(org: ApiOrg, db: DbSession) -> list[TemplateRead]:
+    """The messages customers get (thank-yous), in each language, with their variables."""
+    out = []
+    for kind, locale in templates.DEFAULTS:
+        subject, body = service.template(db=db, org_id=org.id, kind=kind, locale=locale)
+        out.append(
+            TemplateRead(
+                kind=kind, locale=locale, subject=subject, body=body, variables=list(templates.VARIABLES)
+            )
+        )
+    return out
+
+
+@templates_router.put(
+    "/{kind}/{locale}", response_model=TemplateRead, dependencies=[JsonBody, require("triage.manage")]
+)
+def put_template(
+    kind: Annotated[str, Path(max_length=40)],
+    locale: Annotated[str, Path(max_length=8)],
+    body: TemplateWrite,
+    org: ApiOrg,
+    actor: ApiActor,
+    db: DbSession,
+) -> TemplateRead:
+    service.set_template(
+        db=db, org_id=org.id, actor=actor, kind=kind, locale=locale, subject=body.subject, body=body.body
+    )
+    db.commit()
+    return TemplateRead(
+        kind=kind, locale=locale, subject=body.subject, body=body.body, variables=list(templates.VARIABLES)
+    )

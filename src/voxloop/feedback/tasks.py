@@ -19,27 +19,6 @@ def tracking_url(tracking_code: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/t/{tracking_code}"
 
 
-@task("cases.reply")
-def send_reply(payload: dict[str, Any]) -> None:
-    """Email a staff reply to the customer. The Message-ID is the reply's own, so a retry
-    is recognisable; the tracking code in the subject threads the customer's answer."""
-    with session_scope(readonly=True) as db:
-        record = db.get(Feedback, int(payload["feedback_id"]))
-        event = db.get(FeedbackEvent, int(payload["event_id"]))
-        customer = service.customer_of(db=db, record=record) if record else None
-        if record is None or event is None or customer is None or not customer.email:
-            return
-        locale = customer.locale or ("zh_CN" if record.language == "zh" else "en")
-        ctx = {"record": record, "customer": customer, "text": event.data["text"]}
-        ctx["url"] = tracking_url(record.tracking_code)
-        email.send(
-            to=customer.email,
-            subject=render("email/reply_subject.txt", locale, **ctx).strip(),
-            text=render("email/reply.txt", locale, **ctx),
-            message_id=f"<reply-{event.id}-{record.tracking_code}@voxloop>",
-        )
-
-
 @task(ACKNOWLEDGE)
 def acknowledge(payload: dict[str, Any]) -> None:
     """Email the customer their tracking link, once per record even if this runs again."""

@@ -56,6 +56,7 @@ def sweep_commitments() -> dict[str, int]:
 
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
+    import voxloop.cases.tasks  # noqa: F401
     import voxloop.commitments.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401

@@ -146,6 +146,7 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
                 "channel": row.channel,
                 "received_at": row.received_at,
                 "status": row.status,
+                "customer_id": row.customer_id,
             }
         )
     return plan

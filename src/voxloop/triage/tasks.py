@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from voxloop.cases.service import THANK
 from voxloop.commitments import clocks
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback.flows import TRIAGE
+from voxloop.jobs import service as jobs
 from voxloop.jobs.executor import batch_task
 from voxloop.routing import service as routing
 from voxloop.triage import service
@@ -25,4 +27,7 @@ def triage(payloads: list[dict[str, Any]]) -> None:
             service.apply_triage(db=db, plan=plan)
             routing.apply_routes(db=db, routes=routes)
             clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in plan])
+            for p in plan:  # praise and suggestions are thanked (the task checks for an email)
+                if p["type"] in ("praise", "suggestion") and not p["flag"] and p["customer_id"]:
+                    jobs.enqueue(db=db, org_id=p["org_id"], task=THANK, payload={"feedback_id": p["fid"]})
             db.commit()

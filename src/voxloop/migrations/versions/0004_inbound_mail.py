@@ -1,4 +1,4 @@
-"""inbound mail
+"""inbound mail and message templates
 
 Revision ID: 0004
 Revises: 0003
@@ -37,10 +37,24 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_mail_org_id'), ['org_id'], unique=False)
 
-    # ### end Alembic commands ###
+    op.create_table('message_templates',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', voxloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_message_templates_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_templates')),
+    sa.UniqueConstraint('org_id', 'kind', 'locale', name=op.f('uq_message_templates_org_id_kind_locale'))
+    )
+    with op.batch_alter_table('message_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_templates_org_id'), ['org_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('message_templates')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_mail_org_id'))
     op.drop_table('inbound_mail')

@@ -1,0 +1,114 @@
+"""Outbox handlers for talking to customers: staff replies, thank-yous, the follow-up hand-off."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from voxloop.accounts.models import Organization
+from voxloop.audit.service import SYSTEM
+from voxloop.cases import service, templates
+from voxloop.db import session_scope, write_lock
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback, FeedbackEvent
+from voxloop.feedback.tasks import tracking_url
+from voxloop.integrations import email
+from voxloop.jobs.executor import task
+from voxloop.web.render import render
+
+
+def _locale(customer: Any, record: Feedback) -> str:
+    return customer.locale or ("zh_CN" if record.language == "zh" else "en")
+
+
+@task(service.REPLY)
+def send_reply(payload: dict[str, Any]) -> None:
+    """Email a staff reply to the customer. The Message-ID is the reply's own, so a retry
+    is recognisable; it carries the tracking code, so the customer's answer finds the case."""
+    with session_scope(readonly=True) as db:
+        record = db.get(Feedback, int(payload["feedback_id"]))
+        event = db.get(FeedbackEvent, int(payload["event_id"]))
+        customer = feedback.customer_of(db=db, record=record) if record else None
+        if record is None or event is None or customer is None or not customer.email:
+            return
+        locale = _locale(customer, record)
+        ctx = {"record": record, "customer": customer, "text": event.data["text"]}
+        ctx["url"] = tracking_url(record.tracking_code)
+        email.send(
+            to=customer.email,
+            subject=render("email/reply_subject.txt", locale, **ctx).strip(),
+            text=render("email/reply.txt", locale, **ctx),
+            message_id=f"<reply-{event.id}-{record.tracking_code}@voxloop>",
+        )
+
+
+@task(service.THANK)
+def thank_you(payload: dict[str, Any]) -> None:
+    """Thank a customer for praise or a suggestion, in the organization's words; once."""
+    with session_scope() as db:
+        record = db.get(Feedback, int(payload["feedback_id"]))
+        if record is None or record.type not in ("praise", "suggestion") or record.flag:
+            return
+        done = db.scalar(
+            select(FeedbackEvent.id).where(
+                FeedbackEvent.feedback_id == record.id, FeedbackEvent.kind == "thanked"
+            )
+        )
+        customer = feedback.customer_of(db=db, record=record)
+        if done is not None or customer is None or not customer.email:
+            return
+        org = db.get(Organization, record.org_id)
+        locale = "zh_CN" if _locale(customer, record).startswith("zh") else "en"
+        kind = f"thanks_{record.type}"
+        subject, body = templates.render(
+            *service.template(db=db, org_id=record.org_id, kind=kind, locale=locale),
+            {
+                "customer_name": customer.name,
+                "organization": org.name if org else "",
+                "tracking_code": record.tracking_code,
+                "tracking_url": tracking_url(record.tracking_code),
+                "feedback": record.description[:500],
+            },
+        )
+        db.commit()  # end the read before sending and writing
+        email.send(
+            to=customer.email,
+            subject=subject,
+            text=body,
+            message_id=f"<thanks-{record.id}-{record.tracking_code}@voxloop>",
+        )
+        with write_lock():
+            feedback.add_event(
+                db=db,
+                org_id=record.org_id,
+                feedback_id=record.id,
+                kind="thanked",
+                actor=SYSTEM,
+                public=True,
+                data={"to": customer.email, "template": kind},
+            )
+            db.commit()
+
+
+@task(service.FOLLOW_UP)
+def follow_up(payload: dict[str, Any]) -> None:
+    """A case was resolved: the follow-up satisfaction survey is due. The surveys domain
+    sends it; until then the hand-off is recorded on the case's timeline, once."""
+    with session_scope() as db:
+        record = db.get(Feedback, int(payload["feedback_id"]))
+        if record is None:
+            return
+        done = db.scalar(
+            select(FeedbackEvent.id).where(
+                FeedbackEvent.feedback_id == record.id,
+                FeedbackEvent.kind == "follow_up_due",
+                FeedbackEvent.at >= (record.resolved_at or record.received_at),
+            )
+        )
+        if done is not None:
+            return
+        db.commit()
+        with write_lock():
+            feedback.add_event(
+                db=db, org_id=record.org_id, feedback_id=record.id, kind="follow_up_due", actor=SYSTEM
+            )
+            db.commit()

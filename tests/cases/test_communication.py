@@ -1,0 +1,86 @@
+"""Talking to customers: thank-yous for praise and suggestions from editable zh/en templates,
+the follow-up hand-off when a case is resolved."""
+
+from tests.factories import make_account
+from voxloop.jobs.executor import drain
+
+
+def submit(client, acct, text, email="li@example.com", locale=None):  # type: ignore[no-untyped-def]
+    customer = {"name": "Li Lei", "email": email, **({"locale": locale} if locale else {})}
+    r = client.post(
+        "/api/v1/feedback", json={"description": text, "customer": customer}, headers=acct.headers
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_praise_is_thanked_once_in_the_customers_language_with_the_organizations_words(client, smtp):
+    agent = make_account(role="manager")
+    r = client.put(
+        "/api/v1/templates/thanks_praise/en",
+        json={
+            "subject": "Thanks, {{ customer_name }}!",
+            "body": "{{ organization }} thanks you ({{ tracking_code }}).",
+        },
+        headers=agent.headers,
+    )
+    assert r.status_code == 200, r.text
+    praise = submit(client, agent, "Excellent dinner, the staff were wonderful, thank you", locale="en")
+    submit(client, agent, "早餐等位太久了，很不满意", email="other@example.com")  # a complaint: no thanks
+    drain()
+    drain()  # running again sends nothing more
+    thanks = [m for m in smtp.wait_for(3) if "Thanks" in m["Subject"] or "感谢" in m["Subject"]]
+    assert len(thanks) == 1 and thanks[0]["Subject"] == "Thanks, Li Lei!"
+    assert praise["tracking_code"] in thanks[0].get_body().get_content()
+    timeline = client.get(f"/api/v1/feedback/{praise['id']}/timeline", headers=agent.headers).json()
+    assert [e["kind"] for e in timeline].count("thanked") == 1
+
+
+def test_a_chinese_suggestion_gets_the_default_chinese_thanks(client, smtp):
+    agent = make_account(role="agent")
+    submit(client, agent, "建议在大堂增加充电桩，方便客人给手机充电")
+    drain()
+    thanks = [m for m in smtp.wait_for(2) if "建议" in m["Subject"]]
+    assert thanks and "感谢您为" in thanks[0].get_body().get_content()
+
+
+def test_templates_are_listed_and_checked(client):
+    manager = make_account(role="manager")
+    listed = client.get("/api/v1/templates", headers=manager.headers).json()
+    assert {(t["kind"], t["locale"]) for t in listed} == {
+        ("thanks_praise", "zh_CN"),
+        ("thanks_praise", "en"),
+        ("thanks_suggestion", "zh_CN"),
+        ("thanks_suggestion", "en"),
+    }
+    bad = client.put(
+        "/api/v1/templates/thanks_praise/zh_CN",
+        json={"subject": "{{ oops", "body": ""},
+        headers=manager.headers,
+    )
+    assert bad.status_code == 422
+    assert {f["field"] for f in bad.json()["error"]["fields"]} == {"subject", "body"}
+    sandboxed = client.put(
+        "/api/v1/templates/thanks_praise/en",
+        json={"subject": "x", "body": "{{ ''.__class__.__mro__[1].__subclasses__() }}"},
+        headers=manager.headers,
+    )
+    assert (
+        sandboxed.status_code == 422 and "template error" in sandboxed.json()["error"]["fields"][0]["reason"]
+    )
+    assert (
+        client.put(
+            "/api/v1/templates/nope/en", json={"subject": "a", "body": "b"}, headers=manager.headers
+        ).status_code
+        == 404
+    )
+
+
+def test_resolving_hands_the_case_to_the_follow_up_survey(client):
+    agent = make_account(role="agent")
+    case = submit(client, agent, "房间有异味")
+    for to in ("in_progress", "resolved"):
+        client.post(f"/api/v1/feedback/{case['id']}/transitions", json={"to": to}, headers=agent.headers)
+    drain()
+    timeline = client.get(f"/api/v1/feedback/{case['id']}/timeline", headers=agent.headers).json()
+    assert [e["kind"] for e in timeline].count("follow_up_due") == 1
