@@ -84,3 +84,58 @@ def test_resolving_hands_the_case_to_the_follow_up_survey(client):
     drain()
     timeline = client.get(f"/api/v1/feedback/{case['id']}/timeline", headers=agent.headers).json()
     assert [e["kind"] for e in timeline].count("follow_up_due") == 1
+
+
+def test_a_note_mentioning_colleagues_tells_them(client, smtp):
+    agent = make_account(role="agent")
+    chen = make_account(role="handler", org_slug=agent.org_slug, email="chen@hotel.example")
+    make_account(role="handler", org_slug=agent.org_slug, email="wang@hotel.example")
+    outsider = make_account(role="handler", email="zhao@other.example")
+    case = submit(client, agent, "房间有异味", email=None)
+    r = client.post(
+        f"/api/v1/feedback/{case['id']}/notes",
+        json={"text": "@chen 请看一下，@zhao 不是我们的人"},
+        headers=agent.headers,
+    )
+    note = [e for e in r.json() if e["kind"] == "note"][0]
+    assert note["data"]["mentions"] == [chen.user_id]
+    drain()
+    [mail] = smtp.wait_for(1)
+    assert mail["To"] == "chen@hotel.example" and "请看一下" in mail.get_body().get_content()
+    assert outsider.email not in {m["To"] for m in smtp.messages}
+
+
+def test_a_duplicate_is_merged_into_the_case_that_carries_on(client):
+    agent = make_account(role="agent")
+    first = submit(client, agent, "1203房间空调坏了")
+    second = submit(client, agent, "1203的空调还是坏的，请尽快处理")
+    r = client.post(
+        f"/api/v1/feedback/{second['id']}/merge", json={"into": first["id"]}, headers=agent.headers
+    )
+    assert r.status_code == 200 and r.json()["id"] == first["id"]
+    merged = client.get(f"/api/v1/feedback/{second['id']}", headers=agent.headers).json()
+    assert (merged["status"], merged["flag"], merged["flag_reason"]) == (
+        "closed",
+        "duplicate",
+        f"merged into #{first['id']}",
+    )
+    timeline = client.get(f"/api/v1/feedback/{first['id']}/timeline", headers=agent.headers).json()
+    assert [e["data"]["text"] for e in timeline if e["kind"] == "merged_from"] == [
+        "1203的空调还是坏的，请尽快处理"
+    ]
+    page = client.get(f"/t/{second['tracking_code']}").text
+    assert f'href="/t/{first["tracking_code"]}"' in page
+    again = client.post(
+        f"/api/v1/feedback/{second['id']}/merge", json={"into": first["id"]}, headers=agent.headers
+    )
+    assert again.status_code == 409
+    itself = client.post(
+        f"/api/v1/feedback/{first['id']}/merge", json={"into": first["id"]}, headers=agent.headers
+    )
+    assert itself.status_code == 422
+    other = make_account(role="agent")
+    foreign = submit(client, other, "another org")
+    r = client.post(
+        f"/api/v1/feedback/{first['id']}/merge", json={"into": foreign["id"]}, headers=agent.headers
+    )
+    assert r.status_code == 422

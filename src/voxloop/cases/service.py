@@ -1,10 +1,12 @@
 """Writes for case work: status transitions and internal notes, each on the timeline."""
 
+import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.cases import templates, workflow
@@ -69,9 +71,24 @@ def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None
     return record
 
 
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+)")
+MENTIONED = "cases.mentioned"
+
+
+def mentioned_users(db: Session, org_id: int, text: str) -> list[User]:
+    """Colleagues named in a note as @email or @name-before-the-@ of their email."""
+    names = {m.lower() for m in MENTION.findall(text)}
+    if not names:
+        return []
+    users = db.scalars(select(User).where(User.org_id == org_id, User.is_active.is_(True)))
+    return [u for u in users if u.email.lower() in names or u.email.lower().split("@")[0] in names]
+
+
 def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: str) -> None:
-    """An internal note: on the staff timeline only, never shown to the customer."""
+    """An internal note: on the staff timeline only, never shown to the customer. Colleagues
+    it mentions (@chen or @chen@hotel.example) are told by email."""
     _get(db, org_id, feedback_id)
+    people = mentioned_users(db, org_id, text)
     feedback.add_event(
         db=db,
         org_id=org_id,
@@ -79,8 +96,60 @@ def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: 
         kind="note",
         actor=actor,
         public=False,
-        data={"text": text},
+        data={"text": text, "mentions": [u.id for u in people]},
     )
+    for user in people:
+        jobs.enqueue(
+            db=db,
+            org_id=org_id,
+            task=MENTIONED,
+            payload={"feedback_id": feedback_id, "user_id": user.id, "by": actor.label, "text": text},
+        )
+
+
+def merge(*, db: Session, org_id: int, actor: Actor, feedback_id: int, into: int) -> Feedback:
+    """Merge a duplicate into the case that carries on: the duplicate is closed and flagged,
+    its text joins the other case's timeline, and its customer's tracking page points there."""
+    if feedback_id == into:
+        raise invalid("into", "a case cannot be merged into itself")
+    source = _get(db, org_id, feedback_id)
+    target = feedback.get(db=db, org_id=org_id, feedback_id=into)
+    if target is None:
+        raise invalid("into", "no such case in this organization")
+    if source.status == workflow.CLOSED and source.flag == "duplicate":
+        raise Conflict("This case was merged already.", fields=[field_error("into", "already merged")])
+    before = source.status
+    source.status = workflow.CLOSED
+    source.flag, source.flag_reason = "duplicate", f"merged into #{target.id}"
+    clocks.status_changed(db=db, record=source, before=before, after=workflow.CLOSED)
+    feedback.add_event(
+        db=db,
+        org_id=org_id,
+        feedback_id=source.id,
+        kind="merged",
+        actor=actor,
+        public=True,
+        data={"into": target.id, "into_code": target.tracking_code, "from": before, "to": workflow.CLOSED},
+    )
+    feedback.add_event(
+        db=db,
+        org_id=org_id,
+        feedback_id=target.id,
+        kind="merged_from",
+        actor=actor,
+        data={"from_id": source.id, "from_code": source.tracking_code, "text": source.description},
+    )
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="feedback",
+        entity_id=source.id,
+        before={"status": before},
+        after={"status": workflow.CLOSED, "merged_into": target.id},
+    )
+    return target
 
 
 REPLY = "cases.reply"

@@ -1,12 +1,14 @@
 """Outbox handlers for talking to customers: staff replies, thank-yous, the follow-up hand-off."""
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select
 
-from voxloop.accounts.models import Organization
+from voxloop.accounts.models import Organization, User
 from voxloop.audit.service import SYSTEM
 from voxloop.cases import service, templates
+from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
@@ -112,3 +114,23 @@ def follow_up(payload: dict[str, Any]) -> None:
                 db=db, org_id=record.org_id, feedback_id=record.id, kind="follow_up_due", actor=SYSTEM
             )
             db.commit()
+
+
+@task(service.MENTIONED)
+def mentioned(payload: dict[str, Any]) -> None:
+    """Tell a colleague a note mentions them."""
+    with session_scope(readonly=True) as db:
+        record = db.get(Feedback, int(payload["feedback_id"]))
+        user = db.get(User, int(payload["user_id"]))
+        if record is None or user is None or not user.is_active:
+            return
+        org = db.get(Organization, record.org_id)
+        locale = user.locale or (org.default_locale if org else "en")
+        ctx = {"record": record, "by": payload["by"], "text": payload["text"]}
+        ctx["url"] = f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}"
+        email.send(
+            to=user.email,
+            subject=render("email/mention_subject.txt", locale, **ctx).strip(),
+            text=render("email/mention.txt", locale, **ctx),
+            message_id=f"<mention-{record.id}-{user.id}-{hashlib.sha256(payload['text'].encode()).hexdigest()[:16]}@voxloop>",
+        )

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from voxloop.cases import service, templates
 from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
-from voxloop.common.types import PathId
+from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound
 from voxloop.feedback import service as feedback
@@ -59,6 +59,26 @@ def create_reply(
     record = service.reply(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
     db.commit()
     return read_cases(db, org.id, [record])[0]
+
+
+class MergeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: BodyId
+
+
+@router.post(
+    "/{feedback_id}/merge",
+    response_model=FeedbackRead,
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def merge(
+    feedback_id: PathId, body: MergeCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> FeedbackRead:
+    """Merge this duplicate into the case `into`; answers with the case that carries on."""
+    target = service.merge(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, into=body.into)
+    db.commit()
+    return read_cases(db, org.id, [target])[0]
 
 
 @router.get(
