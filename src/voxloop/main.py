@@ -9,8 +9,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import voxloop
 from voxloop.accounts.views import router as accounts_router
+from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
-from voxloop.cases.views import templates_router
 from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
@@ -50,6 +50,7 @@ def create_app() -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(cases_router)
     app.include_router(templates_router)
+    app.include_router(kpis_router)
     app.include_router(triage_router)
     app.include_router(routing_router)
     app.include_router(commitments_router)

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "audit.read": {Role.admin, Role.manager},
     "commitments.manage": {Role.admin, Role.manager},
     "cases.assign": {Role.admin, Role.manager, Role.agent},
+    "kpis.read": {Role.admin, Role.manager, Role.analyst},
 }
 
 

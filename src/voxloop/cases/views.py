@@ -1,15 +1,17 @@
 """REST API for case work: status transitions, internal notes, the timeline."""
 
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from fastapi import APIRouter, Path, Query, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
-from voxloop.cases import service, templates
+from voxloop.cases import kpis, service, templates
 from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
+from voxloop.common.time import utcnow
 from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
-from voxloop.errors import NotFound
+from voxloop.errors import NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
 from voxloop.feedback.views import read_cases
@@ -141,3 +143,23 @@ def put_template(
     return TemplateRead(
         kind=kind, locale=locale, subject=body.subject, body=body.body, variables=list(templates.VARIABLES)
     )
+
+
+kpis_router = APIRouter(prefix="/api/v1/kpis", tags=["cases"])
+
+
+@kpis_router.get("", dependencies=[require("kpis.read")])
+def get_kpis(
+    org: ApiOrg,
+    db: DbSession,
+    by: Annotated[str, Query(pattern="^(department|agent|channel)$")] = "department",
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+) -> dict[str, Any]:
+    """Service KPIs per department, agent or channel for records received in [from, to)
+    (default: the last 30 days)."""
+    end = to or utcnow()
+    start = from_ or end - timedelta(days=30)
+    if start >= end:
+        raise invalid("from", "must be before to")
+    return kpis.report(db, org.id, by, start, end)

@@ -17,11 +17,13 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
 from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
+from voxloop.cases import kpis, workflow
 from voxloop.cases import service as cases
-from voxloop.cases import workflow
 from voxloop.cases.schemas import NoteCreate
 from voxloop.common import i18n, ratelimit
+from voxloop.common.i18n import N_
 from voxloop.common.text_checks import clean_text
+from voxloop.common.time import utcnow
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
@@ -517,6 +519,41 @@ def audit_page(request: Request, org: WebOrg, db: DbSession, entity: str | None 
         "admin/audit.html",
         entries=audit.list(db=db, org_id=org.id, entity=entity or None),
         entity=entity or "",
+    )
+
+
+KPI_GROUPS = {"department": N_("Department"), "agent": N_("Agent"), "channel": N_("Channel")}
+
+
+@router.get("/reports/kpis", dependencies=[web_require("kpis.read")])
+def kpis_page(
+    request: Request,
+    org: WebOrg,
+    db: DbSession,
+    by: Annotated[str, Query(pattern="^(department|agent|channel)$")] = "department",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> Response:
+    end = utcnow()
+    report = kpis.report(db, org.id, by, end - timedelta(days=days), end)
+    if by == "channel":
+        names = {c.code: c for c in service.active_channels(db=db, org_id=org.id).values()}
+        locale = request_locale(request)
+        for row in report["rows"]:
+            channel = names.get(row["key"])
+            row["label"] = (
+                (channel.name_en if locale == "en" and channel.name_en else channel.name)
+                if channel
+                else row["key"]
+            )
+    locale = request_locale(request)
+    groups = [(g, i18n.gettext(label, locale)) for g, label in KPI_GROUPS.items()]
+    return page(
+        request,
+        "reports/kpis.html",
+        report=report,
+        days=days,
+        groups=groups,
+        label_of_group=dict(groups)[by],
     )
 
 
