@@ -20,10 +20,14 @@ NEXT = {
 }
 
 
-def list_remedies(*, db: Session, org_id: int, status: str | None = None) -> list[Remedy]:
+def list_remedies(
+    *, db: Session, org_id: int, status: str | None = None, feedback_id: int | None = None
+) -> list[Remedy]:
     if status is not None and status not in STATUSES:
         raise invalid("status", f"must be one of {', '.join(STATUSES)}")
     stmt = select(Remedy).where(Remedy.org_id == org_id)
+    if feedback_id is not None:
+        stmt = stmt.where(Remedy.feedback_id == feedback_id)
     if status:
         stmt = stmt.where(Remedy.status == status)
     return list(db.scalars(stmt.order_by(Remedy.id.desc()).limit(500)))

@@ -50,6 +50,21 @@ EVENT_LABELS = {
     "escalated": N_("Escalated"),
     "remedy": N_("Service remedy"),
 }
+STEP_LABELS = {
+    "response": N_("Response"),
+    "resolution": N_("Resolution"),
+    "dispatch": N_("Dispatch"),
+    "handling": N_("Handling"),
+}
+STEP_STATE_LABELS = {
+    "pending": N_("pending"),
+    "warned": N_("warned"),
+    "met": N_("met"),
+    "breached": N_("breached"),
+    "late": N_("met late"),
+    "void": N_("void"),
+}
+REMEDY_LABELS = {"apology": N_("Apology"), "compensation": N_("Compensation"), "follow_up": N_("Follow-up")}
 # Triage values (Feedback.type, .sentiment, .severity/.urgency, .flag), as pages show them.
 TYPE_LABELS = {
     "praise": N_("Praise"),
@@ -112,6 +127,9 @@ def environment(locale: str) -> Environment:
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
     env.globals["category_name"] = category_name
+    env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
+    env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
+    env.globals["remedy_label"] = lambda v: label(REMEDY_LABELS, v)
     env.globals["type_labels"] = TYPE_LABELS
     env.globals["sentiment_labels"] = SENTIMENT_LABELS
     env.globals["level_labels"] = LEVEL_LABELS

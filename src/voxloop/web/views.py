@@ -20,6 +20,7 @@ from voxloop.audit.service import PUBLIC
 from voxloop.cases import kpis, workflow
 from voxloop.cases import service as cases
 from voxloop.cases.schemas import NoteCreate
+from voxloop.commitments import clocks, remedies
 from voxloop.common import i18n, ratelimit
 from voxloop.common.i18n import N_
 from voxloop.common.text_checks import clean_text
@@ -33,6 +34,7 @@ from voxloop.feedback import attachments, flows, service
 from voxloop.feedback.models import STATUSES, Attachment, Channel
 from voxloop.feedback.schemas import FeedbackFields
 from voxloop.feedback.tasks import tracking_url
+from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
 from voxloop.triage import service as triage
 from voxloop.web.pages import Csrf, WebActor, WebOrg, WebUser, page, request_locale, web_require
@@ -273,7 +275,52 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         channels=service.active_channels(db=db, org_id=org.id),
         next_statuses=workflow.allowed_next(record.status),
         created=bool(created),
+        case=clocks.describe(db, record),
+        departments=accounts.list_departments(db=db, org_id=org.id),
+        handlers=[
+            u for u in accounts.list_users(db=db, org_id=org.id) if u.is_active and u.can("feedback.handle")
+        ],
+        remedies=[r for r in remedies.list_remedies(db=db, org_id=org.id) if r.feedback_id == record.id],
     )
+
+
+@router.post("/feedback/{feedback_id}/reply", dependencies=[Csrf, web_require("feedback.handle")])
+def reply(feedback_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, text: Opt) -> Response:
+    """Answer the customer: on the tracking page, and by email when they left an address."""
+    message = _note(text)
+    if message is None:
+        raise InvalidInput(fields=[{"field": "text", "reason": "is required"}])
+    cases.reply(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=message)
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
+
+
+@router.post("/feedback/{feedback_id}/assignment", dependencies=[Csrf, web_require("cases.assign")])
+def assign(
+    feedback_id: PathId,
+    org: WebOrg,
+    actor: WebActor,
+    db: DbSession,
+    department_id: Annotated[str, Form()] = "",
+    assignee_id: Annotated[str, Form()] = "",
+) -> Response:
+    def as_id(value: str, field: str) -> int | None:
+        if not value.strip():
+            return None
+        if not value.strip().isdigit():
+            raise InvalidInput(fields=[{"field": field, "reason": "must be an id"}])
+        return int(value)
+
+    routing.assign(
+        db=db,
+        org_id=org.id,
+        actor=actor,
+        feedback_id=feedback_id,
+        department_id=as_id(department_id, "department_id"),
+        assignee_id=as_id(assignee_id, "assignee_id"),
+    )
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
 
 
 @router.post("/feedback/{feedback_id}/status", dependencies=[Csrf, web_require("feedback.handle")])
