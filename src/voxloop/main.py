@@ -20,6 +20,7 @@ from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
+from voxloop.web.service_pages import router as service_pages_router
 from voxloop.web.views import router as web_router
 
 
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.include_router(routing_router)
     app.include_router(commitments_router)
     app.include_router(web_router)
+    app.include_router(service_pages_router)
 
     @app.get("/api/v1/health", tags=["meta"])
     async def health() -> dict[str, str]:
