@@ -12,6 +12,7 @@ from voxloop.customers.service import Contact
 from voxloop.db import session_scope
 from voxloop.feedback import flows
 from voxloop.feedback.service import Draft
+from voxloop.routing import service as routing
 
 SLUG = "cloudhill"
 PASSWORD = "voxloop-demo"
@@ -54,6 +55,19 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
                 name=name,
                 department_id=depts[dept].id if dept else None,
                 locale="en" if email.startswith("frontoffice") else "zh_CN",
+            )
+        # Department heads hear of broken commitments; routing rules send cases to departments.
+        people = {u.email: u for u in accounts.list_users(db=db, org_id=org.id)}
+        depts["工程部"].head_id = people["engineer@cloudhill.example"].id
+        depts["客服中心"].head_id = people["manager@cloudhill.example"].id
+        depts["前厅部"].head_id = people["frontoffice@cloudhill.example"].id
+        for name, match, dept in (
+            ("设施报修 Facilities", {"category": ["facilities"]}, "工程部"),
+            ("前台服务 Front office", {"category": ["service_attitude", "process_policy"]}, "前厅部"),
+            ("其他投诉 Other complaints", {"type": ["complaint"]}, "客服中心"),
+        ):
+            routing.create_rule(
+                db=db, org_id=org.id, actor=SYSTEM, name=name, match=match, department_id=depts[dept].id
             )
         db.commit()
 
@@ -99,14 +113,37 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
     drain()
     # The year's history was handled long ago: only the last week's records keep running
     # commitment clocks, so the demo opens with a realistic set of deadlines, not 700 breaches.
-    from sqlalchemy import delete, select
+    from sqlalchemy import bindparam, delete, select, update
 
     from voxloop.commitments.models import CaseClock
     from voxloop.feedback.models import Feedback
 
+    # Older cases were answered and closed, after a plausible time, so the KPI page has a history.
     with session_scope() as db:
         old = select(Feedback.id).where(Feedback.received_at < utcnow() - timedelta(days=7))
         db.execute(delete(CaseClock).where(CaseClock.feedback_id.in_(old)))
+        done = [
+            {
+                "fid": fid,
+                "responded": received + timedelta(hours=rng.uniform(0.2, 30)),
+                "resolved": received + timedelta(hours=rng.uniform(30, 150)),
+            }
+            for fid, received in db.execute(
+                select(Feedback.id, Feedback.received_at).where(Feedback.id.in_(old), Feedback.flag.is_(None))
+            )
+        ]
+        if done:
+            t = Feedback.__table__
+            db.execute(
+                update(t)
+                .where(t.c.id == bindparam("fid"))
+                .values(
+                    status="closed",
+                    first_response_at=bindparam("responded"),
+                    resolved_at=bindparam("resolved"),
+                ),
+                done,
+            )
         db.commit()
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records\n"
