@@ -10,7 +10,7 @@ from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
-from voxloop.triage.models import Category, TriageLabel, TriageRule
+from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule
 
 __all__ = [
     "ApiToken",
@@ -32,6 +32,7 @@ __all__ = [
     "MessageTemplate",
     "Organization",
     "OutboxMessage",
+    "PriorityMatrix",
     "Remedy",
     "RoutingRule",
     "TriageLabel",

@@ -142,3 +142,22 @@ def test_categories_are_seeded_in_both_languages(client):
         for c in client.get("/api/v1/categories", headers=acct.headers).json()
     }
     assert cats["service_attitude"] == ("服务态度", "Service attitude") and len(cats) == 9
+
+
+def test_the_priority_matrix_is_the_organizations_own(client):
+    manager = make_account(role="manager")
+    default = client.get("/api/v1/priority-matrix", headers=manager.headers).json()
+    assert default["3,3"] == 1 and default["1,1"] == 4 and len(default) == 9
+    stricter = {**default, "2,3": 1}  # serious and urgent counts as P1 here
+    r = client.put("/api/v1/priority-matrix", json=stricter, headers=manager.headers)
+    assert r.status_code == 200, r.text
+    fid = post(client, manager, "1203房间的空调坏了，一直没人来修，请马上处理", channel="hotline")["id"]
+    drain()
+    assert get(client, manager, fid)["priority"] == 1  # severity 2, urgency 3
+    client.patch(f"/api/v1/feedback/{fid}", json={"urgency": 1}, headers=manager.headers)
+    assert get(client, manager, fid)["priority"] == stricter["2,1"]
+    bad = client.put("/api/v1/priority-matrix", json={"3,3": 0, "4,4": 1}, headers=manager.headers)
+    fields = {f["field"] for f in bad.json()["error"]["fields"]}
+    assert bad.status_code == 422 and {"matrix.3,3", "matrix.4,4", "matrix.1,1"} <= fields
+    agent = make_account(role="agent", org_slug=manager.org_slug)
+    assert client.put("/api/v1/priority-matrix", json=stricter, headers=agent.headers).status_code == 403

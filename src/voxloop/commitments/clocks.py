@@ -282,10 +282,13 @@ def sweep(*, db: Session, now: datetime | None = None) -> dict[str, int]:
         at = working_time(db, calendar_id).work(now)
         due = list(
             db.scalars(
-                select(CaseClock).where(
+                select(CaseClock)
+                .where(
                     CaseClock.calendar_id == calendar_id,
                     or_(CaseClock.next_due <= at, CaseClock.warn_at <= at),
                 )
+                # Workers sweeping at once on PostgreSQL never act on the same clock twice.
+                .with_for_update(skip_locked=True)
             )
         )
         commitments = {

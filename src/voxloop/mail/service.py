@@ -112,7 +112,8 @@ def thread_of(db: Session, org_id: int, mail: parse.Inbound) -> Feedback | None:
 def _blobs(mail: parse.Inbound) -> tuple[list[attachments.Blob], list[str]]:
     """Attachments Voxloop keeps, and why the others were dropped (too large, wrong type,
     too many): the message itself is still taken."""
-    kept, dropped = [], []
+    kept: list[attachments.Blob] = []
+    dropped: list[str] = []
     limit = get_settings().max_attachments
     for a in mail.attachments:
         if len(kept) >= limit:

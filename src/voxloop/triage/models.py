@@ -45,3 +45,15 @@ class TriageLabel(TenantMixin, Base):
     text: Mapped[str] = mapped_column(String(12_000))
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PriorityMatrix(TenantMixin, Base):
+    """An organization's own priority matrix ("severity,urgency" -> 1..4); without one the
+    default of triage.rules applies."""
+
+    __tablename__ = "priority_matrices"
+    __table_args__ = (UniqueConstraint("org_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cells: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,19 +72,36 @@ def matches(rule: Rule, subject: Subject) -> bool:
     return any(m.get(k) for k in MATCH_KEYS)  # a rule without conditions matches nothing
 
 
-def priority(severity: int | None, urgency: int | None) -> int:
-    """The priority matrix: P1 (most pressing) to P4, from severity and urgency (1-3)."""
-    s, u = severity or 1, urgency or 1
-    if s == 3 and u == 3:
-        return 1
-    if 3 in (s, u):
-        return 2
-    if 2 in (s, u):
-        return 3
-    return 4
+# The default priority matrix: "severity,urgency" -> P1 (most pressing) to P4.
+DEFAULT_MATRIX: dict[str, int] = {
+    f"{s},{u}": 1 if s == u == 3 else 2 if 3 in (s, u) else 3 if 2 in (s, u) else 4
+    for s in LEVELS
+    for u in LEVELS
+}
 
 
-def classify(rules: Sequence[Rule], subject: Subject) -> Result:
+def priority(severity: int | None, urgency: int | None, matrix: Mapping[str, int] | None = None) -> int:
+    """The priority from severity and urgency (1-3; missing counts as 1) by the matrix."""
+    return (matrix or DEFAULT_MATRIX)[f"{severity or 1},{urgency or 1}"]
+
+
+def check_matrix(matrix: Any) -> list[dict[str, str]]:
+    if not isinstance(matrix, dict):
+        return [{"field": "matrix", "reason": 'must map "severity,urgency" to a priority'}]
+    errors = [
+        {"field": f"matrix.{key}", "reason": "is missing"} for key in DEFAULT_MATRIX if key not in matrix
+    ]
+    for key, value in matrix.items():
+        if key not in DEFAULT_MATRIX:
+            errors.append(
+                {"field": f"matrix.{key}", "reason": "cells are named severity,urgency from 1,1 to 3,3"}
+            )
+        elif not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
+            errors.append({"field": f"matrix.{key}", "reason": "priorities are 1 to 4"})
+    return errors
+
+
+def classify(rules: Sequence[Rule], subject: Subject, matrix: Mapping[str, int] | None = None) -> Result:
     result = Result()
     for rule in rules:
         if not matches(rule, subject):
@@ -95,7 +112,7 @@ def classify(rules: Sequence[Rule], subject: Subject) -> Result:
                 result.because[key] = rule.name
     result.values.setdefault("type", "other")
     result.values.setdefault("sentiment", "neutral")
-    result.priority = priority(result.values.get("severity"), result.values.get("urgency"))
+    result.priority = priority(result.values.get("severity"), result.values.get("urgency"), matrix)
     return result
 
 

@@ -13,7 +13,7 @@ from voxloop.errors import InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.triage import rules
-from voxloop.triage.models import Category, TriageLabel, TriageRule
+from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_SIMILARITY = 0.8
@@ -91,12 +91,42 @@ def delete_rule(*, db: Session, org_id: int, actor: Actor, rule_id: int) -> None
     db.delete(rule)
 
 
+def matrix(*, db: Session, org_id: int) -> dict[str, int]:
+    row = db.scalar(select(PriorityMatrix).where(PriorityMatrix.org_id == org_id))
+    return dict(row.cells) if row else dict(rules.DEFAULT_MATRIX)
+
+
+def set_matrix(*, db: Session, org_id: int, actor: Actor, cells: dict[str, Any]) -> dict[str, int]:
+    """A new matrix applies to records triaged from now on (and to corrections)."""
+    errors = rules.check_matrix(cells)
+    if errors:
+        raise InvalidInput(fields=errors)
+    before = matrix(db=db, org_id=org_id)
+    row = db.scalar(select(PriorityMatrix).where(PriorityMatrix.org_id == org_id))
+    if row is None:
+        db.add(PriorityMatrix(org_id=org_id, cells=cells))
+    else:
+        row.cells, row.updated_at = cells, utcnow()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="priority_matrix",
+        entity_id=None,
+        before=before,
+        after=cells,
+    )
+    return cells
+
+
 def test_rules(
     *, db: Session, org_id: int, text: str, channel: str = "", touchpoint: str = ""
 ) -> rules.Result:
     """What triage would say about a sample text, with the rule behind each field."""
     subject = rules.Subject(text=text, channel=channel, touchpoint=touchpoint)
-    return rules.classify(_as_rules(list_rules(db=db, org_id=org_id, active_only=True)), subject)
+    active = _as_rules(list_rules(db=db, org_id=org_id, active_only=True))
+    return rules.classify(active, subject, matrix(db=db, org_id=org_id))
 
 
 def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]:
@@ -120,17 +150,19 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
         .order_by(t.id)
     ).all()
     by_org: dict[int, list[rules.Rule]] = {}
+    matrices: dict[int, dict[str, int]] = {}
     plan = []
     for row in rows:
         if row.org_id not in by_org:
             by_org[row.org_id] = _as_rules(list_rules(db=db, org_id=row.org_id, active_only=True))
+            matrices[row.org_id] = matrix(db=db, org_id=row.org_id)
         subject = rules.Subject(
             text=f"{row.description}\n{row.customer_request or ''}",
             channel=row.channel,
             touchpoint=row.touchpoint or "",
             language=row.language,
         )
-        result = rules.classify(by_org[row.org_id], subject)
+        result = rules.classify(by_org[row.org_id], subject, matrices[row.org_id])
         flagged = rules.flag(row.description) or _duplicate_of(db, row)
         values = {key: result.values.get(key) for key in rules.FIELDS}
         plan.append(
@@ -243,7 +275,7 @@ def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes
         )
         setattr(record, key, value)
     if changed:
-        record.priority = rules.priority(record.severity, record.urgency)
+        record.priority = rules.priority(record.severity, record.urgency, matrix(db=db, org_id=org_id))
         feedback.add_event(
             db=db,
             org_id=org_id,

@@ -1,4 +1,6 @@
-"""REST API for triage: corrections, rules, the taxonomy."""
+"""REST API for triage: corrections, rules, the taxonomy, the priority matrix."""
+
+from typing import Any
 
 from fastapi import APIRouter, status
 
@@ -69,3 +71,16 @@ def test_rules(body: RuleTest, org: ApiOrg, db: DbSession) -> RuleTestResult:
         db=db, org_id=org.id, text=body.text, channel=body.channel, touchpoint=body.touchpoint
     )
     return RuleTestResult(values=result.values, because=result.because, priority=result.priority)
+
+
+@router.get("/priority-matrix", dependencies=[require("feedback.read")])
+def get_matrix(org: ApiOrg, db: DbSession) -> dict[str, int]:
+    """Priority (1 = most pressing) per "severity,urgency" cell, each 1-3."""
+    return service.matrix(db=db, org_id=org.id)
+
+
+@router.put("/priority-matrix", dependencies=[JsonBody, require("triage.manage")])
+def put_matrix(body: dict[str, Any], org: ApiOrg, actor: ApiActor, db: DbSession) -> dict[str, int]:
+    cells = service.set_matrix(db=db, org_id=org.id, actor=actor, cells=body)
+    db.commit()
+    return cells

@@ -185,9 +185,9 @@ async def commitment_create(request: Request, org: WebOrg, actor: WebActor, db: 
     form = await request.form()
     match: dict[str, list[Any]] = {}
     for key in ("channel", "type", "priority"):
-        values = form.getlist(key)
+        values = [str(v).strip() for v in form.getlist(key) if str(v).strip()]
         if values:
-            match[key] = [int(v) if key == "priority" else str(v) for v in values if str(v).strip()]
+            match[key] = [int(v) if key == "priority" and v.isdigit() else v for v in values]
     data: dict[str, Any] = {
         "name": str(form.get("name", "")).strip(),
         "name_en": str(form.get("name_en", "")).strip(),

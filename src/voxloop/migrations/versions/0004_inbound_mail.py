@@ -1,4 +1,4 @@
-"""inbound mail and message templates
+"""inbound mail, message templates, priority matrices
 
 Revision ID: 0004
 Revises: 0003
@@ -52,8 +52,21 @@ def upgrade() -> None:
     with op.batch_alter_table('message_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_templates_org_id'), ['org_id'], unique=False)
 
+    op.create_table('priority_matrices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cells', sa.JSON(), nullable=False),
+    sa.Column('updated_at', voxloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_priority_matrices_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_priority_matrices')),
+    sa.UniqueConstraint('org_id', name=op.f('uq_priority_matrices_org_id'))
+    )
+    with op.batch_alter_table('priority_matrices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_priority_matrices_org_id'), ['org_id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table('priority_matrices')
     op.drop_table('message_templates')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_mail_org_id'))
