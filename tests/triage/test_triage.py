@@ -161,3 +161,50 @@ def test_the_priority_matrix_is_the_organizations_own(client):
     assert bad.status_code == 422 and {"matrix.3,3", "matrix.4,4", "matrix.1,1"} <= fields
     agent = make_account(role="agent", org_slug=manager.org_slug)
     assert client.put("/api/v1/priority-matrix", json=stricter, headers=agent.headers).status_code == 403
+
+
+def test_managers_add_rename_and_retire_categories(client):
+    manager = make_account(role="manager")
+    r = client.post(
+        "/api/v1/categories",
+        json={"code": "wifi", "name": "网络", "name_en": "Wi-Fi"},
+        headers=manager.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert (
+        client.post(
+            "/api/v1/categories", json={"code": "wifi", "name": "x"}, headers=manager.headers
+        ).status_code
+        == 409
+    )
+    bad = client.post("/api/v1/categories", json={"code": "Wi Fi!", "name": "x"}, headers=manager.headers)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "code"
+    r = client.patch(
+        "/api/v1/categories/wifi", json={"name": "网络与宽带", "is_active": False}, headers=manager.headers
+    )
+    assert r.json() == {"code": "wifi", "name": "网络与宽带", "name_en": "Wi-Fi", "is_active": False}
+    fid = post(client, manager, "房间网络很慢")["id"]
+    retired = client.patch(f"/api/v1/feedback/{fid}", json={"category": "wifi"}, headers=manager.headers)
+    assert retired.status_code == 422  # a retired category is no longer offered
+    assert (
+        client.patch("/api/v1/categories/nope", json={"name": "x"}, headers=manager.headers).status_code
+        == 404
+    )
+    agent = make_account(role="agent", org_slug=manager.org_slug)
+    assert (
+        client.post(
+            "/api/v1/categories", json={"code": "abc", "name": "x"}, headers=agent.headers
+        ).status_code
+        == 403
+    )
+
+
+def test_scope_is_triaged_and_corrected(client):
+    agent = make_account(role="agent")
+    fid = post(client, agent, "整层楼都停电了，所有客人都没法休息")["id"]
+    drain()
+    assert get(client, agent, fid)["scope"] == "widespread"
+    client.patch(f"/api/v1/feedback/{fid}", json={"scope": "several"}, headers=agent.headers)
+    assert get(client, agent, fid)["scope"] == "several"
+    bad = client.patch(f"/api/v1/feedback/{fid}", json={"scope": "galactic"}, headers=agent.headers)
+    assert bad.status_code == 422

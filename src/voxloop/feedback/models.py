@@ -65,6 +65,7 @@ class Feedback(TenantMixin, Base):
     severity: Mapped[int | None]
     urgency: Mapped[int | None]
     priority: Mapped[int | None]
+    scope: Mapped[str | None] = mapped_column(String(16))  # individual | several | widespread
     flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
     flag_reason: Mapped[str | None] = mapped_column(String(300))
     triaged_at: Mapped[datetime | None]

@@ -136,6 +136,7 @@ class FeedbackRead(BaseModel):
     severity: int | None = None
     urgency: int | None = None
     priority: int | None = None
+    scope: str | None = None
     flag: str | None = None
     flag_reason: str | None = None
     department: Ref | None = None

@@ -14,7 +14,8 @@ from voxloop.text.tokenize import index_text
 TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
 SENTIMENTS = ("positive", "neutral", "negative")
 LEVELS = (1, 2, 3)  # severity and urgency: 1 low, 2 medium, 3 high
-FIELDS = ("type", "category", "sentiment", "severity", "urgency")
+SCOPES = ("individual", "several", "widespread")  # how many customers a problem reaches
+FIELDS = ("type", "category", "sentiment", "severity", "urgency", "scope")
 MATCH_KEYS = ("keywords", "pattern", "channels", "touchpoints", "languages")
 
 
@@ -141,6 +142,7 @@ def check_rule(
         "sentiment": SENTIMENTS,
         "severity": LEVELS,
         "urgency": LEVELS,
+        "scope": SCOPES,
         "category": list(categories),
     }
     for key, value in sets.items():
@@ -207,6 +209,25 @@ DEFAULT_RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             ]
         },
         {"severity": 3, "urgency": 3, "type": "complaint"},
+    ),
+    (
+        "Many customers affected",
+        {
+            "keywords": [
+                "所有客人",
+                "大家都",
+                "整层",
+                "整栋",
+                "全楼",
+                "很多客人",
+                "every guest",
+                "all guests",
+                "everyone",
+                "whole floor",
+                "many guests",
+            ]
+        },
+        {"scope": "widespread"},
     ),
     (
         "Urgent wording",

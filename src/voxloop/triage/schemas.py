@@ -17,6 +17,7 @@ class Correction(BaseModel):
     sentiment: Literal["positive", "neutral", "negative"] | None = None
     severity: Literal[1, 2, 3] | None = None
     urgency: Literal[1, 2, 3] | None = None
+    scope: Literal["individual", "several", "widespread"] | None = None
 
 
 class RuleCreate(BaseModel):
@@ -60,3 +61,19 @@ class CategoryRead(BaseModel):
     name: str
     name_en: str
     is_active: bool
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(max_length=40)]
+    name: Annotated[str, StringConstraints(max_length=200)]
+    name_en: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class CategoryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    name_en: Annotated[str, StringConstraints(max_length=200)] | None = None
+    is_active: bool | None = None

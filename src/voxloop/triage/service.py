@@ -1,5 +1,6 @@
 """Queries and writes for the taxonomy, triage rules, automatic triage and corrections."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common.time import as_utc, utcnow
-from voxloop.errors import InvalidInput, NotFound, invalid
+from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.triage import rules
@@ -28,6 +29,61 @@ def seed_defaults(*, db: Session, org_id: int) -> None:
 
 def list_categories(*, db: Session, org_id: int) -> list[Category]:
     return list(db.scalars(select(Category).where(Category.org_id == org_id).order_by(Category.id)))
+
+
+CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def create_category(
+    *, db: Session, org_id: int, actor: Actor, code: str, name: str, name_en: str = ""
+) -> Category:
+    if not CATEGORY_CODE.match(code):
+        raise invalid("code", "use 2-40 lower-case letters, digits and underscores, starting with a letter")
+    if not name.strip():
+        raise invalid("name", "is required")
+    if db.scalar(select(Category.id).where(Category.org_id == org_id, Category.code == code)):
+        raise Conflict(
+            "A category with this code exists already.", fields=[{"field": "code", "reason": "taken"}]
+        )
+    category = Category(org_id=org_id, code=code, name=name.strip(), name_en=name_en.strip())
+    db.add(category)
+    db.flush()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="create",
+        entity="category",
+        entity_id=category.id,
+        after={"code": code, "name": category.name, "name_en": category.name_en},
+    )
+    return category
+
+
+def update_category(
+    *, db: Session, org_id: int, actor: Actor, code: str, changes: dict[str, Any]
+) -> Category:
+    """Rename a category or retire it (is_active false: records keep it, triage and
+    corrections stop offering it)."""
+    category = db.scalar(select(Category).where(Category.org_id == org_id, Category.code == code))
+    if category is None:
+        raise NotFound()
+    if "name" in changes and not str(changes["name"]).strip():
+        raise invalid("name", "is required")
+    before = {k: getattr(category, k) for k in changes}
+    for key, value in changes.items():
+        setattr(category, key, value.strip() if isinstance(value, str) else value)
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="category",
+        entity_id=category.id,
+        before=before,
+        after=changes,
+    )
+    return category
 
 
 def list_rules(*, db: Session, org_id: int, active_only: bool = False) -> list[TriageRule]:
@@ -200,6 +256,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             sentiment=bindparam("sentiment"),
             severity=bindparam("severity"),
             urgency=bindparam("urgency"),
+            scope=bindparam("scope"),
             priority=bindparam("priority"),
             flag=bindparam("flag"),
             flag_reason=bindparam("flag_reason"),
@@ -239,7 +296,7 @@ def _duplicate_of(db: Session, record: Any) -> tuple[str, str] | None:
     return None
 
 
-CORRECTABLE = ("type", "category", "sentiment", "severity", "urgency")
+CORRECTABLE = ("type", "category", "sentiment", "severity", "urgency", "scope")
 
 
 def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes: dict[str, Any]) -> Feedback:
@@ -252,6 +309,7 @@ def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes
         "sentiment": rules.SENTIMENTS,
         "severity": rules.LEVELS,
         "urgency": rules.LEVELS,
+        "scope": rules.SCOPES,
         "category": tuple(c.code for c in list_categories(db=db, org_id=org_id) if c.is_active),
     }
     for key, value in changes.items():

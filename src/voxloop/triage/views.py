@@ -1,15 +1,24 @@
 """REST API for triage: corrections, rules, the taxonomy, the priority matrix."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 
 from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.feedback.schemas import FeedbackRead
 from voxloop.feedback.views import read_cases
 from voxloop.triage import service
-from voxloop.triage.schemas import CategoryRead, Correction, RuleCreate, RuleRead, RuleTest, RuleTestResult
+from voxloop.triage.schemas import (
+    CategoryCreate,
+    CategoryRead,
+    CategoryUpdate,
+    Correction,
+    RuleCreate,
+    RuleRead,
+    RuleTest,
+    RuleTestResult,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 
@@ -36,6 +45,34 @@ def correct_feedback(
 @router.get("/categories", response_model=list[CategoryRead])
 def list_categories(org: ApiOrg, db: DbSession) -> list[CategoryRead]:
     return [CategoryRead.model_validate(c) for c in service.list_categories(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/categories",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CategoryRead,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def create_category(body: CategoryCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> CategoryRead:
+    category = service.create_category(db=db, org_id=org.id, actor=actor, **body.model_dump())
+    db.commit()
+    return CategoryRead.model_validate(category)
+
+
+@router.patch(
+    "/categories/{code}", response_model=CategoryRead, dependencies=[JsonBody, require("triage.manage")]
+)
+def update_category(
+    code: Annotated[str, Path(max_length=40)],
+    body: CategoryUpdate,
+    org: ApiOrg,
+    actor: ApiActor,
+    db: DbSession,
+) -> CategoryRead:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    category = service.update_category(db=db, org_id=org.id, actor=actor, code=code, changes=changes)
+    db.commit()
+    return CategoryRead.model_validate(category)
 
 
 @router.get("/triage-rules", response_model=list[RuleRead], dependencies=[require("feedback.read")])

@@ -79,6 +79,11 @@ SENTIMENT_LABELS = {
     "negative": N_("Negative"),
 }
 LEVEL_LABELS = {1: N_("Low"), 2: N_("Medium"), 3: N_("High")}
+SCOPE_LABELS = {
+    "individual": N_("One customer"),
+    "several": N_("Several customers"),
+    "widespread": N_("Widespread"),
+}
 FLAG_LABELS = {
     "spam": N_("Spam"),
     "duplicate": N_("Duplicate"),
@@ -124,6 +129,7 @@ def environment(locale: str) -> Environment:
     env.globals["type_label"] = lambda v: label(TYPE_LABELS, v)
     env.globals["sentiment_label"] = lambda v: label(SENTIMENT_LABELS, v)
     env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
+    env.globals["scope_label"] = lambda v: label(SCOPE_LABELS, v)
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
     env.globals["category_name"] = category_name

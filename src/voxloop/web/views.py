@@ -269,6 +269,7 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         types=triage_rules.TYPES,
         sentiments=triage_rules.SENTIMENTS,
         levels=triage_rules.LEVELS,
+        scopes=triage_rules.SCOPES,
         customer=service.customer_of(db=db, record=record),
         timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
@@ -348,6 +349,7 @@ def correct_classification(
     sentiment: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "",
     urgency: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "",
 ) -> Response:
     submitted = {
         "type": type,
@@ -355,6 +357,7 @@ def correct_classification(
         "sentiment": sentiment,
         "severity": _level(severity),
         "urgency": _level(urgency),
+        "scope": scope,
     }
     changes = {k: v for k, v in submitted.items() if v != ""}
     triage.correct(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, changes=changes)
@@ -646,6 +649,7 @@ def _triage_page(
         types=triage_rules.TYPES,
         sentiments=triage_rules.SENTIMENTS,
         levels=triage_rules.LEVELS,
+        scopes=triage_rules.SCOPES,
         fields=triage_rules.FIELDS,
         errors=errors or [],
         values=values or {},

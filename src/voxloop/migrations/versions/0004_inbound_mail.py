@@ -52,6 +52,8 @@ def upgrade() -> None:
     with op.batch_alter_table('message_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_templates_org_id'), ['org_id'], unique=False)
 
+    # Plain ADD COLUMN: a batch would drop the FTS triggers on SQLite.
+    op.add_column('feedback', sa.Column('scope', sa.String(length=16), nullable=True))
     op.create_table('priority_matrices',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('cells', sa.JSON(), nullable=False),
@@ -66,6 +68,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column('feedback', 'scope')
     op.drop_table('priority_matrices')
     op.drop_table('message_templates')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
