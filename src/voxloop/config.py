@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     executor: Literal["inprocess", "none"] = "inprocess"
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # After a commit wakes an executor, how long it lets further commits gather before a round.
+    outbox_gather_seconds: float = 0.05
     # How often executors look for commitment warnings and breaches.
     sweep_seconds: float = 30.0
 
