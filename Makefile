@@ -55,6 +55,7 @@ wrk: ## install Debian's wrk load generator for the benchmarks (when missing)
 
 bench: install wrk ## run the benchmarks in bench/ and print figures with their baselines
 	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py
+	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py --with-worker
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/commitments.py
 
