@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_attachments: int = 5
     # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
     mail_max_bytes: int = 25 * 1024 * 1024
+    mail_per_sender_per_hour: int = 30  # more from one address in an hour is refused as a flood
 
     rate_limit_storage: str = "memory://"
     public_rate_per_ip: str = "20/minute"

@@ -149,3 +149,22 @@ def test_an_imap_mailbox_is_polled_once_per_message(client, dovecot):
     dovecot.deliver(user, password, first.as_bytes())
     assert [o.outcome for o in poll(box)] == ["feedback"]
     assert len(items(client, admin)) == 2
+
+
+def test_a_flood_from_one_address_is_refused_after_the_limit(client, listener, settings_env):
+    admin = make_account(role="admin")
+    settings_env(MAIL_PER_SENDER_PER_HOUR="3")
+    for n in range(5):
+        try:
+            send(
+                listener,
+                mail(f"spam {n}", f"message number {n}", sender="flood@example.com"),
+                f"{admin.org_slug}@hotel.example",
+            )
+        except smtplib.SMTPDataError as exc:
+            assert exc.smtp_code == 554 and b"messages from this sender" in exc.smtp_error
+    send(listener, mail("hello", "a real guest"), f"{admin.org_slug}@hotel.example")
+    assert len(items(client, admin)) == 4  # three from the flood, one from the guest
+    with session_scope() as db:
+        refused = db.query(InboundMail).filter(InboundMail.outcome == "rejected").count()
+    assert refused == 2

@@ -3,8 +3,9 @@ Automatic mail (auto-replies, bounces) is logged and never answered."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
@@ -58,6 +59,17 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
         return Outcome(seen.outcome, seen.reason, seen.feedback_id)
     if mail.automatic:
         return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("ignored", mail.automatic))
+    limit = settings.mail_per_sender_per_hour
+    recent = db.scalar(
+        select(func.count()).where(
+            InboundMail.org_id == org.id,
+            InboundMail.sender == mail.sender,
+            InboundMail.received_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    if recent is not None and recent >= limit:  # a flood from one address is not feedback
+        reason = f"more than {limit} messages from this sender in an hour"
+        return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("rejected", reason))
     record = thread_of(db, org.id, mail)
     blobs, dropped = _blobs(mail)
     if record is not None:
