@@ -10,7 +10,7 @@ from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
-from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule
+from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 __all__ = [
     "ApiToken",
@@ -38,4 +38,5 @@ __all__ = [
     "TriageLabel",
     "TriageRule",
     "User",
+    "VocabularyName",
 ]

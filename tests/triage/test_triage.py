@@ -208,3 +208,38 @@ def test_scope_is_triaged_and_corrected(client):
     assert get(client, agent, fid)["scope"] == "several"
     bad = client.patch(f"/api/v1/feedback/{fid}", json={"scope": "galactic"}, headers=agent.headers)
     assert bad.status_code == 422
+
+
+def test_an_organization_names_types_levels_and_scopes_its_own_way(client):
+    from tests.factories import PASSWORD
+
+    manager = make_account(role="manager")
+    r = client.put(
+        "/api/v1/vocabularies/type/complaint",
+        json={"name": "客诉", "name_en": "Grievance"},
+        headers=manager.headers,
+    )
+    assert r.status_code == 200, r.text
+    complaint = [v for v in r.json()["type"] if v["value"] == "complaint"][0]
+    assert complaint == {"value": "complaint", "name": "客诉", "name_en": "Grievance"}
+    client.put(
+        "/api/v1/vocabularies/severity/3",
+        json={"name": "严重", "name_en": "Critical"},
+        headers=manager.headers,
+    )
+    fid = post(client, manager, "房间着火了，有人受伤")["id"]
+    drain()
+    assert get(client, manager, fid)["type"] == "complaint"  # the value itself never changes
+    login = client.get("/login")
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"email": manager.email, "password": PASSWORD, "csrf_token": token})
+    page = client.get(f"/feedback/{fid}", headers={"Accept-Language": "en"}).text
+    assert 'class="triage-type">Grievance<' in page and "Critical" in page
+    bad = client.put("/api/v1/vocabularies/type/rumour", json={"name": "x"}, headers=manager.headers)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "value"
+    assert (
+        client.put("/api/v1/vocabularies/colour/red", json={"name": "x"}, headers=manager.headers).status_code
+        == 422
+    )

@@ -46,8 +46,10 @@ class Cache:
 
 tokens = Cache()
 channels = Cache()
+vocabulary = Cache()  # an organization's own names for types, levels and scopes
 
 
 def clear_all() -> None:
     tokens.clear()
     channels.clear()
+    vocabulary.clear()

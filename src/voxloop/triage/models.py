@@ -47,6 +47,20 @@ class TriageLabel(TenantMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class VocabularyName(TenantMixin, Base):
+    """An organization's own name for a value of a fixed vocabulary (a type, a severity or
+    urgency level, a scope): the value itself, which rules and commitments use, never changes."""
+
+    __tablename__ = "vocabulary_names"
+    __table_args__ = (UniqueConstraint("org_id", "field", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    field: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+
+
 class PriorityMatrix(TenantMixin, Base):
     """An organization's own priority matrix ("severity,urgency" -> 1..4); without one the
     default of triage.rules applies."""

@@ -16,6 +16,23 @@ SENTIMENTS = ("positive", "neutral", "negative")
 LEVELS = (1, 2, 3)  # severity and urgency: 1 low, 2 medium, 3 high
 SCOPES = ("individual", "several", "widespread")  # how many customers a problem reaches
 FIELDS = ("type", "category", "sentiment", "severity", "urgency", "scope")
+# The fixed vocabularies, with their default names (zh, en); organizations may rename values.
+VOCABULARIES: dict[str, dict[Any, tuple[str, str]]] = {
+    "type": {
+        "praise": ("表扬", "Praise"),
+        "complaint": ("投诉", "Complaint"),
+        "suggestion": ("建议", "Suggestion"),
+        "inquiry": ("咨询", "Inquiry"),
+        "other": ("其他", "Other"),
+    },
+    "severity": {1: ("低", "Low"), 2: ("中", "Medium"), 3: ("高", "High")},
+    "urgency": {1: ("低", "Low"), 2: ("中", "Medium"), 3: ("高", "High")},
+    "scope": {
+        "individual": ("个别客户", "One customer"),
+        "several": ("多位客户", "Several customers"),
+        "widespread": ("大范围", "Widespread"),
+    },
+}
 MATCH_KEYS = ("keywords", "pattern", "channels", "touchpoints", "languages")
 
 

@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
+from voxloop.common import cache
 from voxloop.common.time import as_utc, utcnow
+from voxloop.db import on_commit, session_scope
 from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.triage import rules
-from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule
+from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_SIMILARITY = 0.8
@@ -145,6 +147,70 @@ def delete_rule(*, db: Session, org_id: int, actor: Actor, rule_id: int) -> None
         before={"name": rule.name, "match": rule.match, "sets": rule.sets},
     )
     db.delete(rule)
+
+
+def vocabulary(*, db: Session, org_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Each fixed vocabulary with the organization's names (or the defaults)."""
+    own = vocabulary_names(org_id)
+    return {
+        field: [
+            {
+                "value": value,
+                "name": own.get((field, str(value)), names)[0],
+                "name_en": own.get((field, str(value)), names)[1],
+            }
+            for value, names in values.items()
+        ]
+        for field, values in rules.VOCABULARIES.items()
+    }
+
+
+def vocabulary_names(org_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    """(field, value) -> (name, name_en) for the values an organization renamed; cached."""
+
+    def load() -> dict[tuple[str, str], tuple[str, str]]:
+        with session_scope(readonly=True) as db:
+            rows = db.scalars(select(VocabularyName).where(VocabularyName.org_id == org_id))
+            return {(r.field, r.value): (r.name, r.name_en) for r in rows}
+
+    return cache.vocabulary.get_or_load(org_id, load)
+
+
+def rename(
+    *, db: Session, org_id: int, actor: Actor, field: str, value: str, name: str, name_en: str
+) -> None:
+    values = {str(v): v for v in rules.VOCABULARIES.get(field, {})}
+    if field not in rules.VOCABULARIES:
+        raise invalid("field", f"must be one of {', '.join(rules.VOCABULARIES)}")
+    if value not in values:
+        raise invalid("value", f"must be one of {', '.join(values)}")
+    if not name.strip():
+        raise invalid("name", "is required")
+    row = db.scalar(
+        select(VocabularyName).where(
+            VocabularyName.org_id == org_id, VocabularyName.field == field, VocabularyName.value == value
+        )
+    )
+    before = rules.VOCABULARIES[field][values[value]] if row is None else (row.name, row.name_en)
+    if row is None:
+        db.add(
+            VocabularyName(
+                org_id=org_id, field=field, value=value, name=name.strip(), name_en=name_en.strip()
+            )
+        )
+    else:
+        row.name, row.name_en = name.strip(), name_en.strip()
+    on_commit(db, cache.vocabulary.clear)
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="vocabulary",
+        entity_id=None,
+        before={"field": field, "value": value, "name": before[0], "name_en": before[1]},
+        after={"field": field, "value": value, "name": name.strip(), "name_en": name_en.strip()},
+    )
 
 
 def matrix(*, db: Session, org_id: int) -> dict[str, int]:

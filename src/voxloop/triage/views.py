@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
@@ -108,6 +109,35 @@ def test_rules(body: RuleTest, org: ApiOrg, db: DbSession) -> RuleTestResult:
         db=db, org_id=org.id, text=body.text, channel=body.channel, touchpoint=body.touchpoint
     )
     return RuleTestResult(values=result.values, because=result.because, priority=result.priority)
+
+
+class VocabularyRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=100)]
+    name_en: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+@router.get("/vocabularies", dependencies=[require("feedback.read")])
+def get_vocabularies(org: ApiOrg, db: DbSession) -> dict[str, list[dict[str, Any]]]:
+    """Types, severity and urgency levels and scopes, with the organization's names."""
+    return service.vocabulary(db=db, org_id=org.id)
+
+
+@router.put("/vocabularies/{field}/{value}", dependencies=[JsonBody, require("triage.manage")])
+def rename_value(
+    field: Annotated[str, Path(max_length=16)],
+    value: Annotated[str, Path(max_length=16)],
+    body: VocabularyRename,
+    org: ApiOrg,
+    actor: ApiActor,
+    db: DbSession,
+) -> dict[str, list[dict[str, Any]]]:
+    service.rename(
+        db=db, org_id=org.id, actor=actor, field=field, value=value, name=body.name, name_en=body.name_en
+    )
+    db.commit()
+    return service.vocabulary(db=db, org_id=org.id)
 
 
 @router.get("/priority-matrix", dependencies=[require("feedback.read")])

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
@@ -91,6 +91,12 @@ FLAG_LABELS = {
 }
 
 
+def vocabulary_names(org_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    from voxloop.triage import service as triage  # the web layer reads the domain's names
+
+    return triage.vocabulary_names(org_id)
+
+
 @lru_cache
 def environment(locale: str) -> Environment:
     env = Environment(
@@ -126,10 +132,21 @@ def environment(locale: str) -> Environment:
         return str(category.name if locale == "zh_CN" else (category.name_en or category.name))
 
     env.filters["when"] = when
-    env.globals["type_label"] = lambda v: label(TYPE_LABELS, v)
+
+    def named(ctx: Any, field: str, labels: dict[Any, str], value: Any) -> str:
+        """The organization's own name for a vocabulary value, else the default, translated."""
+        org = ctx.get("org") or ctx.get("form_org")
+        own = vocabulary_names(org.id).get((field, str(value))) if org is not None else None
+        if own:
+            return str(own[0] if locale == "zh_CN" else (own[1] or own[0]))
+        return label(labels, value)
+
+    env.globals["type_label"] = pass_context(lambda ctx, v: named(ctx, "type", TYPE_LABELS, v))
+    env.globals["severity_label"] = pass_context(lambda ctx, v: named(ctx, "severity", LEVEL_LABELS, v))
+    env.globals["urgency_label"] = pass_context(lambda ctx, v: named(ctx, "urgency", LEVEL_LABELS, v))
     env.globals["sentiment_label"] = lambda v: label(SENTIMENT_LABELS, v)
     env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
-    env.globals["scope_label"] = lambda v: label(SCOPE_LABELS, v)
+    env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
     env.globals["category_name"] = category_name

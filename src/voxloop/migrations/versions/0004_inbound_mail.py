@@ -54,6 +54,20 @@ def upgrade() -> None:
 
     # Plain ADD COLUMN: a batch would drop the FTS triggers on SQLite.
     op.add_column('feedback', sa.Column('scope', sa.String(length=16), nullable=True))
+    op.create_table('vocabulary_names',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('field', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('name_en', sa.String(length=100), nullable=False),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_vocabulary_names_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vocabulary_names')),
+    sa.UniqueConstraint('org_id', 'field', 'value', name=op.f('uq_vocabulary_names_org_id_field_value'))
+    )
+    with op.batch_alter_table('vocabulary_names', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vocabulary_names_org_id'), ['org_id'], unique=False)
+
     op.create_table('priority_matrices',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('cells', sa.JSON(), nullable=False),
@@ -68,6 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('vocabulary_names')
     op.drop_column('feedback', 'scope')
     op.drop_table('priority_matrices')
     op.drop_table('message_templates')
