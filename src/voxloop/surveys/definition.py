@@ -1,0 +1,301 @@
+"""Survey definitions and answers: checking both, deciding what is shown. Pure: no database.
+
+A definition is JSON (docs/surveys.md has a complete example):
+
+    {"languages": ["zh", "en"], "title": {"zh": "…", "en": "…"},
+     "hidden": ["case_id", "channel", "agent", "branch"],
+     "sections": [{"id": "s1", "title": {…}, "show_if": {…},
+                   "questions": [{"id": "q1", "type": "csat", "text": {…}, "required": true}, …]}],
+     "contradictions": [{"if": {…}, "and": {…}, "reason": "…"}]}
+
+Answers are keyed by question id. Conditions ({"question": "q1", "op": "lte", "value": 2}, or
+{"hidden": "channel", "op": "eq", "value": "hotline"}) decide whether a section or question is
+shown; text may pipe earlier answers and hidden fields in: "{{q1}}", "{{hidden.branch}}".
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+TYPES = (
+    "likert",  # points 5 or 7, labels per language
+    "single",
+    "multi",
+    "rating",  # 1..max
+    "matrix",  # rows answered on one likert scale
+    "ranking",
+    "text",
+    "nps",  # 0..10
+    "csat",  # 1..5
+    "ces",  # 1..7
+    "servqual",  # items with expectation and perception, grouped by dimension
+    "attention",  # a likert item with one right answer
+)
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "answered")
+HIDDEN_FIELDS = ("case_id", "channel", "agent", "branch", "touchpoint", "product")
+ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+PIPE = re.compile(r"\{\{\s*(hidden\.)?([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+MAX_QUESTIONS = 300
+
+
+def questions(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [q for s in definition.get("sections", []) for q in s.get("questions", [])]
+
+
+def check(definition: Any) -> list[dict[str, str]]:
+    """What is wrong with a definition, as field errors (empty when it is usable)."""
+    if not isinstance(definition, dict):
+        return [{"field": "definition", "reason": "must be an object"}]
+    errors: list[dict[str, str]] = []
+    languages = definition.get("languages")
+    if not isinstance(languages, list) or not languages or not all(x in ("zh", "en") for x in languages):
+        errors.append({"field": "languages", "reason": 'a non-empty list of "zh" and/or "en"'})
+        languages = ["zh"]
+    errors += _text(definition.get("title"), "title", languages)
+    hidden = definition.get("hidden", [])
+    if not isinstance(hidden, list) or any(h not in HIDDEN_FIELDS for h in hidden):
+        errors.append({"field": "hidden", "reason": f"hidden fields are {', '.join(HIDDEN_FIELDS)}"})
+    sections = definition.get("sections")
+    if not isinstance(sections, list) or not sections:
+        return [*errors, {"field": "sections", "reason": "a survey needs at least one section"}]
+    seen: dict[str, dict[str, Any]] = {}
+    for i, section in enumerate(sections):
+        where = f"sections[{i}]"
+        if not isinstance(section, dict) or not ID.match(str(section.get("id", ""))):
+            errors.append({"field": f"{where}.id", "reason": "each section needs an id (letters, digits, _)"})
+            continue
+        if "title" in section:
+            errors += _text(section["title"], f"{where}.title", languages)
+        if "show_if" in section:
+            errors += _condition(section["show_if"], f"{where}.show_if", seen, hidden)
+        qs = section.get("questions")
+        if not isinstance(qs, list) or not qs:
+            errors.append({"field": f"{where}.questions", "reason": "a section needs at least one question"})
+            continue
+        for q in qs:
+            errors += _question(q, seen, hidden, languages)
+            if isinstance(q, dict) and isinstance(q.get("id"), str):
+                seen[q["id"]] = q
+    if len(seen) > MAX_QUESTIONS:
+        errors.append({"field": "sections", "reason": f"at most {MAX_QUESTIONS} questions"})
+    for i, pair in enumerate(definition.get("contradictions", [])):
+        if not isinstance(pair, dict) or not isinstance(pair.get("reason"), str):
+            errors.append({"field": f"contradictions[{i}]", "reason": 'needs "if", "and" and a "reason"'})
+            continue
+        for part in ("if", "and"):
+            errors += _condition(pair.get(part), f"contradictions[{i}].{part}", seen, hidden)
+    return errors
+
+
+def _text(value: Any, field: str, languages: list[str]) -> list[dict[str, str]]:
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(lang), str) or not value[lang].strip() for lang in languages
+    ):
+        return [{"field": field, "reason": f"text is needed in every language: {', '.join(languages)}"}]
+    return []
+
+
+def _condition(cond: Any, field: str, seen: Mapping[str, Any], hidden: list[str]) -> list[dict[str, str]]:
+    if not isinstance(cond, dict) or cond.get("op") not in OPS:
+        return [{"field": field, "reason": f"a condition needs an op: {', '.join(OPS)}"}]
+    if "question" in cond:
+        if cond["question"] not in seen:
+            return [
+                {
+                    "field": field,
+                    "reason": f"refers to {cond['question']!r}, which is not an earlier question",
+                }
+            ]
+    elif cond.get("hidden") not in hidden:
+        return [{"field": field, "reason": "refers to neither an earlier question nor a hidden field"}]
+    return []
+
+
+def _question(
+    q: Any, seen: Mapping[str, Any], hidden: list[str], languages: list[str]
+) -> list[dict[str, str]]:
+    if not isinstance(q, dict) or not ID.match(str(q.get("id", ""))):
+        return [{"field": "questions", "reason": "each question needs an id (letters, digits, _)"}]
+    where = f"questions.{q['id']}"
+    if q["id"] in seen:
+        return [{"field": where, "reason": "question ids must be unique"}]
+    kind = q.get("type")
+    if kind not in TYPES:
+        return [{"field": f"{where}.type", "reason": f"one of {', '.join(TYPES)}"}]
+    errors = _text(q.get("text"), f"{where}.text", languages)
+    if "show_if" in q:
+        errors += _condition(q["show_if"], f"{where}.show_if", seen, hidden)
+    if kind in ("likert", "matrix", "attention", "servqual") and q.get("points", 5) not in (5, 7):
+        errors.append({"field": f"{where}.points", "reason": "5 or 7"})
+    if kind in ("single", "multi", "ranking"):
+        options = q.get("options")
+        if not isinstance(options, list) or len(options) < 2:
+            errors.append({"field": f"{where}.options", "reason": "at least two options"})
+        else:
+            values = [o.get("value") for o in options if isinstance(o, dict)]
+            if len(set(map(str, values))) != len(options):
+                errors.append({"field": f"{where}.options", "reason": "each option needs a unique value"})
+            for o in options:
+                errors += _text(
+                    o.get("label") if isinstance(o, dict) else None, f"{where}.options", languages
+                )
+    if kind in ("matrix", "servqual"):
+        rows = q.get("rows" if kind == "matrix" else "items")
+        name = "rows" if kind == "matrix" else "items"
+        if not isinstance(rows, list) or not rows:
+            errors.append({"field": f"{where}.{name}", "reason": "at least one"})
+        else:
+            for r in rows:
+                if not isinstance(r, dict) or not ID.match(str(r.get("id", ""))):
+                    errors.append({"field": f"{where}.{name}", "reason": "each needs an id"})
+                    continue
+                errors += _text(r.get("text"), f"{where}.{name}.{r['id']}", languages)
+                if kind == "servqual" and r.get("dimension") not in DIMENSIONS:
+                    errors.append(
+                        {"field": f"{where}.items.{r['id']}", "reason": f"dimension: {', '.join(DIMENSIONS)}"}
+                    )
+    if kind == "rating" and not (isinstance(q.get("max"), int) and 2 <= q["max"] <= 10):
+        errors.append({"field": f"{where}.max", "reason": "a whole number from 2 to 10"})
+    if kind == "attention" and not (
+        isinstance(q.get("expect"), int) and 1 <= q["expect"] <= q.get("points", 5)
+    ):
+        errors.append({"field": f"{where}.expect", "reason": "the one right answer, on the scale"})
+    return errors
+
+
+def scale(q: Mapping[str, Any]) -> tuple[int, int]:
+    """The allowed range of a numeric answer."""
+    if q["type"] in SCALES:
+        return SCALES[q["type"]]
+    if q["type"] == "rating":
+        return 1, int(q["max"])
+    return 1, int(q.get("points", 5))
+
+
+def holds(cond: Mapping[str, Any], answers: Mapping[str, Any], hidden: Mapping[str, Any]) -> bool:
+    value = answers.get(cond["question"]) if "question" in cond else hidden.get(cond["hidden"])
+    op, target = cond["op"], cond.get("value")
+    if op == "answered":
+        return value not in (None, "", [], {})
+    if value is None:
+        return False
+    try:
+        return {
+            "eq": lambda: value == target,
+            "ne": lambda: value != target,
+            "lt": lambda: value < target,
+            "lte": lambda: value <= target,
+            "gt": lambda: value > target,
+            "gte": lambda: value >= target,
+            "in": lambda: value in target or (isinstance(value, list) and bool(set(value) & set(target))),
+        }[op]()
+    except TypeError:
+        return False
+
+
+def shown(
+    definition: Mapping[str, Any], answers: Mapping[str, Any], hidden: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The questions shown given the answers so far, in order."""
+    out = []
+    for section in definition["sections"]:
+        if "show_if" in section and not holds(section["show_if"], answers, hidden):
+            continue
+        out += [q for q in section["questions"] if "show_if" not in q or holds(q["show_if"], answers, hidden)]
+    return out
+
+
+def check_answers(
+    definition: Mapping[str, Any], answers: Any, hidden: Mapping[str, Any], *, complete: bool
+) -> list[dict[str, str]]:
+    """Field errors naming the question and the reason. With complete=False (a saved, unfinished
+    response) required questions may still be missing."""
+    if not isinstance(answers, dict):
+        return [{"field": "answers", "reason": "must be an object keyed by question id"}]
+    known = {q["id"]: q for q in questions(definition)}
+    visible = {q["id"] for q in shown(definition, answers, hidden)}
+    errors = []
+    for qid, value in answers.items():
+        if qid not in known:
+            errors.append({"field": f"answers.{qid}", "reason": "no such question in this survey"})
+        elif qid not in visible and value not in (None, "", [], {}):
+            errors.append({"field": f"answers.{qid}", "reason": "is not shown given the earlier answers"})
+        elif value not in (None, "", [], {}):
+            reason = _answer_problem(known[qid], value)
+            if reason:
+                errors.append({"field": f"answers.{qid}", "reason": reason})
+    if complete:
+        for qid in visible:
+            q = known[qid]
+            if q.get("required") and answers.get(qid) in (None, "", [], {}):
+                errors.append({"field": f"answers.{qid}", "reason": "is required"})
+    return errors
+
+
+def _answer_problem(q: Mapping[str, Any], value: Any) -> str | None:
+    kind = q["type"]
+
+    def on_scale(v: Any) -> str | None:
+        lo, hi = scale(q)
+        if not isinstance(v, int) or isinstance(v, bool):
+            return f"must be a whole number from {lo} to {hi}"
+        return None if lo <= v <= hi else f"must be from {lo} to {hi}"
+
+    if kind in ("likert", "rating", "nps", "csat", "ces", "attention"):
+        return on_scale(value)
+    options = [str(o["value"]) for o in q.get("options", [])]
+    if kind == "single":
+        return None if str(value) in options else f"must be one of {', '.join(options)}"
+    if kind == "multi":
+        if not isinstance(value, list) or not value:
+            return "must be a list of options"
+        bad = [str(v) for v in value if str(v) not in options]
+        return f"unknown options: {', '.join(bad)}" if bad else None
+    if kind == "ranking":
+        if not isinstance(value, list) or sorted(map(str, value)) != sorted(options):
+            return "must list every option once, best first"
+        return None
+    if kind == "text":
+        limit = int(q.get("max_length", 5000))
+        if not isinstance(value, str):
+            return "must be text"
+        return None if len(value) <= limit else f"longer than {limit} characters"
+    if kind == "matrix":
+        rows = {r["id"] for r in q["rows"]}
+        if not isinstance(value, dict):
+            return "must map row ids to answers"
+        for rid, v in value.items():
+            if rid not in rows:
+                return f"no row {rid!r}"
+            problem = on_scale(v)
+            if problem:
+                return f"row {rid}: {problem}"
+        return None
+    if kind == "servqual":
+        items = {r["id"] for r in q["items"]}
+        if not isinstance(value, dict):
+            return "must map item ids to {expectation, perception}"
+        for rid, pair in value.items():
+            if rid not in items:
+                return f"no item {rid!r}"
+            if not isinstance(pair, dict) or set(pair) - {"expectation", "perception"}:
+                return f"item {rid}: give expectation and perception"
+            for side, v in pair.items():
+                problem = on_scale(v)
+                if problem:
+                    return f"item {rid} {side}: {problem}"
+        return None
+    return None
+
+
+def pipe(text: str, answers: Mapping[str, Any], hidden: Mapping[str, Any]) -> str:
+    """Earlier answers and hidden fields put into a question's text."""
+
+    def value(m: re.Match[str]) -> str:
+        source = hidden if m.group(1) else answers
+        v = source.get(m.group(2))
+        return "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+
+    return PIPE.sub(value, text)
