@@ -18,6 +18,7 @@ from voxloop.errors import install_handlers
 from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
+from voxloop.surveys.views import router as surveys_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.service_pages import router as service_pages_router
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.include_router(triage_router)
     app.include_router(routing_router)
     app.include_router(commitments_router)
+    app.include_router(surveys_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
 

@@ -10,6 +10,7 @@ from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
+from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 __all__ = [
@@ -29,12 +30,16 @@ __all__ = [
     "FeedbackEvent",
     "IdempotencyKey",
     "InboundMail",
+    "Invitation",
     "MessageTemplate",
     "Organization",
     "OutboxMessage",
     "PriorityMatrix",
     "Remedy",
+    "Response",
     "RoutingRule",
+    "Survey",
+    "SurveyVersion",
     "TriageLabel",
     "TriageRule",
     "User",

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "commitments.manage": {Role.admin, Role.manager},
     "cases.assign": {Role.admin, Role.manager, Role.agent},
     "kpis.read": {Role.admin, Role.manager, Role.analyst},
+    "surveys.manage": {Role.admin, Role.manager, Role.analyst},
 }
 
 

@@ -1,0 +1,388 @@
+"""Writes and reads for surveys: building, publishing, taking responses, summarising."""
+
+import hashlib
+import secrets
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from voxloop.audit import service as audit
+from voxloop.audit.service import Actor
+from voxloop.common.time import as_utc, utcnow
+from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
+from voxloop.surveys import definition as d
+from voxloop.surveys import quality, templates
+from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
+
+MODES = ("link", "email", "case", "widget", "phone", "paper", "face_to_face")
+STAFF_MODES = ("phone", "paper", "face_to_face")
+DUPLICATE_WINDOW = timedelta(hours=1)
+DEVICE_WINDOW = timedelta(hours=24)
+TRIGGERS = ("case_resolved",)
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(9)[:12]
+
+
+def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> Survey:
+    """A draft survey from a definition or a template (`template`: a key of TEMPLATES)."""
+    template = data.pop("template", None)
+    definition = data.pop("definition", None)
+    if template is not None:
+        if template not in templates.TEMPLATES:
+            raise invalid("template", f"one of {', '.join(templates.TEMPLATES)}")
+        definition = templates.TEMPLATES[template][1]
+        data["name"] = data.get("name") or templates.TEMPLATES[template][0]
+    if definition is None:
+        raise invalid("definition", "give a definition or a template")
+    _check(definition)
+    if data.get("trigger") not in (None, *TRIGGERS):
+        raise invalid("trigger", f"one of {', '.join(TRIGGERS)}")
+    if not str(data.get("name", "")).strip():
+        raise invalid("name", "is required")
+    survey = Survey(org_id=org_id, key=new_key(), definition=definition, **data)
+    db.add(survey)
+    db.flush()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="create",
+        entity="survey",
+        entity_id=survey.id,
+        after={"name": survey.name},
+    )
+    return survey
+
+
+def _check(definition: Any) -> None:
+    errors = d.check(definition)
+    if errors:
+        raise InvalidInput(fields=[{**e, "field": f"definition.{e['field']}"} for e in errors])
+
+
+def get(*, db: Session, org_id: int, survey_id: int) -> Survey:
+    survey = db.scalar(select(Survey).where(Survey.org_id == org_id, Survey.id == survey_id))
+    if survey is None:
+        raise NotFound()
+    return survey
+
+
+def list_surveys(*, db: Session, org_id: int) -> list[Survey]:
+    return list(db.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.id.desc())))
+
+
+def edit(*, db: Session, org_id: int, actor: Actor, survey_id: int, definition: Any) -> Survey:
+    """Change the working copy; respondents keep getting the published version until the next
+    publish, which makes a new version (each response keeps the version it answered)."""
+    survey = get(db=db, org_id=org_id, survey_id=survey_id)
+    _check(definition)
+    survey.definition = definition
+    survey.updated_at = utcnow()
+    return survey
+
+
+def publish(*, db: Session, org_id: int, actor: Actor, survey_id: int) -> Survey:
+    survey = get(db=db, org_id=org_id, survey_id=survey_id)
+    _check(survey.definition)
+    survey.version += 1
+    survey.status = "live"
+    db.add(
+        SurveyVersion(org_id=org_id, survey_id=survey.id, number=survey.version, definition=survey.definition)
+    )
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="survey",
+        entity_id=survey.id,
+        after={"published_version": survey.version},
+    )
+    return survey
+
+
+def close(*, db: Session, org_id: int, actor: Actor, survey_id: int) -> Survey:
+    survey = get(db=db, org_id=org_id, survey_id=survey_id)
+    survey.status = "closed"
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="survey",
+        entity_id=survey.id,
+        after={"status": "closed"},
+    )
+    return survey
+
+
+def published(db: Session, survey: Survey) -> dict[str, Any]:
+    row = db.scalar(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey.id, SurveyVersion.number == survey.version
+        )
+    )
+    if row is None:
+        raise NotFound()
+    return row.definition
+
+
+def open_survey(db: Session, key: str) -> Survey:
+    """A survey respondents may answer now, or the 4xx that says why not."""
+    survey = db.scalar(select(Survey).where(Survey.key == key))
+    if survey is None or survey.version == 0:
+        raise NotFound("No survey has this link.")
+    closed = survey.status == "closed" or (
+        survey.close_at is not None and as_utc(survey.close_at) <= utcnow()
+    )
+    if not closed and survey.quota is not None:
+        closed = completed_count(db, survey.id) >= survey.quota
+    if closed:
+        raise Conflict("This survey is closed.", fields=[field_error("survey", "closed to new responses")])
+    return survey
+
+
+def completed_count(db: Session, survey_id: int) -> int:
+    return int(
+        db.scalar(select(func.count()).where(Response.survey_id == survey_id, Response.completed.is_(True)))
+        or 0
+    )
+
+
+@dataclass
+class Submission:
+    answers: dict[str, Any]
+    language: str
+    complete: bool = True
+    token: str | None = None  # a personal invitation's single-use token
+    resume: str | None = None  # continue a saved response
+    hidden: dict[str, Any] | None = None
+    started_at: datetime | None = None
+    mode: str = "link"
+    fingerprint: str | None = None  # sha256 of the device's signature, computed by the view
+
+
+def submit(*, db: Session, key: str, sub: Submission) -> Response:
+    """Take (or continue) one response. Checks every answer against the version it answers;
+    flags quality problems, with reasons, on completion. The caller commits."""
+    survey = open_survey(db, key)
+    response = _resumed(db, survey, sub.resume) if sub.resume else None
+    invitation = _invitation(db, survey, sub.token) if sub.token else None
+    if response is None and invitation is not None:
+        response = db.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        if response is not None and response.completed:
+            raise Conflict(
+                "This invitation has been used already.", fields=[field_error("token", "already used")]
+            )
+    version = response.version if response else survey.version
+    definition = (
+        db.scalar(
+            select(SurveyVersion.definition).where(
+                SurveyVersion.survey_id == survey.id, SurveyVersion.number == version
+            )
+        )
+        or {}
+    )
+    if sub.language not in definition.get("languages", []):
+        raise invalid("language", f"one of {', '.join(definition.get('languages', []))}")
+    if sub.mode not in MODES:
+        raise invalid("mode", f"one of {', '.join(MODES)}")
+    hidden = {k: v for k, v in (sub.hidden or {}).items() if k in definition.get("hidden", [])}
+    if invitation is not None:
+        hidden = {**hidden, **invitation.hidden}
+    answers = {**(response.answers if response else {}), **sub.answers}
+    errors = d.check_answers(definition, answers, hidden, complete=sub.complete)
+    if errors:
+        raise InvalidInput(fields=errors)
+    now = utcnow()
+    if response is None:
+        response = Response(
+            org_id=survey.org_id,
+            survey_id=survey.id,
+            version=version,
+            mode="email" if invitation and sub.mode == "link" else sub.mode,
+            invitation_id=invitation.id if invitation else None,
+            feedback_id=None if survey.anonymous or not invitation else invitation.feedback_id,
+            customer_id=None if survey.anonymous or not invitation else invitation.customer_id,
+            started_at=_day(sub.started_at or now) if survey.anonymous else sub.started_at,
+            resume_token=secrets.token_urlsafe(18)[:24],
+        )
+        db.add(response)
+    response.language = sub.language
+    response.hidden = hidden
+    response.answers = answers
+    response.fingerprint = None if survey.anonymous else sub.fingerprint
+    response.submitted_at = _day(now) if survey.anonymous else now
+    if sub.complete:
+        response.completed = True
+        response.resume_token = None
+        if sub.started_at is not None:
+            response.duration_seconds = max((now - as_utc(sub.started_at)).total_seconds(), 0.0)
+        if invitation is not None:
+            invitation.status = "answered"
+            invitation.answered_at = _day(now) if survey.anonymous else now
+        db.flush()
+        durations = [
+            x
+            for x in db.scalars(
+                select(Response.duration_seconds)
+                .where(
+                    Response.survey_id == survey.id,
+                    Response.completed.is_(True),
+                    Response.duration_seconds.is_not(None),
+                    Response.id != response.id,
+                )
+                .order_by(Response.id.desc())
+                .limit(1000)
+            )
+            if x is not None
+        ]
+        response.quality_flags = quality.flags(
+            definition,
+            answers,
+            hidden,
+            completed=True,
+            duration_seconds=response.duration_seconds,
+            median_seconds=statistics.median(durations) if durations else None,
+            sample=len(durations),
+            duplicate=_duplicate(db, survey, response),
+        )
+    else:
+        response.quality_flags = quality.flags(
+            definition, answers, hidden, completed=False, duration_seconds=None, median_seconds=None, sample=0
+        )
+    return response
+
+
+def _day(at: datetime) -> datetime:
+    """Anonymous responses keep only the day."""
+    return as_utc(at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _resumed(db: Session, survey: Survey, token: str) -> Response:
+    response = db.scalar(
+        select(Response).where(Response.survey_id == survey.id, Response.resume_token == token)
+    )
+    if response is None:
+        raise invalid("resume", "no unfinished response with this token")
+    return response
+
+
+def _invitation(db: Session, survey: Survey, token: str) -> Invitation:
+    invitation = db.scalar(
+        select(Invitation).where(Invitation.survey_id == survey.id, Invitation.token == token)
+    )
+    if invitation is None:
+        raise invalid("token", "no invitation to this survey has this token")
+    if invitation.status == "answered":
+        raise Conflict(
+            "This invitation has been used already.", fields=[field_error("token", "already used")]
+        )
+    return invitation
+
+
+def _duplicate(db: Session, survey: Survey, response: Response) -> str | None:
+    now = utcnow()
+    if response.fingerprint:
+        same_device = db.scalar(
+            select(Response.id).where(
+                Response.survey_id == survey.id,
+                Response.completed.is_(True),
+                Response.id != response.id,
+                Response.fingerprint == response.fingerprint,
+                Response.submitted_at >= now - DEVICE_WINDOW,
+            )
+        )
+        if same_device is not None:
+            return f"same device as response #{same_device} within 24 hours"
+    recent = db.execute(
+        select(Response.id, Response.answers).where(
+            Response.survey_id == survey.id,
+            Response.completed.is_(True),
+            Response.id != response.id,
+            Response.submitted_at >= (_day(now) if survey.anonymous else now - DUPLICATE_WINDOW),
+        )
+    ).all()
+    for other_id, answers in recent:
+        if answers == response.answers and len(answers) >= 2:
+            return f"the same answers as response #{other_id} within an hour"
+    return None
+
+
+def fingerprint(user_agent: str, accept_language: str, ip: str) -> str:
+    return hashlib.sha256(f"{user_agent}|{accept_language}|{ip}".encode()).hexdigest()
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+def responses(*, db: Session, org_id: int, survey_id: int, limit: int = 500) -> list[Response]:
+    get(db=db, org_id=org_id, survey_id=survey_id)
+    return list(
+        db.scalars(
+            select(Response).where(Response.survey_id == survey_id).order_by(Response.id.desc()).limit(limit)
+        )
+    )
+
+
+def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool = False) -> dict[str, Any]:
+    """Counts, completion rate, per-question distributions and the NPS/CSAT/CES headline with
+    n. Flagged responses are left out unless include_flagged."""
+    survey = get(db=db, org_id=org_id, survey_id=survey_id)
+    rows = db.scalars(select(Response).where(Response.survey_id == survey_id)).all()
+    started = len(rows)
+    completed = [r for r in rows if r.completed]
+    flagged = Counter(f["flag"] for r in rows for f in r.quality_flags)
+    used = [r for r in completed if include_flagged or not r.quality_flags]
+    definition = published(db, survey) if survey.version else survey.definition
+    distributions: dict[str, Any] = {}
+    headline: dict[str, Any] = {}
+    for q in d.questions(definition):
+        values = [r.answers.get(q["id"]) for r in used if r.answers.get(q["id"]) not in (None, "", [], {})]
+        if q["type"] in ("likert", "rating", "nps", "csat", "ces", "attention", "single"):
+            distributions[q["id"]] = {
+                "n": len(values),
+                "counts": dict(sorted(Counter(map(str, values)).items())),
+            }
+        elif q["type"] == "multi":
+            distributions[q["id"]] = {
+                "n": len(values),
+                "counts": dict(Counter(str(v) for vs in values for v in vs)),
+            }
+        elif q["type"] == "matrix":
+            distributions[q["id"]] = {
+                row["id"]: dict(sorted(Counter(str(v[row["id"]]) for v in values if row["id"] in v).items()))
+                for row in q["rows"]
+            }
+        else:
+            distributions[q["id"]] = {"n": len(values)}
+        if q["type"] == "nps" and "nps" not in headline and values:
+            promoters = sum(1 for v in values if v >= 9) / len(values)
+            detractors = sum(1 for v in values if v <= 6) / len(values)
+            headline["nps"] = {"score": round(100 * (promoters - detractors), 1), "n": len(values)}
+        if q["type"] == "csat" and "csat" not in headline and values:
+            headline["csat"] = {
+                "satisfied_share": round(sum(1 for v in values if v >= 4) / len(values), 4),
+                "mean": round(statistics.fmean(values), 2),
+                "n": len(values),
+            }
+        if q["type"] == "ces" and "ces" not in headline and values:
+            headline["ces"] = {"mean": round(statistics.fmean(values), 2), "n": len(values)}
+    return {
+        "survey": survey.id,
+        "version": survey.version,
+        "started": started,
+        "completed": len(completed),
+        "completion_rate": round(len(completed) / started, 4) if started else None,
+        "included": len(used),
+        "flagged": dict(flagged),
+        "headline": headline,
+        "questions": distributions,
+    }

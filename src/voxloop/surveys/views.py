@@ -1,0 +1,223 @@
+"""REST API for surveys: building, publishing, results; the public response endpoint."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from voxloop.common import ratelimit
+from voxloop.common.types import PathId
+from voxloop.config import get_settings
+from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.surveys import sampling, service, templates
+from voxloop.surveys.models import Response, Survey
+
+router = APIRouter(prefix="/api/v1", tags=["surveys"])
+
+
+class SurveyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(max_length=200)] = ""
+    definition: dict[str, Any] | None = None
+    template: Annotated[str, Field(max_length=40)] | None = None
+    anonymous: bool = False
+    trigger: Annotated[str, Field(max_length=24)] | None = None
+    delay_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 30)] = 0
+    contact_cap_days: Annotated[int, Field(ge=0, le=366)] = 30
+    close_at: AwareDatetime | None = None
+    quota: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+
+
+class SurveyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    name: str
+    status: str
+    version: int
+    anonymous: bool
+    trigger: str | None
+    delay_minutes: int
+    contact_cap_days: int
+    close_at: datetime | None
+    quota: int | None
+    definition: dict[str, Any]
+    link: str = ""
+
+
+class ResponseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version: int
+    language: str
+    mode: str
+    completed: bool
+    submitted_at: datetime
+    duration_seconds: float | None
+    hidden: dict[str, Any]
+    answers: dict[str, Any]
+    quality_flags: list[dict[str, str]]
+    feedback_id: int | None
+
+
+class PublicResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any]
+    language: Annotated[str, Field(max_length=8)] = "zh"
+    complete: bool = True
+    token: Annotated[str, Field(max_length=64)] | None = None
+    resume: Annotated[str, Field(max_length=64)] | None = None
+    hidden: dict[str, Any] = {}
+    started_at: AwareDatetime | None = None
+
+
+class PublicResponseRead(BaseModel):
+    id: int
+    completed: bool
+    resume: str | None  # give it back to continue an unfinished response
+    quality_flags: list[dict[str, str]]
+
+
+def link(survey: Survey) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/s/{survey.key}"
+
+
+def read(survey: Survey) -> SurveyRead:
+    out = SurveyRead.model_validate(survey)
+    out.link = link(survey)
+    return out
+
+
+@router.get("/survey-templates", dependencies=[require("feedback.read")])
+def list_templates() -> list[dict[str, Any]]:
+    return [{"key": k, "name": name, "definition": body} for k, (name, body) in templates.TEMPLATES.items()]
+
+
+@router.get("/surveys/plan", dependencies=[require("feedback.read")])
+def plan(
+    margin: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    confidence: Annotated[float, Query(gt=0, lt=1)] = 0.95,
+    population: Annotated[int, Query(ge=1, le=10**9)] | None = None,
+    response_rate: Annotated[float, Query(gt=0, le=1)] = 1.0,
+) -> dict[str, Any]:
+    """Completes and invitations needed for a margin of error at a confidence level."""
+    p = sampling.plan(margin, confidence, population, response_rate)
+    return {"completes": p.completes, "invitations": p.invitations}
+
+
+@router.post(
+    "/surveys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SurveyRead,
+    dependencies=[JsonBody, require("surveys.manage")],
+)
+def create_survey(body: SurveyCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> SurveyRead:
+    survey = service.create(db=db, org_id=org.id, actor=actor, data=body.model_dump())
+    db.commit()
+    return read(survey)
+
+
+@router.get("/surveys", response_model=list[SurveyRead], dependencies=[require("feedback.read")])
+def list_surveys(org: ApiOrg, db: DbSession) -> list[SurveyRead]:
+    return [read(s) for s in service.list_surveys(db=db, org_id=org.id)]
+
+
+@router.get("/surveys/{survey_id}", response_model=SurveyRead, dependencies=[require("feedback.read")])
+def get_survey(survey_id: PathId, org: ApiOrg, db: DbSession) -> SurveyRead:
+    return read(service.get(db=db, org_id=org.id, survey_id=survey_id))
+
+
+@router.get("/surveys/{survey_id}/export", dependencies=[require("feedback.read")])
+def export_survey(survey_id: PathId, org: ApiOrg, db: DbSession) -> dict[str, Any]:
+    """The definition as JSON, to import elsewhere with POST /surveys."""
+    return service.get(db=db, org_id=org.id, survey_id=survey_id).definition
+
+
+@router.put(
+    "/surveys/{survey_id}/definition",
+    response_model=SurveyRead,
+    dependencies=[JsonBody, require("surveys.manage")],
+)
+def edit_survey(
+    survey_id: PathId, body: dict[str, Any], org: ApiOrg, actor: ApiActor, db: DbSession
+) -> SurveyRead:
+    survey = service.edit(db=db, org_id=org.id, actor=actor, survey_id=survey_id, definition=body)
+    db.commit()
+    return read(survey)
+
+
+@router.post(
+    "/surveys/{survey_id}/publish", response_model=SurveyRead, dependencies=[require("surveys.manage")]
+)
+def publish_survey(survey_id: PathId, org: ApiOrg, actor: ApiActor, db: DbSession) -> SurveyRead:
+    survey = service.publish(db=db, org_id=org.id, actor=actor, survey_id=survey_id)
+    db.commit()
+    return read(survey)
+
+
+@router.post(
+    "/surveys/{survey_id}/close", response_model=SurveyRead, dependencies=[require("surveys.manage")]
+)
+def close_survey(survey_id: PathId, org: ApiOrg, actor: ApiActor, db: DbSession) -> SurveyRead:
+    survey = service.close(db=db, org_id=org.id, actor=actor, survey_id=survey_id)
+    db.commit()
+    return read(survey)
+
+
+@router.get(
+    "/surveys/{survey_id}/responses",
+    response_model=list[ResponseRead],
+    dependencies=[require("feedback.read")],
+)
+def list_responses(survey_id: PathId, org: ApiOrg, db: DbSession) -> list[Response]:
+    return service.responses(db=db, org_id=org.id, survey_id=survey_id)
+
+
+@router.get("/surveys/{survey_id}/summary", dependencies=[require("feedback.read")])
+def summary(survey_id: PathId, org: ApiOrg, db: DbSession, include_flagged: bool = False) -> dict[str, Any]:
+    return service.summary(db=db, org_id=org.id, survey_id=survey_id, include_flagged=include_flagged)
+
+
+@router.post(
+    "/public/surveys/{survey_key}/responses",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PublicResponseRead,
+    dependencies=[JsonBody],
+    tags=["public"],
+)
+def respond(
+    survey_key: Annotated[str, Path(max_length=16)], body: PublicResponse, request: Request, db: DbSession
+) -> PublicResponseRead:
+    """A respondent's answers, keyed by question id; `complete: false` saves them to resume."""
+    ratelimit.check_public(request, f"survey:{survey_key}")
+    response = service.submit(
+        db=db,
+        key=survey_key,
+        sub=service.Submission(
+            answers=body.answers,
+            language=body.language,
+            complete=body.complete,
+            token=body.token,
+            resume=body.resume,
+            hidden=body.hidden,
+            started_at=body.started_at,
+            mode="email" if body.token else "link",
+            fingerprint=service.fingerprint(
+                request.headers.get("user-agent", ""),
+                request.headers.get("accept-language", ""),
+                request.client.host if request.client else "",
+            ),
+        ),
+    )
+    db.commit()
+    return PublicResponseRead(
+        id=response.id,
+        completed=response.completed,
+        resume=response.resume_token,
+        quality_flags=response.quality_flags,
+    )
