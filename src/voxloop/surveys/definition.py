@@ -175,8 +175,9 @@ def scale(q: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def holds(cond: Mapping[str, Any], answers: Mapping[str, Any], hidden: Mapping[str, Any]) -> bool:
-    value = answers.get(cond["question"]) if "question" in cond else hidden.get(cond["hidden"])
-    op, target = cond["op"], cond.get("value")
+    value: Any = answers.get(cond["question"]) if "question" in cond else hidden.get(cond["hidden"])
+    op: str = cond["op"]
+    target: Any = cond.get("value")
     if op == "answered":
         return value not in (None, "", [], {})
     if value is None:

@@ -345,7 +345,9 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
     distributions: dict[str, Any] = {}
     headline: dict[str, Any] = {}
     for q in d.questions(definition):
-        values = [r.answers.get(q["id"]) for r in used if r.answers.get(q["id"]) not in (None, "", [], {})]
+        values: list[Any] = [
+            r.answers[q["id"]] for r in used if r.answers.get(q["id"]) not in (None, "", [], {})
+        ]
         if q["type"] in ("likert", "rating", "nps", "csat", "ces", "attention", "single"):
             distributions[q["id"]] = {
                 "n": len(values),
