@@ -18,6 +18,7 @@ from voxloop.errors import install_handlers
 from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
+from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.views import router as surveys_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
     app.include_router(surveys_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
+    app.include_router(survey_pages_router)
 
     @app.get("/api/v1/health", tags=["meta"])
     async def health() -> dict[str, str]:

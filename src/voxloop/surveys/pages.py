@@ -1,0 +1,278 @@
+"""The respondent's pages: one section per page, plain HTML forms that work without
+JavaScript, a progress bar, zh/en, save and resume; and the survey's QR codes."""
+
+import io
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import segno
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from voxloop.accounts import service as accounts
+from voxloop.deps import DbSession
+from voxloop.errors import VoxloopError
+from voxloop.surveys import definition as d
+from voxloop.surveys import service
+from voxloop.surveys.models import Response as SurveyResponse
+from voxloop.surveys.views import link
+from voxloop.web.pages import Csrf, page, request_locale
+
+router = APIRouter(include_in_schema=False)
+Key = Annotated[str, Path(max_length=16)]
+
+
+def _language(request: Request, definition: dict[str, Any], asked: str | None) -> str:
+    languages = definition["languages"]
+    if asked in languages:
+        return str(asked)
+    preferred = "zh" if request_locale(request).startswith("zh") else "en"
+    return preferred if preferred in languages else languages[0]
+
+
+def _visible_sections(
+    definition: dict[str, Any], answers: dict[str, Any], hidden: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return [s for s in definition["sections"] if "show_if" not in s or d.holds(s["show_if"], answers, hidden)]
+
+
+def _render(
+    request: Request,
+    survey: Any,
+    definition: dict[str, Any],
+    lang: str,
+    state: dict[str, Any],
+    answers: dict[str, Any],
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    hidden = state["hidden"]
+    sections = _visible_sections(definition, answers, hidden)
+    index = min(state["page"], len(sections) - 1)
+    section = sections[index]
+    questions = [
+        q for q in section["questions"] if "show_if" not in q or d.holds(q["show_if"], answers, hidden)
+    ]
+    org = accounts.get_org(db=state["db"], org_id=survey.org_id)
+    switch = {k: v for k, v in state.items() if k in ("t", "resume") and v}
+    return page(
+        request,
+        "survey.html",
+        status_code=status_code,
+        survey=survey,
+        form_org=org,
+        definition=definition,
+        lang=lang,
+        section=section,
+        questions=questions,
+        index=index,
+        total=len(sections),
+        answers=answers,
+        state=state,
+        errors=errors or [],
+        pipe=lambda text: d.pipe(text, answers, hidden),
+        scale=d.scale,
+        switch_zh="?" + urlencode({**switch, "lang": "zh"}),
+        switch_en="?" + urlencode({**switch, "lang": "en"}),
+        resume_link=f"{link(survey)}?{urlencode({'resume': state['resume']})}" if state.get("resume") else "",
+    )
+
+
+@router.get("/s/{survey_key}")
+def survey_page(
+    request: Request,
+    survey_key: Key,
+    db: DbSession,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    t: Annotated[str | None, Query(max_length=64)] = None,
+    resume: Annotated[str | None, Query(max_length=64)] = None,
+    page_: Annotated[int, Query(alias="page", ge=0, le=1000)] = 0,
+) -> Response:
+    survey = service.open_survey(db, survey_key)
+    definition = service.published(db, survey)
+    answers: dict[str, Any] = {}
+    if resume:
+        saved = db.query(SurveyResponse).filter_by(survey_id=survey.id, resume_token=resume).one_or_none()
+        answers = dict(saved.answers) if saved else {}
+    hidden = {k: v for k, v in request.query_params.items() if k in definition.get("hidden", [])}
+    state = {
+        "db": db,
+        "page": page_,
+        "t": t or "",
+        "resume": resume or "",
+        "hidden": hidden,
+        "started": request.query_params.get("started") or str(int(time.time())),
+    }
+    return _render(request, survey, definition, _language(request, definition, lang), state, answers)
+
+
+def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[str, Any]:
+    """The answers on one page of the form, as the API takes them. Whatever does not parse is
+    passed on as given, so the check names the question and the reason."""
+
+    def number(raw: str) -> int | str:
+        raw = raw.strip()
+        return int(raw) if raw.lstrip("-").isdigit() else raw
+
+    out: dict[str, Any] = {}
+    for q in questions:
+        qid, kind = q["id"], q["type"]
+        if kind in ("likert", "rating", "nps", "csat", "ces", "attention"):
+            if form.get(qid):
+                out[qid] = number(str(form[qid]))
+        elif kind in ("single", "text"):
+            if str(form.get(qid, "")).strip():
+                out[qid] = str(form[qid]).strip()
+        elif kind == "multi":
+            chosen = [str(v) for v in form.getlist(qid)]
+            if chosen:
+                out[qid] = chosen
+        elif kind == "matrix":
+            rows = {
+                r["id"]: number(str(form[f"{qid}.{r['id']}"]))
+                for r in q["rows"]
+                if form.get(f"{qid}.{r['id']}")
+            }
+            if rows:
+                out[qid] = rows
+        elif kind == "servqual":
+            items: dict[str, Any] = {}
+            for item in q["items"]:
+                pair = {
+                    side: number(str(form[f"{qid}.{item['id']}.{side}"]))
+                    for side in ("expectation", "perception")
+                    if form.get(f"{qid}.{item['id']}.{side}")
+                }
+                if pair:
+                    items[item["id"]] = pair
+            if items:
+                out[qid] = items
+        elif kind == "ranking":
+            ranks = {str(o["value"]): str(form.get(f"{qid}.{o['value']}", "")).strip() for o in q["options"]}
+            if all(ranks.values()):
+                out[qid] = [
+                    v
+                    for v, _ in sorted(
+                        ranks.items(), key=lambda kv: number(kv[1]) if kv[1].isdigit() else 999
+                    )
+                ]
+    return out
+
+
+@router.post("/s/{survey_key}", dependencies=[Csrf])
+async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Response:
+    form = await request.form()
+    survey = service.open_survey(db, survey_key)
+    definition = service.published(db, survey)
+    lang = _language(request, definition, str(form.get("lang", "")))
+    hidden = {
+        k[7:]: str(v)
+        for k, v in form.items()
+        if k.startswith("hidden.") and k[7:] in definition.get("hidden", [])
+    }
+    resume = str(form.get("resume", "")) or None
+    earlier: dict[str, Any] = {}
+    if resume:
+        saved = db.query(SurveyResponse).filter_by(survey_id=survey.id, resume_token=resume).one_or_none()
+        earlier = dict(saved.answers) if saved else {}
+    sections = _visible_sections(definition, earlier, hidden)
+    index = min(int(str(form.get("page", "0")) or 0), len(sections) - 1)
+    on_page = [
+        q
+        for q in sections[index]["questions"]
+        if "show_if" not in q or d.holds(q["show_if"], earlier, hidden)
+    ]
+    answers = answers_from_form(on_page, form)
+    merged = {**earlier, **answers}
+    last = index + 1 >= len(_visible_sections(definition, merged, hidden))
+    started = str(form.get("started", ""))
+    state = {
+        "db": db,
+        "page": index,
+        "t": str(form.get("t", "")),
+        "resume": resume or "",
+        "hidden": hidden,
+        "started": started,
+    }
+    try:
+        response = service.submit(
+            db=db,
+            key=survey_key,
+            sub=service.Submission(
+                answers=answers,
+                language=lang,
+                complete=last,
+                token=state["t"] or None,
+                resume=resume,
+                hidden=hidden,
+                started_at=datetime.fromtimestamp(int(started), UTC) if started.isdigit() else None,
+                mode="email" if state["t"] else "link",
+                fingerprint=service.fingerprint(
+                    request.headers.get("user-agent", ""),
+                    request.headers.get("accept-language", ""),
+                    request.client.host if request.client else "",
+                ),
+            ),
+        )
+        if not last:  # the page's required questions must be answered before going on
+            page_ids = {q["id"] for q in on_page}
+            missing = [
+                {"field": f"answers.{q['id']}", "reason": "is required"}
+                for q in on_page
+                if q.get("required") and q["id"] in page_ids and merged.get(q["id"]) in (None, "", [], {})
+            ]
+            if missing:
+                raise VoxloopError(fields=missing)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _render(
+            request,
+            survey,
+            definition,
+            lang,
+            state,
+            merged,
+            errors=exc.fields or [{"field": "", "reason": exc.message}],
+            status_code=422,
+        )
+    if last:
+        return page(
+            request,
+            "survey_done.html",
+            survey=survey,
+            form_org=accounts.get_org(db=db, org_id=survey.org_id),
+            lang=lang,
+            definition=definition,
+        )
+    query = {
+        "lang": lang,
+        "page": index + 1,
+        "resume": response.resume_token,
+        "t": state["t"],
+        "started": started,
+        **hidden,
+    }
+    return RedirectResponse(
+        f"/s/{survey_key}?{urlencode({k: v for k, v in query.items() if v not in ('', None)})}",
+        status_code=303,
+    )
+
+
+@router.get("/s/{survey_key}/qr.svg")
+def qr_svg(survey_key: Key, db: DbSession) -> Response:
+    survey = service.open_survey(db, survey_key)
+    buf = io.BytesIO()
+    segno.make(link(survey), error="m").save(buf, kind="svg", scale=6, border=2)
+    return Response(buf.getvalue(), media_type="image/svg+xml")
+
+
+@router.get("/s/{survey_key}/qr.png")
+def qr_png(survey_key: Key, db: DbSession) -> Response:
+    survey = service.open_survey(db, survey_key)
+    buf = io.BytesIO()
+    segno.make(link(survey), error="m").save(buf, kind="png", scale=8, border=2)
+    return Response(buf.getvalue(), media_type="image/png")

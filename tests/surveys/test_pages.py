@@ -1,0 +1,142 @@
+"""The respondent's pages: plain forms (no JavaScript needed), pages with progress, resume,
+languages, the anonymous notice, QR codes."""
+
+import re
+
+from tests.factories import make_account
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def publish(client, acct, **body):  # type: ignore[no-untyped-def]
+    survey = client.post("/api/v1/surveys", json=body, headers=acct.headers).json()
+    return client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=acct.headers).json()
+
+
+def test_a_two_page_questionnaire_answered_with_plain_forms(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="service_satisfaction")
+    first = client.get(f"/s/{survey['key']}?channel=hotline", headers={"Accept-Language": "zh-CN"})
+    assert first.status_code == 200
+    assert (
+        "客户服务满意度问卷" in first.text
+        and "第 1 页，共 2 页" in first.text
+        and "<script" not in first.text
+    )
+    form = {
+        "csrf_token": csrf(first.text),
+        "lang": "zh",
+        "page": "0",
+        "started": "1",
+        "hidden.channel": "hotline",
+    }
+    missing = client.post(f"/s/{survey['key']}", data=form)
+    assert missing.status_code == 422 and "answers.dims" in missing.text  # required on this page
+    rows = {f"dims.{r}": "4" for r in ("attitude", "efficiency", "ability", "outcome", "environment")}
+    page1 = client.post(
+        f"/s/{survey['key']}",
+        data={**form, **rows, "dims.convenience": "2", "attention": "2"},
+        follow_redirects=False,
+    )
+    assert (
+        page1.status_code == 303
+        and "page=1" in page1.headers["location"]
+        and "resume=" in page1.headers["location"]
+    )
+    second = client.get(page1.headers["location"])
+    assert "第 2 页，共 2 页" in second.text and "稍后继续" in second.text
+    resume = re.search(r'name="resume" value="([^"]+)"', second.text).group(1)  # type: ignore[union-attr]
+    done = client.post(
+        f"/s/{survey['key']}",
+        data={
+            "csrf_token": csrf(second.text),
+            "lang": "zh",
+            "page": "1",
+            "resume": resume,
+            "csat": "4",
+            "nps": "9",
+            "improve": "早餐品种再多一些",
+            "hidden.channel": "hotline",
+        },
+    )
+    assert done.status_code == 200 and "感谢您的反馈" in done.text
+    [response] = client.get(f"/api/v1/surveys/{survey['id']}/responses", headers=analyst.headers).json()
+    assert response["completed"] and response["answers"]["dims"]["convenience"] == 2
+    assert response["answers"]["improve"] == "早餐品种再多一些" and response["hidden"] == {
+        "channel": "hotline"
+    }
+    assert response["quality_flags"] == []
+
+
+def test_english_version_anonymous_notice_and_qr_codes(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="nps", anonymous=True)
+    page = client.get(f"/s/{survey['key']}?lang=en")
+    assert "Would you recommend us?" in page.text and "This survey is anonymous" in page.text
+    assert 'href="?lang=zh"' in page.text
+    bad = client.post(
+        f"/s/{survey['key']}", data={"csrf_token": csrf(page.text), "lang": "en", "page": "0", "nps": "11"}
+    )
+    assert bad.status_code == 422 and "must be from 0 to 10" in bad.text
+    svg = client.get(f"/s/{survey['key']}/qr.svg")
+    png = client.get(f"/s/{survey['key']}/qr.png")
+    assert svg.headers["content-type"] == "image/svg+xml" and png.content.startswith(b"\x89PNG")
+    assert client.get("/s/nope").status_code == 404
+
+
+def test_servqual_pairs_and_a_straight_liner_on_the_page(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="servqual")
+    page = client.get(f"/s/{survey['key']}?lang=en")
+    assert page.text.count('type="radio"') == 22 * 2 * 7
+    answers = {
+        f"sq.{i}.{side}": "7"
+        for i in [
+            "t1",
+            "t2",
+            "t3",
+            "t4",
+            "r1",
+            "r2",
+            "r3",
+            "r4",
+            "r5",
+            "s1",
+            "s2",
+            "s3",
+            "s4",
+            "a1",
+            "a2",
+            "a3",
+            "a4",
+            "e1",
+            "e2",
+            "e3",
+            "e4",
+            "e5",
+        ]
+        for side in ("expectation", "perception")
+    }
+    r = client.post(
+        f"/s/{survey['key']}",
+        data={"csrf_token": csrf(page.text), "lang": "en", "page": "0", **answers},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    last = client.get(r.headers["location"])
+    client.post(
+        f"/s/{survey['key']}",
+        data={
+            "csrf_token": csrf(last.text),
+            "lang": "en",
+            "page": "1",
+            "nps": "8",
+            "resume": re.search(r'name="resume" value="([^"]+)"', last.text).group(1),
+        },
+    )  # type: ignore[union-attr]
+    [response] = client.get(f"/api/v1/surveys/{survey['id']}/responses", headers=analyst.headers).json()
+    assert response["completed"]
+    assert {f["flag"] for f in response["quality_flags"]} == {"straightlining"}
+    assert "all 22 expectation items answered 7" in response["quality_flags"][0]["reason"]
