@@ -96,6 +96,11 @@ def _literal(node: ast.expr) -> str | None:
     return None
 
 
+def _callee(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
 def _scan_source() -> tuple[set[str], set[str]]:
     """Strings translated at runtime rather than written inside _() (error messages), and the
     timeline event kinds the code records (add_event(kind="..."), {"kind": "..."})."""
@@ -121,7 +126,9 @@ def _scan_source() -> tuple[set[str], set[str]]:
                 and (text := _literal(node.args[0])) is not None
             ):
                 messages.add(text)
-            if isinstance(node, ast.Call):
+            # Timeline writers name the kind (add_event(kind=...), FeedbackEvent(kind=...));
+            # other libraries' "kind" arguments (segno's image kind) are not event kinds.
+            if isinstance(node, ast.Call) and _callee(node) in ("add_event", "FeedbackEvent"):
                 for kw in node.keywords:
                     if kw.arg == "kind" and isinstance(kw.value, ast.Constant):
                         kinds.add(str(kw.value.value))
