@@ -10,7 +10,7 @@ from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
-from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
+from voxloop.surveys.models import Invitation, OptOut, Response, Survey, SurveyVersion
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Invitation",
     "MessageTemplate",
     "Organization",
+    "OptOut",
     "OutboxMessage",
     "PriorityMatrix",
     "Remedy",

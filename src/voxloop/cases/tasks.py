@@ -15,6 +15,7 @@ from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.feedback.tasks import tracking_url
 from voxloop.integrations import email
 from voxloop.jobs.executor import task
+from voxloop.surveys import invitations
 from voxloop.web.render import render
 
 
@@ -93,8 +94,8 @@ def thank_you(payload: dict[str, Any]) -> None:
 
 @task(service.FOLLOW_UP)
 def follow_up(payload: dict[str, Any]) -> None:
-    """A case was resolved: the follow-up satisfaction survey is due. The surveys domain
-    sends it; until then the hand-off is recorded on the case's timeline, once."""
+    """A case was resolved: the organization's post-case survey is sent to the customer
+    (after its delay, within the contact cap); the timeline records the hand-off, once."""
     with session_scope() as db:
         record = db.get(Feedback, int(payload["feedback_id"]))
         if record is None:
@@ -108,10 +109,17 @@ def follow_up(payload: dict[str, Any]) -> None:
         )
         if done is not None:
             return
+        customer = feedback.customer_of(db=db, record=record)
         db.commit()
         with write_lock():
+            invited = invitations.after_case(db=db, record=record, email=customer.email if customer else None)
             feedback.add_event(
-                db=db, org_id=record.org_id, feedback_id=record.id, kind="follow_up_due", actor=SYSTEM
+                db=db,
+                org_id=record.org_id,
+                feedback_id=record.id,
+                kind="follow_up_due",
+                actor=SYSTEM,
+                data={"survey_invited": bool(invited and invited["invited"])},
             )
             db.commit()
 

@@ -59,6 +59,7 @@ def _load_tasks() -> None:
     import voxloop.cases.tasks  # noqa: F401
     import voxloop.commitments.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
+    import voxloop.surveys.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401
 
 

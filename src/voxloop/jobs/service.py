@@ -16,19 +16,35 @@ LEASE = timedelta(minutes=5)
 wakeup = threading.Event()
 
 
-def enqueue(*, db: Session, task: str, payload: dict[str, Any], org_id: int | None = None) -> None:
-    """Add a message to the current transaction; it runs only if the transaction commits."""
-    enqueue_many(db=db, task=task, payloads=[payload], org_id=org_id)
+def enqueue(
+    *,
+    db: Session,
+    task: str,
+    payload: dict[str, Any],
+    org_id: int | None = None,
+    delay: timedelta | None = None,
+) -> None:
+    """Add a message to the current transaction; it runs only if the transaction commits
+    (and not before `delay` has passed)."""
+    enqueue_many(db=db, task=task, payloads=[payload], org_id=org_id, delay=delay)
 
 
-def enqueue_many(*, db: Session, task: str, payloads: list[dict[str, Any]], org_id: int | None) -> None:
+def enqueue_many(
+    *,
+    db: Session,
+    task: str,
+    payloads: list[dict[str, Any]],
+    org_id: int | None,
+    delay: timedelta | None = None,
+) -> None:
     if not payloads:
         return
     now = utcnow()
+    run_after = now + delay if delay else now
     db.execute(
         insert(OutboxMessage.__table__),
         [
-            {"org_id": org_id, "task": task, "payload": p, "run_after": now, "created_at": now}
+            {"org_id": org_id, "task": task, "payload": p, "run_after": run_after, "created_at": now}
             for p in payloads
         ],
     )

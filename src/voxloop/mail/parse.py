@@ -57,6 +57,7 @@ class Inbound:
     references: list[str] = field(default_factory=list)  # In-Reply-To and References ids
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str | None = None  # why this was written by a machine, if it was
+    bounced: list[str] = field(default_factory=list)  # the failed recipients of a delivery report
 
 
 def parse(raw: bytes, *, max_bytes: int) -> Inbound:
@@ -100,7 +101,27 @@ def parse(raw: bytes, *, max_bytes: int) -> Inbound:
         references=re.findall(r"<[^<>\s]+>", refs),
         attachments=attachments,
         automatic=automatic(msg, sender, subject),
+        bounced=failed_recipients(msg),
     )
+
+
+def failed_recipients(msg: Message) -> list[str]:
+    """The Final-Recipient addresses of a delivery report (RFC 3464) that failed."""
+    if msg.get_content_type() != "multipart/report":
+        return []
+    out = []
+    for part in msg.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, Message):
+                continue
+            recipient = str(block.get("Final-Recipient", ""))
+            action = str(block.get("Action", "failed")).strip().lower()
+            if ";" in recipient and action == "failed":
+                out.append(recipient.split(";", 1)[1].strip().lower())
+    return out
 
 
 def automatic(msg: Message, sender: str, subject: str) -> str | None:

@@ -21,6 +21,7 @@ from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.mail import parse
 from voxloop.mail.models import InboundMail
+from voxloop.surveys import invitations
 
 CODE = r"[0-9A-HJKMNP-TV-Z]{12}"
 SUBJECT_CODE = re.compile(rf"(?<![0-9A-Z])({CODE})(?![0-9A-Z])")
@@ -58,6 +59,11 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
     if seen is not None:
         return Outcome(seen.outcome, seen.reason, seen.feedback_id)
     if mail.automatic:
+        if mail.bounced:  # a survey invitation that could not be delivered
+            db.commit()
+            with write_lock():
+                invitations.bounced(db=db, org_id=org.id, addresses=mail.bounced)
+                db.commit()
         return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("ignored", mail.automatic))
     limit = settings.mail_per_sender_per_hour
     recent = db.scalar(

@@ -85,3 +85,14 @@ class Response(TenantMixin, Base):
     quality_flags: Mapped[list[dict[str, str]]] = mapped_column(default=list)
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # never kept when anonymous
     resume_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class OptOut(TenantMixin, Base):
+    """Someone who asked to get no more survey invitations from this organization."""
+
+    __tablename__ = "survey_optouts"
+    __table_args__ = (UniqueConstraint("org_id", "email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,9 +14,9 @@ from starlette.datastructures import FormData
 
 from voxloop.accounts import service as accounts
 from voxloop.deps import DbSession
-from voxloop.errors import VoxloopError
+from voxloop.errors import NotFound, VoxloopError
 from voxloop.surveys import definition as d
-from voxloop.surveys import service
+from voxloop.surveys import invitations, service
 from voxloop.surveys.models import Response as SurveyResponse
 from voxloop.surveys.views import link
 from voxloop.web.pages import Csrf, page, request_locale
@@ -189,10 +189,11 @@ async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Res
     merged = {**earlier, **answers}
     last = index + 1 >= len(_visible_sections(definition, merged, hidden))
     started = str(form.get("started", ""))
-    state = {
+    token = str(form.get("t", ""))
+    state: dict[str, Any] = {
         "db": db,
         "page": index,
-        "t": str(form.get("t", "")),
+        "t": token,
         "resume": resume or "",
         "hidden": hidden,
         "started": started,
@@ -205,11 +206,11 @@ async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Res
                 answers=answers,
                 language=lang,
                 complete=last,
-                token=state["t"] or None,
+                token=token or None,
                 resume=resume,
                 hidden=hidden,
                 started_at=datetime.fromtimestamp(int(started), UTC) if started.isdigit() else None,
-                mode="email" if state["t"] else "link",
+                mode="email" if token else "link",
                 fingerprint=service.fingerprint(
                     request.headers.get("user-agent", ""),
                     request.headers.get("accept-language", ""),
@@ -260,6 +261,20 @@ async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Res
         f"/s/{survey_key}?{urlencode({k: v for k, v in query.items() if v not in ('', None)})}",
         status_code=303,
     )
+
+
+@router.get("/s/unsubscribe/{token}")
+def unsubscribe_page(request: Request, token: Annotated[str, Path(max_length=64)], db: DbSession) -> Response:
+    return page(request, "survey_unsubscribe.html", token=token, done=False)
+
+
+@router.post("/s/unsubscribe/{token}", dependencies=[Csrf])
+def unsubscribe(request: Request, token: Annotated[str, Path(max_length=64)], db: DbSession) -> Response:
+    """No more survey invitations to this address from this organization."""
+    if invitations.opt_out(db=db, token=token) is None:
+        raise NotFound("No invitation has this link.")
+    db.commit()
+    return page(request, "survey_unsubscribe.html", token=token, done=True)
 
 
 @router.get("/s/{survey_key}/qr.svg")

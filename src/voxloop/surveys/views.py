@@ -4,13 +4,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
-from voxloop.surveys import sampling, service, templates
+from voxloop.errors import invalid
+from voxloop.surveys import invitations, sampling, service, templates
 from voxloop.surveys.models import Response, Survey
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
@@ -212,6 +213,79 @@ def respond(
                 request.headers.get("accept-language", ""),
                 request.client.host if request.client else "",
             ),
+        ),
+    )
+    db.commit()
+    return PublicResponseRead(
+        id=response.id,
+        completed=response.completed,
+        resume=response.resume_token,
+        quality_flags=response.quality_flags,
+    )
+
+
+class InvitationsCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    emails: Annotated[list[EmailStr], Field(min_length=1, max_length=100_000)]
+    hidden: dict[str, str] = {}
+
+
+@router.post(
+    "/surveys/{survey_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[JsonBody, require("surveys.manage")],
+)
+def create_invitations(
+    survey_id: PathId, body: InvitationsCreate, org: ApiOrg, db: DbSession
+) -> dict[str, Any]:
+    """Personal invitations with single-use links, sent through the outbox. People who opted
+    out or were invited within the survey's contact cap are skipped (and counted)."""
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    hidden = {k: v for k, v in body.hidden.items() if k in survey.definition.get("hidden", [])}
+    result = invitations.invite(
+        db=db,
+        survey=survey,
+        recipients=[invitations.Recipient(email=str(e), hidden=hidden) for e in body.emails],
+    )
+    db.commit()
+    return result
+
+
+@router.post("/surveys/{survey_id}/reminders", dependencies=[require("surveys.manage")])
+def create_reminders(survey_id: PathId, org: ApiOrg, db: DbSession) -> dict[str, int]:
+    """One reminder to everyone invited three or more days ago who has not answered."""
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    queued = invitations.remind(db=db, survey=survey)
+    db.commit()
+    return {"reminded": queued}
+
+
+class StaffEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any]
+    language: Annotated[str, Field(max_length=8)] = "zh"
+    mode: Annotated[str, Field(max_length=16)]
+    hidden: dict[str, Any] = {}
+
+
+@router.post(
+    "/surveys/{survey_id}/entries",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PublicResponseRead,
+    dependencies=[JsonBody, require("feedback.create")],
+)
+def staff_entry(survey_id: PathId, body: StaffEntry, org: ApiOrg, db: DbSession) -> PublicResponseRead:
+    """Answers taken down by staff on the phone, from paper or face to face (the mode is kept)."""
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    if body.mode not in service.STAFF_MODES:
+        raise invalid("mode", f"one of {', '.join(service.STAFF_MODES)}")
+    response = service.submit(
+        db=db,
+        key=survey.key,
+        sub=service.Submission(
+            answers=body.answers, language=body.language, hidden=body.hidden, mode=body.mode
         ),
     )
     db.commit()

@@ -116,9 +116,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_survey_responses_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_survey_responses_survey', ['survey_id', 'completed', 'submitted_at'], unique=False)
 
+    op.create_table('survey_optouts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('created_at', voxloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_survey_optouts_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_optouts')),
+    sa.UniqueConstraint('org_id', 'email', name=op.f('uq_survey_optouts_org_id_email'))
+    )
+    with op.batch_alter_table('survey_optouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_optouts_org_id'), ['org_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
-    for table in ('survey_responses', 'survey_invitations', 'survey_versions', 'surveys'):
+    for table in ('survey_optouts', 'survey_responses', 'survey_invitations', 'survey_versions', 'surveys'):
         op.drop_table(table)

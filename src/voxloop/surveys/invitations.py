@@ -1,0 +1,185 @@
+"""Personal invitations: single-use tokens, the contact-frequency cap, opt-outs, reminders,
+bounces, and the survey sent by itself after a case is resolved."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from voxloop.common.time import utcnow
+from voxloop.errors import InvalidInput
+from voxloop.feedback.models import Feedback
+from voxloop.jobs import service as jobs
+from voxloop.surveys.models import Invitation, OptOut, Survey
+
+INVITE = "surveys.invite"
+REMIND = "surveys.remind"
+MAX_BATCH = 100_000
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    customer_id: int | None = None
+    feedback_id: int | None = None
+    hidden: dict[str, Any] | None = None
+
+
+def invite(
+    *, db: Session, survey: Survey, recipients: list[Recipient], delay: timedelta | None = None
+) -> dict[str, Any]:
+    """Create invitations and queue their emails; people who opted out, or were invited within
+    the survey's contact cap, are skipped and counted. The caller commits."""
+    if survey.status != "live":
+        raise InvalidInput(fields=[{"field": "survey", "reason": "publish the survey before inviting"}])
+    if len(recipients) > MAX_BATCH:
+        raise InvalidInput(fields=[{"field": "recipients", "reason": f"at most {MAX_BATCH} at once"}])
+    emails = {r.email.strip().lower() for r in recipients}
+    opted_out = _in(db, select(OptOut.email).where(OptOut.org_id == survey.org_id), OptOut.email, emails)
+    recent: set[str] = set()
+    if survey.contact_cap_days:
+        since = utcnow() - timedelta(days=survey.contact_cap_days)
+        recent = _in(
+            db,
+            select(Invitation.email).where(
+                Invitation.org_id == survey.org_id, Invitation.created_at >= since
+            ),
+            Invitation.email,
+            emails,
+        )
+    now = utcnow()
+    rows, skipped, seen = [], {"opted_out": 0, "contacted_recently": 0, "duplicate": 0}, set()
+    for r in recipients:
+        email = r.email.strip().lower()
+        if email in seen:
+            skipped["duplicate"] += 1
+            continue
+        seen.add(email)
+        if email in opted_out:
+            skipped["opted_out"] += 1
+        elif email in recent:
+            skipped["contacted_recently"] += 1
+        else:
+            rows.append(
+                {
+                    "org_id": survey.org_id,
+                    "survey_id": survey.id,
+                    "token": secrets.token_urlsafe(18)[:24],
+                    "email": email,
+                    "customer_id": r.customer_id,
+                    "feedback_id": r.feedback_id,
+                    "status": "pending",
+                    "hidden": r.hidden or {},
+                    "created_at": now,
+                }
+            )
+    if rows:
+        table = Invitation.__table__
+        ids = db.execute(insert(table).returning(table.c.id), rows).scalars().all()
+        jobs.enqueue_many(
+            db=db,
+            task=INVITE,
+            payloads=[{"invitation_id": i} for i in ids],
+            org_id=survey.org_id,
+            delay=delay,
+        )
+    return {"invited": len(rows), "skipped": skipped}
+
+
+def _in(db: Session, stmt: Any, column: Any, emails: set[str]) -> set[str]:
+    found: set[str] = set()
+    ordered = sorted(emails)
+    for start in range(0, len(ordered), 5000):  # keep IN lists a sensible size
+        found |= set(db.scalars(stmt.where(column.in_(ordered[start : start + 5000]))))
+    return found
+
+
+def remind(*, db: Session, survey: Survey, older_than: timedelta = timedelta(days=3)) -> int:
+    """Queue one reminder to everyone invited who has not answered (nor been reminded)."""
+    due = list(
+        db.scalars(
+            select(Invitation.id).where(
+                Invitation.survey_id == survey.id,
+                Invitation.status == "sent",
+                Invitation.reminded_at.is_(None),
+                Invitation.sent_at <= utcnow() - older_than,
+            )
+        )
+    )
+    jobs.enqueue_many(db=db, task=REMIND, payloads=[{"invitation_id": i} for i in due], org_id=survey.org_id)
+    return len(due)
+
+
+def opt_out(*, db: Session, token: str) -> Invitation | None:
+    """The person behind an invitation wants no more surveys from this organization."""
+    invitation = db.scalar(select(Invitation).where(Invitation.token == token))
+    if invitation is None:
+        return None
+    exists = db.scalar(
+        select(OptOut.id).where(OptOut.org_id == invitation.org_id, OptOut.email == invitation.email)
+    )
+    if exists is None:
+        db.add(OptOut(org_id=invitation.org_id, email=invitation.email))
+    db.execute(
+        update(Invitation)
+        .where(
+            Invitation.org_id == invitation.org_id,
+            Invitation.email == invitation.email,
+            Invitation.status != "answered",
+        )
+        .values(status="unsubscribed")
+    )
+    return invitation
+
+
+def bounced(*, db: Session, org_id: int, addresses: list[str]) -> int:
+    """Mark the invitations to addresses a delivery report says do not exist."""
+    if not addresses:
+        return 0
+    result = db.execute(
+        update(Invitation)
+        .where(
+            Invitation.org_id == org_id,
+            Invitation.email.in_([a.lower() for a in addresses]),
+            Invitation.status.in_(("pending", "sent")),
+        )
+        .values(status="bounced")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str, Any] | None:
+    """The organization's post-case survey (trigger "case_resolved"), sent after its delay to
+    the customer of a resolved case, within the contact cap. The caller commits."""
+    if not email:
+        return None
+    survey = db.scalar(
+        select(Survey)
+        .where(Survey.org_id == record.org_id, Survey.trigger == "case_resolved", Survey.status == "live")
+        .order_by(Survey.id.desc())
+        .limit(1)
+    )
+    if survey is None:
+        return None
+    already = db.scalar(
+        select(func.count()).where(Invitation.survey_id == survey.id, Invitation.feedback_id == record.id)
+    )
+    if already:
+        return None
+    hidden = {
+        "case_id": str(record.id),
+        "channel": record.channel,
+        "agent": str(record.assignee_id or ""),
+        "branch": record.branch or "",
+    }
+    return invite(
+        db=db,
+        survey=survey,
+        recipients=[
+            Recipient(email=email, customer_id=record.customer_id, feedback_id=record.id, hidden=hidden)
+        ],
+        delay=timedelta(minutes=survey.delay_minutes),
+    )

@@ -1,0 +1,62 @@
+"""Outbox handlers: invitation and reminder emails."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from voxloop.accounts.models import Organization
+from voxloop.common.time import utcnow
+from voxloop.config import get_settings
+from voxloop.db import session_scope, write_lock
+from voxloop.integrations import email
+from voxloop.jobs.executor import task
+from voxloop.surveys.invitations import INVITE, REMIND
+from voxloop.surveys.models import Invitation, Survey
+from voxloop.web.render import render
+
+
+def _send(invitation_id: int, reminder: bool) -> None:
+    with session_scope() as db:
+        invitation = db.get(Invitation, invitation_id)
+        if invitation is None or invitation.status not in ("pending", "sent"):
+            return  # answered, bounced or unsubscribed meanwhile
+        if (reminder and invitation.reminded_at) or (not reminder and invitation.sent_at):
+            return  # sent already: this message ran before
+        survey = db.get(Survey, invitation.survey_id)
+        org = db.get(Organization, invitation.org_id)
+        if survey is None or org is None or survey.status != "live":
+            return
+        languages = survey.definition.get("languages", ["zh"])
+        lang = "zh" if org.default_locale.startswith("zh") and "zh" in languages else languages[0]
+        locale = "zh_CN" if lang == "zh" else "en"
+        base = get_settings().base_url.rstrip("/")
+        ctx = {
+            "org": org,
+            "title": survey.definition["title"][lang],
+            "url": f"{base}/s/{survey.key}?{urlencode({'t': invitation.token, 'lang': lang})}",
+            "unsubscribe": f"{base}/s/unsubscribe/{invitation.token}",
+            "reminder": reminder,
+        }
+        db.commit()
+        email.send(
+            to=invitation.email,
+            subject=render("email/survey_subject.txt", locale, **ctx).strip(),
+            text=render("email/survey.txt", locale, **ctx),
+            message_id=f"<survey-{invitation.id}-{'r' if reminder else 'i'}@voxloop>",
+        )
+        with write_lock():
+            if reminder:
+                invitation.reminded_at = utcnow()
+            else:
+                invitation.sent_at = utcnow()
+                invitation.status = "sent"
+            db.commit()
+
+
+@task(INVITE)
+def send_invitation(payload: dict[str, Any]) -> None:
+    _send(int(payload["invitation_id"]), reminder=False)
+
+
+@task(REMIND)
+def send_reminder(payload: dict[str, Any]) -> None:
+    _send(int(payload["invitation_id"]), reminder=True)
