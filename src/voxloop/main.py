@@ -19,6 +19,7 @@ from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
+from voxloop.surveys.staff_pages import router as survey_staff_router
 from voxloop.surveys.views import router as surveys_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)
+    app.include_router(survey_staff_router)
 
     @app.get("/api/v1/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -1,0 +1,155 @@
+"""Staff pages for surveys: the list, building from a template or JSON, publishing, results
+and distribution (link, QR code, embed snippet, email invitations)."""
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from voxloop.common.types import PathId
+from voxloop.deps import DbSession
+from voxloop.errors import InvalidInput, VoxloopError
+from voxloop.surveys import invitations, sampling, service, templates
+from voxloop.surveys.views import link
+from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
+
+router = APIRouter(include_in_schema=False)
+
+
+def _errors(exc: VoxloopError) -> list[dict[str, str]]:
+    return exc.fields or [{"field": "", "reason": exc.message}]
+
+
+def _list(
+    request: Request, org: Any, db: Any, errors: Any = None, values: Any = None, status_code: int = 200
+) -> Response:
+    return page(
+        request,
+        "surveys/list.html",
+        status_code=status_code,
+        surveys=service.list_surveys(db=db, org_id=org.id),
+        templates=templates.TEMPLATES,
+        errors=errors,
+        values=values or {},
+    )
+
+
+@router.get("/surveys", dependencies=[web_require("feedback.read")])
+def surveys_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    return _list(request, org, db)
+
+
+def _definition(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            fields=[{"field": "definition", "reason": f"not JSON: {exc.msg} (line {exc.lineno})"}]
+        ) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(fields=[{"field": "definition", "reason": "must be a JSON object"}])
+    return value
+
+
+@router.post("/surveys", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        data: dict[str, Any] = {
+            "name": values.get("name", "").strip(),
+            "anonymous": bool(values.get("anonymous")),
+        }
+        if values.get("case_resolved"):
+            data["trigger"] = "case_resolved"
+        if values.get("template"):
+            data["template"] = values["template"]
+        else:
+            data["definition"] = _definition(values.get("definition", ""))
+        survey = service.create(db=db, org_id=org.id, actor=actor, data=data)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _list(request, org, db, errors=_errors(exc), values=values, status_code=exc.status_code)
+    return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
+
+
+def _detail(
+    request: Request, org: Any, db: Any, survey_id: int, errors: Any = None, status_code: int = 200
+) -> Response:
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    summary = service.summary(db=db, org_id=org.id, survey_id=survey_id)
+    return page(
+        request,
+        "surveys/detail.html",
+        status_code=status_code,
+        survey=survey,
+        summary=summary,
+        margin=sampling.margin_of_error(summary["included"]),
+        link=link(survey),
+        definition_json=json.dumps(survey.definition, ensure_ascii=False, indent=2),
+        errors=errors,
+    )
+
+
+@router.get("/surveys/{survey_id}", dependencies=[web_require("feedback.read")])
+def survey_detail(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
+    return _detail(request, org, db, survey_id)
+
+
+@router.post("/surveys/{survey_id}/definition", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_edit(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+) -> Response:
+    form = await request.form()
+    try:
+        service.edit(
+            db=db,
+            org_id=org.id,
+            actor=actor,
+            survey_id=survey_id,
+            definition=_definition(str(form.get("definition", ""))),
+        )
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+
+@router.post("/surveys/{survey_id}/publish", dependencies=[Csrf, web_require("surveys.manage")])
+def survey_publish(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+) -> Response:
+    try:
+        service.publish(db=db, org_id=org.id, actor=actor, survey_id=survey_id)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+
+@router.post("/surveys/{survey_id}/invitations", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
+    form = await request.form()
+    emails = [e.strip() for e in str(form.get("emails", "")).replace(",", "\n").splitlines() if e.strip()]
+    bad = [e for e in emails if "@" not in e]
+    try:
+        if bad or not emails:
+            raise InvalidInput(
+                fields=[
+                    {
+                        "field": "emails",
+                        "reason": f"not email addresses: {', '.join(bad)}" if bad else "is required",
+                    }
+                ]
+            )
+        survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+        invitations.invite(db=db, survey=survey, recipients=[invitations.Recipient(email=e) for e in emails])
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
