@@ -195,3 +195,16 @@ def test_the_same_device_twice_is_a_duplicate_but_is_kept(client):
         second["quality_flags"][0]["flag"] == "duplicate"
         and "same device" in second["quality_flags"][0]["reason"]
     )
+
+
+def test_identical_long_answers_are_duplicates_but_short_ones_are_chance(client):
+    analyst = make_account(role="analyst")
+    long_key = make(client, analyst, template="service_satisfaction")["key"]
+    rows = {"attitude": 4, "efficiency": 3, "ability": 5, "outcome": 4, "environment": 2, "convenience": 4}
+    same = {"dims": rows, "attention": 2, "csat": 4, "nps": 8}
+    assert answer(client, long_key, same, device="one", language="zh").json()["quality_flags"] == []
+    copy = answer(client, long_key, same, device="two", language="zh").json()["quality_flags"]
+    assert copy[0]["flag"] == "duplicate" and copy[0]["reason"].startswith("the same answers as response #")
+    short_key = make(client, analyst, template="nps")["key"]
+    answer(client, short_key, {"nps": 9}, device="one", language="zh")
+    assert answer(client, short_key, {"nps": 9}, device="two", language="zh").json()["quality_flags"] == []

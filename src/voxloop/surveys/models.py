@@ -63,7 +63,11 @@ class Invitation(TenantMixin, Base):
 
 class Response(TenantMixin, Base):
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_responses_survey", "survey_id", "completed", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_survey_responses_survey", "survey_id", "completed", "submitted_at"),
+        Index("ix_survey_responses_same", "survey_id", "answers_hash"),
+        Index("ix_survey_responses_device", "survey_id", "fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
@@ -78,6 +82,7 @@ class Response(TenantMixin, Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     hidden: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers_hash: Mapped[str | None] = mapped_column(String(64))  # finds identical responses fast
     completed: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)  # a day only, when anonymous

@@ -1,6 +1,7 @@
 """Writes and reads for surveys: building, publishing, taking responses, summarising."""
 
 import hashlib
+import json
 import secrets
 import statistics
 from collections import Counter
@@ -221,6 +222,7 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
     response.fingerprint = None if survey.anonymous else sub.fingerprint
     response.submitted_at = _day(now) if survey.anonymous else now
     if sub.complete:
+        response.answers_hash = answers_hash(answers)
         response.completed = True
         response.resume_token = None
         if sub.started_at is not None:
@@ -302,18 +304,27 @@ def _duplicate(db: Session, survey: Survey, response: Response) -> str | None:
         )
         if same_device is not None:
             return f"same device as response #{same_device} within 24 hours"
-    recent = db.execute(
-        select(Response.id, Response.answers).where(
+    if response.answers_hash is None:  # too short to tell a copy from a coincidence
+        return None
+    same = db.scalar(
+        select(Response.id).where(
             Response.survey_id == survey.id,
+            Response.answers_hash == response.answers_hash,
             Response.completed.is_(True),
             Response.id != response.id,
             Response.submitted_at >= (_day(now) if survey.anonymous else now - DUPLICATE_WINDOW),
         )
-    ).all()
-    for other_id, answers in recent:
-        if answers == response.answers and len(answers) >= 2:
-            return f"the same answers as response #{other_id} within an hour"
-    return None
+    )
+    return f"the same answers as response #{same} within an hour" if same is not None else None
+
+
+def answers_hash(answers: dict[str, Any]) -> str | None:
+    """A digest of a response long enough (5 answered items or more, rows and items counted
+    one by one) that an identical one is a copy rather than chance."""
+    items = sum(len(v) if isinstance(v, dict) else 1 for v in answers.values() if v not in (None, "", [], {}))
+    if items < 5:
+        return None
+    return hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def fingerprint(user_agent: str, accept_language: str, ip: str) -> str:

@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('hidden', sa.JSON(), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('answers_hash', sa.String(length=64), nullable=True),
     sa.Column('completed', sa.Boolean(), nullable=False),
     sa.Column('started_at', voxloop.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('submitted_at', voxloop.db.UTCDateTime(timezone=True), nullable=False),
@@ -115,6 +116,8 @@ def upgrade() -> None:
     with op.batch_alter_table('survey_responses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_responses_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_survey_responses_survey', ['survey_id', 'completed', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_survey_responses_same', ['survey_id', 'answers_hash'], unique=False)
+        batch_op.create_index('ix_survey_responses_device', ['survey_id', 'fingerprint'], unique=False)
 
     op.create_table('survey_optouts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
