@@ -58,6 +58,7 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	VOXLOOP_EXECUTOR=none $(BIN)/python bench/intake.py --with-worker
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/commitments.py
+	$(BIN)/python bench/surveys.py
 
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var

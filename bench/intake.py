@@ -65,12 +65,14 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     return {
         "rps": rps,
         "requests": total,
         "non2xx": int(bad.group(1)) if bad else 0,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)] if p50 else float("nan"),
     }
 
 

@@ -81,6 +81,7 @@ def clean_tables(database: str) -> Iterator[None]:
     from voxloop.common import cache, ratelimit
     from voxloop.db import get_engine, set_clock
     from voxloop.models import Base
+    from voxloop.surveys import service as surveys
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with get_engine().begin() as conn:
@@ -92,6 +93,7 @@ def clean_tables(database: str) -> Iterator[None]:
     ratelimit.reset()
     cache.clear_all()
     commitments.reset_cache()
+    surveys.reset_cache()
     set_clock(None)
 
 

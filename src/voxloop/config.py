@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/voxloop.db"
     # FULL makes every committed transaction survive a power cut, not just a crash of the process.
+    db_pool_size: int = 20  # PostgreSQL connections kept per process (and up to 10 more in a burst)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     data_dir: Path = Path("var")
     secret_key: str = PLACEHOLDER_SECRET

@@ -119,7 +119,11 @@ def make_engine(url: str | None = None) -> Engine:
         )
         _configure_sqlite(engine, settings.sqlite_synchronous)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # As many kept connections as the server has threads: a connection opened for a burst and
+    # closed after it costs more than the query it was opened for.
+    return create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=3600
+    )
 
 
 @lru_cache

@@ -4,11 +4,13 @@ import hashlib
 import json
 import secrets
 import statistics
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cachetools import LRUCache, TTLCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -124,15 +126,38 @@ def close(*, db: Session, org_id: int, actor: Actor, survey_id: int) -> Survey:
     return survey
 
 
-def published(db: Session, survey: Survey) -> dict[str, Any]:
-    row = db.scalar(
-        select(SurveyVersion).where(
-            SurveyVersion.survey_id == survey.id, SurveyVersion.number == survey.version
+# Published versions never change, so each process keeps the ones it has read.
+_versions: LRUCache[tuple[int, int], dict[str, Any]] = LRUCache(maxsize=1000)
+# The median completion time moves slowly; it is read again at most every 30 seconds.
+_medians: TTLCache[int, tuple[float | None, int]] = TTLCache(maxsize=1000, ttl=30)
+_lock = threading.Lock()
+
+
+def reset_cache() -> None:
+    with _lock:
+        _versions.clear()
+        _medians.clear()
+
+
+def version_definition(db: Session, survey_id: int, number: int) -> dict[str, Any]:
+    with _lock:
+        cached = _versions.get((survey_id, number))
+    if cached is not None:
+        return cached
+    definition = db.scalar(
+        select(SurveyVersion.definition).where(
+            SurveyVersion.survey_id == survey_id, SurveyVersion.number == number
         )
     )
-    if row is None:
+    if definition is None:
         raise NotFound()
-    return row.definition
+    with _lock:
+        _versions[(survey_id, number)] = definition
+    return definition
+
+
+def published(db: Session, survey: Survey) -> dict[str, Any]:
+    return version_definition(db, survey.id, survey.version)
 
 
 def open_survey(db: Session, key: str) -> Survey:
@@ -183,14 +208,7 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
                 "This invitation has been used already.", fields=[field_error("token", "already used")]
             )
     version = response.version if response else survey.version
-    definition = (
-        db.scalar(
-            select(SurveyVersion.definition).where(
-                SurveyVersion.survey_id == survey.id, SurveyVersion.number == version
-            )
-        )
-        or {}
-    )
+    definition = version_definition(db, survey.id, version)
     if sub.language not in definition.get("languages", []):
         raise invalid("language", f"one of {', '.join(definition.get('languages', []))}")
     if sub.mode not in MODES:
@@ -231,29 +249,15 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             invitation.status = "answered"
             invitation.answered_at = _day(now) if survey.anonymous else now
         db.flush()
-        durations = [
-            x
-            for x in db.scalars(
-                select(Response.duration_seconds)
-                .where(
-                    Response.survey_id == survey.id,
-                    Response.completed.is_(True),
-                    Response.duration_seconds.is_not(None),
-                    Response.id != response.id,
-                )
-                .order_by(Response.id.desc())
-                .limit(1000)
-            )
-            if x is not None
-        ]
+        median, sample = _median(db, survey.id)
         response.quality_flags = quality.flags(
             definition,
             answers,
             hidden,
             completed=True,
             duration_seconds=response.duration_seconds,
-            median_seconds=statistics.median(durations) if durations else None,
-            sample=len(durations),
+            median_seconds=median,
+            sample=sample,
             duplicate=_duplicate(db, survey, response),
         )
     else:
@@ -261,6 +265,33 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             definition, answers, hidden, completed=False, duration_seconds=None, median_seconds=None, sample=0
         )
     return response
+
+
+def _median(db: Session, survey_id: int) -> tuple[float | None, int]:
+    """The median completion time of the latest 1,000 complete responses, and how many."""
+    with _lock:
+        cached = _medians.get(survey_id)
+    if cached is not None:
+        return cached
+    durations = [
+        x
+        for x in db.scalars(
+            select(Response.duration_seconds)
+            .where(
+                Response.survey_id == survey_id,
+                Response.completed.is_(True),
+                Response.duration_seconds.is_not(None),
+            )
+            .order_by(Response.id.desc())
+            .limit(1001)
+        )
+        if x is not None
+    ]
+    value = (statistics.median(durations) if durations else None, len(durations))
+    if len(durations) >= 100:  # small samples change fast: read them each time
+        with _lock:
+            _medians[survey_id] = value
+    return value
 
 
 def _day(at: datetime) -> datetime:

@@ -5,10 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy.orm import Session
 
 from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
+from voxloop.db import session_scope, write_lock
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import invalid
 from voxloop.surveys import invitations, sampling, service, templates
@@ -192,10 +194,16 @@ def summary(survey_id: PathId, org: ApiOrg, db: DbSession, include_flagged: bool
     tags=["public"],
 )
 def respond(
-    survey_key: Annotated[str, Path(max_length=16)], body: PublicResponse, request: Request, db: DbSession
+    survey_key: Annotated[str, Path(max_length=16)], body: PublicResponse, request: Request
 ) -> PublicResponseRead:
-    """A respondent's answers, keyed by question id; `complete: false` saves them to resume."""
+    """A respondent's answers, keyed by question id; `complete: false` saves them to resume.
+    Writers take turns on the write lock (on SQLite) instead of polling the database's own."""
     ratelimit.check_public(request, f"survey:{survey_key}")
+    with write_lock(), session_scope() as db:
+        return _respond(db, survey_key, body, request)
+
+
+def _respond(db: Session, survey_key: str, body: PublicResponse, request: Request) -> PublicResponseRead:
     response = service.submit(
         db=db,
         key=survey_key,
