@@ -179,3 +179,14 @@ def test_invitations_and_the_live_margin_of_error():
     assert sampling.margin_of_error(1) is None
     with pytest.raises(ValueError):
         sampling.plan(0)
+
+
+def test_randomized_options_are_shuffled_the_same_way_for_the_same_respondent():
+    q = {"id": "q", "type": "single", "randomize": True,
+         "options": [{"value": str(i), "label": {"zh": str(i)}} for i in range(8)]}  # fmt: skip
+    first = [o["value"] for o in d.option_order(q, seed="respondent-1")]
+    assert first == [o["value"] for o in d.option_order(q, seed="respondent-1")]
+    assert sorted(first) == [str(i) for i in range(8)]
+    assert any([o["value"] for o in d.option_order(q, seed=f"respondent-{n}")] != first for n in range(2, 6))
+    fixed = {**q, "randomize": False}
+    assert [o["value"] for o in d.option_order(fixed, seed="x")] == [str(i) for i in range(8)]

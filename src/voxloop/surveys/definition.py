@@ -13,6 +13,7 @@ Answers are keyed by question id. Conditions ({"question": "q1", "op": "lte", "v
 shown; text may pipe earlier answers and hidden fields in: "{{q1}}", "{{hidden.branch}}".
 """
 
+import random
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -289,6 +290,15 @@ def _answer_problem(q: Mapping[str, Any], value: Any) -> str | None:
                     return f"item {rid} {side}: {problem}"
         return None
     return None
+
+
+def option_order(q: Mapping[str, Any], seed: str) -> list[dict[str, Any]]:
+    """A question's options, shuffled when it asks for "randomize" (the same order for the same
+    respondent on every page view: the seed is theirs), else as written."""
+    options = list(q.get("options", []))
+    if q.get("randomize"):
+        random.Random(f"{seed}:{q['id']}").shuffle(options)
+    return options
 
 
 def pipe(text: str, answers: Mapping[str, Any], hidden: Mapping[str, Any]) -> str:

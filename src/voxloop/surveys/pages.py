@@ -74,6 +74,9 @@ def _render(
         state=state,
         errors=errors or [],
         pipe=lambda text: d.pipe(text, answers, hidden),
+        ordered=lambda q: d.option_order(
+            q, seed=f"{state['started']}{state.get('resume', '')}{state.get('t', '')}"
+        ),
         scale=d.scale,
         switch_zh="?" + urlencode({**switch, "lang": "zh"}),
         switch_en="?" + urlencode({**switch, "lang": "en"}),
