@@ -303,3 +303,12 @@ def staff_entry(survey_id: PathId, body: StaffEntry, org: ApiOrg, db: DbSession)
         resume=response.resume_token,
         quality_flags=response.quality_flags,
     )
+
+
+@router.get("/surveys/{survey_id}/analysis", dependencies=[require("feedback.read")])
+def analysis(survey_id: PathId, org: ApiOrg, db: DbSession, include_flagged: bool = False) -> dict[str, Any]:
+    """NPS/CSAT/CES with n and intervals, reliability of rating blocks, SERVQUAL gaps by item
+    and dimension, key drivers and factor analysis, as far as the questions and n allow."""
+    from voxloop.analytics import surveys as survey_analysis
+
+    return survey_analysis.analyse(db=db, org_id=org.id, survey_id=survey_id, include_flagged=include_flagged)

@@ -1,0 +1,83 @@
+"""A survey's analysis, as far as its questions allow: NPS/CSAT/CES with intervals,
+reliability of rating blocks, SERVQUAL gaps, key drivers and an exploratory factor analysis."""
+
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxloop.analytics import stats
+from voxloop.surveys import definition as d
+from voxloop.surveys import service as surveys
+from voxloop.surveys.models import Response
+
+MIN_RELIABILITY = 10  # responses before a block's alpha is worth reporting
+MIN_DRIVERS = 20
+MIN_EFA = 50
+
+
+def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool = False) -> dict[str, Any]:
+    survey = surveys.get(db=db, org_id=org_id, survey_id=survey_id)
+    definition = surveys.published(db, survey) if survey.version else survey.definition
+    rows = [
+        r.answers
+        for r in db.scalars(
+            select(Response).where(Response.survey_id == survey.id, Response.completed.is_(True))
+        )
+        if include_flagged or not r.quality_flags
+    ]
+    out: dict[str, Any] = {"survey": survey.id, "n": len(rows), "indicators": {}, "reliability": {}}
+    outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
+    block: tuple[str, pd.DataFrame] | None = None
+    for q in d.questions(definition):
+        values = [a.get(q["id"]) for a in rows]
+        if q["type"] == "nps":
+            out["indicators"][q["id"]] = {"nps": stats.nps(values).as_dict()}
+            outcomes.setdefault("nps", (q["id"], values))
+        elif q["type"] == "csat":
+            out["indicators"][q["id"]] = {k: v.as_dict() for k, v in stats.csat(values).items()}
+            outcomes.setdefault("csat", (q["id"], values))
+        elif q["type"] in ("ces", "likert", "rating"):
+            out["indicators"][q["id"]] = {"mean": stats.mean_ci(values).as_dict()}
+        elif q["type"] == "matrix":
+            frame = pd.DataFrame(
+                [{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float
+            )
+            if len(frame.dropna(how="all")) >= MIN_RELIABILITY and frame.shape[1] >= 2:
+                out["reliability"][q["id"]] = asdict(stats.reliability(frame))
+            block = block or (q["id"], frame)
+        elif q["type"] == "servqual":
+            out["servqual"] = _servqual(q, values)
+    outcome = outcomes.get("csat") or outcomes.get("nps")
+    if outcome is not None and block is not None:
+        frame = block[1]
+        y = pd.to_numeric(pd.Series(outcome[1]), errors="coerce")
+        complete = frame.assign(_y=y.to_numpy()).dropna()
+        if len(complete) >= max(MIN_DRIVERS, frame.shape[1] + 3):
+            out["drivers"] = {
+                "outcome": outcome[0],
+                "block": block[0],
+                **stats.drivers(complete["_y"], complete.drop(columns=["_y"])),
+            }
+    if block is not None and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
+        out["efa"] = {"block": block[0], **asdict(stats.factor_analysis(block[1]))}
+    return out
+
+
+def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:
+    pairs: dict[str, list[tuple[Any, Any]]] = {i["id"]: [] for i in q["items"]}
+    for v in values:
+        for item in q["items"]:
+            pair = (v or {}).get(item["id"]) or {}
+            pairs[item["id"]].append((pair.get("expectation"), pair.get("perception")))
+    dims = {i["id"]: i["dimension"] for i in q["items"]}
+    result = stats.servqual_gaps(pairs, dims)
+    reliability = {}
+    for dim in d.DIMENSIONS:
+        members = [i for i, dd in dims.items() if dd == dim]
+        frame = pd.DataFrame({i: [p for _, p in pairs[i]] for i in members}, dtype=float)
+        if len(members) >= 2 and len(frame.dropna(how="all")) >= MIN_RELIABILITY:
+            reliability[dim] = asdict(stats.reliability(frame))
+    return {**result, "reliability": reliability}

@@ -1,0 +1,83 @@
+"""A survey's analysis through the API: indicators with n and intervals, reliability, drivers,
+factor analysis, SERVQUAL gaps — computed from the stored responses."""
+
+import numpy as np
+
+from tests.factories import make_account
+from voxloop.analytics import stats
+
+ROWS = ("attitude", "efficiency", "ability", "outcome", "environment", "convenience")
+
+
+def publish(client, acct, template):  # type: ignore[no-untyped-def]
+    survey = client.post("/api/v1/surveys", json={"template": template}, headers=acct.headers).json()
+    return client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=acct.headers).json()
+
+
+def test_service_satisfaction_analysis(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, "service_satisfaction")
+    rng = np.random.default_rng(3)
+    nps_scores = []
+    for n in range(60):
+        level = rng.integers(1, 6)  # how the service went for this respondent
+        dims = {r: int(np.clip(level + rng.integers(-1, 2), 1, 5)) for r in ROWS}
+        dims["attitude"] = int(np.clip(level + rng.integers(-2, 3), 1, 5))
+        csat = int(np.clip(round(0.8 * level + 0.5 + rng.normal(0, 0.6)), 1, 5))
+        nps = int(np.clip(2 * level + rng.integers(-1, 2), 0, 10))
+        nps_scores.append(nps)
+        r = client.post(
+            f"/api/v1/public/surveys/{survey['key']}/responses",
+            json={"language": "zh", "answers": {"dims": dims, "attention": 2, "csat": csat, "nps": nps}},
+            headers={"User-Agent": f"respondent {n}"},
+        )
+        assert r.status_code == 201, r.text
+    result = client.get(f"/api/v1/surveys/{survey['id']}/analysis", headers=analyst.headers).json()
+    included = result["n"]
+    assert included >= 55  # a few may be flagged (e.g. straight-lining), and are left out
+    nps = result["indicators"]["nps"]["nps"]
+    assert nps["n"] == included and nps["ci_low"] < nps["value"] < nps["ci_high"]
+    csat = result["indicators"]["csat"]
+    assert 0 <= csat["top2"]["ci_low"] <= csat["top2"]["value"] <= csat["top2"]["ci_high"] <= 1
+    assert result["reliability"]["dims"]["alpha"] > 0.8  # the six rows move together
+    drivers = result["drivers"]
+    assert drivers["outcome"] == "csat" and drivers["n"] == included and drivers["r2"] > 0.3
+    assert abs(sum(d["relative_weight"] for d in drivers["drivers"].values()) - drivers["r2"]) < 1e-3
+    assert result["efa"]["suggested_factors"] >= 1 and len(result["efa"]["loadings"]) == 6
+    with_flagged = client.get(
+        f"/api/v1/surveys/{survey['id']}/analysis?include_flagged=true", headers=analyst.headers
+    ).json()
+    assert with_flagged["n"] == 60
+    assert with_flagged["indicators"]["nps"]["nps"]["value"] == stats.nps(nps_scores).value
+
+
+def test_servqual_analysis_gaps_by_dimension(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, "servqual")
+    items = [
+        i["id"]
+        for i in client.get(f"/api/v1/surveys/{survey['id']}", headers=analyst.headers).json()["definition"][
+            "sections"
+        ][0]["questions"][0]["items"]
+    ]
+    rng = np.random.default_rng(5)
+    for n in range(15):
+        base = rng.integers(3, 6)
+        sq = {
+            i: {
+                "expectation": 7 - (k % 2),
+                "perception": int(np.clip(base + (k % 3) - (2 if i.startswith("s") else 0), 1, 7)),
+            }
+            for k, i in enumerate(items)
+        }
+        r = client.post(
+            f"/api/v1/public/surveys/{survey['key']}/responses",
+            json={"language": "en", "answers": {"sq": sq, "nps": int(rng.integers(0, 11))}},
+            headers={"User-Agent": f"r{n}"},
+        )
+        assert r.status_code == 201
+    result = client.get(f"/api/v1/surveys/{survey['id']}/analysis", headers=analyst.headers).json()
+    sq = result["servqual"]
+    assert set(sq["dimensions"]) == {"tangibles", "reliability", "responsiveness", "assurance", "empathy"}
+    assert min(sq["dimensions"], key=lambda d: sq["dimensions"][d]["gap"]) == "responsiveness"
+    assert sq["items"]["t1"]["n"] == result["n"] >= 10 and sq["overall_gap"] < 0  # copies are left out
