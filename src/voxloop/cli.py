@@ -129,6 +129,32 @@ def _mail_poll(args: argparse.Namespace) -> None:
         time.sleep(args.every)
 
 
+def _stats(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from voxloop.analytics import report
+
+    spec = report.Spec(
+        scales={name: cols.split(",") for name, _, cols in (s.partition("=") for s in args.scale)},
+        nps=args.nps,
+        csat=args.csat,
+        ces=args.ces,
+        outcome=args.outcome,
+        drivers=args.drivers.split(",") if args.drivers else [],
+        efa=args.efa.split(",") if args.efa else [],
+        factors=args.factors,
+    )
+    try:
+        text = report.report(report.load(Path(args.input)), spec)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        print(text, end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     outbox.add_parser("run", help="run every due message once and exit").set_defaults(func=_outbox_run)
+
+    p = sub.add_parser(
+        "stats", help="reliability, NPS/CSAT/CES, key drivers and EFA on a CSV/XLSX of survey data"
+    )
+    p.add_argument("input", help="a .csv or .xlsx file, one row per respondent")
+    p.add_argument("--scale", action="append", default=[], metavar="NAME=COL,COL,...", help="a scale's items")
+    p.add_argument("--nps", action="append", default=[], metavar="COL")
+    p.add_argument("--csat", action="append", default=[], metavar="COL")
+    p.add_argument("--ces", action="append", default=[], metavar="COL")
+    p.add_argument("--outcome", metavar="COL_OR_SCALE", help="key drivers of this column or scale ...")
+    p.add_argument("--drivers", metavar="COLS_OR_SCALES", help="... on these, comma-separated")
+    p.add_argument("--efa", metavar="COLS", help="items for an exploratory factor analysis")
+    p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
+    p.add_argument("--out", help="write the report to this file")
+    p.set_defaults(func=_stats)
 
     mail = sub.add_parser("mail", help="email intake").add_subparsers(dest="action", required=True)
     p = mail.add_parser("serve", help="an SMTP listener that turns mail into feedback and case messages")

@@ -1,0 +1,108 @@
+"""`voxloop stats`: the same analyses on survey data brought from elsewhere (CSV or XLSX),
+as a readable text report."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from voxloop.analytics import stats
+
+
+@dataclass
+class Spec:
+    scales: dict[str, list[str]] = field(default_factory=dict)  # name -> item columns
+    nps: list[str] = field(default_factory=list)
+    csat: list[str] = field(default_factory=list)
+    ces: list[str] = field(default_factory=list)
+    outcome: str | None = None  # key drivers: this column (or scale) ...
+    drivers: list[str] = field(default_factory=list)  # ... on these columns or scales
+    efa: list[str] = field(default_factory=list)
+    factors: int | None = None
+
+
+def load(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return pd.read_excel(path)
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def _ci(value: float | None, low: float | None, high: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    interval = f" [{low:.{digits}f}, {high:.{digits}f}]" if low is not None and high is not None else ""
+    return f"{value:.{digits}f}{interval}"
+
+
+def _check(frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"no such columns: {', '.join(missing)} (the file has {', '.join(map(str, frame.columns))})"
+        )
+
+
+def report(frame: pd.DataFrame, spec: Spec) -> str:
+    lines = [f"{len(frame)} rows, {frame.shape[1]} columns", ""]
+    scale_scores: dict[str, pd.Series] = {}
+    for name, items in spec.scales.items():
+        _check(frame, items)
+        rel = stats.reliability(frame[items])
+        scale_scores[name] = frame[items].mean(axis=1)
+        alpha = _ci(rel.alpha, rel.ci_low, rel.ci_high)
+        lines.append(f"Reliability of {name} ({len(items)} items, n = {rel.n}): alpha {alpha}")
+        for item in rel.items:
+            r, without = item["item_total_r"], item["alpha_if_deleted"]
+            lines.append(f"  {item['item']:<16} item-total r {r:.3f}   alpha if deleted {without:.3f}")
+        lines.append("")
+    for col in spec.nps:
+        _check(frame, [col])
+        r = stats.nps(frame[col])
+        shares = r.extra
+        lines.append(
+            f"NPS of {col} (n = {r.n}): {_ci(r.value, r.ci_low, r.ci_high, 1)}"
+            f"  promoters {shares.get('promoters', 0):.1%}, passives {shares.get('passives', 0):.1%}, "
+            f"detractors {shares.get('detractors', 0):.1%}"
+        )
+    for col in spec.csat:
+        _check(frame, [col])
+        r2 = stats.csat(frame[col])
+        mean, top2 = r2["mean"], r2["top2"]
+        lines.append(
+            f"CSAT of {col} (n = {mean.n}): mean {_ci(mean.value, mean.ci_low, mean.ci_high, 2)}, "
+            f"satisfied (4-5) {_ci(top2.value, top2.ci_low, top2.ci_high)}"
+        )
+    for col in spec.ces:
+        _check(frame, [col])
+        m = stats.mean_ci(frame[col])
+        lines.append(f"CES of {col} (n = {m.n}): mean {_ci(m.value, m.ci_low, m.ci_high, 2)}")
+    if spec.nps or spec.csat or spec.ces:
+        lines.append("")
+    if spec.outcome and spec.drivers:
+        columns = {**{c: frame[c] for c in frame.columns}, **scale_scores}
+        missing = [c for c in [spec.outcome, *spec.drivers] if c not in columns]
+        if missing:
+            raise ValueError(f"no such columns or scales: {', '.join(missing)}")
+        result = stats.drivers(columns[spec.outcome], pd.DataFrame({d: columns[d] for d in spec.drivers}))
+        lines.append(f"Key drivers of {spec.outcome} (n = {result['n']}, R² = {result['r2']:.3f})")
+        ranked = sorted(result["drivers"].items(), key=lambda kv: -kv[1]["relative_weight"])
+        for name, d in ranked:
+            lines.append(
+                f"  {name:<16} coef {d['coef']:+.3f}  p {d['p']:.4f}"
+                f"  relative weight {d['relative_weight']:.3f} ({d['share']:.0%} of R²)"
+            )
+        lines.append("")
+    if spec.efa:
+        _check(frame, spec.efa)
+        fa = stats.factor_analysis(frame[spec.efa], n_factors=spec.factors)
+        kmo = f"{fa.kmo:.3f}" if fa.kmo is not None else "—"
+        bartlett = f"{fa.bartlett_p:.3g}" if fa.bartlett_p is not None else "—"
+        lines.append(
+            f"Factor analysis of {len(spec.efa)} items: KMO {kmo}, Bartlett p {bartlett}, "
+            f"parallel analysis suggests {fa.suggested_factors}, {fa.n_factors} extracted, "
+            f"cumulative variance {fa.cumulative[-1]:.3f}"
+        )
+        for column, loads in fa.loadings.items():
+            row = "  ".join(f"{v:+.2f}" for v in loads)
+            lines.append(f"  {column:<16} {row}   h² {fa.communalities[column]:.2f}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,31 @@
+"""`voxloop stats` on a survey file brought from elsewhere: the ECSI bank survey."""
+
+import pytest
+
+from tests.analytics.test_stats import DATA
+from voxloop.cli import main
+
+BANK = str(DATA / "survey_ecsi_bank" / "satisfaction_bank_ecsi.csv")
+
+
+def test_a_readable_report_of_reliability_nps_and_drivers(capsys, tmp_path):
+    scales = [f"--scale={k}=" + ",".join(f"{k}{i}" for i in range(1, n + 1)) for k, n in
+              {"imag": 5, "expe": 5, "qual": 5, "val": 4, "sat": 4}.items()]  # fmt: skip
+    main(["stats", BANK, *scales, "--nps", "loy3", "--outcome", "sat", "--drivers", "imag,expe,qual,val",
+          "--efa", "qual1,qual2,qual3,qual4,qual5,val1,val2,val3,val4"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "250 rows" in out
+    assert "Reliability of sat (4 items, n = 250): alpha 0.894" in out
+    assert "NPS of loy3 (n = 250): -8.4" in out
+    assert "Key drivers of sat (n = 250, R² = 0.684)" in out
+    assert out.index("  val ") < out.index("  imag ") < out.index("  expe ")  # ranked by relative weight
+    assert "Factor analysis of 9 items: KMO" in out
+    target = tmp_path / "report.txt"
+    main(["stats", BANK, "--csat", "sat1", "--out", str(target)])
+    assert "CSAT of sat1" in target.read_text(encoding="utf-8")
+
+
+def test_unknown_columns_are_named(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["stats", BANK, "--nps", "loyalty"])
+    assert "no such columns: loyalty" in str(stop.value)
