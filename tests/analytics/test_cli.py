@@ -29,3 +29,12 @@ def test_unknown_columns_are_named(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["stats", BANK, "--nps", "loyalty"])
     assert "no such columns: loyalty" in str(stop.value)
+
+
+def test_an_excel_file_works_too(capsys, tmp_path):
+    import pandas as pd
+
+    book = tmp_path / "bank.xlsx"
+    pd.read_csv(BANK).to_excel(book, index=False)
+    main(["stats", str(book), "--nps", "loy3"])
+    assert "NPS of loy3 (n = 250): -8.4" in capsys.readouterr().out
