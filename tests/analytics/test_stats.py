@@ -165,3 +165,55 @@ def test_kiosk_servqual_gap():
     dims = result["dimensions"]
     assert min(dims, key=lambda d: dims[d]["gap"]) == "security" and abs(dims["tangible"]["gap"]) < 0.05
     assert result["items"]["sq1"]["p"] < 0.05
+
+
+# Group comparisons against R's own documented examples.
+SLEEP = (
+    [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0],
+    [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4],
+)
+PLANTS = {
+    "ctrl": [4.17, 5.58, 5.18, 6.11, 4.50, 4.61, 5.17, 4.53, 5.33, 5.14],
+    "trt1": [4.81, 4.17, 4.41, 3.59, 5.87, 3.83, 6.03, 4.89, 4.32, 4.69],
+    "trt2": [6.31, 5.12, 5.54, 5.50, 5.37, 5.29, 4.92, 6.15, 5.80, 5.26],
+}
+
+
+def test_welch_t_on_r_sleep_data():
+    # R: t.test(extra ~ group, data = sleep) -> t = -1.8608, df = 17.776, p-value = 0.07939
+    result = stats.compare_groups({"1": SLEEP[0], "2": SLEEP[1]})
+    assert result["tests"]["welch_t"]["statistic"] == pytest.approx(-1.8608, abs=1e-4)
+    assert result["tests"]["welch_t"]["p"] == pytest.approx(0.07939, abs=1e-5)
+    assert result["groups"]["1"] == {"n": 10, "mean": 0.75, "median": 0.35}
+
+
+def test_anova_and_kruskal_wallis_on_r_plant_growth():
+    # R: anova(lm(weight ~ group, PlantGrowth)) -> F = 4.8461, p = 0.01591
+    #    kruskal.test(weight ~ group, PlantGrowth) -> chi-squared = 7.9882, p-value = 0.01842
+    result = stats.compare_groups(PLANTS)["tests"]
+    assert result["anova"]["statistic"] == pytest.approx(4.8461, abs=1e-4)
+    assert result["anova"]["p"] == pytest.approx(0.01591, abs=1e-5)
+    assert result["kruskal_wallis"]["statistic"] == pytest.approx(7.9882, abs=1e-4)
+    assert result["kruskal_wallis"]["p"] == pytest.approx(0.01842, abs=1e-5)
+    assert result["anova"]["eta_squared"] == pytest.approx(3.76634 / (3.76634 + 10.49209), abs=1e-4)
+
+
+def test_chi_square_on_the_r_documentation_table():
+    # R: chisq.test(as.table(rbind(c(762, 327, 468), c(484, 239, 477))))
+    #    -> X-squared = 30.07, df = 2, p-value = 2.954e-07
+    result = stats.crosstab_test([[762, 327, 468], [484, 239, 477]])
+    assert (round(result["chi2"], 2), result["dof"]) == (30.07, 2)
+    assert result["p"] == pytest.approx(2.954e-07, rel=1e-3)
+
+
+def test_holm_and_benjamini_hochberg_as_r_p_adjust():
+    p = [0.01, 0.02, 0.03, 0.04, 0.05]
+    assert stats.adjust(p, "holm") == pytest.approx([0.05, 0.08, 0.09, 0.09, 0.09])
+    assert stats.adjust(p, "fdr_bh") == pytest.approx([0.05] * 5)
+
+
+def test_a_p_chart_flags_the_week_complaints_jumped():
+    chart = stats.p_chart([5, 5, 5, 20], [100, 100, 100, 100])
+    assert chart["centre"] == pytest.approx(0.0875)
+    assert chart["upper"][0] == pytest.approx(0.0875 + 3 * np.sqrt(0.0875 * 0.9125 / 100), abs=1e-6)
+    assert chart["out_of_control"] == [3]

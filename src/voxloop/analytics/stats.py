@@ -252,3 +252,84 @@ def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
     beta = np.linalg.solve(lam, rxy)
     return np.asarray((lam**2) @ (beta**2))
+
+
+def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """Do the groups differ? Two groups: Welch's t (Hedges' g) and Mann-Whitney U (rank-biserial
+    r); more: one-way ANOVA (eta squared) and Kruskal-Wallis (epsilon squared)."""
+    data = {k: _clean(v) for k, v in groups.items()}
+    data = {k: v for k, v in data.items() if len(v) >= 2}
+    if len(data) < 2:
+        return {"groups": {k: len(v) for k, v in data.items()}, "tests": {}}
+    arrays = list(data.values())
+    summary = {
+        k: {"n": len(v), "mean": round(float(v.mean()), 4), "median": float(np.median(v))}
+        for k, v in data.items()
+    }
+    tests: dict[str, Any] = {}
+    if len(arrays) == 2:
+        a, b = arrays
+        t = sps.ttest_ind(a, b, equal_var=False)
+        u = sps.mannwhitneyu(a, b, alternative="two-sided")
+        tests["welch_t"] = {
+            "statistic": float(t.statistic),
+            "p": float(t.pvalue),
+            "hedges_g": float(pingouin.compute_effsize(a, b, eftype="hedges")),
+        }
+        tests["mann_whitney"] = {
+            "statistic": float(u.statistic),
+            "p": float(u.pvalue),
+            "rank_biserial": float(1 - 2 * u.statistic / (len(a) * len(b))),
+        }
+    else:
+        f = sps.f_oneway(*arrays)
+        h = sps.kruskal(*arrays)
+        grand = np.concatenate(arrays)
+        between = sum(len(x) * (x.mean() - grand.mean()) ** 2 for x in arrays)
+        total = float(((grand - grand.mean()) ** 2).sum())
+        tests["anova"] = {
+            "statistic": float(f.statistic),
+            "p": float(f.pvalue),
+            "eta_squared": float(between / total) if total else None,
+        }
+        tests["kruskal_wallis"] = {
+            "statistic": float(h.statistic),
+            "p": float(h.pvalue),
+            "epsilon_squared": float(h.statistic / (len(grand) - 1)),
+        }
+    return {"groups": summary, "tests": tests}
+
+
+def crosstab_test(table: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """Chi-square test of independence on a contingency table, with Cramér's V."""
+    arr = np.asarray(table, dtype=float)
+    chi2, p, dof, _ = sps.chi2_contingency(arr)
+    n = arr.sum()
+    v = math.sqrt(chi2 / (n * (min(arr.shape) - 1))) if n and min(arr.shape) > 1 else None
+    return {"chi2": float(chi2), "p": float(p), "dof": int(dof), "cramers_v": v}
+
+
+def adjust(pvalues: Sequence[float], method: str = "holm") -> list[float]:
+    """Multiplicity correction: "holm" (family-wise) or "fdr_bh" (Benjamini-Hochberg)."""
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(p) for p in multipletests(list(pvalues), method=method)[1]]
+
+
+def p_chart(events: Sequence[int], totals: Sequence[int]) -> dict[str, Any]:
+    """A p-chart (e.g. complaints per feedback received, per week): centre line, 3-sigma limits
+    per period, and the periods out of control."""
+    e, n = np.asarray(events, dtype=float), np.asarray(totals, dtype=float)
+    p_bar = float(e.sum() / n.sum()) if n.sum() else 0.0
+    sigma = np.sqrt(p_bar * (1 - p_bar) / np.where(n > 0, n, np.nan))
+    p = np.divide(e, n, out=np.zeros_like(e), where=n > 0)
+    upper = np.minimum(p_bar + 3 * sigma, 1.0)
+    lower = np.maximum(p_bar - 3 * sigma, 0.0)
+    out = [i for i in range(len(p)) if n[i] > 0 and (p[i] > upper[i] or p[i] < lower[i])]
+    return {
+        "centre": p_bar,
+        "points": [round(float(x), 6) for x in p],
+        "upper": [round(float(x), 6) for x in upper],
+        "lower": [round(float(x), 6) for x in lower],
+        "out_of_control": out,
+    }
