@@ -155,6 +155,15 @@ def _stats(args: argparse.Namespace) -> None:
         print(text, end="")
 
 
+def _analytics(args: argparse.Namespace) -> None:
+    from voxloop.analytics import store
+    from voxloop.db import session_scope
+
+    with session_scope(readonly=True) as db:
+        result = store.rebuild(db) if args.action == "rebuild" else store.sync(db)
+    print(f"analytics store {store.path()}: {result}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
+
+    analytics = sub.add_parser("analytics", help="the DuckDB analytics store").add_subparsers(
+        dest="action", required=True
+    )
+    analytics.add_parser("sync", help="copy what is new (resumable)").set_defaults(func=_analytics)
+    analytics.add_parser("rebuild", help="start the store again and copy everything").set_defaults(
+        func=_analytics
+    )
 
     mail = sub.add_parser("mail", help="email intake").add_subparsers(dest="action", required=True)
     p = mail.add_parser("serve", help="an SMTP listener that turns mail into feedback and case messages")

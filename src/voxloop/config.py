@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 20  # PostgreSQL connections kept per process (and up to 10 more in a burst)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     data_dir: Path = Path("var")
+    # The DuckDB analytics store (default: <data dir>/analytics.duckdb) and how often workers sync it.
+    analytics_path: str = ""
+    analytics_sync_seconds: float = 60.0
     secret_key: str = PLACEHOLDER_SECRET
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"

@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import voxloop
 from voxloop.accounts.views import router as accounts_router
+from voxloop.analytics.views import router as analytics_router
 from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
 from voxloop.commitments.views import router as commitments_router
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
     app.include_router(routing_router)
     app.include_router(commitments_router)
     app.include_router(surveys_router)
+    app.include_router(analytics_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

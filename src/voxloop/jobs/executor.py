@@ -54,6 +54,19 @@ def sweep_commitments() -> dict[str, int]:
     return counts
 
 
+def sync_analytics() -> None:
+    """Bring the analytics store up to date (skipped while another process holds it)."""
+    import duckdb
+
+    from voxloop.analytics import store
+
+    try:
+        with session_scope(readonly=True) as db:
+            store.sync(db)
+    except duckdb.IOException as exc:  # another process is writing it: next round
+        log.info("analytics sync skipped: %s", exc)
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
@@ -144,8 +157,9 @@ class InProcessExecutor:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        swept = 0.0
+        swept = synced = 0.0
         sweep_every = get_settings().sweep_seconds
+        sync_every = get_settings().analytics_sync_seconds
         gather = get_settings().outbox_gather_seconds
         while not self._stop.is_set():
             if service.wakeup.wait(self.poll_seconds) and gather:
@@ -157,6 +171,9 @@ class InProcessExecutor:
                 if time.monotonic() - swept >= sweep_every:
                     swept = time.monotonic()
                     sweep_commitments()
+                if sync_every and time.monotonic() - synced >= sync_every:
+                    synced = time.monotonic()
+                    sync_analytics()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

@@ -1,0 +1,135 @@
+"""Indicators per period (and group) from the analytics store, each with n, a confidence
+interval and, against the previous period of the same group, the p value of the change."""
+
+import math
+from datetime import datetime
+from typing import Any
+
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportions_ztest
+
+from voxloop.analytics import stats, store
+
+PERIODS = ("day", "week", "month")
+RESPONSE_METRICS = ("nps", "csat", "ces")
+METRICS = (*RESPONSE_METRICS, "complaint_rate")
+GROUPS = {
+    "responses": ("survey_id", "channel", "branch", "language", "mode"),
+    "feedback": (
+        "channel",
+        "branch",
+        "language",
+        "type",
+        "category",
+        "department_id",
+        "product",
+        "touchpoint",
+    ),
+}
+
+
+def indicators(
+    *,
+    org_id: int,
+    metric: str,
+    period: str = "month",
+    group_by: str | None = None,
+    start: datetime,
+    end: datetime,
+    filters: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    source = "responses" if metric in RESPONSE_METRICS else "feedback"
+    if metric not in METRICS:
+        raise ValueError(f"metric: one of {', '.join(METRICS)}")
+    if period not in PERIODS:
+        raise ValueError(f"period: one of {', '.join(PERIODS)}")
+    allowed = GROUPS[source]
+    if group_by is not None and group_by not in allowed:
+        raise ValueError(f"group_by: one of {', '.join(allowed)} for {metric}")
+    filters = {k: v for k, v in (filters or {}).items() if v is not None}
+    bad = [k for k in filters if k not in allowed]
+    if bad:
+        raise ValueError(f"{bad[0]}: cannot filter {metric} by it")
+    table, at = (
+        ("response_facts", "submitted_at") if source == "responses" else ("feedback_facts", "received_at")
+    )
+    group = group_by or "NULL"
+    where = ["org_id = ?", f"{at} >= ?", f"{at} < ?", "NOT flagged"] + [f"{k} = ?" for k in filters]
+    params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None), *filters.values()]
+    if metric == "nps":
+        measures = "count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6)"
+        where.append("nps IS NOT NULL")
+    elif metric in ("csat", "ces"):
+        measures = f"count({metric}), avg({metric}), var_samp({metric})"
+        where.append(f"{metric} IS NOT NULL")
+    else:
+        measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
+    sql = (
+        f"SELECT date_trunc('{period}', {at}) AS p, {group} AS g, {measures} FROM {table} "
+        f"WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 2 NULLS FIRST, 1"
+    )
+    with store.connect(read_only=True) as conn:
+        rows = conn.execute(sql, params).fetchall()
+    out: list[dict[str, Any]] = []
+    previous: dict[Any, tuple[Any, ...]] = {}
+    for p, g, n, a, b in rows:
+        row = {"period": p.date().isoformat(), "group": g, **_value(metric, int(n), a, b)}
+        prior = previous.get(g)
+        row["p_change"] = _p_change(metric, prior, (int(n), a, b)) if prior else None
+        previous[g] = (int(n), a, b)
+        out.append(row)
+    return out
+
+
+def _value(metric: str, n: int, a: Any, b: Any) -> dict[str, Any]:
+    if metric == "nps":
+        return _nps(n, int(a), int(b))
+    if metric in ("csat", "ces"):
+        return _mean(n, float(a), float(b) if b is not None else None)
+    return stats.proportion_ci(int(a), n).as_dict() | {"value": (int(a) / n) if n else None}
+
+
+def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
+    p_p, p_d = promoters / n, detractors / n
+    score = p_p - p_d
+    half = 1.959963984540054 * math.sqrt(max(p_p + p_d - score**2, 0.0) / n)
+    return {
+        "value": round(100 * score, 4),
+        "n": n,
+        "ci_low": round(100 * (score - half), 4),
+        "ci_high": round(100 * (score + half), 4),
+    }
+
+
+def _mean(n: int, mean: float, var: float | None) -> dict[str, Any]:
+    if n < 2 or var is None:
+        return {"value": mean, "n": n, "ci_low": None, "ci_high": None}
+    half = sps.t.ppf(0.975, n - 1) * math.sqrt(var / n)
+    return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> float | None:
+    """The two-sided p value of the change from the previous period."""
+    (n0, a0, b0), (n1, a1, b1) = before, now
+    if min(n0, n1) < 2:
+        return None
+    if metric == "nps":
+
+        def part(n: int, p: int, d: int) -> tuple[float, float]:
+            pp, dd = p / n, d / n
+            return pp - dd, (pp + dd - (pp - dd) ** 2) / n
+
+        s0, v0 = part(n0, int(a0), int(b0))
+        s1, v1 = part(n1, int(a1), int(b1))
+        if v0 + v1 == 0:
+            return None
+        return float(2 * sps.norm.sf(abs(s1 - s0) / math.sqrt(v0 + v1)))
+    if metric in ("csat", "ces"):
+        if b0 is None or b1 is None:
+            return None
+        t = sps.ttest_ind_from_stats(
+            float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
+        )
+        return None if math.isnan(t.pvalue) else float(t.pvalue)
+    _, p = proportions_ztest([int(a1), int(a0)], [n1, n0])
+    return None if math.isnan(p) else float(p)

@@ -1,0 +1,179 @@
+"""The analytics store: a DuckDB copy of feedback and survey responses, kept up to date by a
+resumable sync, read by the indicators (never the OLTP store).
+
+Each source is copied in id order, a batch at a time; a batch and the watermark that records
+it are written in one DuckDB transaction, so a sync stopped anywhere resumes where it left
+off, without loss or double counting (rows are upserted by id). Feedback received in the last
+REFRESH_DAYS is copied again on every sync, so later changes to it (triage, status) arrive too.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxloop.common.time import utcnow
+from voxloop.config import get_settings
+from voxloop.feedback.models import Feedback
+from voxloop.surveys import definition as d
+from voxloop.surveys.models import Response, Survey
+
+BATCH = 50_000
+REFRESH_DAYS = 30
+_lock = threading.Lock()  # one writer per process; DuckDB itself allows one per file
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback_facts (
+    id BIGINT PRIMARY KEY, org_id BIGINT, received_at TIMESTAMP, channel VARCHAR, type VARCHAR,
+    category VARCHAR, branch VARCHAR, product VARCHAR, touchpoint VARCHAR, language VARCHAR,
+    department_id BIGINT, status VARCHAR, flagged BOOLEAN);
+CREATE TABLE IF NOT EXISTS response_facts (
+    id BIGINT PRIMARY KEY, org_id BIGINT, survey_id BIGINT, submitted_at TIMESTAMP, mode VARCHAR,
+    language VARCHAR, channel VARCHAR, branch VARCHAR, flagged BOOLEAN, nps INTEGER, csat INTEGER,
+    ces INTEGER);
+CREATE TABLE IF NOT EXISTS sync_state (source VARCHAR PRIMARY KEY, watermark BIGINT);
+"""
+
+
+def path() -> Path:
+    settings = get_settings()
+    return Path(settings.analytics_path or Path(settings.data_dir) / "analytics.duckdb")
+
+
+@contextmanager
+def connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    target = path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and not target.exists():
+        read_only = False  # first use: create it
+    conn = duckdb.connect(str(target), read_only=read_only)
+    try:
+        if not read_only:
+            conn.execute(SCHEMA)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _watermark(conn: duckdb.DuckDBPyConnection, source: str) -> int:
+    row = conn.execute("SELECT watermark FROM sync_state WHERE source = ?", [source]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _feedback_rows(db: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    t = Feedback.__table__.c
+    rows = db.execute(
+        stmt.with_only_columns(
+            t.id,
+            t.org_id,
+            t.received_at,
+            t.channel,
+            t.type,
+            t.category,
+            t.branch,
+            t.product,
+            t.touchpoint,
+            t.language,
+            t.department_id,
+            t.status,
+            t.flag,
+        )  # fmt: skip
+    ).all()
+    return [(*r[:10], r[10], r[11], r[12] is not None) for r in rows]
+
+
+def _first(definition: dict[str, Any], kind: str) -> str | None:
+    return next((q["id"] for q in d.questions(definition) if q["type"] == kind), None)
+
+
+def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
+    surveys = {s.id: s for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
+    out = []
+    for r in rows:
+        definition = surveys[r.survey_id].definition if r.survey_id in surveys else {"sections": []}
+        picks = {k: _first(definition, k) for k in ("nps", "csat", "ces")}
+        out.append(
+            (
+                r.id,
+                r.org_id,
+                r.survey_id,
+                r.submitted_at,
+                r.mode,
+                r.language,
+                r.hidden.get("channel"),
+                r.hidden.get("branch"),
+                bool(r.quality_flags),
+                *(r.answers.get(q) if q else None for q in (picks["nps"], picks["csat"], picks["ces"])),
+            )  # fmt: skip
+        )
+    return out
+
+
+def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
+    """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
+    copied = {"feedback": 0, "responses": 0, "refreshed": 0}
+    t = Feedback.__table__
+    with _lock, connect() as conn:
+        while True:
+            mark = _watermark(conn, "feedback")
+            rows = _feedback_rows(db, select(t).where(t.c.id > mark).order_by(t.c.id).limit(batch))
+            if not rows:
+                break
+            _write(conn, "feedback_facts", 13, rows, "feedback", max(r[0] for r in rows))
+            copied["feedback"] += len(rows)
+        while True:
+            mark = _watermark(conn, "responses")
+            responses = list(
+                db.scalars(
+                    select(Response)
+                    .where(Response.id > mark, Response.completed.is_(True))
+                    .order_by(Response.id)
+                    .limit(batch)
+                )
+            )
+            if not responses:
+                break
+            _write(conn, "response_facts", 12, _response_rows(db, responses), "responses", responses[-1].id)
+            copied["responses"] += len(responses)
+        recent = _feedback_rows(
+            db, select(t).where(t.c.received_at >= utcnow() - timedelta(days=REFRESH_DAYS))
+        )
+        if recent:
+            _write(conn, "feedback_facts", 13, recent, None, None)
+            copied["refreshed"] = len(recent)
+    return copied
+
+
+def _write(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    width: int,
+    rows: list[tuple[Any, ...]],
+    source: str | None,
+    mark: int | None,
+) -> None:
+    """Upsert rows and move the watermark, atomically."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", rows)
+        if source is not None:
+            conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [source, mark])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def rebuild(db: Session) -> dict[str, int]:
+    """Start the store again from nothing and copy everything."""
+    with _lock:
+        target = path()
+        for suffix in ("", ".wal"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return sync(db)
