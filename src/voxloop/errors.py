@@ -91,6 +91,12 @@ class RateLimited(VoxloopError):
     message = N_("Too many requests; try again later.")
 
 
+class Busy(VoxloopError):
+    code = "busy"
+    status_code = 503
+    message = N_("Busy for a moment; try again shortly.")
+
+
 def field_error(field: str, reason: str) -> dict[str, str]:
     return {"field": field, "reason": reason}
 

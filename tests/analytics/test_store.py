@@ -107,3 +107,28 @@ def test_complaint_rate_by_channel_and_a_rebuild(client, analytics):
     with session_scope(readonly=True) as db:
         assert store.rebuild(db)["feedback"] == 3
     assert count("feedback_facts") == 3
+
+
+def test_a_store_held_by_a_sync_elsewhere_answers_503_not_500(client, analytics):
+    import subprocess
+    import sys
+
+    acct = make_account(role="admin")
+    sync()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(analytics)!r}); "
+            "print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        r = client.get("/api/v1/analytics/indicators?metric=nps", headers=acct.headers)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "2"
+    finally:
+        holder.kill()
+        holder.wait()

@@ -3,13 +3,14 @@
 from datetime import timedelta
 from typing import Annotated, Any
 
+import duckdb
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from voxloop.analytics import indicators as ind
 from voxloop.common.time import utcnow
 from voxloop.deps import ApiOrg, require
-from voxloop.errors import invalid
+from voxloop.errors import Busy, invalid
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Filter = Annotated[str | None, Query(max_length=200)]
@@ -47,4 +48,6 @@ def get_indicators(
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")
         raise invalid(field, reason) from exc
+    except duckdb.IOException as exc:  # a sync in another process holds the store for a moment
+        raise Busy(headers={"Retry-After": "2"}) from exc
     return {"metric": metric, "period": period, "group_by": group_by, "rows": rows}
