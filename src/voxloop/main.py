@@ -73,6 +73,8 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     vendor = settings.vendor_dir / "@picocss" / "pico" / "css"
     app.mount("/vendor/pico", StaticFiles(directory=vendor, check_dir=False), name="pico")
+    charts = settings.vendor_dir / "echarts" / "dist"
+    app.mount("/vendor/echarts", StaticFiles(directory=charts, check_dir=False), name="echarts")
 
     app.add_middleware(
         SessionMiddleware,
