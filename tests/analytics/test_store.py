@@ -132,3 +132,22 @@ def test_a_store_held_by_a_sync_elsewhere_answers_503_not_500(client, analytics)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_commitment_compliance_comes_from_the_store(client, analytics, clock):
+    manager = make_account(role="manager")
+    clock.now = datetime(2026, 11, 26, 2, tzinfo=UTC)  # Thursday 10:00 in Shanghai
+    fid = client.post(
+        "/api/v1/feedback", json={"description": "空调坏了，一直没人来修"}, headers=manager.headers
+    ).json()["id"]
+    drain()
+    for to in ("in_progress", "resolved"):
+        client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": to}, headers=manager.headers)
+    assert sync()["clocks"] == 1
+    clock.advance(hours=1)
+    rows = client.get("/api/v1/analytics/indicators?metric=compliance", headers=manager.headers).json()[
+        "rows"
+    ]
+    assert [(r["period"], r["value"], r["n"]) for r in rows] == [
+        ("2026-11-01", 1.0, 2)
+    ]  # response and resolution kept

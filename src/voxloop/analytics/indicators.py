@@ -12,8 +12,9 @@ from voxloop.analytics import stats, store
 
 PERIODS = ("day", "week", "month")
 RESPONSE_METRICS = ("nps", "csat", "ces")
-METRICS = (*RESPONSE_METRICS, "complaint_rate")
+METRICS = (*RESPONSE_METRICS, "complaint_rate", "compliance")
 GROUPS = {
+    "clocks": ("channel",),
     "responses": ("survey_id", "channel", "branch", "language", "mode"),
     "feedback": (
         "channel",
@@ -38,7 +39,7 @@ def indicators(
     end: datetime,
     filters: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    source = "responses" if metric in RESPONSE_METRICS else "feedback"
+    source = "responses" if metric in RESPONSE_METRICS else "clocks" if metric == "compliance" else "feedback"
     if metric not in METRICS:
         raise ValueError(f"metric: one of {', '.join(METRICS)}")
     if period not in PERIODS:
@@ -50,11 +51,15 @@ def indicators(
     bad = [k for k in filters if k not in allowed]
     if bad:
         raise ValueError(f"{bad[0]}: cannot filter {metric} by it")
-    table, at = (
-        ("response_facts", "submitted_at") if source == "responses" else ("feedback_facts", "received_at")
-    )
+    table, at = {
+        "responses": ("response_facts", "submitted_at"),
+        "clocks": ("clock_facts", "received_at"),
+        "feedback": ("feedback_facts", "received_at"),
+    }[source]
     group = group_by or "NULL"
-    where = ["org_id = ?", f"{at} >= ?", f"{at} < ?", "NOT flagged"] + [f"{k} = ?" for k in filters]
+    where = ["org_id = ?", f"{at} >= ?", f"{at} < ?"] + [f"{k} = ?" for k in filters]
+    if source != "clocks":
+        where.append("NOT flagged")
     params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None), *filters.values()]
     if metric == "nps":
         measures = "count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6)"
@@ -62,6 +67,9 @@ def indicators(
     elif metric in ("csat", "ces"):
         measures = f"count({metric}), avg({metric}), var_samp({metric})"
         where.append(f"{metric} IS NOT NULL")
+    elif metric == "compliance":  # deadlines kept among deadlines measured
+        measures = "sum(measured), sum(kept), 0"
+        where.append("measured > 0")
     else:
         measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
     sql = (

@@ -18,6 +18,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxloop.commitments.models import CaseClock
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.feedback.models import Feedback
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS response_facts (
     id BIGINT PRIMARY KEY, org_id BIGINT, survey_id BIGINT, submitted_at TIMESTAMP, mode VARCHAR,
     language VARCHAR, channel VARCHAR, branch VARCHAR, flagged BOOLEAN, nps INTEGER, csat INTEGER,
     ces INTEGER);
+CREATE TABLE IF NOT EXISTS clock_facts (
+    feedback_id BIGINT PRIMARY KEY, org_id BIGINT, received_at TIMESTAMP, channel VARCHAR,
+    kept INTEGER, measured INTEGER);
 CREATE TABLE IF NOT EXISTS sync_state (source VARCHAR PRIMARY KEY, watermark BIGINT);
 """
 
@@ -115,9 +119,27 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
     return out
 
 
+def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list[tuple[Any, ...]]:
+    """Per case: commitment deadlines kept and deadlines measured (met, late or breached)."""
+    done = ("met", "late", "breached")
+    stmt = select(
+        CaseClock.feedback_id, CaseClock.org_id, Feedback.received_at, Feedback.channel,
+        CaseClock.response_state, CaseClock.resolution_state,
+    ).join(Feedback, Feedback.id == CaseClock.feedback_id)  # fmt: skip
+    if mark is not None:
+        stmt = stmt.where(CaseClock.feedback_id > mark).order_by(CaseClock.feedback_id)
+    if since is not None:
+        stmt = stmt.where(Feedback.received_at >= since)
+    out = []
+    for fid, org_id, received, channel, *states in db.execute(stmt):
+        measured = [s for s in states if s in done]
+        out.append((fid, org_id, received, channel, sum(1 for s in measured if s == "met"), len(measured)))
+    return out
+
+
 def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
     """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
-    copied = {"feedback": 0, "responses": 0, "refreshed": 0}
+    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0}
     t = Feedback.__table__
     with _lock, connect() as conn:
         while True:
@@ -141,6 +163,13 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
                 break
             _write(conn, "response_facts", 12, _response_rows(db, responses), "responses", responses[-1].id)
             copied["responses"] += len(responses)
+        clocks = _clock_rows(db, mark=_watermark(conn, "clocks"))
+        if clocks:
+            _write(conn, "clock_facts", 6, clocks, "clocks", max(r[0] for r in clocks))
+            copied["clocks"] = len(clocks)
+        recent_clocks = _clock_rows(db, since=utcnow() - timedelta(days=REFRESH_DAYS))
+        if recent_clocks:
+            _write(conn, "clock_facts", 6, recent_clocks, None, None)
         recent = _feedback_rows(
             db, select(t).where(t.c.received_at >= utcnow() - timedelta(days=REFRESH_DAYS))
         )

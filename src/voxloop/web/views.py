@@ -612,6 +612,7 @@ SCORECARD = {
     "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
     "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
     "complaint_rate": (N_("Complaint rate"), lambda v: f"{v:.1%}"),
+    "compliance": (N_("Commitments kept"), lambda v: f"{v:.1%}"),
 }
 
 
