@@ -45,6 +45,29 @@ def voxloop(env: dict[str, str], *args: str) -> str:
     return out.stdout
 
 
+def bench_account(env: dict[str, str], role: str) -> str:
+    """Migrate, create the bench organization and a user with `role`; return its API token."""
+    voxloop(env, "migrate")
+    voxloop(
+        env, "users", "create", "--org", "bench", "--email", "bench@example.com",
+        "--password", "bench-password", "--role", role,
+    )  # fmt: skip
+    out = voxloop(env, "tokens", "create", "--org", "bench", "--email", "bench@example.com")
+    return out.strip().splitlines()[-1]
+
+
+def serve(env: dict[str, str], workers: int) -> tuple[str, subprocess.Popen[bytes]]:
+    """`voxloop serve` on a free port; its base URL and process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voxloop.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return f"http://127.0.0.1:{port}", server
+
+
 def wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -134,34 +157,8 @@ def main() -> None:
         "VOXLOOP_ENV": "development",
         "VOXLOOP_VENDOR_DIR": str(ROOT / "node_modules"),
     }
-    voxloop(env, "migrate")
-    voxloop(
-        env,
-        "users",
-        "create",
-        "--org",
-        "bench",
-        "--email",
-        "bench@example.com",
-        "--password",
-        "bench-password",
-        "--role",
-        "agent",
-    )
-    token = (
-        voxloop(env, "tokens", "create", "--org", "bench", "--email", "bench@example.com")
-        .strip()
-        .splitlines()[-1]
-    )
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "voxloop.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    token = bench_account(env, "agent")
+    base, server = serve(env, args.workers)
     worker = (
         subprocess.Popen(
             [sys.executable, "-m", "voxloop.cli", "worker", "--poll", "0.5"],

@@ -14,7 +14,6 @@
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake import free_port, voxloop, wait_ready, wrk  # noqa: E402
+from intake import bench_account, free_port, serve, wait_ready, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 20
@@ -69,33 +68,8 @@ def api(base: str, token: str, method: str, path: str, body: object | None = Non
 
 
 def respondents(name: str, env: dict[str, str], tmp: Path) -> None:
-    voxloop(env, "migrate")
-    voxloop(
-        env,
-        "users",
-        "create",
-        "--org",
-        "bench",
-        "--email",
-        "bench@example.com",
-        "--password",
-        "bench-password",
-        "--role",
-        "analyst",
-    )
-    token = (
-        voxloop(env, "tokens", "create", "--org", "bench", "--email", "bench@example.com")
-        .strip()
-        .splitlines()[-1]
-    )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "voxloop.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    token = bench_account(env, "analyst")
+    base, server = serve(env, 2)
     try:
         wait_ready(f"{base}/api/v1/health")
         survey = api(base, token, "POST", "/surveys", {"template": "service_satisfaction"})

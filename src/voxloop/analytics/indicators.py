@@ -2,7 +2,7 @@
 interval and, against the previous period of the same group, the p value of the change."""
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scipy import stats as sps
@@ -86,6 +86,25 @@ def indicators(
         row["p_change"] = _p_change(metric, prior, (int(n), a, b)) if prior else None
         previous[g] = (int(n), a, b)
         out.append(row)
+    return out
+
+
+def scorecard(*, org_id: int, now: datetime) -> dict[str, Any]:
+    """Every metric this month so far and last month (each row with n, CI and p_change), and
+    the monthly series of each over the past year."""
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last = (month - timedelta(days=1)).replace(day=1).date().isoformat()
+    out: dict[str, Any] = {}
+    for metric in METRICS:
+        rows = indicators(
+            org_id=org_id, metric=metric, period="month", start=month - timedelta(days=366), end=now
+        )
+        by_period = {r["period"]: r for r in rows}
+        out[metric] = {
+            "now": by_period.get(month.date().isoformat()),
+            "before": by_period.get(last),
+            "rows": rows,
+        }
     return out
 
 

@@ -1,6 +1,8 @@
 """Calendars and commitments: reading, writing, and the working-time axis of each calendar."""
 
 import threading
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -190,6 +192,24 @@ def create_commitment(*, db: Session, org_id: int, actor: Actor, data: dict[str,
         after=data,
     )
     return commitment
+
+
+@dataclass(frozen=True)
+class Published:
+    """What an organization publishes: its public commitments, the share of each step kept
+    (commitment id -> step -> {measured, kept, rate}) and the calendars they run on."""
+
+    commitments: list[Commitment]
+    kept: dict[int, dict[str, Any]]
+    calendars: dict[int, Calendar]
+
+
+def published(*, db: Session, org_id: int, days: int = 90) -> Published:
+    public = list_commitments(db=db, org_id=org_id, public_only=True)
+    kept = compliance(
+        db=db, org_id=org_id, commitment_ids=[c.id for c in public], since=utcnow() - timedelta(days=days)
+    )
+    return Published(public, kept, {c.id: c for c in list_calendars(db=db, org_id=org_id)})
 
 
 def compliance(

@@ -1,6 +1,6 @@
 """REST API for calendars, service commitments, remedies and the public commitments page."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
@@ -8,7 +8,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from voxloop.accounts import service as accounts
 from voxloop.commitments import remedies, service
-from voxloop.common.time import utcnow
 from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound
@@ -196,11 +195,7 @@ def public_commitments(
     org = accounts.get_org_by_slug(db=db, slug=org_slug)
     if org is None:
         raise NotFound()
-    published = service.list_commitments(db=db, org_id=org.id, public_only=True)
-    kept = service.compliance(
-        db=db, org_id=org.id, commitment_ids=[c.id for c in published], since=utcnow() - timedelta(days=days)
-    )
-    calendars = {c.id: c for c in service.list_calendars(db=db, org_id=org.id)}
+    published = service.published(db=db, org_id=org.id, days=days)
     return PublicCommitments(
         organization=org.name,
         period_days=days,
@@ -212,10 +207,10 @@ def public_commitments(
                 applies_to=c.match,
                 first_response_minutes=c.first_response_minutes,
                 resolution_minutes=c.resolution_minutes,
-                working_hours=calendars[c.calendar_id].rules,
-                compliance=kept.get(c.id, {}),
+                working_hours=published.calendars[c.calendar_id].rules,
+                compliance=published.kept.get(c.id, {}),
             )
-            for c in published
+            for c in published.commitments
         ],
     )
 

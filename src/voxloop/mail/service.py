@@ -1,6 +1,7 @@
 """Email intake: each message becomes new feedback, or a message on the case it answers.
 Automatic mail (auto-replies, bounces) is logged and never answered."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -170,6 +171,4 @@ def _log(db: Session, org: Organization, message_id: str, sender: str, subject: 
 
 
 def _fallback_id(raw: bytes) -> str:
-    import hashlib
-
     return f"<rejected-{hashlib.sha256(raw).hexdigest()[:32]}@voxloop>"

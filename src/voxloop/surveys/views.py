@@ -85,6 +85,15 @@ class PublicResponseRead(BaseModel):
     resume: str | None  # give it back to continue an unfinished response
     quality_flags: list[dict[str, str]]
 
+    @classmethod
+    def of(cls, response: Response) -> "PublicResponseRead":
+        return cls(
+            id=response.id,
+            completed=response.completed,
+            resume=response.resume_token,
+            quality_flags=response.quality_flags,
+        )
+
 
 def link(survey: Survey) -> str:
     return f"{get_settings().base_url.rstrip('/')}/s/{survey.key}"
@@ -224,12 +233,7 @@ def _respond(db: Session, survey_key: str, body: PublicResponse, request: Reques
         ),
     )
     db.commit()
-    return PublicResponseRead(
-        id=response.id,
-        completed=response.completed,
-        resume=response.resume_token,
-        quality_flags=response.quality_flags,
-    )
+    return PublicResponseRead.of(response)
 
 
 class InvitationsCreate(BaseModel):
@@ -297,12 +301,7 @@ def staff_entry(survey_id: PathId, body: StaffEntry, org: ApiOrg, db: DbSession)
         ),
     )
     db.commit()
-    return PublicResponseRead(
-        id=response.id,
-        completed=response.completed,
-        resume=response.resume_token,
-        quality_flags=response.quality_flags,
-    )
+    return PublicResponseRead.of(response)
 
 
 @router.get("/surveys/{survey_id}/analysis", dependencies=[require("feedback.read")])

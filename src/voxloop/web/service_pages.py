@@ -1,7 +1,6 @@
 """Pages for routing rules, working calendars and commitments (managers), and the public page
 where an organization publishes its commitments and how well it keeps them."""
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -10,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 from voxloop.accounts import service as accounts
 from voxloop.commitments import calendar
 from voxloop.commitments import service as commitments
-from voxloop.common.time import utcnow
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, NotFound, VoxloopError
@@ -225,18 +223,14 @@ def public_commitments_page(request: Request, org_slug: str, db: DbSession) -> R
     org = accounts.get_org_by_slug(db=db, slug=org_slug)
     if org is None:
         raise NotFound()
-    published = commitments.list_commitments(db=db, org_id=org.id, public_only=True)
-    kept = commitments.compliance(
-        db=db, org_id=org.id, commitment_ids=[c.id for c in published], since=utcnow() - timedelta(days=90)
-    )
-    cals = {c.id: c for c in commitments.list_calendars(db=db, org_id=org.id)}
+    published = commitments.published(db=db, org_id=org.id)
     return page(
         request,
         "public_commitments.html",
         form_org=org,
-        commitments=published,
-        kept=kept,
-        calendars=cals,
+        commitments=published.commitments,
+        kept=published.kept,
+        calendars=published.calendars,
         weekdays=calendar.WEEKDAYS,
         hours_text=_hours_text,
     )

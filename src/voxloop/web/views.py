@@ -621,28 +621,18 @@ def scorecard_page(request: Request, org: WebOrg) -> Response:
     """The executive scorecard: each indicator this month with n and CI, against last month."""
     from voxloop.analytics import indicators, store
 
-    now = utcnow()
-    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    figures = indicators.scorecard(org_id=org.id, now=utcnow())
     locale = request_locale(request)
-    cards, nps_rows = [], []
-    for metric, (label, fmt) in SCORECARD.items():
-        rows = indicators.indicators(
-            org_id=org.id, metric=metric, period="month", start=month - timedelta(days=366), end=now
-        )
-        by_period = {r["period"]: r for r in rows}
-        this = by_period.get(month.date().isoformat())
-        last = by_period.get((month - timedelta(days=1)).replace(day=1).date().isoformat())
-        cards.append(
-            {"metric": metric, "label": i18n.gettext(label, locale), "fmt": fmt, "now": this, "before": last}
-        )
-        if metric == "nps":
-            nps_rows = rows
+    cards = [
+        {"metric": m, "label": i18n.gettext(label, locale), "fmt": fmt, **figures[m]}
+        for m, (label, fmt) in SCORECARD.items()
+    ]
     synced = store.path().stat().st_mtime if store.path().exists() else None
     return page(
         request,
         "reports/scorecard.html",
         cards=cards,
-        nps_rows=nps_rows,
+        nps_rows=figures["nps"]["rows"],
         synced=datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M") if synced else "—",
     )
 
