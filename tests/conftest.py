@@ -82,6 +82,7 @@ def clean_tables(database: str) -> Iterator[None]:
     from voxloop.db import get_engine, set_clock
     from voxloop.models import Base
     from voxloop.surveys import service as surveys
+    from voxloop.text import service as text_models
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with get_engine().begin() as conn:
@@ -94,6 +95,7 @@ def clean_tables(database: str) -> Iterator[None]:
     cache.clear_all()
     commitments.reset_cache()
     surveys.reset_cache()
+    text_models.reset_cache()
     set_clock(None)
 
 

@@ -164,6 +164,55 @@ def _analytics(args: argparse.Namespace) -> None:
     print(f"analytics store {store.path()}: {result}")
 
 
+def _text_classify(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from voxloop.text import categories, files
+    from voxloop.text.analysis import classify_table
+
+    try:
+        frame = files.read_table(args.input)
+        files.require_columns(frame, args.input, args.text_column)
+        model = categories.load(args.categories) if args.categories else None
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    with tqdm(total=len(frame), unit="text", file=sys.stderr, disable=len(frame) < 500 or None) as bar:
+        out = classify_table(frame, text_column=args.text_column, categories=model, progress=bar.update)
+    files.write_table(out, args.output)
+    print(f"{len(out)} rows written to {args.output}", file=sys.stderr)
+
+
+def _text_learn(args: argparse.Namespace) -> None:
+    from voxloop.text import categories, files
+
+    try:
+        frame = files.read_table(args.train)
+        files.require_columns(frame, args.train, args.text_column, args.label_column)
+        model = categories.learn(
+            list(frame[args.text_column]), list(frame[args.label_column]), threshold=args.threshold
+        )
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    model.save(args.output)
+    r = model.report
+    print(f"{r['examples']} examples, {len(model.labels)} categories, {r['folds']}-fold cross-validation:")
+    print(f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}")
+    width = max(len(name) for name in model.labels)
+    print(f"{'category':<{width}}  examples  precision  recall     F1")
+    for name, c in r["categories"].items():
+        scores = f"{c['precision']:>9.3f}  {c['recall']:>6.3f}  {c['f1']:>5.3f}"
+        print(f"{name:<{width}}  {c['examples']:>8}  {scores}")
+    print(f"model written to {args.output}")
+
+
+def _text_train(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from voxloop.text import analysis, training
+
+    training.main(output=Path(args.output or analysis.MODEL_PATH), card=args.card)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +272,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
+
+    text = sub.add_parser("text", help="text analysis in Chinese and English").add_subparsers(
+        dest="action", required=True
+    )
+    p = text.add_parser(
+        "classify", help="add language, sentiment, emotion, type, category and keywords to a table of texts"
+    )
+    p.add_argument("input", help="a .csv, .tsv, .xlsx or .jsonl file")
+    p.add_argument("--text-column", required=True)
+    p.add_argument("--output", required=True, help="where to write the table (.csv, .tsv, .xlsx, .jsonl)")
+    p.add_argument("--categories", metavar="MODEL", help="a category model from `voxloop text learn`")
+    p.set_defaults(func=_text_classify)
+    p = text.add_parser(
+        "learn", help="learn categories from labelled examples; prints cross-validated accuracy"
+    )
+    p.add_argument("train", help="a .csv, .tsv, .xlsx or .jsonl file of labelled texts")
+    p.add_argument("--text-column", required=True)
+    p.add_argument("--label-column", required=True)
+    p.add_argument("--output", required=True, help="where to write the model")
+    p.add_argument("--threshold", type=float, default=0.35, help="below this confidence a person decides")
+    p.set_defaults(func=_text_learn)
+    p = text.add_parser("train", help="train the default models on ../shared/data and write the model card")
+    p.add_argument("--output", help="where to write the bundle (default: the package's own)")
+    p.add_argument(
+        "--card", action=argparse.BooleanOptionalAction, default=True, help="measure and write the card"
+    )
+    p.set_defaults(func=_text_train)
 
     analytics = sub.add_parser("analytics", help="the DuckDB analytics store").add_subparsers(
         dest="action", required=True

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # The DuckDB analytics store (default: <data dir>/analytics.duckdb) and how often workers sync it.
     analytics_path: str = ""
     analytics_sync_seconds: float = 60.0
+    # How often executors look for organizations whose category model has new labels to learn.
+    text_retrain_seconds: float = 3600.0
     secret_key: str = PLACEHOLDER_SECRET
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"

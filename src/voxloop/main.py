@@ -22,6 +22,7 @@ from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.staff_pages import router as survey_staff_router
 from voxloop.surveys.views import router as surveys_router
+from voxloop.text.views import router as text_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.service_pages import router as service_pages_router
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(commitments_router)
     app.include_router(surveys_router)
     app.include_router(analytics_router)
+    app.include_router(text_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

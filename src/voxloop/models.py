@@ -11,6 +11,7 @@ from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
 from voxloop.surveys.models import Invitation, OptOut, Response, Survey, SurveyVersion
+from voxloop.text.models import CategoryExample, TextModel
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CaseClock",
     "Commitment",
     "Category",
+    "CategoryExample",
     "Channel",
     "Customer",
     "Department",
@@ -41,6 +43,7 @@ __all__ = [
     "RoutingRule",
     "Survey",
     "SurveyVersion",
+    "TextModel",
     "TriageLabel",
     "TriageRule",
     "User",

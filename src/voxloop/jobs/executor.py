@@ -67,12 +67,28 @@ def sync_analytics() -> None:
         log.info("analytics sync skipped: %s", exc)
 
 
+def schedule_retraining() -> int:
+    """Queue a category-model retraining for each organization with new labels."""
+    from voxloop.text import service as text
+    from voxloop.text.tasks import LEARN
+
+    with session_scope(readonly=True) as db:
+        orgs = text.orgs_to_retrain(db=db)
+    if not orgs:
+        return 0
+    with write_lock(), session_scope() as db:
+        service.enqueue_many(db=db, task=LEARN, payloads=[{"org_id": o} for o in orgs], org_id=None)
+        db.commit()
+    return len(orgs)
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
     import voxloop.commitments.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
     import voxloop.surveys.tasks  # noqa: F401
+    import voxloop.text.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401
 
 
@@ -157,9 +173,10 @@ class InProcessExecutor:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        swept = synced = 0.0
+        swept = synced = retrained = 0.0
         sweep_every = get_settings().sweep_seconds
         sync_every = get_settings().analytics_sync_seconds
+        retrain_every = get_settings().text_retrain_seconds
         gather = get_settings().outbox_gather_seconds
         while not self._stop.is_set():
             if service.wakeup.wait(self.poll_seconds) and gather:
@@ -174,6 +191,9 @@ class InProcessExecutor:
                 if sync_every and time.monotonic() - synced >= sync_every:
                     synced = time.monotonic()
                     sync_analytics()
+                if retrain_every and time.monotonic() - retrained >= retrain_every:
+                    retrained = time.monotonic()
+                    schedule_retraining()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

@@ -1,7 +1,8 @@
 """Rule-based triage: pure functions from a record's text and fields to its classification.
 
 Rules are ordered; each field (type, category, sentiment, severity, urgency) takes its value
-from the first matching rule that sets it. Learned models later plug in behind `classify`.
+from the first matching rule that sets it. What no rule sets, the text models' guess fills in
+(`voxloop.text`), so an organization's rules always win over the models.
 """
 
 import re
@@ -119,7 +120,14 @@ def check_matrix(matrix: Any) -> list[dict[str, str]]:
     return errors
 
 
-def classify(rules: Sequence[Rule], subject: Subject, matrix: Mapping[str, int] | None = None) -> Result:
+def classify(
+    rules: Sequence[Rule],
+    subject: Subject,
+    matrix: Mapping[str, int] | None = None,
+    guess: Mapping[str, Any] | None = None,
+    guessed_by: str = "model",
+) -> Result:
+    """The first matching rule's value for each field, else the models' `guess`."""
     result = Result()
     for rule in rules:
         if not matches(rule, subject):
@@ -128,6 +136,10 @@ def classify(rules: Sequence[Rule], subject: Subject, matrix: Mapping[str, int] 
             if key in rule.sets and key not in result.values:
                 result.values[key] = rule.sets[key]
                 result.because[key] = rule.name
+    for key, value in (guess or {}).items():
+        if key not in result.values and value is not None:
+            result.values[key] = value
+            result.because[key] = guessed_by
     result.values.setdefault("type", "other")
     result.values.setdefault("sentiment", "neutral")
     result.priority = priority(result.values.get("severity"), result.values.get("urgency"), matrix)

@@ -1,6 +1,7 @@
 """Queries and writes for the taxonomy, triage rules, automatic triage and corrections."""
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ from voxloop.db import on_commit, session_scope
 from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
+from voxloop.text import analysis
+from voxloop.text import service as text_service
 from voxloop.triage import rules
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
@@ -273,6 +276,7 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
     ).all()
     by_org: dict[int, list[rules.Rule]] = {}
     matrices: dict[int, dict[str, int]] = {}
+    guesses = _guesses(db, rows)
     plan = []
     for row in rows:
         if row.org_id not in by_org:
@@ -284,7 +288,9 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
             touchpoint=row.touchpoint or "",
             language=row.language,
         )
-        result = rules.classify(by_org[row.org_id], subject, matrices[row.org_id])
+        result = rules.classify(
+            by_org[row.org_id], subject, matrices[row.org_id], guesses[row.id], text_service.MODEL_REASON
+        )
         flagged = rules.flag(row.description) or _duplicate_of(db, row)
         values = {key: result.values.get(key) for key in rules.FIELDS}
         plan.append(
@@ -304,6 +310,25 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
             }
         )
     return plan
+
+
+def _guesses(db: Session, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """The text models' type, sentiment and (when sure, and still an active category) category
+    for each record: one batch per organization."""
+    out: dict[int, dict[str, Any]] = {}
+    for org_id in {row.org_id for row in rows}:
+        mine = [row for row in rows if row.org_id == org_id]
+        model = text_service.category_model(db=db, org_id=org_id)
+        active = {c.code for c in list_categories(db=db, org_id=org_id) if c.is_active}
+        results = analysis.analyze([row.description for row in mine], with_aspects=False, categories=model)
+        for row, r in zip(mine, results, strict=True):
+            sure = model is not None and r.category in active and model.sure(r.category_confidence or 0.0)
+            out[row.id] = {
+                "type": r.feedback_type,
+                "sentiment": r.sentiment,
+                "category": r.category if sure else None,
+            }
+    return out
 
 
 def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:

@@ -1,0 +1,292 @@
+"""The default analysis of feedback text: language, sentiment, emotion, feedback type, keywords,
+aspects and personal data, in Chinese and English.
+
+Sentiment and Chinese emotion come from the shipped models (see trained/MODEL_CARD.md); English
+emotion, inquiries and Chinese suggestions come from cue words, because no public corpus here
+teaches them. Everything works on batches: one vectorizer pass per language per call.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from voxloop.text import pii
+from voxloop.text.categories import CategoryModel
+from voxloop.text.features import en_features
+from voxloop.text.keywords import keywords
+from voxloop.text.language import language_of
+from voxloop.text.normalize import MAX_CHARS, normalize
+
+MODEL_PATH = Path(__file__).with_name("trained") / "default.joblib"
+
+SENTIMENTS = ("negative", "neutral", "positive")
+EMOTIONS = ("joy", "anger", "sadness", "fear", "surprise", "neutral")
+TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
+
+_SUGGESTION_CUES = re.compile(
+    r"建议|希望|最好(?:能|是|可以|还是)|能不能|能否|可不可以|可否|要是能|如果能|应该(?:增加|提供|改进|改善|加|多|有)"
+    r"|麻烦(?:增加|加)|改进一下|改善一下|多一些|加个|增加一个?"
+    r"|\b(?:should|could you|would be (?:nice|great|better|good)|it would be|i wish|"
+    r"please (?:add|make|consider|provide|allow|enable|bring|offer)|suggest|recommend(?:ation)? (?:that|to)|"
+    r"why not|how about|"
+    r"would love|need to (?:add|improve)|consider (?:adding|making))\b"
+)
+# Asking outright: an inquiry whatever the tone.
+_ASKING = re.compile(
+    r"请问|问一下|想问|想知道|咨询一下|想咨询"
+    r"|\b(?:i'd like to know|i want to know|please (?:tell|let) me know|i was wondering|is it possible)\b"
+)
+_QUESTION_CUES = re.compile(
+    r"[?？]|怎么|如何|为什么|为啥|是否|多少钱|哪里|哪儿|什么时候|几点|有没有|能.{0,6}吗"
+    r"|^(?:how|what|when|where|why|which|who|can|could|is|are|do|does|did|will|may|should i|is there)\b"
+)
+_EN_EMOTION_CUES = {
+    "anger": re.compile(
+        r"\b(?:angry|furious|outrag\w*|unacceptable|ridiculous|disgust\w*|hate|pissed|rude|worst|"
+        r"scam|fed up|annoy\w*|infuriat\w*|livid|shameful|pathetic|incompetent)\b"
+    ),
+    "sadness": re.compile(
+        r"\b(?:sad|disappoint\w*|unfortunately|heartbroken|upset|miss(?:ed)?|sorry|regret\w*|"
+        r"let down|depress\w*|unhappy|crying|lonely)\b"
+    ),
+    "fear": re.compile(
+        r"\b(?:afraid|scared|worr\w*|concern(?:ed)?|anxious|nervous|unsafe|danger\w*|fear\w*|panic\w*|"
+        r"terrif\w*|frighten\w*)\b"
+    ),
+    "surprise": re.compile(
+        r"\b(?:surpris\w*|wow|unexpected\w*|can't believe|cannot believe|shock\w*|amaz\w*|astonish\w*|"
+        r"didn't expect|omg)\b"
+    ),
+    "joy": re.compile(
+        r"\b(?:love[ds]?|happy|glad|delight\w*|thank\w*|excellent|wonderful|great|awesome|enjoy\w*|"
+        r"pleased|perfect|fantastic|best)\b"
+    ),
+}
+_CLAUSE_SPLIT = re.compile(
+    r"[,.;!?\n，。；！？]+|\b(?:but|however|although|though|yet|whereas)\b|但是|不过|可是|然而|只是|但|却"
+)
+_MIN_CLAUSE = re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]|[a-z]{2,}\W+[a-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Aspect:
+    aspect: str
+    sentiment: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    language: str
+    sentiment: str
+    sentiment_score: float
+    emotion: str
+    feedback_type: str
+    keywords: list[str]
+    aspects: list[Aspect] = field(default_factory=list)
+    pii: list[str] = field(default_factory=list)
+    category: str | None = None
+    category_confidence: float | None = None
+    truncated: bool = False
+
+
+@lru_cache(maxsize=1)
+def default_model() -> dict[str, Any]:
+    bundle: dict[str, Any] = joblib.load(MODEL_PATH)
+    idf = bundle["en"]["vectorizer"]
+    bundle["en"]["idf"] = {w: float(idf.idf_[i]) for w, i in idf.vocabulary_.items() if " " not in w}
+    return bundle
+
+
+def _ordered(model: Any, probabilities: np.ndarray, order: Sequence[Any]) -> np.ndarray:
+    """Probability columns in `order` (zeros for classes the model never saw)."""
+    classes = list(model.classes_)
+    out = np.zeros((probabilities.shape[0], len(order)), dtype=np.float64)
+    for j, name in enumerate(order):
+        if name in classes:
+            out[:, j] = probabilities[:, classes.index(name)]
+    return out
+
+
+def sentiment_probabilities(texts: list[str], languages: list[str]) -> np.ndarray:
+    """P(negative, neutral, positive) per normalized text; a mixed text averages both models."""
+    bundle = default_model()
+    out = np.zeros((len(texts), 3))
+    zh_rows = [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")]
+    en_rows = [i for i, lang in enumerate(languages) if lang != "zh"]
+    if zh_rows:
+        zh = bundle["zh"]
+        X = zh["vectorizer"].transform([texts[i] for i in zh_rows])
+        out[zh_rows] += _ordered(zh["sentiment"], zh["sentiment"].predict_proba(X), SENTIMENTS)
+    if en_rows:
+        en = bundle["en"]
+        X = en_features(en["vectorizer"], [texts[i] for i in en_rows])
+        out[en_rows] += _ordered(en["sentiment"], en["sentiment"].predict_proba(X), SENTIMENTS)
+    mixed = [i for i, lang in enumerate(languages) if lang == "mixed"]
+    out[mixed] /= 2
+    return out
+
+
+def _suggestion_scores(texts: list[str], languages: list[str]) -> np.ndarray:
+    bundle = default_model()
+    out = np.zeros(len(texts))
+    rows = [i for i, lang in enumerate(languages) if lang in ("en", "mixed")]
+    if rows:
+        en = bundle["en"]
+        X = en["vectorizer"].transform([texts[i] for i in rows])
+        out[rows] = _ordered(en["suggestion"], en["suggestion"].predict_proba(X), (1,))[:, 0]
+    return out
+
+
+def _zh_emotions(texts: list[str], rows: list[int]) -> dict[int, np.ndarray]:
+    if not rows:
+        return {}
+    zh = default_model()["zh"]
+    X = zh["vectorizer"].transform([texts[i] for i in rows])
+    probabilities = _ordered(zh["emotion"], zh["emotion"].predict_proba(X), EMOTIONS)
+    return dict(zip(rows, probabilities, strict=True))
+
+
+def emotion_of(text: str, sentiment: str, score: float, zh_probabilities: np.ndarray | None) -> str:
+    """The emotion, kept consistent with the sentiment: a negative text is never 'joy'."""
+    allowed = {
+        "positive": ("joy", "surprise"),
+        "negative": ("anger", "sadness", "fear", "surprise"),
+        "neutral": EMOTIONS,
+    }[sentiment]
+    if zh_probabilities is not None:
+        ranked = sorted(zip(zh_probabilities, EMOTIONS, strict=True), reverse=True)
+        return next(name for _, name in ranked if name in allowed)
+    hits = {name: len(cue.findall(text)) for name, cue in _EN_EMOTION_CUES.items() if name in allowed}
+    best = max(hits, key=lambda name: hits[name]) if hits else None
+    if best and hits[best]:
+        return best
+    if sentiment == "positive":
+        return "joy"
+    if sentiment == "negative":
+        return "anger" if score <= -0.5 else "sadness"
+    return "neutral"
+
+
+def feedback_type_of(text: str, sentiment: str, score: float, suggestion: float) -> str:
+    """Suggestion, inquiry, complaint, praise or other, in that order of precedence; a strongly
+    negative text stays a complaint even when it suggests or asks in passing."""
+    if (suggestion >= 0.5 or _SUGGESTION_CUES.search(text)) and score > -0.6:
+        return "suggestion"
+    if _ASKING.search(text):
+        return "inquiry"
+    question = _QUESTION_CUES.search(text) is not None
+    if question and score > -0.5:
+        return "inquiry"
+    if sentiment == "negative":
+        return "complaint"
+    if sentiment == "positive":
+        return "praise"
+    return "inquiry" if question else "other"
+
+
+def _label(probabilities: np.ndarray) -> tuple[str, float]:
+    return SENTIMENTS[int(probabilities.argmax())], round(float(probabilities[2] - probabilities[0]), 4)
+
+
+def aspects(texts: list[str], languages: list[str], words: list[list[str]]) -> list[list[Aspect]]:
+    """Per text, the sentiment of each clause that names one of the text's keywords, when the
+    text has several clauses."""
+    clauses: list[tuple[int, str, str]] = []
+    for i, text in enumerate(texts):
+        parts = [p.strip() for p in _CLAUSE_SPLIT.split(text) if p and _MIN_CLAUSE.search(p)]
+        if len(parts) < 2:
+            continue
+        for part in parts:
+            aspect = next((w for w in words[i] if w in part), None)
+            if aspect:
+                clauses.append((i, part, aspect))
+    out: list[list[Aspect]] = [[] for _ in texts]
+    if not clauses:
+        return out
+    probabilities = sentiment_probabilities([c for _, c, _ in clauses], [languages[i] for i, _, _ in clauses])
+    for (i, clause, aspect), p in zip(clauses, probabilities, strict=True):
+        sentiment, _ = _label(p)
+        if sentiment != "neutral":
+            out[i].append(Aspect(aspect=aspect, sentiment=sentiment, text=clause))
+    return out
+
+
+def analyze(
+    texts: Sequence[object], *, with_aspects: bool = True, categories: CategoryModel | None = None
+) -> list[Analysis]:
+    """The default analysis of each text, and its category when a category model is given;
+    any input (None, bytes, HTML, 1 MB) gives a result."""
+    normalized = [normalize(t) for t in texts]
+    languages = [language_of(t) for t in normalized]
+    probabilities = sentiment_probabilities(normalized, languages)
+    suggestion = _suggestion_scores(normalized, languages)
+    emotions = _zh_emotions(normalized, [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")])
+    idf = default_model()["en"]["idf"]
+    words = [keywords(t, 5, idf) for t in normalized]
+    per_text_aspects = aspects(normalized, languages, words) if with_aspects else [[] for _ in texts]
+    results = []
+    for i, text in enumerate(normalized):
+        sentiment, score = _label(probabilities[i])
+        if not text:
+            sentiment, score = "neutral", 0.0
+        results.append(
+            Analysis(
+                language=languages[i],
+                sentiment=sentiment,
+                sentiment_score=score,
+                emotion=emotion_of(text, sentiment, score, emotions.get(i)) if text else "neutral",
+                feedback_type=feedback_type_of(text, sentiment, score, suggestion[i]) if text else "other",
+                keywords=words[i],
+                aspects=per_text_aspects[i],
+                pii=sorted({f.kind for f in pii.find(text)}),
+                truncated=len(text) >= MAX_CHARS,
+            )
+        )
+    if categories is not None:
+        predicted = categories.predict(texts)
+        results = [
+            replace(r, category=label, category_confidence=confidence)
+            for r, (label, confidence) in zip(results, predicted, strict=True)
+        ]
+    return results
+
+
+OUTPUT_COLUMNS = (
+    "language", "sentiment", "sentiment_score", "emotion", "feedback_type", "category", "keywords",
+)  # fmt: skip
+
+
+def classify_table(
+    frame: pd.DataFrame,
+    *,
+    text_column: str,
+    categories: CategoryModel | None = None,
+    chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """The input table with the analysis columns added (an input column of the same name is
+    kept as `<name>_input`); `progress` is told how many rows each chunk finished."""
+    rows: list[Analysis] = []
+    texts = list(frame[text_column])
+    for start in range(0, len(texts), chunk):
+        part = texts[start : start + chunk]
+        rows.extend(analyze(part, with_aspects=False, categories=categories))
+        if progress:
+            progress(len(part))
+    out = frame.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in frame.columns}).copy()
+    for name in OUTPUT_COLUMNS:
+        if name == "keywords":
+            out[name] = [", ".join(r.keywords) for r in rows]
+        else:
+            out[name] = [getattr(r, name) for r in rows]
+    if categories is not None:
+        out["category_confidence"] = [r.category_confidence for r in rows]
+    return out

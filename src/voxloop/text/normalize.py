@@ -1,0 +1,43 @@
+"""Text as the models see it: markup removed, full-width folded, traditional Chinese simplified."""
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Analysis looks at the first this-many characters; the stored record keeps all of it.
+MAX_CHARS = 5_000
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_SPACE = re.compile(r"\s+")
+# Lone surrogates and other code points that cannot be encoded come from broken input.
+_UNENCODABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def clean(text: object) -> str:
+    """A string with markup, control characters and runs of space removed (never raises)."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    value = str(text)[: MAX_CHARS * 2]
+    if "<" in value:
+        value = _TAG.sub(" ", value)
+    if "&" in value:
+        value = html.unescape(value)
+    value = _UNENCODABLE.sub("", value)
+    return _SPACE.sub(" ", value).strip()[:MAX_CHARS]
+
+
+def normalize(text: object) -> str:
+    """`clean`, then NFKC (full-width letters and digits to half-width) and traditional to
+    simplified Chinese, lower-cased: the form every model and keyword list works on."""
+    value = unicodedata.normalize("NFKC", clean(text))
+    return _t2s().convert(value).lower()

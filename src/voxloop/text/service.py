@@ -1,0 +1,138 @@
+"""An organization's category model: the examples it learns from, training, and the cached
+model triage and the API use."""
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import joblib
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from voxloop.common.time import utcnow
+from voxloop.feedback.models import Feedback
+from voxloop.text import categories
+from voxloop.text.models import CategoryExample, TextModel
+from voxloop.triage.models import Category, TriageLabel
+
+CATEGORIES = "categories"
+# The reason triage records when the learned model, not a rule or a person, chose a value.
+MODEL_REASON = "model"
+MAX_EXAMPLES = 50_000
+
+_cache: dict[int, tuple[datetime, categories.CategoryModel]] = {}
+
+
+def reset_cache() -> None:
+    _cache.clear()
+
+
+def add_examples(*, db: Session, org_id: int, rows: Sequence[tuple[str, str]], source: str) -> int:
+    """Store labelled texts from history; the caller commits (and enqueues a retraining)."""
+    known = set(db.scalars(select(Category.code).where(Category.org_id == org_id)))
+    unknown = sorted({label for _, label in rows if label not in known})
+    if unknown:
+        raise categories.LearnError(f"unknown categories: {', '.join(unknown[:10])}")
+    db.add_all(CategoryExample(org_id=org_id, text=t, category=c, source=source) for t, c in rows)
+    return len(rows)
+
+
+def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str]]:
+    """Imported examples, plus records whose category a rule or a person set (an agent's
+    correction counts; the model's own guesses do not teach it)."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for text, label in db.execute(
+        select(CategoryExample.text, CategoryExample.category)
+        .where(CategoryExample.org_id == org_id)
+        .order_by(CategoryExample.id.desc())
+        .limit(MAX_EXAMPLES)
+    ):
+        texts.append(text)
+        labels.append(label)
+    corrected = select(TriageLabel.feedback_id).where(
+        TriageLabel.org_id == org_id, TriageLabel.field == "category"
+    )
+    rows = db.execute(
+        select(Feedback.id, Feedback.description, Feedback.category, Feedback.triage_reasons)
+        .where(Feedback.org_id == org_id, Feedback.category.is_not(None), Feedback.flag.is_(None))
+        .order_by(Feedback.id.desc())
+        .limit(MAX_EXAMPLES)
+    ).all()
+    corrected_ids = set(db.scalars(corrected.where(TriageLabel.feedback_id.in_([r.id for r in rows]))))
+    for row in rows:
+        by_model = (row.triage_reasons or {}).get("category") == MODEL_REASON
+        if row.id in corrected_ids or not by_model:
+            texts.append(row.description)
+            labels.append(row.category)
+    return texts, labels
+
+
+def store(*, db: Session, org_id: int, model: categories.CategoryModel) -> None:
+    """Keep `model` as the organization's category model; the caller commits."""
+    buffer = io.BytesIO()
+    joblib.dump({"pipeline": model.pipeline, "labels": model.labels, "threshold": model.threshold}, buffer, 3)
+    db.execute(delete(TextModel).where(TextModel.org_id == org_id, TextModel.kind == CATEGORIES))
+    db.add(
+        TextModel(
+            org_id=org_id, kind=CATEGORIES, data=buffer.getvalue(), report=model.report, trained_at=utcnow()
+        )
+    )
+
+
+def orgs_to_retrain(*, db: Session) -> list[int]:
+    """Organizations with category labels (imported or corrected) newer than their model."""
+    trained = {
+        org_id: at
+        for org_id, at in db.execute(
+            select(TextModel.org_id, TextModel.trained_at).where(TextModel.kind == CATEGORIES)
+        )
+    }
+    newest: dict[int, datetime] = {}
+    imported = select(CategoryExample.org_id, func.max(CategoryExample.created_at)).group_by(
+        CategoryExample.org_id
+    )
+    corrected = (
+        select(TriageLabel.org_id, func.max(TriageLabel.at))
+        .where(TriageLabel.field == "category")
+        .group_by(TriageLabel.org_id)
+    )
+    for query in (imported, corrected):
+        for org_id, at in db.execute(query):
+            newest[org_id] = max(at, newest.get(org_id, at))
+    return sorted(org_id for org_id, at in newest.items() if org_id not in trained or at > trained[org_id])
+
+
+def report(*, db: Session, org_id: int) -> dict[str, Any] | None:
+    row = db.execute(
+        select(TextModel.report, TextModel.trained_at).where(
+            TextModel.org_id == org_id, TextModel.kind == CATEGORIES
+        )
+    ).first()
+    if row is None:
+        return None
+    examples = db.scalar(
+        select(func.count()).select_from(CategoryExample).where(CategoryExample.org_id == org_id)
+    )
+    return {**row.report, "trained_at": row.trained_at.isoformat(), "imported_examples": examples}
+
+
+def category_model(*, db: Session, org_id: int) -> categories.CategoryModel | None:
+    """The organization's model, loaded once per training (None before the first)."""
+    trained_at = db.scalar(
+        select(TextModel.trained_at).where(TextModel.org_id == org_id, TextModel.kind == CATEGORIES)
+    )
+    if trained_at is None:
+        return None
+    cached = _cache.get(org_id)
+    if cached and cached[0] == trained_at:
+        return cached[1]
+    data = db.scalar(select(TextModel.data).where(TextModel.org_id == org_id, TextModel.kind == CATEGORIES))
+    saved = joblib.load(io.BytesIO(data or b""))
+    stored = db.scalar(
+        select(TextModel.report).where(TextModel.org_id == org_id, TextModel.kind == CATEGORIES)
+    )
+    model = categories.CategoryModel(saved["pipeline"], saved["labels"], saved["threshold"], stored or {})
+    _cache[org_id] = (trained_at, model)
+    return model

@@ -1,0 +1,63 @@
+"""REST API for text analysis and the organization's learned categories."""
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from voxloop.db import session_scope
+from voxloop.deps import ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import NotFound, invalid
+from voxloop.jobs import service as jobs
+from voxloop.text import analysis, categories, service
+from voxloop.text.schemas import AnalysisRead, AnalyzeRequest, AnalyzeResponse, ExamplesAdded, ExamplesCreate
+from voxloop.text.tasks import LEARN
+
+router = APIRouter(prefix="/api/v1/text", tags=["text"])
+
+
+@router.post("/analyze", response_model=AnalyzeResponse, dependencies=[JsonBody, require("feedback.read")])
+def analyze(body: AnalyzeRequest, org: ApiOrg) -> AnalyzeResponse:
+    """Language, sentiment, emotion, feedback type, keywords, aspects and personal data for up
+    to 1,000 texts; the category too once the organization has a learned model."""
+    with session_scope(readonly=True) as db:  # no write lock held while the models run
+        model = service.category_model(db=db, org_id=org.id)
+    results = analysis.analyze(body.texts, with_aspects=body.aspects, categories=model)
+    return AnalyzeResponse(results=[AnalysisRead.model_validate(r, from_attributes=True) for r in results])
+
+
+@router.get("/categories/model", dependencies=[require("triage.manage")])
+def category_model(org: ApiOrg, db: DbSession) -> dict[str, Any]:
+    """The learned category model's cross-validated accuracy, overall and per category."""
+    report = service.report(db=db, org_id=org.id)
+    if report is None:
+        raise NotFound()
+    return report
+
+
+@router.post(
+    "/categories/examples",
+    response_model=ExamplesAdded,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def add_examples(body: ExamplesCreate, org: ApiOrg, db: DbSession) -> ExamplesAdded:
+    """Labelled texts from history; the category model is retrained in the background."""
+    rows = [(e.text, e.category) for e in body.examples]
+    try:
+        added = service.add_examples(db=db, org_id=org.id, rows=rows, source=body.source)
+    except categories.LearnError as exc:
+        raise invalid("examples", str(exc)) from exc
+    jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
+    db.commit()
+    return ExamplesAdded(added=added, retraining=True)
+
+
+@router.post(
+    "/categories/retrain",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[require("triage.manage")],
+)
+def retrain(org: ApiOrg, db: DbSession) -> dict[str, bool]:
+    jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
+    db.commit()
+    return {"retraining": True}
