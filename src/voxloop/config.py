@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     analytics_sync_seconds: float = 60.0
     # How often executors look for organizations whose category model has new labels to learn.
     text_retrain_seconds: float = 3600.0
+    # How often executors look for themes and emerging common problems in the last week's feedback.
+    themes_seconds: float = 86400.0
     secret_key: str = PLACEHOLDER_SECRET
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"

@@ -76,7 +76,13 @@ class Base(DeclarativeBase):
     # Every model names its __tablename__, so each maps a Table (DeclarativeBase types it as any
     # FromClause); the services insert into these tables with Core.
     __table__: ClassVar[Table]
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[dict[str, str]]: JSON}
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[dict[str, str]]: JSON,
+        list[str]: JSON,
+        list[int]: JSON,
+    }
 
 
 class TenantMixin:

@@ -23,6 +23,8 @@ from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.staff_pages import router as survey_staff_router
 from voxloop.surveys.views import router as surveys_router
 from voxloop.text.views import router as text_router
+from voxloop.themes.pages import router as themes_pages_router
+from voxloop.themes.views import router as themes_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.service_pages import router as service_pages_router
@@ -63,6 +65,8 @@ def create_app() -> FastAPI:
     app.include_router(surveys_router)
     app.include_router(analytics_router)
     app.include_router(text_router)
+    app.include_router(themes_router)
+    app.include_router(themes_pages_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

@@ -12,9 +12,11 @@ from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
 from voxloop.surveys.models import Invitation, OptOut, Response, Survey, SurveyVersion
 from voxloop.text.models import CategoryExample, TextModel
+from voxloop.themes.models import Alert, Theme, ThemeMember, ThemeRun
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "Attachment",
     "AuditEntry",
@@ -44,6 +46,9 @@ __all__ = [
     "Survey",
     "SurveyVersion",
     "TextModel",
+    "Theme",
+    "ThemeMember",
+    "ThemeRun",
     "TriageLabel",
     "TriageRule",
     "User",

@@ -82,6 +82,20 @@ def schedule_retraining() -> int:
     return len(orgs)
 
 
+def schedule_themes() -> int:
+    """Queue a theme discovery for each organization with feedback in the last week."""
+    from voxloop.themes import service as themes
+    from voxloop.themes.tasks import DISCOVER
+
+    with session_scope(readonly=True) as db:
+        orgs = themes.orgs_with_recent_feedback(db=db)
+    if orgs:
+        with write_lock(), session_scope() as db:
+            service.enqueue_many(db=db, task=DISCOVER, payloads=[{"org_id": o} for o in orgs], org_id=None)
+            db.commit()
+    return len(orgs)
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
@@ -89,6 +103,7 @@ def _load_tasks() -> None:
     import voxloop.feedback.tasks  # noqa: F401
     import voxloop.surveys.tasks  # noqa: F401
     import voxloop.text.tasks  # noqa: F401
+    import voxloop.themes.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401
 
 
@@ -173,10 +188,12 @@ class InProcessExecutor:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        swept = synced = retrained = 0.0
+        swept = synced = 0.0
+        retrained = themed = float("-inf")  # both also run when the executor starts
         sweep_every = get_settings().sweep_seconds
         sync_every = get_settings().analytics_sync_seconds
         retrain_every = get_settings().text_retrain_seconds
+        themes_every = get_settings().themes_seconds
         gather = get_settings().outbox_gather_seconds
         while not self._stop.is_set():
             if service.wakeup.wait(self.poll_seconds) and gather:
@@ -194,6 +211,9 @@ class InProcessExecutor:
                 if retrain_every and time.monotonic() - retrained >= retrain_every:
                     retrained = time.monotonic()
                     schedule_retraining()
+                if themes_every and time.monotonic() - themed >= themes_every:
+                    themed = time.monotonic()
+                    schedule_themes()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

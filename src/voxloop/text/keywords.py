@@ -14,11 +14,11 @@ from voxloop.text.tokenize import _init as _init_jieba
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,29}")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # Words people use in feedback about anything; they say nothing about what it is about.
-_EN_COMMON = ENGLISH_STOP_WORDS | {
+EN_COMMON = ENGLISH_STOP_WORDS | {
     "i'm", "it's", "don't", "didn't", "can't", "won't", "i've", "really", "just", "like", "got", "get",
     "would", "also", "one", "even", "still", "much", "very", "well", "thing", "things", "lot", "way",
 }  # fmt: skip
-_ZH_COMMON = {"没有", "一个", "什么", "这个", "那个", "就是", "还是", "感觉", "真的", "非常", "比较", "东西"}
+ZH_COMMON = {"没有", "一个", "什么", "这个", "那个", "就是", "还是", "感觉", "真的", "非常", "比较", "东西"}
 
 
 @lru_cache(maxsize=1)
@@ -28,11 +28,9 @@ def _zh_extractor() -> jieba.analyse.TFIDF:
 
 
 def zh_keywords(text: str, top: int = 5) -> list[str]:
-    words = _zh_extractor().extract_tags(text, topK=top + len(_ZH_COMMON))
+    words = _zh_extractor().extract_tags(text, topK=top + len(ZH_COMMON))
     return [
-        w
-        for w in words
-        if 1 < len(w) <= 30 and not w.isdigit() and w not in _ZH_COMMON and w not in _EN_COMMON
+        w for w in words if 1 < len(w) <= 30 and not w.isdigit() and w not in ZH_COMMON and w not in EN_COMMON
     ][:top]
 
 
@@ -42,7 +40,7 @@ def en_keywords(text: str, top: int = 5, idf: dict[str, float] | None = None) ->
     scored = [
         (n * (idf.get(w, default) if idf else 1.0 + math.log(len(w))), w)
         for w, n in counts.items()
-        if w not in _EN_COMMON and len(w) > 2
+        if w not in EN_COMMON and len(w) > 2
     ]
     return [w for _, w in sorted(scored, key=lambda s: (-s[0], s[1]))[:top]]
 

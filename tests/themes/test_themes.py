@@ -1,0 +1,83 @@
+"""Themes in the last week's feedback: common problems raise an alert (in the app and by email),
+individual ones do not; trends come from the weeks before."""
+
+from tests.factories import make_account
+from tests.themes import scenario
+from voxloop.jobs.executor import drain, schedule_themes
+from voxloop.text import themes
+
+
+def _load(client, acct) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/feedback/batch", json={"items": scenario.items()}, headers=acct.headers)
+    assert r.status_code == 200, r.text
+    drain()  # triage: the praise is left out of themes
+
+
+def test_common_and_individual_problems_are_told_apart_and_alerted_once(client, smtp):
+    manager = make_account(role="manager")
+    _load(client, manager)
+    r = client.post("/api/v1/themes/discover", json={}, headers=manager.headers)
+    assert r.status_code == 202
+    drain()
+    page = client.get("/api/v1/themes", headers=manager.headers).json()
+    assert page["run"]["records"] == 9 and page["run"]["periods"] == 4
+    by_scope = {t["scope"]: t for t in page["themes"]}
+    wifi, breakfast = by_scope["common"], by_scope["individual"]
+    assert {"断线", "无线网络"} & set(wifi["terms"]) and "早餐" in breakfast["terms"]
+    assert (wifi["size"], wifi["customers"], wifi["branches"]) == (6, 6, 3)
+    assert set(wifi["reasons"]) == {"customers", "branches", "rising"}  # none in the weeks before
+    assert wifi["trend"] == [0, 0, 0, 0, 6] and wifi["baseline"] == 0
+    assert (breakfast["size"], breakfast["customers"], breakfast["branches"]) == (3, 1, 1)
+    assert breakfast["trend"] == [2, 2, 2, 2, 3] and breakfast["baseline"] == 2
+    assert 0.3 < breakfast["p_rise"] < 0.35  # P(X >= 3 | Poisson(2)) = 0.323
+
+    detail = client.get(f"/api/v1/themes/{wifi['id']}", headers=manager.headers).json()
+    assert sorted(m["description"] for m in detail["members"]) == sorted(scenario.WIFI)
+    assert set(wifi["example_ids"]) <= {m["id"] for m in detail["members"]}
+
+    alerts = client.get("/api/v1/alerts?open=true", headers=manager.headers).json()
+    assert [(a["kind"], a["theme_id"]) for a in alerts] == [("emerging_issue", wifi["id"])]
+    mail = [m for m in smtp.messages if m["To"] == manager.email]  # guests got acknowledgements
+    assert len(mail) == 1 and wifi["label"] in mail[0]["Subject"]
+    mail = mail[0]
+    body = mail.get_content()
+    assert f"/reports/themes/{wifi['id']}" in body and "6" in body
+
+    # the daily run finds the same problem again: no second alert
+    assert schedule_themes() == 1
+    drain()
+    assert len(client.get("/api/v1/alerts", headers=manager.headers).json()) == 1
+    r = client.post(f"/api/v1/alerts/{alerts[0]['id']}/acknowledge", headers=manager.headers)
+    assert r.status_code == 200 and r.json()["acknowledged_by"]
+    assert client.get("/api/v1/alerts?open=true", headers=manager.headers).json() == []
+
+
+def test_themes_are_private_to_the_organization_and_need_permission(client):
+    manager = make_account(role="manager")
+    _load(client, manager)
+    client.post("/api/v1/themes/discover", json={}, headers=manager.headers)
+    drain()
+    theme_id = client.get("/api/v1/themes", headers=manager.headers).json()["themes"][0]["id"]
+    other = make_account(role="manager")
+    assert client.get(f"/api/v1/themes/{theme_id}", headers=other.headers).status_code == 404
+    assert client.get("/api/v1/themes", headers=other.headers).json() == {"run": None, "themes": []}
+    assert client.get("/api/v1/alerts", headers=other.headers).json() == []
+    agent = make_account(role="agent", org_slug=manager.org_slug)
+    assert client.get("/api/v1/themes", headers=agent.headers).status_code == 403
+    assert client.post("/api/v1/themes/discover", json={}, headers=agent.headers).status_code == 403
+
+
+def test_spread_and_scope_follow_the_criteria():
+    first = themes.spread(["a", "a", None], ["x", "x", ""], [])
+    assert (first.count, first.customers, first.branches, first.baseline, first.p_rise) == (
+        3,
+        2,
+        1,
+        None,
+        None,
+    )
+    assert themes.scope(first) == ("individual", [])  # no history: not "rising"
+    rising = themes.spread(["a"] * 8, ["x"] * 8, [1, 2, 1, 0])
+    assert rising.p_rise is not None and rising.p_rise < 0.001
+    assert themes.scope(rising) == ("common", ["rising"])
+    assert themes.scope(rising, themes.Criteria(rise_p=1e-6)) == ("individual", [])
