@@ -59,6 +59,7 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/commitments.py
 	$(BIN)/python bench/surveys.py
+	$(BIN)/python bench/text.py
 
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var

@@ -1,0 +1,76 @@
+"""The shipped default models on data they were not trained on, and on hostile input."""
+
+import math
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from voxloop.text import corpora
+from voxloop.text.analysis import EMOTIONS, SENTIMENTS, TYPES, analyze
+
+
+def test_chinese_emotion_on_the_held_out_smp2020_test_set():
+    test = corpora.zh_weibo("test")  # not used in training
+    predicted = [r.emotion for r in analyze(list(test["text"]), with_aspects=False)]
+    assert f1_score(test["label"], predicted, average="macro") >= 0.58  # measured 0.61
+
+
+def test_chinese_sentiment_on_held_out_weibo_posts():
+    test = corpora.zh_weibo("test")
+    polarity = test["label"].map(corpora.emotion_sentiment)
+    polar = polarity.isin(["positive", "negative"])
+    predicted = [r.sentiment for r in analyze(list(test["text"][polar]), with_aspects=False)]
+    assert accuracy_score(polarity[polar], predicted) >= 0.76  # measured 0.80
+
+
+def test_suggestions_on_the_held_out_semeval_trial_set():
+    trial = corpora.en_suggestions("trial")  # not used in training
+    predicted = [
+        int(r.feedback_type == "suggestion") for r in analyze(list(trial["text"]), with_aspects=False)
+    ]
+    assert f1_score(trial["label"], predicted) >= 0.74  # measured 0.77
+
+
+def test_feedback_types_and_aspects_of_typical_hotel_feedback():
+    results = analyze(
+        [
+            "前台服务热情周到，房间也很干净，下次还住这里",
+            "房间很干净，但是早餐太难吃了",
+            "希望早餐能多一些素食",
+            "请问停车场晚上收费吗",
+            "The receptionist was rude and the room smelled of smoke",
+            "Could you add a kettle to the rooms?",
+            "Is breakfast included in the rate?",
+        ]
+    )
+    assert [r.feedback_type for r in results] == [
+        "praise", "complaint", "suggestion", "inquiry", "complaint", "suggestion", "inquiry",
+    ]  # fmt: skip
+    assert [r.sentiment for r in results][:2] == ["positive", "negative"]
+    aspects = {(a.aspect, a.sentiment) for a in results[1].aspects}
+    assert ("干净", "positive") in aspects and ("难吃", "negative") in aspects
+    assert results[4].emotion == "anger" and results[0].emotion == "joy"
+
+
+def test_traditional_chinese_is_read_as_simplified():
+    traditional, simplified = analyze(
+        ["這家飯店的服務態度很差，房間也髒", "这家饭店的服务态度很差，房间也脏"]
+    )
+    assert traditional == simplified
+
+
+def test_any_input_gives_a_defined_result():
+    hostile: list[object] = [
+        None, "", "   \n\t", "😀😀😀", "🙂" * 10_000, "x" * 1_000_000, "<script>alert(1)</script>好评",
+        b"\xff\xfe\xfa", "bad\ud800surrogate", 12345, "中文English混合mixed文本", "？？？!!!",
+        "&lt;&gt;&amp;",
+    ]  # fmt: skip
+    results = analyze(hostile)
+    assert len(results) == len(hostile)
+    for r in results:
+        assert r.language in ("zh", "en", "mixed", "unknown")
+        assert r.sentiment in SENTIMENTS and r.emotion in EMOTIONS and r.feedback_type in TYPES
+        assert -1 <= r.sentiment_score <= 1 and not math.isnan(r.sentiment_score)
+        assert all(isinstance(k, str) and 0 < len(k) <= 30 for k in r.keywords)
+    assert results[1].sentiment == results[2].sentiment == "neutral"
+    assert results[5].truncated and not results[0].truncated
+    assert results[10].language == "mixed"
