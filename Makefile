@@ -61,6 +61,9 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/text.py
 
+models: install ## retrain the default text models on ../shared/data and rewrite their model card
+	$(BIN)/voxloop text train
+
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var
 
@@ -68,4 +71,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium mailserver wrk migrate demo run test lint bench clean translations
+.PHONY: help install chromium mailserver wrk migrate demo run test lint bench models clean translations

@@ -151,3 +151,27 @@ def test_commitment_compliance_comes_from_the_store(client, analytics, clock):
     assert [(r["period"], r["value"], r["n"]) for r in rows] == [
         ("2026-11-01", 1.0, 2)
     ]  # response and resolution kept
+
+
+def test_sentiment_and_themes_reach_the_store(client, analytics):
+    from tests.themes import scenario
+
+    manager = make_account(role="manager")
+    client.post("/api/v1/feedback/batch", json={"items": scenario.items()}, headers=manager.headers)
+    drain()
+    client.post("/api/v1/themes/discover", json={}, headers=manager.headers)
+    drain()
+    copied = sync()
+    assert copied["themes"] == 2 and copied["feedback"] == len(scenario.items())
+    with store.connect(read_only=True) as conn:
+        scopes = conn.execute("SELECT scope, size, customers FROM theme_facts ORDER BY scope").fetchall()
+        negative = conn.execute("SELECT count(*) FROM feedback_facts WHERE sentiment = 'negative'").fetchone()
+    assert scopes == [("common", 6, 6), ("individual", 3, 1)]
+    assert negative is not None and negative[0] >= 15  # the Wi-Fi and breakfast complaints
+    assert sync()["themes"] == 0  # resumed from the watermark
+    rows = client.get(
+        "/api/v1/analytics/indicators?metric=negative_share&period=month&group_by=sentiment",
+        headers=manager.headers,
+    ).json()["rows"]
+    assert {r["group"] for r in rows} >= {"negative", "positive"}
+    assert all(r["value"] == (1.0 if r["group"] == "negative" else 0.0) for r in rows)

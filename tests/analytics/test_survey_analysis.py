@@ -81,3 +81,34 @@ def test_servqual_analysis_gaps_by_dimension(client):
     assert set(sq["dimensions"]) == {"tangibles", "reliability", "responsiveness", "assurance", "empathy"}
     assert min(sq["dimensions"], key=lambda d: sq["dimensions"][d]["gap"]) == "responsiveness"
     assert sq["items"]["t1"]["n"] == result["n"] >= 10 and sq["overall_gap"] < 0  # copies are left out
+
+
+def test_open_answers_are_coded_as_critical_incidents(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, "nps")
+    answers = [
+        (10, "前台服务非常热情，办理入住很快"),
+        (9, "前台服务热情周到"),
+        (2, "早餐太难吃了，种类也少"),
+        (3, "早餐难吃"),
+        (1, "The breakfast was cold and awful"),
+        (8, ""),
+    ]
+    for n, (score, why) in enumerate(answers):
+        body = {"language": "zh", "answers": {"nps": score, **({"why": why} if why else {})}}
+        r = client.post(
+            f"/api/v1/public/surveys/{survey['key']}/responses", json=body, headers={"User-Agent": f"r{n}"}
+        )
+        assert r.status_code == 201, r.text
+    coded = client.get(f"/api/v1/surveys/{survey['id']}/analysis", headers=analyst.headers).json()[
+        "incidents"
+    ]
+    why = coded["why"]
+    assert why["answers"] == 5 and why["coded"] == 5
+    by_kind: dict[str, int] = {}
+    for incident in why["incidents"]:
+        by_kind[incident["incident"]] = by_kind.get(incident["incident"], 0) + incident["count"]
+        assert incident["examples"] and incident["category"]
+    assert by_kind == {"positive": 2, "negative": 3}
+    top_negative = next(i for i in why["incidents"] if i["incident"] == "negative")
+    assert top_negative["category"] in ("早餐", "难吃") and top_negative["count"] == 2

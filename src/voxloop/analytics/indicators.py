@@ -12,7 +12,7 @@ from voxloop.analytics import stats, store
 
 PERIODS = ("day", "week", "month")
 RESPONSE_METRICS = ("nps", "csat", "ces")
-METRICS = (*RESPONSE_METRICS, "complaint_rate", "compliance")
+METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance")
 GROUPS = {
     "clocks": ("channel",),
     "responses": ("survey_id", "channel", "branch", "language", "mode"),
@@ -25,6 +25,7 @@ GROUPS = {
         "department_id",
         "product",
         "touchpoint",
+        "sentiment",
     ),
 }
 
@@ -70,6 +71,8 @@ def indicators(
     elif metric == "compliance":  # deadlines kept among deadlines measured
         measures = "sum(measured), sum(kept), 0"
         where.append("measured > 0")
+    elif metric == "negative_share":  # records the text models or triage rules call negative
+        measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
     else:
         measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
     sql = (

@@ -24,6 +24,7 @@ from voxloop.config import get_settings
 from voxloop.feedback.models import Feedback
 from voxloop.surveys import definition as d
 from voxloop.surveys.models import Response, Survey
+from voxloop.themes.models import Theme, ThemeRun
 
 BATCH = 50_000
 REFRESH_DAYS = 30
@@ -42,7 +43,13 @@ CREATE TABLE IF NOT EXISTS clock_facts (
     feedback_id BIGINT PRIMARY KEY, org_id BIGINT, received_at TIMESTAMP, channel VARCHAR,
     kept INTEGER, measured INTEGER);
 CREATE TABLE IF NOT EXISTS sync_state (source VARCHAR PRIMARY KEY, watermark BIGINT);
+ALTER TABLE feedback_facts ADD COLUMN IF NOT EXISTS sentiment VARCHAR;
+ALTER TABLE feedback_facts ADD COLUMN IF NOT EXISTS customer_id BIGINT;
+CREATE TABLE IF NOT EXISTS theme_facts (
+    id BIGINT PRIMARY KEY, org_id BIGINT, run_id BIGINT, period_start TIMESTAMP, period_end TIMESTAMP,
+    label VARCHAR, size INTEGER, customers INTEGER, branches INTEGER, scope VARCHAR);
 """
+FEEDBACK_WIDTH = 15
 
 
 def path() -> Path:
@@ -87,9 +94,32 @@ def _feedback_rows(db: Session, stmt: Any) -> list[tuple[Any, ...]]:
             t.department_id,
             t.status,
             t.flag,
+            t.sentiment,
+            t.customer_id,
         )  # fmt: skip
     ).all()
-    return [(*r[:10], r[10], r[11], r[12] is not None) for r in rows]
+    return [(*r[:12], r[12] is not None, r[13], r[14]) for r in rows]
+
+
+def _theme_rows(db: Session, mark: int) -> list[tuple[Any, ...]]:
+    stmt = (
+        select(
+            Theme.id,
+            Theme.org_id,
+            Theme.run_id,
+            ThemeRun.period_start,
+            ThemeRun.period_end,
+            Theme.label,
+            Theme.size,
+            Theme.customers,
+            Theme.branches,
+            Theme.scope,
+        )  # fmt: skip
+        .join(ThemeRun, ThemeRun.id == Theme.run_id)
+        .where(Theme.id > mark)
+        .order_by(Theme.id)
+    )
+    return [tuple(r) for r in db.execute(stmt)]
 
 
 def _first(definition: dict[str, Any], kind: str) -> str | None:
@@ -139,7 +169,7 @@ def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list
 
 def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
     """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
-    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0}
+    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0, "themes": 0}
     t = Feedback.__table__
     with _lock, connect() as conn:
         while True:
@@ -147,7 +177,7 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             rows = _feedback_rows(db, select(t).where(t.c.id > mark).order_by(t.c.id).limit(batch))
             if not rows:
                 break
-            _write(conn, "feedback_facts", 13, rows, "feedback", max(r[0] for r in rows))
+            _write(conn, "feedback_facts", FEEDBACK_WIDTH, rows, "feedback", max(r[0] for r in rows))
             copied["feedback"] += len(rows)
         while True:
             mark = _watermark(conn, "responses")
@@ -174,8 +204,12 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             db, select(t).where(t.c.received_at >= utcnow() - timedelta(days=REFRESH_DAYS))
         )
         if recent:
-            _write(conn, "feedback_facts", 13, recent, None, None)
+            _write(conn, "feedback_facts", FEEDBACK_WIDTH, recent, None, None)
             copied["refreshed"] = len(recent)
+        themes = _theme_rows(db, _watermark(conn, "themes"))
+        if themes:
+            _write(conn, "theme_facts", 10, themes, "themes", max(r[0] for r in themes))
+            copied["themes"] = len(themes)
     return copied
 
 

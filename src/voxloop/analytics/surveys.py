@@ -1,5 +1,6 @@
 """A survey's analysis, as far as its questions allow: NPS/CSAT/CES with intervals,
-reliability of rating blocks, SERVQUAL gaps, key drivers and an exploratory factor analysis."""
+reliability of rating blocks, SERVQUAL gaps, key drivers, an exploratory factor analysis and
+critical incidents coded from open answers."""
 
 from dataclasses import asdict
 from typing import Any
@@ -12,6 +13,8 @@ from voxloop.analytics import stats
 from voxloop.surveys import definition as d
 from voxloop.surveys import service as surveys
 from voxloop.surveys.models import Response
+from voxloop.text import incidents
+from voxloop.text import service as text_models
 
 MIN_RELIABILITY = 10  # responses before a block's alpha is worth reporting
 MIN_DRIVERS = 20
@@ -50,6 +53,9 @@ def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
             block = block or (q["id"], frame)
         elif q["type"] == "servqual":
             out["servqual"] = _servqual(q, values)
+        elif q["type"] == "text":
+            model = text_models.category_model(db=db, org_id=org_id)
+            out.setdefault("incidents", {})[q["id"]] = incidents.code(values, model)
     outcome = outcomes.get("csat") or outcomes.get("nps")
     if outcome is not None and block is not None:
         frame = block[1]

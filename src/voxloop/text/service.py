@@ -10,6 +10,7 @@ import joblib
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import Organization
 from voxloop.common.time import utcnow
 from voxloop.feedback.models import Feedback
 from voxloop.text import categories
@@ -82,7 +83,8 @@ def store(*, db: Session, org_id: int, model: categories.CategoryModel) -> None:
 
 
 def orgs_to_retrain(*, db: Session) -> list[int]:
-    """Organizations with category labels (imported or corrected) newer than their model."""
+    """Organizations with category labels (imported or corrected) newer than their model, and
+    those without a model whose records have categories."""
     trained = {
         org_id: at
         for org_id, at in db.execute(
@@ -101,7 +103,13 @@ def orgs_to_retrain(*, db: Session) -> list[int]:
     for query in (imported, corrected):
         for org_id, at in db.execute(query):
             newest[org_id] = max(at, newest.get(org_id, at))
-    return sorted(org_id for org_id, at in newest.items() if org_id not in trained or at > trained[org_id])
+    due = {org_id for org_id, at in newest.items() if org_id not in trained or at > trained[org_id]}
+    # an organization without a model yet learns from the categories its rules have set
+    for org_id in db.scalars(select(Organization.id).where(Organization.id.not_in(list(trained)))):
+        labelled = select(Feedback.id).where(Feedback.org_id == org_id, Feedback.category.is_not(None))
+        if db.scalar(labelled.limit(1)) is not None:
+            due.add(org_id)
+    return sorted(due)
 
 
 def report(*, db: Session, org_id: int) -> dict[str, Any] | None:
