@@ -101,7 +101,8 @@ class Analysis:
 def default_model() -> dict[str, Any]:
     bundle: dict[str, Any] = joblib.load(MODEL_PATH)
     idf = bundle["en"]["vectorizer"]
-    bundle["en"]["idf"] = {w: float(idf.idf_[i]) for w, i in idf.vocabulary_.items() if " " not in w}
+    words = {w: float(idf.idf_[i]) for w, i in idf.vocabulary_.items() if " " not in w}
+    bundle["en"]["idf"] = {**words, "": max(words.values())}  # "": what an unknown word gets
     return bundle
 
 

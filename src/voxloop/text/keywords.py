@@ -9,7 +9,7 @@ from functools import lru_cache
 import jieba.analyse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from voxloop.text.tokenize import _init as _init_jieba
+from voxloop.text.tokenize import cut
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,29}")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -22,21 +22,32 @@ ZH_COMMON = {"没有", "一个", "什么", "这个", "那个", "就是", "还是
 
 
 @lru_cache(maxsize=1)
-def _zh_extractor() -> jieba.analyse.TFIDF:
-    _init_jieba()
-    return jieba.analyse.default_tfidf
+def _zh_idf() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median, which unknown words get (as in jieba.analyse)."""
+    extractor = jieba.analyse.default_tfidf
+    return extractor.idf_freq, extractor.median_idf
 
 
 def zh_keywords(text: str, top: int = 5) -> list[str]:
-    words = _zh_extractor().extract_tags(text, topK=top + len(ZH_COMMON))
-    return [
-        w for w in words if 1 < len(w) <= 30 and not w.isdigit() and w not in ZH_COMMON and w not in EN_COMMON
-    ][:top]
+    """jieba.analyse.extract_tags over rjieba's cut: term frequency times IDF."""
+    idf, median = _zh_idf()
+    counts = Counter(
+        w
+        for w in cut(text)
+        if 1 < len(w) <= 30
+        and not w.isdigit()
+        and w not in ZH_COMMON
+        and w.lower() not in EN_COMMON
+        and w.strip()
+    )
+    scored = sorted(counts.items(), key=lambda item: (-item[1] * idf.get(item[0], median), item[0]))
+    return [w for w, _ in scored[:top]]
 
 
 def en_keywords(text: str, top: int = 5, idf: dict[str, float] | None = None) -> list[str]:
+    """Words ranked by count times IDF (an unknown word counts as the rarest)."""
     counts = Counter(w.strip("'-") for w in _EN_WORD.findall(text.lower()))
-    default = max(idf.values()) if idf else 1.0
+    default = idf.get("", 1.0) if idf else 1.0
     scored = [
         (n * (idf.get(w, default) if idf else 1.0 + math.log(len(w))), w)
         for w, n in counts.items()

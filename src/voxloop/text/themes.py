@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import jieba
 import numpy as np
 from scipy import stats
 from sklearn.cluster import KMeans
@@ -20,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from voxloop.text.keywords import EN_COMMON, ZH_COMMON
 from voxloop.text.normalize import normalize
-from voxloop.text.tokenize import _init as _init_jieba
+from voxloop.text.tokenize import cut
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z][a-z'-]{2,29}")
@@ -93,11 +92,10 @@ MATCH_SIMILARITY = 0.2
 
 def content_words(text: str) -> list[str]:
     """The words a theme can be named by: no stop words, no single characters, no feelings."""
-    _init_jieba()
     words: list[str] = []
     for run in _TOKEN.findall(normalize(text)):
         if _HAN.match(run):
-            words.extend(w for w in jieba.lcut(run) if len(w) > 1 and w not in _ZH_STOP and w not in _FEELING)
+            words.extend(w for w in cut(run) if len(w) > 1 and w not in _ZH_STOP and w not in _FEELING)
         elif run not in _EN_STOP and run not in _FEELING:
             words.append(run)
     return words

@@ -1,11 +1,15 @@
 """Tokenizing for search and analysis: jieba for Chinese words, character bigrams for
-Chinese recall, lower-cased words for everything else."""
+Chinese recall, lower-cased words for everything else.
+
+Segmentation uses rjieba, the Rust port of jieba with the same dictionary and the same cuts,
+about twenty times faster; the Python jieba package still provides the IDF table for keywords.
+"""
 
 import logging
 import re
-from functools import lru_cache
 
 import jieba
+import rjieba
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -13,9 +17,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-@lru_cache(maxsize=1)
-def _init() -> None:
-    jieba.initialize()
+def cut(run: str) -> list[str]:
+    """jieba's words of a run of Chinese text (precise mode, with the HMM for unknown words)."""
+    return rjieba.cut(run)  # type: ignore[no-any-return]
 
 
 def words(text: str) -> list[str]:
@@ -23,8 +27,7 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for word in _WORD.findall(text.lower()):
         for run in _HAN_RUN.findall(word):
-            _init()
-            out.extend(t for t in jieba.cut(run) if t.strip())
+            out.extend(t for t in cut(run) if t.strip())
         out.extend(_HAN_RUN.sub(" ", word).split())
     return out
 

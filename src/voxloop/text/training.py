@@ -193,7 +193,10 @@ def sample_texts(n: int = 10_000) -> list[str]:
     """Half Chinese reviews and posts, half English sentences and queries."""
     zh = pd.concat([corpora.zh_reviews()["text"], corpora.zh_weibo("test")["text"]])
     en = pd.concat([corpora.en_sentences()["text"], corpora.en_banking("test")["text"]])
-    return list(zh.sample(n // 2, random_state=_SEED)) + list(en.sample(n - n // 2, random_state=_SEED))
+    half, rest = n // 2, n - n // 2
+    return list(zh.sample(half, random_state=_SEED, replace=half > len(zh))) + list(
+        en.sample(rest, random_state=_SEED, replace=rest > len(en))
+    )
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
