@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from voxloop.config import get_settings
 
@@ -205,6 +206,37 @@ def _text_learn(args: argparse.Namespace) -> None:
     print(f"model written to {args.output}")
 
 
+def _text_examples(args: argparse.Namespace) -> None:
+    from voxloop.accounts import service as accounts
+    from voxloop.db import session_scope, write_lock
+    from voxloop.jobs import service as jobs
+    from voxloop.text import categories, files
+    from voxloop.text import service as text
+    from voxloop.text.tasks import LEARN
+
+    try:
+        frame = files.read_table(args.input)
+        files.require_columns(frame, args.input, args.text_column, args.label_column)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    rows = [
+        (str(t).strip(), str(c).strip())
+        for t, c in zip(frame[args.text_column], frame[args.label_column], strict=True)
+        if str(t).strip() and str(c).strip()
+    ]
+    with write_lock(), session_scope() as db:
+        org = accounts.get_org_by_slug(db=db, slug=args.org)
+        if org is None:
+            sys.exit(f"error: no organization {args.org!r}")
+        try:
+            added = text.add_examples(db=db, org_id=org.id, rows=rows, source=Path(args.input).name)
+        except categories.LearnError as exc:
+            sys.exit(f"error: {args.label_column}: {exc}")
+        jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
+        db.commit()
+    print(f"{added} examples added to {args.org}; the category model is retrained by the workers")
+
+
 def _text_train(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -293,6 +325,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, help="where to write the model")
     p.add_argument("--threshold", type=float, default=0.35, help="below this confidence a person decides")
     p.set_defaults(func=_text_learn)
+    p = text.add_parser(
+        "examples", help="import labelled past feedback into an organization's category model"
+    )
+    p.add_argument("input", help="a .csv, .tsv, .xlsx or .jsonl file of labelled texts")
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument("--text-column", required=True)
+    p.add_argument("--label-column", required=True, help="category codes of the organization")
+    p.set_defaults(func=_text_examples)
     p = text.add_parser("train", help="train the default models on ../shared/data and write the model card")
     p.add_argument("--output", help="where to write the bundle (default: the package's own)")
     p.add_argument(

@@ -22,6 +22,7 @@ from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.staff_pages import router as survey_staff_router
 from voxloop.surveys.views import router as surveys_router
+from voxloop.text.pages import router as text_pages_router
 from voxloop.text.views import router as text_router
 from voxloop.themes.pages import router as themes_pages_router
 from voxloop.themes.views import router as themes_router
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
     app.include_router(surveys_router)
     app.include_router(analytics_router)
     app.include_router(text_router)
+    app.include_router(text_pages_router)
     app.include_router(themes_router)
     app.include_router(themes_pages_router)
     app.include_router(web_router)

@@ -1,0 +1,74 @@
+"""The learned-categories page: how well the organization's category model does per category,
+examples brought in from a CSV/XLSX of past feedback, and retraining."""
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from voxloop.deps import DbSession
+from voxloop.jobs import service as jobs
+from voxloop.text import categories, files, service
+from voxloop.text.tasks import LEARN
+from voxloop.triage import service as triage
+from voxloop.web.pages import Csrf, WebOrg, page, web_require
+
+router = APIRouter(include_in_schema=False)
+MAX_ROWS = 50_000
+
+
+def _page(request: Request, org: WebOrg, db: DbSession, errors: list[str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    return page(
+        request,
+        "admin/categories_model.html",
+        status_code=status,
+        report=service.report(db=db, org_id=org.id),
+        categories=triage.list_categories(db=db, org_id=org.id),
+        errors=errors or [],
+    )
+
+
+@router.get("/admin/categories/model", dependencies=[web_require("triage.manage")])
+def model_page(request: Request, org: WebOrg, db: DbSession) -> Response:
+    return _page(request, org, db)
+
+
+@router.post("/admin/categories/examples", dependencies=[Csrf, web_require("triage.manage")])
+async def upload_examples(request: Request, org: WebOrg, db: DbSession) -> Response:
+    form = await request.form()
+    upload, text_column, label_column = form.get("file"), form.get("text_column"), form.get("label_column")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _page(request, org, db, ["file: choose a CSV, TSV, XLSX or JSONL file"], 422)
+    suffix = Path(upload.filename).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        tmp.write(await upload.read())
+        tmp.flush()
+        try:
+            frame = files.read_table(tmp.name)
+            files.require_columns(frame, upload.filename, str(text_column or ""), str(label_column or ""))
+        except files.TableError as exc:
+            return _page(request, org, db, [str(exc).replace(tmp.name, upload.filename)], 422)
+    rows = [
+        (str(t).strip(), str(c).strip())
+        for t, c in zip(frame[str(text_column)], frame[str(label_column)], strict=True)
+        if str(t).strip() and str(c).strip()
+    ]
+    if not rows or len(rows) > MAX_ROWS:
+        return _page(request, org, db, [f"file: 1 to {MAX_ROWS:,} labelled rows, not {len(rows):,}"], 422)
+    try:
+        service.add_examples(db=db, org_id=org.id, rows=rows, source=upload.filename[:200])
+    except categories.LearnError as exc:
+        db.rollback()
+        return _page(request, org, db, [f"{label_column}: {exc}"], 422)
+    jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
+    db.commit()
+    return RedirectResponse(f"/admin/categories/model?added={len(rows)}", status_code=303)
+
+
+@router.post("/admin/categories/retrain", dependencies=[Csrf, web_require("triage.manage")])
+def retrain(org: WebOrg, db: DbSession) -> Response:
+    jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
+    db.commit()
+    return RedirectResponse("/admin/categories/model?queued=1", status_code=303)
