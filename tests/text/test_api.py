@@ -135,3 +135,14 @@ def test_triage_uses_the_models_where_no_rule_decides_and_corrections_retrain(cl
         assert db.scalar(select(TextModel.trained_at).where(TextModel.org_id == acct.org_id)) > trained
         assert text.orgs_to_retrain(db=db) == []
     assert client.get("/api/v1/text/categories/model", headers=acct.headers).json()["examples"] == 81
+
+
+def test_analyze_keeps_the_organizations_rule_keywords_whole(client):
+    manager = make_account(role="manager")
+    rule = {"name": "Breakfast brand", "match": {"keywords": ["云栖早餐"]}, "sets": {"type": "praise"}}
+    assert client.post("/api/v1/triage-rules", json=rule, headers=manager.headers).status_code == 201
+    texts = ["云栖早餐的小笼包很好吃"]
+    mine = client.post("/api/v1/text/analyze", json={"texts": texts}, headers=manager.headers).json()
+    theirs = client.post("/api/v1/text/analyze", json={"texts": texts}, headers=make_account().headers).json()
+    assert "云栖早餐" in mine["results"][0]["keywords"]
+    assert "云栖早餐" not in theirs["results"][0]["keywords"]

@@ -82,3 +82,14 @@ def test_keywords_are_content_words_in_both_languages():
     en = keywords(normalize("The breakfast was cold and the receptionist was rude"))
     assert {"breakfast", "receptionist", "rude"} <= set(en) and "the" not in en
     assert keywords("") == []
+
+
+def test_an_organizations_own_words_stay_whole():
+    from voxloop.text.tokenize import cut
+
+    text = "云栖早餐的小笼包很好吃"
+    assert "云栖早餐" not in cut(text)
+    own = frozenset({"云栖早餐"})
+    assert cut(text, own)[0] == "云栖早餐"
+    assert "云栖早餐" in keywords(normalize(text), dictionary=own)
+    assert cut(text) == cut(text, frozenset())  # the shared dictionary is untouched

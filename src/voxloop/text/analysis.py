@@ -23,6 +23,7 @@ from voxloop.text.features import en_features
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
 from voxloop.text.normalize import MAX_CHARS, normalize
+from voxloop.text.tokenize import NO_WORDS, Dictionary
 
 MODEL_PATH = Path(__file__).with_name("trained") / "default.joblib"
 
@@ -221,17 +222,22 @@ def aspects(texts: list[str], languages: list[str], words: list[list[str]]) -> l
 
 
 def analyze(
-    texts: Sequence[object], *, with_aspects: bool = True, categories: CategoryModel | None = None
+    texts: Sequence[object],
+    *,
+    with_aspects: bool = True,
+    categories: CategoryModel | None = None,
+    dictionary: Dictionary = NO_WORDS,
 ) -> list[Analysis]:
     """The default analysis of each text, and its category when a category model is given;
-    any input (None, bytes, HTML, 1 MB) gives a result."""
+    keywords keep the organization's `dictionary` words whole. Any input (None, bytes, HTML,
+    1 MB) gives a result."""
     normalized = [normalize(t) for t in texts]
     languages = [language_of(t) for t in normalized]
     probabilities = sentiment_probabilities(normalized, languages)
     suggestion = _suggestion_scores(normalized, languages)
     emotions = _zh_emotions(normalized, [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")])
     idf = default_model()["en"]["idf"]
-    words = [keywords(t, 5, idf) for t in normalized]
+    words = [keywords(t, 5, idf, dictionary) for t in normalized]
     per_text_aspects = aspects(normalized, languages, words) if with_aspects else [[] for _ in texts]
     results = []
     for i, text in enumerate(normalized):

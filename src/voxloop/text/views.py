@@ -21,7 +21,8 @@ def analyze(body: AnalyzeRequest, org: ApiOrg) -> AnalyzeResponse:
     to 1,000 texts; the category too once the organization has a learned model."""
     with session_scope(readonly=True) as db:  # no write lock held while the models run
         model = service.category_model(db=db, org_id=org.id)
-    results = analysis.analyze(body.texts, with_aspects=body.aspects, categories=model)
+        words = service.dictionary(db=db, org_id=org.id)
+    results = analysis.analyze(body.texts, with_aspects=body.aspects, categories=model, dictionary=words)
     return AnalyzeResponse(results=[AnalysisRead.model_validate(r, from_attributes=True) for r in results])
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from voxloop.common.time import as_utc, utcnow
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
+from voxloop.text import service as text_service
 from voxloop.text import themes as found
 from voxloop.themes.models import Alert, Theme, ThemeMember, ThemeRun
 
@@ -67,7 +68,8 @@ def plan(
     start = end - timedelta(days=days)
     current = _records(db, org_id, start, end)
     earlier = _records(db, org_id, start - timedelta(days=days * periods), start)
-    result = found.discover([r.description for r in current])
+    words = text_service.dictionary(db=db, org_id=org_id)
+    result = found.discover([r.description for r in current], dictionary=words)
     matched = result.match([r.description for r in earlier])
     out = Plan(org_id, start, end, periods, len(current))
     for index, theme in enumerate(result.themes):
