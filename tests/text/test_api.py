@@ -33,7 +33,7 @@ def test_analyze_returns_every_field_for_chinese_english_and_bad_input(client):
     assert results[2] == {
         "language": "unknown", "sentiment": "neutral", "sentiment_score": 0.0, "emotion": "neutral",
         "feedback_type": "other", "category": None, "category_confidence": None, "keywords": [],
-        "aspects": [], "pii": [], "truncated": False,
+        "aspects": [], "pii": [], "truncated": False, "redacted": None,
     }  # fmt: skip
     assert results[3]["sentiment"] == "positive"
 
@@ -46,6 +46,24 @@ def test_analyze_finds_personal_data_and_says_when_a_text_was_cut(client):
     ]
     assert results[0]["pii"] == ["email", "phone"]
     assert results[1]["truncated"] is True and results[0]["truncated"] is False
+
+
+def test_analyze_redacts_on_request_and_duplicates_are_grouped(client):
+    acct = make_account(role="agent")
+    body = {"texts": ["请拨打 13812345678 联系李女士", "no personal data"], "redact": True}
+    results = client.post("/api/v1/text/analyze", json=body, headers=acct.headers).json()["results"]
+    assert [r["redacted"] for r in results] == ["请拨打 [PHONE] 联系李女士", "no personal data"]
+    texts = [
+        "空调坏了，一直没人修",
+        "空调坏了，一直没人修！！",
+        "早餐很好",
+        "The lift is broken",
+        "the lift is broken.",
+    ]
+    r = client.post("/api/v1/text/duplicates", json={"texts": texts}, headers=acct.headers)
+    assert r.status_code == 200 and r.json() == {"groups": [[0, 1], [3, 4]]}
+    r = client.post("/api/v1/text/duplicates", json={"texts": texts, "threshold": 2}, headers=acct.headers)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "threshold"
 
 
 def test_analyze_refuses_bad_requests_naming_the_field(client):

@@ -4,6 +4,8 @@ from pydantic import BaseModel, Field
 class AnalyzeRequest(BaseModel):
     texts: list[str] = Field(min_length=1, max_length=1000)
     aspects: bool = True
+    # also return each text with phone numbers, emails, ID and card numbers replaced by tags
+    redact: bool = False
 
 
 class AspectRead(BaseModel):
@@ -25,10 +27,21 @@ class AnalysisRead(BaseModel):
     pii: list[str]
     # True when the text was longer than the part analysis reads
     truncated: bool
+    redacted: str | None = None
 
 
 class AnalyzeResponse(BaseModel):
     results: list[AnalysisRead]
+
+
+class DuplicatesRequest(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=10_000)
+    threshold: float = Field(default=0.8, ge=0.3, le=1.0)
+
+
+class DuplicatesResponse(BaseModel):
+    # groups of indexes into `texts` whose wording is nearly the same
+    groups: list[list[int]]
 
 
 class ExampleIn(BaseModel):

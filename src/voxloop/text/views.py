@@ -8,8 +8,17 @@ from voxloop.db import session_scope
 from voxloop.deps import ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
 from voxloop.jobs import service as jobs
-from voxloop.text import analysis, categories, service
-from voxloop.text.schemas import AnalysisRead, AnalyzeRequest, AnalyzeResponse, ExamplesAdded, ExamplesCreate
+from voxloop.text import analysis, categories, pii, service
+from voxloop.text.duplicates import near_duplicates
+from voxloop.text.schemas import (
+    AnalysisRead,
+    AnalyzeRequest,
+    AnalyzeResponse,
+    DuplicatesRequest,
+    DuplicatesResponse,
+    ExamplesAdded,
+    ExamplesCreate,
+)
 from voxloop.text.tasks import LEARN
 
 router = APIRouter(prefix="/api/v1/text", tags=["text"])
@@ -23,7 +32,19 @@ def analyze(body: AnalyzeRequest, org: ApiOrg) -> AnalyzeResponse:
         model = service.category_model(db=db, org_id=org.id)
         words = service.dictionary(db=db, org_id=org.id)
     results = analysis.analyze(body.texts, with_aspects=body.aspects, categories=model, dictionary=words)
-    return AnalyzeResponse(results=[AnalysisRead.model_validate(r, from_attributes=True) for r in results])
+    out = [AnalysisRead.model_validate(r, from_attributes=True) for r in results]
+    if body.redact:
+        for item, text in zip(out, body.texts, strict=True):
+            item.redacted = pii.redact(text)
+    return AnalyzeResponse(results=out)
+
+
+@router.post(
+    "/duplicates", response_model=DuplicatesResponse, dependencies=[JsonBody, require("feedback.read")]
+)
+def duplicates(body: DuplicatesRequest) -> DuplicatesResponse:
+    """Groups of texts that say nearly the same thing (MinHash over character shingles)."""
+    return DuplicatesResponse(groups=near_duplicates(body.texts, body.threshold))
 
 
 @router.get("/categories/model", dependencies=[require("triage.manage")])
