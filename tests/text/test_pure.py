@@ -93,3 +93,8 @@ def test_an_organizations_own_words_stay_whole():
     assert cut(text, own)[0] == "云栖早餐"
     assert "云栖早餐" in keywords(normalize(text), dictionary=own)
     assert cut(text) == cut(text, frozenset())  # the shared dictionary is untouched
+
+
+def test_links_and_handles_are_left_out_but_emails_kept():
+    assert normalize("@united delayed again http://t.co/x1 mail li@qq.com") == "delayed again mail li@qq.com"
+    assert normalize("致敬//@Mr_凡先生:大家记得戴口罩") == "致敬// 大家记得戴口罩"

@@ -11,6 +11,9 @@ import opencc
 MAX_CHARS = 5_000
 
 _TAG = re.compile(r"<[^>]{0,500}>")
+# Links and @handles (Weibo retweet chains, tweets) say who, not what; an email's @ is kept.
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<![\w.])@[\w\u4e00-\u9fff-]{1,30}:?")
 _SPACE = re.compile(r"\s+")
 # Lone surrogates and other code points that cannot be encoded come from broken input.
 _UNENCODABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -22,7 +25,8 @@ def _t2s() -> opencc.OpenCC:
 
 
 def clean(text: object) -> str:
-    """A string with markup, control characters and runs of space removed (never raises)."""
+    """A string with markup, control characters, links, @handles and runs of space removed
+    (never raises)."""
     if text is None:
         return ""
     if isinstance(text, bytes):
@@ -33,6 +37,10 @@ def clean(text: object) -> str:
     if "&" in value:
         value = html.unescape(value)
     value = _UNENCODABLE.sub("", value)
+    if "http" in value or "www." in value:
+        value = _LINK.sub(" ", value)
+    if "@" in value:
+        value = _HANDLE.sub(" ", value)
     return _SPACE.sub(" ", value).strip()[:MAX_CHARS]
 
 
