@@ -83,6 +83,7 @@ def clean_tables(database: str) -> Iterator[None]:
     from voxloop.models import Base
     from voxloop.surveys import service as surveys
     from voxloop.text import service as text_models
+    from voxloop.webhooks import service as webhooks
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with get_engine().begin() as conn:
@@ -96,6 +97,7 @@ def clean_tables(database: str) -> Iterator[None]:
     commitments.reset_cache()
     surveys.reset_cache()
     text_models.reset_cache()
+    webhooks.reset_cache()
     set_clock(None)
 
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     text_retrain_seconds: float = 3600.0
     # How often executors look for themes and emerging common problems in the last week's feedback.
     themes_seconds: float = 86400.0
+    # Webhooks to private, loopback or link-local addresses are refused unless this is true.
+    webhook_allow_private: bool = False
     secret_key: str = PLACEHOLDER_SECRET
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"

@@ -30,6 +30,7 @@ from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.service_pages import router as service_pages_router
 from voxloop.web.views import router as web_router
+from voxloop.webhooks.views import router as webhooks_router
 
 
 def create_app() -> FastAPI:
@@ -69,6 +70,7 @@ def create_app() -> FastAPI:
     app.include_router(text_pages_router)
     app.include_router(themes_router)
     app.include_router(themes_pages_router)
+    app.include_router(webhooks_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

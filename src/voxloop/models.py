@@ -14,6 +14,7 @@ from voxloop.surveys.models import Invitation, OptOut, Response, Survey, SurveyV
 from voxloop.text.models import CategoryExample, TextModel
 from voxloop.themes.models import Alert, Theme, ThemeMember, ThemeRun
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
+from voxloop.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Alert",
@@ -53,4 +54,6 @@ __all__ = [
     "TriageRule",
     "User",
     "VocabularyName",
+    "Webhook",
+    "WebhookDelivery",
 ]

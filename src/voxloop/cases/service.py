@@ -17,6 +17,7 @@ from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invali
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
+from voxloop.webhooks import service as webhooks
 
 
 def _get(db: Session, org_id: int, feedback_id: int) -> Feedback:
@@ -46,6 +47,12 @@ def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None
     if to == workflow.RESOLVED:  # the surveys domain sends the follow-up satisfaction survey
         jobs.enqueue(db=db, org_id=record.org_id, task=FOLLOW_UP, payload={"feedback_id": record.id})
     kind = "reopened" if workflow.is_reopen(current, to) else "status_changed"
+    webhooks.emit(
+        db=db,
+        org_id=record.org_id,
+        event="case.status_changed",
+        data=[{"id": record.id, "tracking_code": record.tracking_code, "from": current, "to": to}],
+    )
     # The customer sees status changes on the tracking page; the note stays internal.
     feedback.add_event(
         db=db,

@@ -23,6 +23,7 @@ from voxloop.common.time import as_utc, utcnow
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as outbox
+from voxloop.webhooks import service as webhooks
 
 STEPS = ("response", "resolution", "dispatch", "handling")
 OPEN_STATES = ("pending", "warned")
@@ -315,6 +316,16 @@ def _act(db: Session, clock: CaseClock, commitment: Commitment, at: int, counts:
     for step in warned:
         _notify(db, clock, "warning", step, 0)
         counts["warned"] += 1
+    if breached:
+        webhooks.emit(
+            db=db,
+            org_id=clock.org_id,
+            event="commitment.breached",
+            data=[
+                {"feedback_id": clock.feedback_id, "commitment_id": commitment.id, "step": step}
+                for step in breached
+            ],
+        )
     for step in breached:
         counts["breached"] += 1
         if commitment.remedy:

@@ -105,6 +105,7 @@ def _load_tasks() -> None:
     import voxloop.text.tasks  # noqa: F401
     import voxloop.themes.tasks  # noqa: F401
     import voxloop.triage.tasks  # noqa: F401
+    import voxloop.webhooks.tasks  # noqa: F401
 
 
 def run_pending(limit: int = 100) -> int:

@@ -21,6 +21,7 @@ from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invali
 from voxloop.surveys import definition as d
 from voxloop.surveys import quality, templates
 from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
+from voxloop.webhooks import service as webhooks
 
 MODES = ("link", "email", "case", "widget", "phone", "paper", "face_to_face")
 STAFF_MODES = ("phone", "paper", "face_to_face")
@@ -259,6 +260,23 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             median_seconds=median,
             sample=sample,
             duplicate=_duplicate(db, survey, response),
+        )
+        webhooks.emit(
+            db=db,
+            org_id=survey.org_id,
+            event="survey.response_created",
+            data=[
+                {
+                    "id": response.id,
+                    "survey_id": survey.id,
+                    "version": response.version,
+                    "language": response.language,
+                    "mode": response.mode,
+                    "answers": answers,
+                    "hidden": hidden,
+                    "quality_flags": response.quality_flags,
+                }  # fmt: skip
+            ],
         )
     else:
         response.quality_flags = quality.flags(

@@ -14,6 +14,7 @@ from voxloop.jobs import service as jobs
 from voxloop.text import service as text_service
 from voxloop.text import themes as found
 from voxloop.themes.models import Alert, Theme, ThemeMember, ThemeRun
+from voxloop.webhooks import service as webhooks
 
 ALERT = "themes.alert"
 EMERGING = "emerging_issue"
@@ -135,6 +136,20 @@ def apply(*, db: Session, plan: Plan) -> ThemeRun:
             db.add(alert)
             db.flush()
             jobs.enqueue(db=db, org_id=org_id, task=ALERT, payload={"alert_id": alert.id})
+            webhooks.emit(
+                db=db,
+                org_id=org_id,
+                event="alert.raised",
+                data=[
+                    {
+                        "id": alert.id,
+                        "kind": alert.kind,
+                        "title": alert.title,
+                        "theme_id": row.id,
+                        **alert.detail,
+                    }
+                ],
+            )
     return run
 
 

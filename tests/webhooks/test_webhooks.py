@@ -1,0 +1,179 @@
+"""Webhooks against a real HTTP receiver: signed deliveries for each event, retries with
+back-off through the outbox, the delivery log, redelivery, and no calls to private networks."""
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import free_port
+from tests.factories import make_account
+from voxloop.jobs.executor import drain
+from voxloop.webhooks import signing
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []  # status codes to answer, in turn; then 200
+        self.port = free_port()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/voxloop"
+
+
+@pytest.fixture
+def receiver(settings_env) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
+    settings_env(WEBHOOK_ALLOW_PRIVATE="true")  # the receiver runs on this machine
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def _subscribe(client, admin, url, events):  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/webhooks", json={"url": url, "events": events}, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_feedback_and_case_events_arrive_signed(client, receiver):
+    admin = make_account(role="admin")
+    hook = _subscribe(client, admin, receiver.url, ["feedback.created", "case.status_changed"])
+    assert len(hook["secret"]) >= 40
+    fid = client.post(
+        "/api/v1/feedback", json={"description": "空调坏了，太失望了"}, headers=admin.headers
+    ).json()["id"]
+    drain()
+    assert len(receiver.requests) == 1
+    headers, body = receiver.requests[0]
+    assert headers["x-voxloop-event"] == "feedback.created"
+    assert signing.verify(
+        hook["secret"], headers["x-voxloop-timestamp"], body, headers["x-voxloop-signature"], time.time()
+    )
+    assert not signing.verify(
+        "another secret", headers["x-voxloop-timestamp"], body, headers["x-voxloop-signature"], time.time()
+    )
+    assert not signing.verify(
+        hook["secret"],
+        headers["x-voxloop-timestamp"],
+        body + b" ",
+        headers["x-voxloop-signature"],
+        time.time(),
+    )
+    payload = json.loads(body)
+    assert payload["event"] == "feedback.created"
+    assert payload["data"]["id"] == fid and payload["data"]["type"] == "complaint"
+    assert payload["data"]["sentiment"] == "negative"
+
+    r = client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": "in_progress"}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    drain()
+    event = json.loads(receiver.requests[1][1])
+    assert event["event"] == "case.status_changed"
+    assert (event["data"]["id"], event["data"]["to"]) == (fid, "in_progress")
+    log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers).json()
+    assert [(d["event"], d["status"], d["attempts"], d["response_status"]) for d in log] == [
+        ("case.status_changed", "delivered", 1, 200),
+        ("feedback.created", "delivered", 1, 200),
+    ]
+
+
+def test_a_failing_receiver_is_retried_with_back_off_and_can_be_redelivered(client, receiver, clock):
+    admin = make_account(role="admin")
+    hook = _subscribe(client, admin, receiver.url, ["feedback.created"])
+    receiver.answers = [500, 503]
+    r = client.post("/api/v1/feedback", json={"description": "The lift is broken"}, headers=admin.headers)
+    assert r.status_code == 201  # delivery never holds up the request
+    drain()
+    log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers).json()
+    assert (log[0]["status"], log[0]["attempts"], log[0]["response_status"]) == ("retrying", 1, 500)
+    assert "answered 500" in log[0]["error"]
+    drain()
+    assert len(receiver.requests) == 1  # not due yet
+    clock.advance(seconds=6)
+    drain()
+    clock.advance(seconds=11)
+    drain()
+    log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers).json()
+    assert (log[0]["status"], log[0]["attempts"], log[0]["response_status"]) == ("delivered", 3, 200)
+    assert len(receiver.requests) == 3
+    assert len({h["x-voxloop-delivery"] for h, _ in receiver.requests}) == 1  # one delivery, three tries
+
+    r = client.post(f"/api/v1/webhooks/deliveries/{log[0]['id']}/redeliver", headers=admin.headers)
+    assert r.status_code == 202
+    drain()
+    assert len(receiver.requests) == 4 and receiver.requests[3][1] == receiver.requests[2][1]
+
+
+def test_private_addresses_and_bad_subscriptions_are_refused(client):
+    admin = make_account(role="admin")
+    for url, reason in (
+        ("http://127.0.0.1:8000/hook", "private or reserved address"),
+        ("http://169.254.169.254/latest/meta-data", "private or reserved address"),
+        ("http://10.0.0.5/hook", "private or reserved address"),
+        ("ftp://example.com/hook", "http:// or https://"),
+        ("http://user:pw@example.com/hook", "user name or password"),
+    ):
+        r = client.post(
+            "/api/v1/webhooks", json={"url": url, "events": ["feedback.created"]}, headers=admin.headers
+        )
+        assert r.status_code == 422, url
+        field = r.json()["error"]["fields"][0]
+        assert field["field"] == "url" and reason in field["reason"], field
+    r = client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://example.com/h", "events": ["feedback.eaten"]},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422 and "unknown: feedback.eaten" in r.json()["error"]["fields"][0]["reason"]
+
+
+def test_webhooks_are_for_admins_of_their_own_organization(client, receiver):
+    admin = make_account(role="admin")
+    hook = _subscribe(client, admin, receiver.url, ["alert.raised"])
+    manager = make_account(role="manager", org_slug=admin.org_slug)
+    assert client.get("/api/v1/webhooks", headers=manager.headers).status_code == 403
+    other = make_account(role="admin")
+    assert client.get("/api/v1/webhooks", headers=other.headers).json() == []
+    assert client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=other.headers).status_code == 404
+    assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=other.headers).status_code == 404
+    assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=admin.headers).status_code == 204
+    assert client.get("/api/v1/webhooks", headers=admin.headers).json() == []
+
+
+def test_alerts_and_survey_responses_are_sent_too(client, receiver):
+    from tests.themes import scenario
+
+    admin = make_account(role="admin")
+    _subscribe(client, admin, receiver.url, ["alert.raised", "survey.response_created"])
+    client.post("/api/v1/feedback/batch", json={"items": scenario.items()}, headers=admin.headers)
+    drain()
+    client.post("/api/v1/themes/discover", json={}, headers=admin.headers)
+    drain()
+    survey = client.post("/api/v1/surveys", json={"template": "nps"}, headers=admin.headers).json()
+    key = client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=admin.headers).json()["key"]
+    r = client.post(f"/api/v1/public/surveys/{key}/responses", json={"language": "en", "answers": {"nps": 9}})
+    assert r.status_code == 201, r.text
+    drain()
+    events = [json.loads(body) for _, body in receiver.requests]
+    assert [e["event"] for e in events] == ["alert.raised", "survey.response_created"]
+    assert events[0]["data"]["kind"] == "emerging_issue" and events[0]["data"]["customers"] == 6
+    assert events[1]["data"]["survey_id"] == survey["id"] and events[1]["data"]["answers"] == {"nps": 9}
