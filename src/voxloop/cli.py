@@ -237,6 +237,30 @@ def _text_examples(args: argparse.Namespace) -> None:
     print(f"{added} examples added to {args.org}; the category model is retrained by the workers")
 
 
+def _export(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from voxloop.accounts import service as accounts
+    from voxloop.db import session_scope
+    from voxloop.exports import formats, service
+
+    end = datetime.fromisoformat(args.to).replace(tzinfo=UTC) if args.to else datetime.now(UTC)
+    start = (
+        datetime.fromisoformat(args.from_).replace(tzinfo=UTC) if args.from_ else end - timedelta(days=365)
+    )
+    with session_scope(readonly=True) as db:
+        org = accounts.get_org_by_slug(db=db, slug=args.org)
+        if org is None:
+            sys.exit(f"error: no organization {args.org!r}")
+        data = service.frame(db=db, org_id=org.id, kind=args.kind, start=start, end=end)
+    fmt = args.format or Path(args.output).suffix.lstrip(".").lower() or "csv"
+    try:
+        formats.write(data, args.output, fmt)
+    except ValueError as exc:
+        sys.exit(f"error: {exc}")
+    print(f"{len(data)} {args.kind} rows written to {args.output}")
+
+
 def _text_train(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -304,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
+
+    p = sub.add_parser("export", help="feedback, cases or survey responses as CSV, XLSX or Parquet")
+    p.add_argument("kind", choices=["feedback", "cases", "responses"])
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument("--output", required=True)
+    p.add_argument("--format", choices=["csv", "xlsx", "parquet"], help="default: from the file name")
+    p.add_argument("--from", dest="from_", help="received on or after (ISO date, UTC; default a year ago)")
+    p.add_argument("--to", help="received before (ISO date, UTC; default now)")
+    p.set_defaults(func=_export)
 
     text = sub.add_parser("text", help="text analysis in Chinese and English").add_subparsers(
         dest="action", required=True

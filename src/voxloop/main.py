@@ -16,6 +16,7 @@ from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
 from voxloop.errors import install_handlers
+from voxloop.exports.views import router as exports_router
 from voxloop.feedback.views import router as feedback_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     app.include_router(themes_router)
     app.include_router(themes_pages_router)
     app.include_router(webhooks_router)
+    app.include_router(exports_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

@@ -1,0 +1,75 @@
+"""What can be exported, as data frames: feedback, cases, survey responses and indicators."""
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxloop.feedback.models import Feedback
+from voxloop.surveys.models import Response
+
+KINDS = ("feedback", "cases", "responses")
+MAX_ROWS = 2_000_000
+
+_FEEDBACK = (
+    "id", "tracking_code", "received_at", "channel", "touchpoint", "product", "branch", "language", "status",
+    "type", "category", "sentiment", "severity", "urgency", "priority", "scope", "flag", "customer_id",
+    "description", "customer_request", "external_ref",
+)  # fmt: skip
+_CASES = (
+    "id", "tracking_code", "received_at", "channel", "branch", "status", "type", "category", "priority",
+    "department_id", "assignee_id", "assigned_at", "routed_at", "first_response_at", "resolved_at",
+)  # fmt: skip
+
+
+def frame(*, db: Session, org_id: int, kind: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Rows of `kind` received (or submitted) in [start, end), oldest first."""
+    if kind in ("feedback", "cases"):
+        t = Feedback.__table__.c
+        columns = _FEEDBACK if kind == "feedback" else _CASES
+        stmt = select(*(t[c] for c in columns)).where(
+            t.org_id == org_id, t.received_at >= start, t.received_at < end
+        )
+        if kind == "cases":
+            stmt = stmt.where(t.status != "new", t.flag.is_(None))
+        rows = db.execute(stmt.order_by(t.received_at, t.id).limit(MAX_ROWS)).all()
+        return pd.DataFrame(rows, columns=list(columns))
+    if kind == "responses":
+        return _responses(db, org_id, start, end)
+    raise ValueError(f"kind: one of {', '.join(KINDS)}")
+
+
+def _responses(db: Session, org_id: int, start: datetime, end: datetime) -> pd.DataFrame:
+    """One row per complete response; each answer (matrix rows, SERVQUAL pairs) a column."""
+    rows: list[dict[str, Any]] = []
+    for r in db.scalars(
+        select(Response)
+        .where(
+            Response.org_id == org_id,
+            Response.completed.is_(True),
+            Response.submitted_at >= start,
+            Response.submitted_at < end,
+        )
+        .order_by(Response.submitted_at, Response.id)
+        .limit(MAX_ROWS)
+    ):
+        row: dict[str, Any] = {
+            "id": r.id, "survey_id": r.survey_id, "version": r.version, "submitted_at": r.submitted_at,
+            "language": r.language, "mode": r.mode, "flagged": bool(r.quality_flags),
+        }  # fmt: skip
+        row.update({f"hidden.{k}": v for k, v in r.hidden.items()})
+        for key, value in r.answers.items():
+            if isinstance(value, dict):
+                for sub, inner in value.items():
+                    if isinstance(inner, dict):
+                        row.update({f"{key}.{sub}.{k}": v for k, v in inner.items()})
+                    else:
+                        row[f"{key}.{sub}"] = inner
+            elif isinstance(value, list):
+                row[key] = ";".join(map(str, value))
+            else:
+                row[key] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
