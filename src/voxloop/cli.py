@@ -237,6 +237,47 @@ def _text_examples(args: argparse.Namespace) -> None:
     print(f"{added} examples added to {args.org}; the category model is retrained by the workers")
 
 
+def _import(args: argparse.Namespace) -> None:
+    import json
+
+    from tqdm import tqdm
+
+    from voxloop.accounts import service as accounts
+    from voxloop.audit.service import SYSTEM
+    from voxloop.db import session_scope
+    from voxloop.errors import VoxloopError
+    from voxloop.imports import service
+    from voxloop.text import files
+
+    try:
+        frame = files.read_table(args.input)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    with session_scope() as db:
+        org = accounts.get_org_by_slug(db=db, slug=args.org)
+        if org is None:
+            sys.exit(f"error: no organization {args.org!r}")
+        source = None
+        if Path(args.mapping).is_file():
+            spec = json.loads(Path(args.mapping).read_text("utf-8"))
+            mapping, defaults = spec.get("mapping", spec), spec.get("defaults", {})
+        else:
+            saved = service.get_source(db=db, org_id=org.id, name=args.mapping)
+            mapping, defaults, source = saved.mapping, saved.defaults, saved.name
+        try:
+            with tqdm(total=len(frame), unit="row", file=sys.stderr) as bar:
+                run, _ = service.run(
+                    db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
+                    filename=Path(args.input).name, source=source, dry_run=args.dry_run, progress=bar.update,
+                )  # fmt: skip
+        except VoxloopError as exc:
+            sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))
+    verb = "would be created" if args.dry_run else "created"
+    print(f"{run.rows} rows: {run.created} {verb}, {run.duplicates} duplicates, {run.failed} refused")
+    for p in run.problems[:20]:
+        print(f"  row {p['row']}: {p['field']}: {p['reason']}")
+
+
 def _export(args: argparse.Namespace) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -328,6 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
+
+    p = sub.add_parser("import", help="feedback from a CSV, TSV, XLSX or JSONL file, with a column mapping")
+    p.add_argument("input")
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument(
+        "--mapping",
+        required=True,
+        help='a JSON file {"mapping": {field: column}, "defaults": {...}} or a saved source',
+    )
+    p.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    p.set_defaults(func=_import)
 
     p = sub.add_parser("export", help="feedback, cases or survey responses as CSV, XLSX or Parquet")
     p.add_argument("kind", choices=["feedback", "cases", "responses"])

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
 
     def body_limit(self, path: str) -> int:
         """The largest request body accepted at `path`."""
-        if path.startswith("/api/v1/feedback/batch"):
+        if path.startswith(("/api/v1/feedback/batch", "/api/v1/imports")):
             return self.max_batch_body_bytes
         if path.startswith(("/f/", "/feedback/new")):
             # Multipart forms carry the attachments themselves.

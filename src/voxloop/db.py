@@ -82,6 +82,7 @@ class Base(DeclarativeBase):
         list[dict[str, str]]: JSON,
         list[str]: JSON,
         list[int]: JSON,
+        list[dict[str, Any]]: JSON,
     }
 
 

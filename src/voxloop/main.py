@@ -18,6 +18,7 @@ from voxloop.config import get_settings
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.views import router as feedback_router
+from voxloop.imports.views import router as imports_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
     app.include_router(themes_pages_router)
     app.include_router(webhooks_router)
     app.include_router(exports_router)
+    app.include_router(imports_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

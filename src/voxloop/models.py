@@ -7,6 +7,7 @@ from voxloop.commitments.models import Calendar, CalendarVersion, CaseClock, Com
 from voxloop.customers.models import Customer
 from voxloop.db import Base
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
+from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
@@ -34,6 +35,8 @@ __all__ = [
     "Feedback",
     "FeedbackEvent",
     "IdempotencyKey",
+    "ImportRun",
+    "ImportSource",
     "InboundMail",
     "Invitation",
     "MessageTemplate",

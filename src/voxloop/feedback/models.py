@@ -38,7 +38,10 @@ class Channel(TenantMixin, Base):
 
 class Feedback(TenantMixin, Base):
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_org_received", "org_id", "received_at", "id"),)
+    __table_args__ = (
+        Index("ix_feedback_org_received", "org_id", "received_at", "id"),
+        Index("ix_feedback_org_external_ref", "org_id", "external_ref"),  # imports find duplicates
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -7,6 +7,7 @@ features) and suggestion detection.
 """
 
 import platform
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,8 +26,12 @@ from voxloop.text.features import en_features, en_vectorizer, zh_vectorizer
 from voxloop.text.normalize import normalize
 
 CARD_PATH = Path(__file__).with_name("trained") / "MODEL_CARD.md"
-# BANKING77 queries stand in for neutral English: customers asking, not judging.
+# BANKING77 questions stand in for neutral English: customers asking, not judging.
 _NEUTRAL_QUERIES = 3_000
+_QUESTION = re.compile(
+    r"\?\s*$|^(?:how|what|when|where|why|which|who|can|could|is|are|do|does|did|will|may|should|would)\b",
+    re.I,
+)
 _SEED = 0
 
 Log = Callable[[str], None]
@@ -43,7 +48,10 @@ def zh_sentiment_frame(reviews: pd.DataFrame, weibo: pd.DataFrame) -> pd.DataFra
 
 
 def en_sentiment_frame(sentences: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
-    neutral = queries.sample(min(_NEUTRAL_QUERIES, len(queries)), random_state=_SEED).assign(label="neutral")
+    """Sentences and reviews, plus customers' questions as the neutral class (statements of a
+    problem are left out: they are not neutral)."""
+    asking = queries[queries["text"].str.strip().map(lambda t: _QUESTION.search(t) is not None)]
+    neutral = asking.sample(min(_NEUTRAL_QUERIES, len(asking)), random_state=_SEED).assign(label="neutral")
     return pd.concat([sentences, neutral], ignore_index=True)
 
 

@@ -1,0 +1,163 @@
+"""Importing feedback from a CSV/XLSX export of another system: each row validated like an API
+item, duplicates dropped (within the file, and against records already imported with the
+same external reference), the rest written in batches of 1,000 through normal intake (triaged,
+never acknowledged: the customers wrote long ago)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxloop.accounts.models import Organization
+from voxloop.audit.service import Actor
+from voxloop.db import write_lock
+from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error
+from voxloop.feedback import flows
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback
+from voxloop.feedback.schemas import FeedbackCreate
+from voxloop.imports import mapping as m
+from voxloop.imports.models import ImportRun, ImportSource
+
+CHUNK = 1_000
+PREVIEW = 20
+MAX_PROBLEMS = 1_000
+
+
+def save_source(
+    *, db: Session, org_id: int, name: str, mapping: dict[str, str], defaults: dict[str, Any]
+) -> ImportSource:
+    """Keep a source's mapping (replacing the one of the same name); the caller commits."""
+    bad = [p for p in m.problems(mapping, defaults, list(mapping.values())) if "no column" not in p["reason"]]
+    if bad:
+        raise InvalidInput(fields=bad)
+    source = db.scalars(
+        select(ImportSource).where(ImportSource.org_id == org_id, ImportSource.name == name)
+    ).first()
+    if source is None:
+        source = ImportSource(org_id=org_id, name=name, mapping=mapping, defaults=defaults)
+        db.add(source)
+    else:
+        source.mapping, source.defaults = mapping, defaults
+    db.flush()
+    return source
+
+
+def get_source(*, db: Session, org_id: int, name: str) -> ImportSource:
+    source = db.scalars(
+        select(ImportSource).where(ImportSource.org_id == org_id, ImportSource.name == name)
+    ).first()
+    if source is None:
+        raise NotFound()
+    return source
+
+
+def list_sources(*, db: Session, org_id: int) -> list[ImportSource]:
+    return list(
+        db.scalars(select(ImportSource).where(ImportSource.org_id == org_id).order_by(ImportSource.name))
+    )
+
+
+def list_runs(*, db: Session, org_id: int, limit: int = 50) -> list[ImportRun]:
+    return list(
+        db.scalars(
+            select(ImportRun).where(ImportRun.org_id == org_id).order_by(ImportRun.id.desc()).limit(limit)
+        )
+    )
+
+
+def _known_refs(db: Session, org_id: int, refs: list[str]) -> set[str]:
+    if not refs:
+        return set()
+    return set(
+        db.scalars(
+            select(Feedback.external_ref).where(Feedback.org_id == org_id, Feedback.external_ref.in_(refs))
+        )
+    )
+
+
+def run(
+    *,
+    db: Session,
+    org: Organization,
+    actor: Actor,
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    defaults: dict[str, Any],
+    filename: str,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ImportRun, list[dict[str, Any]]]:
+    """Import (or, with `dry_run`, only check) every row; returns the run with its counts and
+    per-row problems, and a preview of the first rows as they would be recorded."""
+    wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
+    if wrong:
+        raise InvalidInput(fields=wrong)
+    defaults = {"channel": "import", **defaults}
+    channels = feedback.active_channels(db=db, org_id=org.id)
+    counts = {"created": 0, "duplicates": 0, "failed": 0}
+    problems: list[dict[str, Any]] = []
+    preview: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    pending: list[tuple[feedback.Draft, str | None]] = []
+
+    def flush() -> None:
+        known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
+        drafts = [draft for draft, ref in pending if not ref or ref not in known]
+        counts["duplicates"] += len(pending) - len(drafts)
+        if drafts and not dry_run:
+            flows.receive(
+                db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False
+            )
+        counts["created"] += len(drafts)
+        if progress:
+            progress(len(pending))
+        pending.clear()
+
+    for row, item in enumerate(m.items(frame, mapping, defaults, org.timezone), start=2):  # row 1: the header
+        try:
+            data = FeedbackCreate.model_validate(item)
+            draft = flows.draft_from_api(data, channels)
+        except ValidationError as exc:
+            counts["failed"] += 1
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"]) or "row"
+                problems.append({"row": row, "field": field, "reason": e["msg"]})
+            continue
+        except VoxloopError as exc:
+            counts["failed"] += 1
+            problems.extend({"row": row, **f} for f in (exc.fields or [field_error("row", exc.message)]))
+            continue
+        email = data.customer.email if data.customer else None
+        key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
+        if key in seen:
+            counts["duplicates"] += 1
+            continue
+        seen.add(key)
+        if len(preview) < PREVIEW:
+            preview.append(
+                {"row": row, **data.model_dump(mode="json", exclude={"attachments"}, exclude_none=True)}
+            )
+        pending.append((draft, data.external_ref))
+        if len(pending) >= CHUNK:
+            flush()
+    flush()
+    record = ImportRun(
+        org_id=org.id,
+        filename=filename[:255],
+        source=source,
+        dry_run=dry_run,
+        rows=len(frame),
+        problems=problems[:MAX_PROBLEMS],
+        by=actor.label,
+        **counts,
+    )
+    db.commit()
+    with write_lock():
+        db.add(record)
+        db.commit()
+    return record, preview

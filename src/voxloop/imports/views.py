@@ -1,0 +1,98 @@
+"""REST API for imports: saved mappings per source, and importing a file (or a dry run)."""
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile, status
+
+from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import invalid
+from voxloop.imports import service
+from voxloop.imports.schemas import ImportResult, RunRead, SourceCreate, SourceRead
+from voxloop.text import files
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+MAX_ROWS = 200_000  # larger files: `voxloop import` on the server
+
+
+def _json_object(value: str | None, field: str) -> dict[str, Any]:
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise invalid(field, f"is not JSON: {exc.msg}") from exc
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise invalid(field, 'must be a JSON object of strings, e.g. {"description": "评论内容"}')
+    return parsed
+
+
+@router.post("", response_model=ImportResult, dependencies=[require("triage.manage")])
+async def import_file(
+    org: ApiOrg,
+    actor: ApiActor,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[str | None, Form(max_length=10_000)] = None,
+    source: Annotated[str | None, Form(max_length=100)] = None,
+    defaults: Annotated[str | None, Form(max_length=10_000)] = None,
+    dry_run: Annotated[bool, Form()] = False,
+) -> ImportResult:
+    """Import a CSV, TSV, XLSX or JSONL file with a column mapping (or a saved source's), or
+    check it with `dry_run`: counts, per-row problems and a preview either way."""
+    if source:
+        saved = service.get_source(db=db, org_id=org.id, name=source)
+        fields, constants = saved.mapping, {**saved.defaults, **_json_object(defaults, "defaults")}
+    else:
+        fields, constants = _json_object(mapping, "mapping"), _json_object(defaults, "defaults")
+        if not fields:
+            raise invalid("mapping", "give a mapping (field -> column) or the name of a saved source")
+    suffix = Path(file.filename or "upload.csv").suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        tmp.write(await file.read())
+        tmp.flush()
+        try:
+            frame = files.read_table(tmp.name)
+        except files.TableError as exc:
+            raise invalid("file", str(exc).replace(tmp.name, file.filename or "the file")) from exc
+    if len(frame) > MAX_ROWS:
+        raise invalid("file", f"has {len(frame):,} rows; up to {MAX_ROWS:,} here, more with `voxloop import`")
+    run, preview = service.run(
+        db=db,
+        org=org,
+        actor=actor,
+        frame=frame,
+        mapping=fields,
+        defaults=constants,
+        filename=file.filename or "upload",
+        source=source,
+        dry_run=dry_run,
+    )
+    return ImportResult(run=RunRead.model_validate(run), preview=preview)
+
+
+@router.get("", response_model=list[RunRead], dependencies=[require("triage.manage")])
+def list_runs(org: ApiOrg, db: DbSession) -> list[RunRead]:
+    return [RunRead.model_validate(r) for r in service.list_runs(db=db, org_id=org.id)]
+
+
+@router.get("/sources", response_model=list[SourceRead], dependencies=[require("triage.manage")])
+def list_sources(org: ApiOrg, db: DbSession) -> list[SourceRead]:
+    return [SourceRead.model_validate(s) for s in service.list_sources(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/sources",
+    response_model=SourceRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def save_source(body: SourceCreate, org: ApiOrg, db: DbSession) -> SourceRead:
+    """Save (or replace) the mapping for a source, e.g. "dianping" or "hotline-2024"."""
+    saved = service.save_source(
+        db=db, org_id=org.id, name=body.name, mapping=body.mapping, defaults=body.defaults
+    )
+    db.commit()
+    return SourceRead.model_validate(saved)

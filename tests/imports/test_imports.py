@@ -1,0 +1,132 @@
+"""Importing a review platform's export: a saved mapping, a dry run with a per-row report,
+the import itself (triaged, in the organization's time zone), and duplicates on a second run."""
+
+import io
+import json
+
+import pandas as pd
+
+from tests.factories import make_account
+from voxloop.cli import main
+from voxloop.jobs.executor import drain
+
+ROWS = [
+    {
+        "评论ID": "dp-1001",
+        "评论时间": "2026-10-01 09:30",
+        "门店": "西湖店",
+        "评论内容": "空调坏了一晚上没人修，太失望了",
+    },
+    {
+        "评论ID": "dp-1002",
+        "评论时间": "2026-10-02 20:15",
+        "门店": "外滩店",
+        "评论内容": "前台服务热情，房间干净，下次还来",
+    },
+    {"评论ID": "dp-1003", "评论时间": "昨天", "门店": "外滩店", "评论内容": "早餐一般"},
+    {"评论ID": "dp-1004", "评论时间": "2026-10-03 08:00", "门店": "国贸店", "评论内容": ""},
+    {
+        "评论ID": "dp-1002",
+        "评论时间": "2026-10-02 20:15",
+        "门店": "外滩店",
+        "评论内容": "前台服务热情，房间干净，下次还来",
+    },
+    {
+        "评论ID": "dp-1005",
+        "评论时间": "2026-10-04 12:00",
+        "门店": "国贸店",
+        "评论内容": "停车位太少，晚上回来没地方停",
+    },
+    {
+        "评论ID": "dp-1006",
+        "评论时间": "2026-10-05",
+        "门店": "西湖店",
+        "评论内容": "Wi-Fi keeps dropping in room 1203",
+    },
+]
+MAPPING = {"external_ref": "评论ID", "received_at": "评论时间", "branch": "门店", "description": "评论内容"}
+
+
+def _xlsx() -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(ROWS).to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _import(client, acct, **form):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/imports",
+        data=form,
+        files={"file": ("dianping-2026-10.xlsx", _xlsx(), "application/octet-stream")},
+        headers=acct.headers,
+    )
+
+
+def test_dry_run_then_import_then_duplicates(client):
+    manager = make_account(role="manager")
+    r = client.post(
+        "/api/v1/imports/sources",
+        json={"name": "dianping", "mapping": MAPPING, "defaults": {"touchpoint": "大众点评"}},
+        headers=manager.headers,
+    )
+    assert r.status_code == 201, r.text
+
+    r = _import(client, manager, source="dianping", dry_run="true")
+    assert r.status_code == 200, r.text
+    run = r.json()["run"]
+    assert (run["dry_run"], run["rows"], run["created"], run["duplicates"], run["failed"]) == (
+        True,
+        7,
+        4,
+        1,
+        2,
+    )
+    assert {(p["row"], p["field"]) for p in run["problems"]} == {(4, "received_at"), (5, "description")}
+    preview = r.json()["preview"]
+    assert preview[0]["received_at"] == "2026-10-01T01:30:00Z"  # 09:30 in Asia/Shanghai
+    assert preview[0]["touchpoint"] == "大众点评" and preview[0]["channel"] == "import"
+    assert client.get("/api/v1/feedback", headers=manager.headers).json()["items"] == []
+
+    run = _import(client, manager, source="dianping").json()["run"]
+    assert (run["dry_run"], run["created"], run["duplicates"], run["failed"]) == (False, 4, 1, 2)
+    drain()
+    items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
+    by_ref = {i["external_ref"]: i for i in items}
+    assert set(by_ref) == {"dp-1001", "dp-1002", "dp-1005", "dp-1006"}
+    assert by_ref["dp-1001"]["type"] == "complaint" and by_ref["dp-1002"]["type"] == "praise"
+    assert by_ref["dp-1001"]["branch"] == "西湖店" and by_ref["dp-1001"]["channel"] == "import"
+
+    again = _import(client, manager, source="dianping").json()["run"]
+    assert (again["created"], again["duplicates"]) == (0, 5)
+    runs = client.get("/api/v1/imports", headers=manager.headers).json()
+    assert [(r["dry_run"], r["created"]) for r in runs] == [(False, 0), (False, 4), (True, 4)]
+
+
+def test_a_bad_mapping_is_refused_naming_the_field(client):
+    manager = make_account(role="manager")
+    r = _import(client, manager, mapping=json.dumps({"description": "内容", "colour": "门店"}))
+    assert r.status_code == 422
+    fields = {f["field"]: f["reason"] for f in r.json()["error"]["fields"]}
+    assert "the file has no column '内容'" in fields["mapping.description"]
+    assert "is not a feedback field" in fields["mapping.colour"]
+    r = _import(client, manager, mapping="{not json")
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "mapping"
+    r = _import(client, manager)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "mapping"
+    agent = make_account(role="agent", org_slug=manager.org_slug)
+    assert _import(client, agent, mapping=json.dumps(MAPPING)).status_code == 403
+
+
+def test_import_from_the_command_line(client, tmp_path, capsys):
+    manager = make_account(role="manager")
+    source = tmp_path / "hotline.csv"
+    pd.DataFrame(ROWS).to_csv(source, index=False)
+    spec = tmp_path / "mapping.json"
+    spec.write_text(json.dumps({"mapping": MAPPING, "defaults": {"channel": "hotline"}}), "utf-8")
+    main(["import", str(source), "--org", manager.org_slug, "--mapping", str(spec), "--dry-run"])
+    out = capsys.readouterr().out
+    assert "7 rows: 4 would be created, 1 duplicates, 2 refused" in out and "row 4: received_at" in out
+    main(["import", str(source), "--org", manager.org_slug, "--mapping", str(spec)])
+    assert "4 created" in capsys.readouterr().out
+    items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
+    assert len(items) == 4 and {i["channel"] for i in items} == {"hotline"}
