@@ -15,6 +15,7 @@ from voxloop.cases.views import router as cases_router
 from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
+from voxloop.customers.views import router as customers_router
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.views import router as feedback_router
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(exports_router)
     app.include_router(imports_router)
+    app.include_router(customers_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

@@ -25,6 +25,17 @@ def get(*, db: Session, org_id: int, customer_id: int) -> Customer | None:
     return db.scalar(select(Customer).where(Customer.org_id == org_id, Customer.id == customer_id))
 
 
+def ids_by_email(*, db: Session, org_id: int, emails: list[str]) -> dict[str, int]:
+    """Known customers by (lower-cased) email; nobody is created."""
+    wanted = {e.lower() for e in emails}
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(Customer.email, Customer.id).where(Customer.org_id == org_id, Customer.email.in_(wanted))
+    )
+    return {email: cid for email, cid in rows if email}
+
+
 def get_many_by_id(*, db: Session, ids: set[int | None]) -> dict[int, Customer]:
     """Customers by id across organizations: for internal callers that took the ids from a write."""
     wanted = {i for i in ids if i is not None}

@@ -100,6 +100,7 @@ def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
     import voxloop.commitments.tasks  # noqa: F401
+    import voxloop.customers.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
     import voxloop.surveys.tasks  # noqa: F401
     import voxloop.text.tasks  # noqa: F401

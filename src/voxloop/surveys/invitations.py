@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.common.time import utcnow
+from voxloop.customers.models import Customer
 from voxloop.errors import InvalidInput
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
@@ -153,9 +154,14 @@ def bounced(*, db: Session, org_id: int, addresses: list[str]) -> int:
 
 def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str, Any] | None:
     """The organization's post-case survey (trigger "case_resolved"), sent after its delay to
-    the customer of a resolved case, within the contact cap. The caller commits."""
+    the customer of a resolved case, within the contact cap, unless they asked for no email.
+    The caller commits."""
     if not email:
         return None
+    if record.customer_id is not None:
+        customer = db.get(Customer, record.customer_id)
+        if customer is not None and not customer.contact_email:
+            return None
     survey = db.scalar(
         select(Survey)
         .where(Survey.org_id == record.org_id, Survey.trigger == "case_resolved", Survey.status == "live")

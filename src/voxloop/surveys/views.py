@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
+from voxloop.customers import service as customers
 from voxloop.db import session_scope, write_lock
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import invalid
@@ -255,10 +256,15 @@ def create_invitations(
     out or were invited within the survey's contact cap are skipped (and counted)."""
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     hidden = {k: v for k, v in body.hidden.items() if k in survey.definition.get("hidden", [])}
+    # an invitation to a known customer links the answer to their profile
+    known = customers.ids_by_email(db=db, org_id=org.id, emails=[str(e) for e in body.emails])
     result = invitations.invite(
         db=db,
         survey=survey,
-        recipients=[invitations.Recipient(email=str(e), hidden=hidden) for e in body.emails],
+        recipients=[
+            invitations.Recipient(email=str(e), hidden=hidden, customer_id=known.get(str(e).lower()))
+            for e in body.emails
+        ],
     )
     db.commit()
     return result

@@ -1,0 +1,289 @@
+"""The customer directory (CRM-lite): profiles with everything a customer told us, segments,
+consent, lookup by the CRM's id, merging duplicates, and the customer's rights — an export of
+everything in one archive, and erasure that keeps the aggregates.
+
+Erasure anonymises: the customer's contact details go, their feedback and survey answers lose
+the link to them and their free text (replaced by "[erased]"), while type, category,
+sentiment, scores and dates stay, so counts, rates and indicators do not change.
+"""
+
+import io
+import json
+import zipfile
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from voxloop.audit import service as audit
+from voxloop.audit.service import Actor
+from voxloop.common.time import utcnow
+from voxloop.customers.models import Customer
+from voxloop.errors import Conflict, NotFound, invalid
+from voxloop.feedback import attachments
+from voxloop.feedback.models import Attachment, Feedback, FeedbackEvent
+from voxloop.jobs import service as jobs
+from voxloop.surveys.models import Invitation, OptOut, Response, Survey
+
+ERASED = "[erased]"
+ERASE_ANALYTICS = "customers.erase_analytics"
+EDITABLE = ("name", "email", "phone", "locale", "segment", "external_id", "tags", "value_tier", "region",
+            "contact_email", "contact_phone")  # fmt: skip
+
+
+def get(*, db: Session, org_id: int, customer_id: int) -> Customer:
+    customer = db.scalar(select(Customer).where(Customer.org_id == org_id, Customer.id == customer_id))
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def lookup(
+    *,
+    db: Session,
+    org_id: int,
+    external_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+) -> list[Customer]:
+    """Customers by the CRM's id, by email or phone, or by a piece of name/email/phone."""
+    stmt = select(Customer).where(Customer.org_id == org_id)
+    if external_id:
+        stmt = stmt.where(Customer.external_id == external_id)
+    if email:
+        stmt = stmt.where(Customer.email == email.lower())
+    if phone:
+        stmt = stmt.where(Customer.phone == phone)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Customer.name).like(like), Customer.email.like(like), Customer.phone.like(like))
+        )
+    return list(db.scalars(stmt.order_by(Customer.id.desc()).limit(limit)))
+
+
+def profile(*, db: Session, org_id: int, customer_id: int) -> dict[str, Any]:
+    """A customer with all their feedback (and its cases), survey responses, and satisfaction
+    over time (their NPS, CSAT and CES answers by month)."""
+    customer = get(db=db, org_id=org_id, customer_id=customer_id)
+    records = list(
+        db.scalars(
+            select(Feedback)
+            .where(Feedback.org_id == org_id, Feedback.customer_id == customer.id)
+            .order_by(Feedback.received_at.desc())
+        )
+    )
+    responses = list(
+        db.scalars(
+            select(Response)
+            .where(
+                Response.org_id == org_id, Response.customer_id == customer.id, Response.completed.is_(True)
+            )
+            .order_by(Response.submitted_at.desc())
+        )
+    )
+    return {
+        "customer": customer,
+        "feedback": records,
+        "responses": responses,
+        "satisfaction": _satisfaction(db, responses),
+    }
+
+
+def _satisfaction(db: Session, responses: list[Response]) -> list[dict[str, Any]]:
+    kinds = _score_questions(db, {r.survey_id for r in responses})
+    by_month: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in responses:
+        month = r.submitted_at.strftime("%Y-%m")
+        for question, kind in kinds.get(r.survey_id, {}).items():
+            value = r.answers.get(question)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                by_month[month][kind].append(float(value))
+    return [
+        {"month": month, **{kind: round(sum(v) / len(v), 2) for kind, v in scores.items()}}
+        for month, scores in sorted(by_month.items())
+    ]
+
+
+def _score_questions(db: Session, survey_ids: set[int]) -> dict[int, dict[str, str]]:
+    from voxloop.surveys import definition as d
+
+    out: dict[int, dict[str, str]] = {}
+    for survey in db.scalars(select(Survey).where(Survey.id.in_(survey_ids))):
+        out[survey.id] = {
+            q["id"]: q["type"] for q in d.questions(survey.definition) if q["type"] in ("nps", "csat", "ces")
+        }
+    return out
+
+
+def update_customer(
+    *, db: Session, org_id: int, actor: Actor, customer_id: int, changes: dict[str, Any]
+) -> Customer:
+    customer = get(db=db, org_id=org_id, customer_id=customer_id)
+    if customer.erased_at is not None:
+        raise Conflict("This customer was erased.")
+    for key in changes:
+        if key not in EDITABLE:
+            raise invalid(key, "cannot be changed")
+    if changes.get("external_id"):
+        other = db.scalar(
+            select(Customer.id).where(
+                Customer.org_id == org_id,
+                Customer.external_id == changes["external_id"],
+                Customer.id != customer.id,
+            )
+        )
+        if other is not None:
+            raise invalid("external_id", f"belongs to customer {other} already; merge the two instead")
+    if changes.get("email"):
+        changes["email"] = changes["email"].lower()
+    before = {k: getattr(customer, k) for k in changes}
+    for key, value in changes.items():
+        setattr(customer, key, value)
+    audit.record(db=db, org_id=org_id, actor=actor, action="update", entity="customer", entity_id=customer.id,
+                 before=before, after=changes)  # fmt: skip
+    return customer
+
+
+def merge(*, db: Session, org_id: int, actor: Actor, into_id: int, from_id: int) -> Customer:
+    """Fold a duplicate into a customer: its feedback, responses and invitations move over,
+    missing details and tags are taken from it, and the duplicate is deleted. The caller commits."""
+    if into_id == from_id:
+        raise invalid("from_id", "is the same customer")
+    keep = get(db=db, org_id=org_id, customer_id=into_id)
+    gone = get(db=db, org_id=org_id, customer_id=from_id)
+    for table in (Feedback, Response, Invitation):
+        db.execute(
+            update(table)
+            .where(table.org_id == org_id, table.customer_id == gone.id)
+            .values(customer_id=keep.id)
+        )
+    taken = {
+        key: getattr(gone, key)
+        for key in ("name", "email", "phone", "locale", "segment", "external_id", "value_tier", "region")
+        if not getattr(keep, key) and getattr(gone, key)
+    }
+    gone.external_id = None  # unique per organization: the duplicate lets go first
+    db.flush()
+    for key, value in taken.items():
+        setattr(keep, key, value)
+    keep.tags = sorted(set(keep.tags or []) | set(gone.tags or [])) or None
+    keep.contact_email = keep.contact_email and gone.contact_email  # the stricter choice wins
+    keep.contact_phone = keep.contact_phone and gone.contact_phone
+    db.flush()
+    audit.record(db=db, org_id=org_id, actor=actor, action="merge", entity="customer", entity_id=keep.id,
+                 before={"merged": gone.id}, after={"into": keep.id})  # fmt: skip
+    db.delete(gone)
+    return keep
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _row(obj: Any, columns: list[str]) -> dict[str, Any]:
+    return {c: _jsonable(getattr(obj, c)) for c in columns}
+
+
+def export_archive(*, db: Session, org_id: int, customer_id: int) -> bytes:
+    """Everything about one customer in a ZIP: profile, feedback with its timeline, survey
+    responses and invitations (JSON), and the files they attached."""
+    data = profile(db=db, org_id=org_id, customer_id=customer_id)
+    customer = data["customer"]
+    buffer = io.BytesIO()
+    customer_columns = [*EDITABLE, "id", "created_at"]
+    feedback_columns = [
+        "id", "tracking_code", "received_at", "channel", "status", "touchpoint", "product", "branch",
+        "description", "customer_request", "type", "category", "resolved_at",
+    ]  # fmt: skip
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "customer.json", json.dumps(_row(customer, customer_columns), ensure_ascii=False, indent=2)
+        )
+        records = []
+        for record in data["feedback"]:
+            events = db.scalars(
+                select(FeedbackEvent).where(FeedbackEvent.feedback_id == record.id).order_by(FeedbackEvent.id)
+            )
+            records.append(
+                {
+                    **_row(record, feedback_columns),
+                    "timeline": [
+                        {"at": _jsonable(e.at), "kind": e.kind, "data": e.data} for e in events if e.public
+                    ],
+                    "attachments": [a.filename for a in record.attachments],
+                }
+            )
+            for a in record.attachments:
+                path = attachments.path_for(a.sha256)
+                if path.is_file():
+                    archive.write(path, f"attachments/{record.tracking_code}/{a.id}-{a.filename}")
+        archive.writestr("feedback.json", json.dumps(records, ensure_ascii=False, indent=2))
+        responses = [
+            _row(r, ["id", "survey_id", "submitted_at", "language", "answers"]) for r in data["responses"]
+        ]
+        archive.writestr("survey_responses.json", json.dumps(responses, ensure_ascii=False, indent=2))
+        invitations = db.scalars(
+            select(Invitation).where(Invitation.org_id == org_id, Invitation.customer_id == customer.id)
+        )
+        archive.writestr(
+            "survey_invitations.json",
+            json.dumps(
+                [_row(i, ["survey_id", "email", "status", "sent_at"]) for i in invitations],
+                ensure_ascii=False,
+                indent=2,
+            ),
+        )
+    return buffer.getvalue()
+
+
+def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[str, int]:
+    """Anonymise a customer everywhere (see the module's docstring); the analytics store
+    follows through the outbox. The caller commits."""
+    customer = get(db=db, org_id=org_id, customer_id=customer_id)
+    feedback_ids = list(
+        db.scalars(select(Feedback.id).where(Feedback.org_id == org_id, Feedback.customer_id == customer.id))
+    )
+    if feedback_ids:
+        db.execute(
+            update(Feedback)
+            .where(Feedback.id.in_(feedback_ids))
+            .values(
+                customer_id=None, description=ERASED, customer_request=None, search_text="", external_ref=None
+            )
+        )
+        db.execute(
+            update(FeedbackEvent)
+            .where(
+                FeedbackEvent.feedback_id.in_(feedback_ids),
+                FeedbackEvent.kind.in_(("reply", "customer_message", "note", "thanked")),
+            )
+            .values(data={"text": ERASED})
+        )
+        for a in db.scalars(select(Attachment).where(Attachment.feedback_id.in_(feedback_ids))):
+            db.delete(a)
+    responses = list(
+        db.scalars(select(Response).where(Response.org_id == org_id, Response.customer_id == customer.id))
+    )
+    for r in responses:
+        kinds = _score_questions(db, {r.survey_id}).get(r.survey_id, {})
+        r.answers = {k: (v if k in kinds or not isinstance(v, str) else ERASED) for k, v in r.answers.items()}
+        r.customer_id, r.fingerprint, r.hidden = None, None, {}
+    if customer.email:
+        invited = update(Invitation).where(Invitation.org_id == org_id, Invitation.customer_id == customer.id)
+        db.execute(invited.values(customer_id=None, email=ERASED))
+        opted_out = select(OptOut.id).where(OptOut.org_id == org_id, OptOut.email == customer.email)
+        if db.scalar(opted_out) is None:
+            db.add(OptOut(org_id=org_id, email=customer.email))  # never surveyed again, even if re-added
+    customer.name, customer.email, customer.phone, customer.external_id = "", None, None, None
+    customer.tags, customer.value_tier, customer.region, customer.segment = None, None, None, None
+    customer.contact_email = customer.contact_phone = False
+    customer.erased_at = utcnow()
+    audit.record(db=db, org_id=org_id, actor=actor, action="erase", entity="customer", entity_id=customer.id,
+                 before=None, after={"feedback": len(feedback_ids), "responses": len(responses)})  # fmt: skip
+    jobs.enqueue(db=db, org_id=org_id, task=ERASE_ANALYTICS, payload={"feedback_ids": feedback_ids})
+    return {"feedback": len(feedback_ids), "responses": len(responses)}
