@@ -20,6 +20,8 @@ from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.views import router as feedback_router
 from voxloop.imports.views import router as imports_router
+from voxloop.initiatives.pages import router as initiatives_pages_router
+from voxloop.initiatives.views import router as initiatives_router
 from voxloop.jobs.executor import InProcessExecutor
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
@@ -77,6 +79,10 @@ def create_app() -> FastAPI:
     app.include_router(exports_router)
     app.include_router(imports_router)
     app.include_router(customers_router)
+    app.include_router(initiatives_router)
+    app.include_router(initiatives_pages_router)
+    app.include_router(initiatives_router)
+    app.include_router(initiatives_pages_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

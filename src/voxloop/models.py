@@ -8,6 +8,7 @@ from voxloop.customers.models import Customer
 from voxloop.db import Base
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
 from voxloop.imports.models import ImportRun, ImportSource
+from voxloop.initiatives.models import Initiative, InitiativeAction, InitiativeLink
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
 from voxloop.routing.models import RoutingRule
@@ -37,6 +38,12 @@ __all__ = [
     "IdempotencyKey",
     "ImportRun",
     "ImportSource",
+    "Initiative",
+    "InitiativeAction",
+    "InitiativeLink",
+    "Initiative",
+    "InitiativeAction",
+    "InitiativeLink",
     "InboundMail",
     "Invitation",
     "MessageTemplate",

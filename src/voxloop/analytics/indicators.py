@@ -30,20 +30,22 @@ GROUPS = {
 }
 
 
-def indicators(
+def _query(
     *,
     org_id: int,
     metric: str,
-    period: str = "month",
-    group_by: str | None = None,
+    period: str | None,
+    group_by: str | None,
     start: datetime,
     end: datetime,
-    filters: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+    filters: dict[str, Any] | None,
+) -> tuple[str, list[Any]]:
+    """The DuckDB query for a metric's (n, a, b) per period and group; one row for the whole
+    window when `period` is None."""
     source = "responses" if metric in RESPONSE_METRICS else "clocks" if metric == "compliance" else "feedback"
     if metric not in METRICS:
         raise ValueError(f"metric: one of {', '.join(METRICS)}")
-    if period not in PERIODS:
+    if period is not None and period not in PERIODS:
         raise ValueError(f"period: one of {', '.join(PERIODS)}")
     allowed = GROUPS[source]
     if group_by is not None and group_by not in allowed:
@@ -75,9 +77,68 @@ def indicators(
         measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
     else:
         measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
+    bucket = f"date_trunc('{period}', {at})" if period else "NULL"
     sql = (
-        f"SELECT date_trunc('{period}', {at}) AS p, {group} AS g, {measures} FROM {table} "
+        f"SELECT {bucket} AS p, {group} AS g, {measures} FROM {table} "
         f"WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 2 NULLS FIRST, 1"
+    )
+    return sql, params
+
+
+def totals(
+    *, org_id: int, metric: str, start: datetime, end: datetime, filters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A metric over one window: its value with n and CI, and the summary (n, a, b) that
+    `change` compares."""
+    sql, params = _query(
+        org_id=org_id, metric=metric, period=None, group_by=None, start=start, end=end, filters=filters
+    )
+    with store.connect(read_only=True) as conn:
+        row = conn.execute(sql, params).fetchone()
+    n, a, b = (int(row[2] or 0), row[3], row[4]) if row else (0, 0, 0)
+    value = _value(metric, n, a or 0, b) if n else {"value": None, "n": 0, "ci_low": None, "ci_high": None}
+    return {**value, "summary": (n, a, b)}
+
+
+def change(metric: str, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
+    """The test of the change between two windows (the right one for the metric) and its
+    effect size: Cohen's h for rates, Hedges' g for mean scores, the difference for NPS."""
+    p = _p_change(metric, before, after)
+    (n0, a0, b0), (n1, a1, b1) = before, after
+    effect: float | None = None
+    if min(n0, n1) >= 2:
+        if metric in ("csat", "ces") and b0 is not None and b1 is not None:
+            pooled = math.sqrt(((n0 - 1) * float(b0) + (n1 - 1) * float(b1)) / (n0 + n1 - 2))
+            correction = 1 - 3 / (4 * (n0 + n1) - 9)
+            effect = (float(a1) - float(a0)) / pooled * correction if pooled else None
+            test, name = "Welch t", "hedges_g"
+        elif metric == "nps":
+            effect = 100 * ((int(a1) - int(b1)) / n1 - (int(a0) - int(b0)) / n0)
+            test, name = "z (multinomial variance)", "difference"
+        else:
+            h = 2 * math.asin(math.sqrt(int(a1) / n1)) - 2 * math.asin(math.sqrt(int(a0) / n0))
+            effect, test, name = h, "two-proportion z", "cohens_h"
+        return {
+            "test": test,
+            "p": p,
+            "effect": name,
+            "effect_size": round(effect, 4) if effect is not None else None,
+        }
+    return {"test": None, "p": None, "effect": None, "effect_size": None}
+
+
+def indicators(
+    *,
+    org_id: int,
+    metric: str,
+    period: str = "month",
+    group_by: str | None = None,
+    start: datetime,
+    end: datetime,
+    filters: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    sql, params = _query(
+        org_id=org_id, metric=metric, period=period, group_by=group_by, start=start, end=end, filters=filters
     )
     with store.connect(read_only=True) as conn:
         rows = conn.execute(sql, params).fetchall()

@@ -122,6 +122,8 @@ def apply(*, db: Session, plan: Plan) -> ThemeRun:
             insert(ThemeMember.__table__),
             [{"org_id": org_id, "theme_id": row.id, "feedback_id": fid} for fid in member_ids],
         )
+        if row.scope == "common":
+            _watch(db, org_id, row)
         if row.scope == "common" and not _alerted(
             db, org_id, row.terms, since=utcnow() - (plan.end - plan.start)
         ):
@@ -151,6 +153,31 @@ def apply(*, db: Session, plan: Plan) -> ThemeRun:
                 ],
             )
     return run
+
+
+def _watch(db: Session, org_id: int, theme: Theme) -> None:
+    """The recurrence watch: a common problem that an initiative closed recently was about
+    raises a "recurrence" alert."""
+    from voxloop.initiatives import service as initiatives
+
+    for initiative in initiatives.recurring(db=db, org_id=org_id, terms=theme.terms):
+        alert = Alert(
+            org_id=org_id,
+            kind=initiatives.RECURRENCE,
+            theme_id=theme.id,
+            title=initiative.title,
+            detail={
+                "initiative_id": initiative.id,
+                "theme": theme.label,
+                "size": theme.size,
+                "customers": theme.customers,
+                "branches": theme.branches,
+            },  # fmt: skip
+            created_at=utcnow(),
+        )
+        db.add(alert)
+        db.flush()
+        jobs.enqueue(db=db, org_id=org_id, task=ALERT, payload={"alert_id": alert.id})
 
 
 def _alerted(db: Session, org_id: int, terms: list[str], since: datetime) -> bool:
