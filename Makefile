@@ -27,20 +27,23 @@ install: $(BIN)/voxloop node_modules/.installed ## install Python and front-end 
 chromium: ## install Debian's Chromium for the browser test (when missing)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
+cjkfont: ## install a TrueType CJK font for Chinese in PDF reports (when missing)
+	@test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null)
+
 migrate: install ## create or upgrade the database schema
 	$(BIN)/voxloop migrate
 
 demo: migrate ## load the Cloudhill Hotels demo organization
 	$(BIN)/voxloop demo
 
-run: demo ## set everything up and start Voxloop on SQLite with demo data at http://127.0.0.1:8000
+run: demo cjkfont ## set everything up and start Voxloop on SQLite with demo data at http://127.0.0.1:8000
 	@echo "Voxloop: http://$(HOST):$(PORT)  — sign in as admin@cloudhill.example / voxloop-demo"
 	$(BIN)/voxloop serve --host $(HOST) --port $(PORT)
 
 mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (when missing)
 	@command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
-test: install chromium mailserver ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
+test: install chromium mailserver cjkfont ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
 	$(BIN)/ruff check src tests bench
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
@@ -71,4 +74,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium mailserver wrk migrate demo run test lint bench models clean translations
+.PHONY: help install chromium mailserver cjkfont wrk migrate demo run test lint bench models clean translations

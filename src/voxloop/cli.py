@@ -278,6 +278,26 @@ def _import(args: argparse.Namespace) -> None:
         print(f"  row {p['row']}: {p['field']}: {p['reason']}")
 
 
+def _report(args: argparse.Namespace) -> None:
+    from voxloop.accounts import service as accounts
+    from voxloop.db import session_scope
+    from voxloop.errors import VoxloopError
+    from voxloop.reports import service
+
+    with session_scope(readonly=True) as db:
+        org = accounts.get_org_by_slug(db=db, slug=args.org)
+        if org is None:
+            sys.exit(f"error: no organization {args.org!r}")
+        try:
+            content = service.make(
+                db=db, org=org, kind=args.type, fmt=args.format, locale="zh_CN" if args.lang == "zh" else "en"
+            )
+        except VoxloopError as exc:
+            sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))
+    Path(args.output).write_bytes(content)
+    print(f"{args.type} report written to {args.output}")
+
+
 def _export(args: argparse.Namespace) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -380,6 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
     p.set_defaults(func=_import)
+
+    p = sub.add_parser("report", help="the executive scorecard or the improvement status as PDF or Excel")
+    p.add_argument("--org", required=True, help="organization slug")
+    p.add_argument("--type", required=True, choices=["scorecard", "improvement"])
+    p.add_argument("--format", default="pdf", choices=["pdf", "xlsx"])
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.add_argument("--output", required=True)
+    p.set_defaults(func=_report)
 
     p = sub.add_parser("export", help="feedback, cases or survey responses as CSV, XLSX or Parquet")
     p.add_argument("kind", choices=["feedback", "cases", "responses"])

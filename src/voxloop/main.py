@@ -23,6 +23,8 @@ from voxloop.imports.views import router as imports_router
 from voxloop.initiatives.pages import router as initiatives_pages_router
 from voxloop.initiatives.views import router as initiatives_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.reports.pages import router as reports_pages_router
+from voxloop.reports.views import router as reports_router
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.staff_pages import router as survey_staff_router
@@ -81,8 +83,12 @@ def create_app() -> FastAPI:
     app.include_router(customers_router)
     app.include_router(initiatives_router)
     app.include_router(initiatives_pages_router)
+    app.include_router(reports_router)
+    app.include_router(reports_pages_router)
     app.include_router(initiatives_router)
     app.include_router(initiatives_pages_router)
+    app.include_router(reports_router)
+    app.include_router(reports_pages_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

@@ -11,6 +11,7 @@ from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.initiatives.models import Initiative, InitiativeAction, InitiativeLink
 from voxloop.jobs.models import OutboxMessage
 from voxloop.mail.models import InboundMail
+from voxloop.reports.models import ReportSchedule
 from voxloop.routing.models import RoutingRule
 from voxloop.surveys.models import Invitation, OptOut, Response, Survey, SurveyVersion
 from voxloop.text.models import CategoryExample, TextModel
@@ -52,6 +53,7 @@ __all__ = [
     "OutboxMessage",
     "PriorityMatrix",
     "Remedy",
+    "ReportSchedule",
     "Response",
     "RoutingRule",
     "Survey",

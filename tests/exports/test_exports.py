@@ -88,8 +88,22 @@ def test_export_needs_permission_stays_in_the_organization_and_checks_its_input(
 
 
 def test_neutralise_only_touches_formula_triggers():
-    assert [neutralise(v) for v in ("=A1", "+1", "-2", "@x", "\tx", "ok", "中文", 5, None)] == [
-        "'=A1", "'+1", "'-2", "'@x", "'\tx", "ok", "中文", 5, None,
+    values = (
+        "=A1",
+        "+1+cmd|' /C calc'!A0",
+        "-2-SUM(A1)",
+        "@x",
+        "\tx",
+        "ok",
+        "中文",
+        5,
+        None,
+        "-40.0",
+        "+3.5%",
+    )
+    assert [neutralise(v) for v in values] == [
+        "'=A1", "'+1+cmd|' /C calc'!A0", "'-2-SUM(A1)", "'@x", "'\tx",
+        "ok", "中文", 5, None, "-40.0", "+3.5%",
     ]  # fmt: skip
 
 

@@ -9,8 +9,17 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportions_ztest
 
 from voxloop.analytics import stats, store
+from voxloop.common.i18n import N_
 
 PERIODS = ("day", "week", "month")
+# What the scorecard shows, in order: each metric's label and how its value is written.
+SCORECARD = {
+    "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
+    "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
+    "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
+    "complaint_rate": (N_("Complaint rate"), lambda v: f"{v:.1%}"),
+    "compliance": (N_("Commitments kept"), lambda v: f"{v:.1%}"),
+}
 RESPONSE_METRICS = ("nps", "csat", "ces")
 METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance")
 GROUPS = {

@@ -6,6 +6,7 @@ advice), so a customer's "=HYPERLINK(...)" stays text. Parquet keeps values as t
 read by programs, not spreadsheets.
 """
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -17,10 +18,13 @@ FORMATS = {
     "parquet": "application/vnd.apache.parquet",
 }
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
 
 
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
+    """The value, with an apostrophe before text that a spreadsheet would run as a formula (a
+    plain signed number such as "-40.0" or "+3.5%" is left as it is)."""
+    if isinstance(value, str) and value.startswith(_TRIGGERS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

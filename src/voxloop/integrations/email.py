@@ -6,8 +6,18 @@ from email.utils import formatdate
 
 from voxloop.config import get_settings
 
+Attachment = tuple[str, str, bytes]  # file name, content type, content
 
-def send(*, to: str, subject: str, text: str, html: str | None = None, message_id: str | None = None) -> None:
+
+def send(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    attachments: list[Attachment] | None = None,
+) -> None:
     """Send one message. A stable `message_id` lets receivers drop a copy sent twice."""
     settings = get_settings()
     msg = EmailMessage()
@@ -20,6 +30,9 @@ def send(*, to: str, subject: str, text: str, html: str | None = None, message_i
     msg.set_content(text, charset="utf-8")
     if html:
         msg.add_alternative(html, subtype="html", charset="utf-8")
+    for filename, content_type, content in attachments or []:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()

@@ -96,12 +96,32 @@ def schedule_themes() -> int:
     return len(orgs)
 
 
+def schedule_reports() -> int:
+    """Queue every scheduled report whose period has come (each once per period and day)."""
+    from voxloop.common.time import utcnow
+    from voxloop.reports import service as reports
+    from voxloop.reports.tasks import SEND
+
+    with session_scope(readonly=True) as db:
+        due = [(s.id, s.org_id) for s in reports.due(db=db)]
+    if due:
+        period = utcnow().date().isoformat()
+        with write_lock(), session_scope() as db:
+            for schedule_id, org_id in due:
+                service.enqueue(
+                    db=db, org_id=org_id, task=SEND, payload={"schedule_id": schedule_id, "period": period}
+                )
+            db.commit()
+    return len(due)
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
     import voxloop.commitments.tasks  # noqa: F401
     import voxloop.customers.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
+    import voxloop.reports.tasks  # noqa: F401
     import voxloop.surveys.tasks  # noqa: F401
     import voxloop.text.tasks  # noqa: F401
     import voxloop.themes.tasks  # noqa: F401
@@ -216,6 +236,7 @@ class InProcessExecutor:
                 if themes_every and time.monotonic() - themed >= themes_every:
                     themed = time.monotonic()
                     schedule_themes()
+                    schedule_reports()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

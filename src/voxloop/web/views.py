@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile  # what request.form() yields (F
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
+from voxloop.analytics import indicators as indicators_labels
 from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
 from voxloop.cases import kpis, workflow
@@ -607,13 +608,7 @@ def kpis_page(
     )
 
 
-SCORECARD = {
-    "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
-    "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
-    "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
-    "complaint_rate": (N_("Complaint rate"), lambda v: f"{v:.1%}"),
-    "compliance": (N_("Commitments kept"), lambda v: f"{v:.1%}"),
-}
+SCORECARD = indicators_labels.SCORECARD
 
 
 @router.get("/reports/scorecard", dependencies=[web_require("kpis.read")])

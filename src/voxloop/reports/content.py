@@ -1,0 +1,104 @@
+"""What each report says, as plain data in the reader's language: the executive scorecard and
+the status of improvement initiatives."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from voxloop.analytics import indicators
+from voxloop.common.i18n import N_, gettext
+from voxloop.initiatives import service as initiatives
+
+TYPES = ("scorecard", "improvement")
+TITLES = {"scorecard": N_("Executive scorecard"), "improvement": N_("Improvement status")}
+VERDICTS = {
+    "achieved": N_("achieved"),
+    "not_yet": N_("not yet"),
+    "no_significant_change": N_("no significant change"),
+}
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def scorecard(*, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
+    """One row per indicator: this month with its 95 % interval and n, last month, the test of
+    the change; and the NPS by month for the chart."""
+    figures = indicators.scorecard(org_id=org_id, now=now)
+
+    def _(text: str) -> str:
+        return gettext(text, locale)
+
+    header = [_("Indicator"), _("This month"), _("95% CI"), "n", _("Last month"), _("p (change)")]
+    rows = []
+    for metric, (label, fmt) in indicators.SCORECARD.items():
+        now_row, before = figures[metric]["now"], figures[metric]["before"]
+        has_now = now_row and now_row["value"] is not None
+        rows.append(
+            [
+                _(label),
+                fmt(now_row["value"]) if has_now else "—",
+                f"{fmt(now_row['ci_low'])} – {fmt(now_row['ci_high'])}"
+                if has_now and now_row["ci_low"] is not None
+                else "—",
+                str(now_row["n"]) if now_row else "0",
+                fmt(before["value"]) if before and before["value"] is not None else "—",
+                _p(now_row.get("p_change")) if now_row else "—",
+            ]
+        )
+    series = [(r["period"][:7], r["value"]) for r in figures["nps"]["rows"] if r["value"] is not None]
+    return {"table": [header, *rows], "chart": {"title": _("NPS by month"), "points": series}}
+
+
+def improvement(*, db: Session, org_id: int, locale: str) -> dict[str, Any]:
+    """One row per initiative: goal, baseline, now, target, the test and the verdict."""
+
+    def _(text: str) -> str:
+        return gettext(text, locale)
+
+    header = [
+        _("Initiative"),
+        _("Goal"),
+        _("Before"),
+        _("After"),
+        _("Target"),
+        "p",
+        _("Verdict"),
+        _("Status"),
+    ]
+    rows = []
+    for i in initiatives.list_initiatives(db=db, org_id=org_id):
+        result = initiatives.evaluate(db=db, org_id=org_id, initiative=i)
+        rate = i.metric in initiatives.RATES
+
+        def show(v: float | None, rate: bool = rate) -> str:
+            return "—" if v is None else (f"{v:.1%}" if rate else f"{v:.2f}")
+
+        rows.append(
+            [
+                i.title,
+                i.metric,
+                show(result["before"]["value"]),
+                show(result["after"]["value"]),
+                show(i.target_value),
+                _p(result["test"]["p"]),
+                _(VERDICTS[result["verdict"]]),
+                _("Closed") if i.status == "closed" else _("Open"),
+            ]
+        )
+    return {"table": [header, *rows], "chart": None}
+
+
+def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) -> dict[str, Any]:
+    if kind not in TYPES:
+        raise ValueError(f"type: one of {', '.join(TYPES)}")
+    body = (
+        scorecard(org_id=org_id, now=now, locale=locale)
+        if kind == "scorecard"
+        else improvement(db=db, org_id=org_id, locale=locale)
+    )
+    return {"title": gettext(TITLES[kind], locale), **body}
