@@ -12,11 +12,13 @@ import pandas as pd
 
 # Emotions of SMP2020-EWECT in Voxloop's names.
 _EMOTIONS = {"happy": "joy", "angry": "anger", "sad": "sadness", "fear": "fear", "surprise": "surprise"}
+_WORKSPACE = Path("/work/shared/data")
 _EMOTION_SENTIMENT = {"joy": "positive", "anger": "negative", "sadness": "negative", "fear": "negative"}
 
 
 def data_dir() -> Path:
-    """The shared data folder: VOXLOOP_TEXT_DATA, else ../shared/data beside the checkout."""
+    """The shared data folder: VOXLOOP_TEXT_DATA, else shared/data beside the checkout (or the
+    development machine's /work/shared/data)."""
     configured = os.environ.get("VOXLOOP_TEXT_DATA")
     if configured:
         return Path(configured)
@@ -25,6 +27,8 @@ def data_dir() -> Path:
         candidate = parent.parent / "shared" / "data"
         if candidate.is_dir():
             return candidate
+    if _WORKSPACE.is_dir():  # a checkout elsewhere (a CI clone in /tmp) on the development machine
+        return _WORKSPACE
     raise FileNotFoundError("no shared/data folder found; set VOXLOOP_TEXT_DATA")
 
 
