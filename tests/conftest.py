@@ -81,6 +81,7 @@ def clean_tables(database: str) -> Iterator[None]:
     from voxloop.common import cache, ratelimit
     from voxloop.db import get_engine, set_clock
     from voxloop.models import Base
+    from voxloop.privacy import service as privacy
     from voxloop.surveys import service as surveys
     from voxloop.text import service as text_models
     from voxloop.webhooks import service as webhooks
@@ -98,6 +99,7 @@ def clean_tables(database: str) -> Iterator[None]:
     surveys.reset_cache()
     text_models.reset_cache()
     webhooks.reset_cache()
+    privacy.reset_cache()
     set_clock(None)
 
 

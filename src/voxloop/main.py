@@ -23,6 +23,7 @@ from voxloop.imports.views import router as imports_router
 from voxloop.initiatives.pages import router as initiatives_pages_router
 from voxloop.initiatives.views import router as initiatives_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.privacy.views import router as privacy_router
 from voxloop.reports.pages import router as reports_pages_router
 from voxloop.reports.views import router as reports_router
 from voxloop.routing.views import router as routing_router
@@ -84,10 +85,12 @@ def create_app() -> FastAPI:
     app.include_router(initiatives_router)
     app.include_router(initiatives_pages_router)
     app.include_router(reports_router)
+    app.include_router(privacy_router)
     app.include_router(reports_pages_router)
     app.include_router(initiatives_router)
     app.include_router(initiatives_pages_router)
     app.include_router(reports_router)
+    app.include_router(privacy_router)
     app.include_router(reports_pages_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)

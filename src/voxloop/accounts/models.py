@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voxloop.db import Base, BigId, TenantMixin, utcnow
@@ -42,6 +43,10 @@ class Organization(Base):
     default_locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Privacy: redact personal data from feedback text as it arrives; how long each kind of
+    # record keeps its personal content (see voxloop.privacy).
+    redact_pii: Mapped[bool] = mapped_column(default=False, server_default=false())
+    retention: Mapped[dict[str, Any] | None]
 
 
 class Department(TenantMixin, Base):

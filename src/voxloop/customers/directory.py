@@ -269,9 +269,15 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
     responses = list(
         db.scalars(select(Response).where(Response.org_id == org_id, Response.customer_id == customer.id))
     )
+    from voxloop.surveys import definition as d
+
+    open_questions = {
+        s.id: d.free_text(s.definition)
+        for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in responses})))
+    }
     for r in responses:
-        kinds = _score_questions(db, {r.survey_id}).get(r.survey_id, {})
-        r.answers = {k: (v if k in kinds or not isinstance(v, str) else ERASED) for k, v in r.answers.items()}
+        asked = open_questions.get(r.survey_id, set())
+        r.answers = {k: (ERASED if k in asked else v) for k, v in r.answers.items()}
         r.customer_id, r.fingerprint, r.hidden = None, None, {}
     if customer.email:
         invited = update(Invitation).where(Invitation.org_id == org_id, Invitation.customer_id == customer.id)

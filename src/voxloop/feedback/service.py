@@ -20,6 +20,8 @@ from voxloop.db import on_commit
 from voxloop.errors import NotFound, invalid
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
+from voxloop.privacy import service as privacy
+from voxloop.text import pii
 from voxloop.text.language import detect_language
 from voxloop.text.tokenize import index_text, query_terms
 
@@ -122,6 +124,13 @@ def create_many(
         }
         for d, customer_id in zip(drafts, customer_ids, strict=True)
     ]
+    if privacy.redacts(db=db, org_id=org_id):
+        for row in rows:
+            row["description"] = pii.redact(row["description"])
+            row["customer_request"] = pii.redact(row["customer_request"]) if row["customer_request"] else None
+            row["search_text"] = index_text(
+                row["description"], row["customer_request"], row["touchpoint"], row["product"], row["branch"]
+            )
     # Core inserts on the tables: the ORM bulk path costs several times more per row. Ids are
     # matched back by tracking code, so the insert may batch rows without keeping their order.
     table = Feedback.__table__

@@ -115,6 +115,20 @@ def schedule_reports() -> int:
     return len(due)
 
 
+def apply_retention() -> dict[int, dict[str, int]]:
+    """Each organization's retention policy, applied to what has become too old."""
+    from voxloop.privacy import service as privacy
+
+    with session_scope(readonly=True) as db:
+        orgs = privacy.orgs_with_retention(db=db)
+    done = {}
+    for org_id in orgs:
+        with write_lock(), session_scope() as db:
+            done[org_id] = privacy.apply_retention(db=db, org_id=org_id)
+            db.commit()
+    return done
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
@@ -237,6 +251,7 @@ class InProcessExecutor:
                     themed = time.monotonic()
                     schedule_themes()
                     schedule_reports()
+                    apply_retention()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

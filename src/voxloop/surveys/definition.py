@@ -45,6 +45,11 @@ def questions(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [q for s in definition.get("sections", []) for q in s.get("questions", [])]
 
 
+def free_text(definition: Mapping[str, Any]) -> set[str]:
+    """The ids of the open questions, whose answers are what a respondent wrote themselves."""
+    return {q["id"] for q in questions(definition) if q["type"] == "text"}
+
+
 def check(definition: Any) -> list[dict[str, str]]:
     """What is wrong with a definition, as field errors (empty when it is usable)."""
     if not isinstance(definition, dict):
