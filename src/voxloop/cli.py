@@ -410,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_report)
 
     p = sub.add_parser("export", help="feedback, cases or survey responses as CSV, XLSX or Parquet")
-    p.add_argument("kind", choices=["feedback", "cases", "responses"])
+    p.add_argument("kind", choices=["feedback", "cases", "responses", "customers"])
     p.add_argument("--org", required=True, help="organization slug")
     p.add_argument("--output", required=True)
     p.add_argument("--format", choices=["csv", "xlsx", "parquet"], help="default: from the file name")

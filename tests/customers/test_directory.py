@@ -148,3 +148,52 @@ def test_export_holds_everything_and_erasure_keeps_the_counts(client, settings_e
     assert client.post(f"/api/v1/customers/{cid}/erase", headers=manager.headers).status_code == 403
     other = make_account(role="admin")
     assert client.get(f"/api/v1/customers/{cid}/export", headers=other.headers).status_code == 404
+
+
+def test_customers_imported_from_a_crm_export_and_exported_again(client):
+    import pandas as pd
+
+    manager = make_account(role="manager")
+    _feedback(client, manager, "房间很好", email="li.na@example.com")
+    frame = pd.DataFrame(
+        [
+            {
+                "external_id": "CRM-1",
+                "name": "李娜",
+                "email": "LI.NA@example.com",
+                "tags": "会员，商务",
+                "contact_email": "否",
+            },
+            {
+                "external_id": "CRM-2",
+                "name": "Tom",
+                "email": "tom@example.com",
+                "value_tier": "silver",
+                "region": "华南",
+            },
+            {"external_id": "", "name": "Nobody", "email": "", "phone": ""},
+            {"external_id": "CRM-3", "name": "Bad", "email": "not an email"},
+        ]
+    )
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    r = client.post(
+        "/api/v1/customers/import",
+        files={"file": ("crm.xlsx", buffer.getvalue(), "application/octet-stream")},
+        headers=manager.headers,
+    )
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["created"], result["updated"], result["failed"]) == (1, 1, 2)
+    assert {(p["row"], p["field"]) for p in result["problems"]} == {(4, "row"), (5, "email")}
+    li = client.get("/api/v1/customers?external_id=CRM-1", headers=manager.headers).json()[0]
+    assert (
+        li["email"] == "li.na@example.com" and li["tags"] == ["会员", "商务"] and li["contact_email"] is False
+    )
+    assert len(client.get(f"/api/v1/customers/{li['id']}", headers=manager.headers).json()["feedback"]) == 1
+
+    r = client.get("/api/v1/exports/customers?format=csv", headers=manager.headers)
+    import pandas as pandas_again
+
+    exported = pandas_again.read_csv(io.BytesIO(r.content), encoding="utf-8-sig", keep_default_na=False)
+    assert set(exported["external_id"]) == {"CRM-1", "CRM-2"} and "会员;商务" in set(exported["tags"])

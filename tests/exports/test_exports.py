@@ -116,3 +116,28 @@ def test_export_from_the_command_line(client, tmp_path, capsys):
     main(["export", "feedback", "--org", manager.org_slug, "--output", str(out)])
     assert "4 feedback rows written" in capsys.readouterr().out
     assert duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall() == [(4,)]
+
+
+def test_analytics_rows_are_exported_from_the_store(client, settings_env, tmp_path):
+    from voxloop.analytics import store
+    from voxloop.db import session_scope
+
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+    manager = make_account(role="manager")
+    _records(client, manager)
+    with session_scope(readonly=True) as db:
+        store.sync(db)
+    r = client.get(
+        "/api/v1/exports/analytics?metric=complaint_rate&period=month&group_by=channel&format=csv",
+        headers=manager.headers,
+    )
+    rows = pd.read_csv(io.BytesIO(r.content), encoding="utf-8-sig")
+    assert list(rows.columns) == ["period", "group", "value", "n", "ci_low", "ci_high", "p_change"]
+    assert dict(zip(rows["group"], rows["n"], strict=True)) == {
+        "api": 1,
+        "email": 1,
+        "hotline": 1,
+        "web_form": 1,
+    }
+    r = client.get("/api/v1/exports/analytics?metric=happiness", headers=manager.headers)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "metric"

@@ -123,3 +123,23 @@ def test_a_weekly_schedule_emails_the_report_once_per_period(client, scorecard_d
     assert schedule_reports() == 0  # sent this week already
     clock.advance(days=7)
     assert schedule_reports() == 1
+
+
+def test_department_performance_in_chinese(client, tmp_path):
+    manager = make_account(role="manager")
+    for text in ("空调坏了", "房间太吵"):
+        client.post("/api/v1/feedback", json={"description": text}, headers=manager.headers)
+    drain()
+    r = client.get("/api/v1/reports/departments?format=pdf&lang=zh", headers=manager.headers)
+    assert r.status_code == 200
+    page = pymupdf.open(stream=r.content, filetype="pdf")[0]
+    text = page.get_text()
+    assert "部门绩效" in text and "全部" in text
+    assert _dark_pixels(page, page.search_for("部门绩效")[0]) > 100
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            client.get("/api/v1/reports/departments?format=xlsx&lang=en", headers=manager.headers).content
+        )
+    )
+    rows = [list(r) for r in book["Report"].iter_rows(min_row=4, values_only=True)]
+    assert rows[0][:2] == ["Department", "Cases"] and rows[-1][:2] == ["All", "2"]

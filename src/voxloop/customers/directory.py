@@ -293,3 +293,69 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
                  before=None, after={"feedback": len(feedback_ids), "responses": len(responses)})  # fmt: skip
     jobs.enqueue(db=db, org_id=org_id, task=ERASE_ANALYTICS, payload={"feedback_ids": feedback_ids})
     return {"feedback": len(feedback_ids), "responses": len(responses)}
+
+
+IMPORTABLE = ("external_id", "name", "email", "phone", "locale", "segment", "tags", "value_tier", "region",
+              "contact_email", "contact_phone")  # fmt: skip
+_YES = {"1", "true", "yes", "y", "是", "同意", "t"}
+_NO = {"0", "false", "no", "n", "否", "不同意", "f"}
+
+
+def _cell(field: str, value: str) -> Any:
+    if field == "tags":
+        return sorted({t.strip() for t in value.replace("，", ",").replace(";", ",").split(",") if t.strip()})
+    if field in ("contact_email", "contact_phone"):
+        if value.lower() in _YES:
+            return True
+        if value.lower() in _NO:
+            return False
+        return value  # the schema names the field and the reason
+    return value
+
+
+def import_customers(*, db: Session, org_id: int, actor: Actor, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Create or update customers from a CRM export: matched by external id, else email, else
+    phone. Returns counts and the problems per row (spreadsheet row numbers). The caller commits."""
+    from pydantic import ValidationError
+
+    from voxloop.customers.schemas import CustomerUpdate
+
+    counts: dict[str, Any] = {"created": 0, "updated": 0, "failed": 0, "problems": []}
+    for number, raw in enumerate(rows, start=2):
+        values = {k: _cell(k, v.strip()) for k, v in raw.items() if k in IMPORTABLE and v and v.strip()}
+        try:
+            data = CustomerUpdate.model_validate(values).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            counts["failed"] += 1
+            counts["problems"] += [
+                {"row": number, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
+                for e in exc.errors()
+            ]
+            continue
+        if data.get("email"):
+            data["email"] = data["email"].lower()
+        existing = None
+        for key in ("external_id", "email", "phone"):
+            if data.get(key):
+                existing = db.scalar(
+                    select(Customer).where(Customer.org_id == org_id, getattr(Customer, key) == data[key])
+                )
+                if existing is not None:
+                    break
+        if existing is None:
+            if not (data.get("email") or data.get("phone") or data.get("external_id")):
+                counts["failed"] += 1
+                counts["problems"].append(
+                    {"row": number, "field": "row", "reason": "needs an external id, email or phone"}
+                )
+                continue
+            db.add(Customer(org_id=org_id, **data))
+            counts["created"] += 1
+        else:
+            for key, value in data.items():
+                setattr(existing, key, value)
+            counts["updated"] += 1
+        db.flush()
+    audit.record(db=db, org_id=org_id, actor=actor, action="import", entity="customer", entity_id=None,
+                 after={k: v for k, v in counts.items() if k != "problems"})  # fmt: skip
+    return counts

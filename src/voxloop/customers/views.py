@@ -1,14 +1,18 @@
 """REST API for the customer directory: lookup (also by the CRM's id), profiles, segments and
 consent, merging duplicates, and the customer's export and erasure."""
 
-from typing import Annotated
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from voxloop.common.types import PathId
 from voxloop.customers import directory
 from voxloop.customers.schemas import CustomerRead, CustomerUpdate, Merge, Profile
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.errors import invalid
+from voxloop.text import files
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 Filter = Annotated[str | None, Query(max_length=320)]
@@ -26,6 +30,27 @@ def lookup(
     """By the CRM's `external_id`, `email` or `phone`, or `q` (part of a name, email or phone)."""
     found = directory.lookup(db=db, org_id=org.id, external_id=external_id, email=email, phone=phone, q=q)
     return [CustomerRead.model_validate(c) for c in found]
+
+
+@router.post("/import", dependencies=[require("triage.manage")])
+async def import_customers(
+    org: ApiOrg, actor: ApiActor, db: DbSession, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """A CSV, TSV, XLSX or JSONL export of the CRM, one customer per row, with columns named
+    like the fields (external_id, name, email, phone, tags, value_tier, region, segment,
+    contact_email, contact_phone): matched by external id, email or phone, else created."""
+    suffix = Path(file.filename or "customers.csv").suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        tmp.write(await file.read())
+        tmp.flush()
+        try:
+            frame = files.read_table(tmp.name)
+        except files.TableError as exc:
+            raise invalid("file", str(exc).replace(tmp.name, file.filename or "the file")) from exc
+    rows = [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    result = directory.import_customers(db=db, org_id=org.id, actor=actor, rows=rows)
+    db.commit()
+    return result
 
 
 @router.get("/{customer_id}", response_model=Profile, dependencies=[require("feedback.handle")])

@@ -7,10 +7,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxloop.analytics import indicators
+from voxloop.customers.models import Customer
+from voxloop.errors import invalid
 from voxloop.feedback.models import Feedback
 from voxloop.surveys.models import Response
 
-KINDS = ("feedback", "cases", "responses")
+KINDS = ("feedback", "cases", "responses", "customers", "analytics")
 MAX_ROWS = 2_000_000
 
 _FEEDBACK = (
@@ -18,14 +21,54 @@ _FEEDBACK = (
     "type", "category", "sentiment", "severity", "urgency", "priority", "scope", "flag", "customer_id",
     "description", "customer_request", "external_ref",
 )  # fmt: skip
+_CUSTOMERS = (
+    "id", "external_id", "name", "email", "phone", "locale", "segment", "tags", "value_tier", "region",
+    "contact_email", "contact_phone", "created_at",
+)  # fmt: skip
 _CASES = (
     "id", "tracking_code", "received_at", "channel", "branch", "status", "type", "category", "priority",
     "department_id", "assignee_id", "assigned_at", "routed_at", "first_response_at", "resolved_at",
 )  # fmt: skip
 
 
-def frame(*, db: Session, org_id: int, kind: str, start: datetime, end: datetime) -> pd.DataFrame:
-    """Rows of `kind` received (or submitted) in [start, end), oldest first."""
+def frame(
+    *,
+    db: Session,
+    org_id: int,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    options: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Rows of `kind` received (or submitted) in [start, end), oldest first; customers are all
+    of them; analytics are the rows of an indicator (`options`: metric, period, group_by)."""
+    if kind == "customers":
+        c = Customer.__table__.c
+        rows = db.execute(
+            select(*(c[x] for x in _CUSTOMERS))
+            .where(c.org_id == org_id, c.erased_at.is_(None))
+            .order_by(c.id)
+        ).all()
+        out = pd.DataFrame(rows, columns=list(_CUSTOMERS))
+        out["tags"] = out["tags"].map(lambda t: ";".join(t) if t else "")
+        return out
+    if kind == "analytics":
+        options = options or {}
+        try:
+            result = indicators.indicators(
+                org_id=org_id,
+                metric=options.get("metric") or "nps",
+                period=options.get("period") or "month",
+                group_by=options.get("group_by"),
+                start=start,
+                end=end,
+            )
+        except ValueError as exc:
+            field, _, reason = str(exc).partition(": ")
+            raise invalid(field, reason) from exc
+        return pd.DataFrame(
+            result, columns=["period", "group", "value", "n", "ci_low", "ci_high", "p_change"]
+        )
     if kind in ("feedback", "cases"):
         t = Feedback.__table__.c
         columns = _FEEDBACK if kind == "feedback" else _CASES

@@ -1,4 +1,5 @@
-"""GET /api/v1/exports/{feedback|cases|responses}: a file in CSV, XLSX or Parquet."""
+"""GET /api/v1/exports/{feedback|cases|responses|customers|analytics}: a file in CSV, XLSX or
+Parquet."""
 
 import os
 import tempfile
@@ -26,8 +27,12 @@ def export(
     format: Annotated[str, Query(max_length=8)] = "csv",
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: AwareDatetime | None = None,
+    metric: Annotated[str | None, Query(max_length=32)] = None,
+    period: Annotated[str | None, Query(max_length=8)] = None,
+    group_by: Annotated[str | None, Query(max_length=32)] = None,
 ) -> FileResponse:
-    """Everything of one kind received in [from, to) (default: the last 365 days), oldest first."""
+    """Everything of one kind received in [from, to) (default: the last 365 days), oldest first;
+    `analytics` exports an indicator's rows (`metric`, `period`, `group_by`)."""
     if kind not in service.KINDS:
         raise invalid("kind", f"one of {', '.join(service.KINDS)}")
     if format not in formats.FORMATS:
@@ -35,7 +40,8 @@ def export(
     end = to or utcnow()
     start = from_ or end - timedelta(days=365)
     with session_scope(readonly=True) as db:
-        data = service.frame(db=db, org_id=org.id, kind=kind, start=start, end=end)
+        options = {"metric": metric, "period": period, "group_by": group_by}
+        data = service.frame(db=db, org_id=org.id, kind=kind, start=start, end=end, options=options)
     fd, path = tempfile.mkstemp(suffix=f".{format}")
     os.close(fd)
     formats.write(data, path, format)

@@ -1,17 +1,22 @@
 """What each report says, as plain data in the reader's language: the executive scorecard and
 the status of improvement initiatives."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from voxloop.analytics import indicators
+from voxloop.cases import kpis
 from voxloop.common.i18n import N_, gettext
 from voxloop.initiatives import service as initiatives
 
-TYPES = ("scorecard", "improvement")
-TITLES = {"scorecard": N_("Executive scorecard"), "improvement": N_("Improvement status")}
+TYPES = ("scorecard", "departments", "improvement")
+TITLES = {
+    "scorecard": N_("Executive scorecard"),
+    "departments": N_("Department performance"),
+    "improvement": N_("Improvement status"),
+}
 VERDICTS = {
     "achieved": N_("achieved"),
     "not_yet": N_("not yet"),
@@ -93,12 +98,47 @@ def improvement(*, db: Session, org_id: int, locale: str) -> dict[str, Any]:
     return {"table": [header, *rows], "chart": None}
 
 
+def departments(*, db: Session, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
+    """The last 30 days' cases per department: volume, median first-response and resolution
+    times, resolution, first-contact resolution and reopen rates, commitments kept."""
+
+    def _(text: str) -> str:
+        return gettext(text, locale)
+
+    figures = kpis.report(db, org_id, "department", now - timedelta(days=30), now)
+    header = [_("Department"), _("Cases"), _("First response (h, median)"), _("Resolution (h, median)"),
+              _("Resolved"), _("First-contact resolution"), _("Reopened"), _("Commitments kept")]  # fmt: skip
+
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{v:.0%}"
+
+    def num(v: float | None) -> str:
+        return "—" if v is None else f"{v:.1f}"
+
+    rows = [
+        [
+            r["label"] or _("No department"),
+            str(r["cases"]),
+            num(r["first_response_hours"]),
+            num(r["resolution_hours"]),
+            pct(r["resolution_rate"]),
+            pct(r["first_contact_resolution"]),
+            pct(r["reopen_rate"]),
+            pct(r["commitment_compliance"]),
+        ]  # fmt: skip
+        for r in [*figures["rows"], {**figures["total"], "label": _("All")}]
+    ]
+    chart = {"title": _("Cases per department"), "points": [(r[0], float(r[1])) for r in rows[:-1]]}
+    return {"table": [header, *rows], "chart": chart}
+
+
 def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) -> dict[str, Any]:
     if kind not in TYPES:
         raise ValueError(f"type: one of {', '.join(TYPES)}")
-    body = (
-        scorecard(org_id=org_id, now=now, locale=locale)
-        if kind == "scorecard"
-        else improvement(db=db, org_id=org_id, locale=locale)
-    )
+    if kind == "scorecard":
+        body = scorecard(org_id=org_id, now=now, locale=locale)
+    elif kind == "departments":
+        body = departments(db=db, org_id=org_id, now=now, locale=locale)
+    else:
+        body = improvement(db=db, org_id=org_id, locale=locale)
     return {"title": gettext(TITLES[kind], locale), **body}
