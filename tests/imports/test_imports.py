@@ -5,9 +5,12 @@ import io
 import json
 
 import pandas as pd
+from sqlalchemy import func, select
 
 from tests.factories import make_account
 from voxloop.cli import main
+from voxloop.commitments.models import CaseClock
+from voxloop.db import session_scope
 from voxloop.jobs.executor import drain
 
 ROWS = [
@@ -95,6 +98,10 @@ def test_dry_run_then_import_then_duplicates(client):
     assert set(by_ref) == {"dp-1001", "dp-1002", "dp-1005", "dp-1006"}
     assert by_ref["dp-1001"]["type"] == "complaint" and by_ref["dp-1002"]["type"] == "praise"
     assert by_ref["dp-1001"]["branch"] == "西湖店" and by_ref["dp-1001"]["channel"] == "import"
+    # history is classified, not worked: no deadlines started, nobody assigned
+    with session_scope(readonly=True) as db:
+        assert db.scalar(select(func.count()).select_from(CaseClock)) == 0
+    assert {i["assignee"] for i in items} == {None}
 
     again = _import(client, manager, source="dianping").json()["run"]
     assert (again["created"], again["duplicates"]) == (0, 5)

@@ -73,12 +73,20 @@ def draft_from_api(data: FeedbackCreate, channels: dict[str, Channel], prefix: s
 
 
 def _enqueue_side_effects(
-    db: Session, org_id: int, created: list[service.Created], acknowledge: bool = True
+    db: Session,
+    org_id: int,
+    created: list[service.Created],
+    acknowledge: bool = True,
+    historical: bool = False,
 ) -> None:
-    """Triage for every write (one message for all its records), an acknowledgement per email."""
+    """Triage for every write (one message for all its records), an acknowledgement per email.
+    Historical records (imports) are classified only: no routing, no clocks, no thank-yous."""
     if not created:
         return
-    jobs.enqueue(db=db, task=TRIAGE, payload={"feedback_ids": [c.id for c in created]}, org_id=org_id)
+    payload: dict[str, Any] = {"feedback_ids": [c.id for c in created]}
+    if historical:
+        payload["historical"] = True
+    jobs.enqueue(db=db, task=TRIAGE, payload=payload, org_id=org_id)
     if acknowledge:
         payloads = [{"feedback_id": c.id} for c in created if c.has_email]
         jobs.enqueue_many(db=db, task=ACKNOWLEDGE, payloads=payloads, org_id=org_id)
@@ -92,6 +100,7 @@ def receive(
     drafts: list[service.Draft],
     recorded_by_id: int | None = None,
     acknowledge: bool = True,
+    historical: bool = False,
     also: Callable[[Session, list[service.Created]], None] | None = None,
 ) -> list[service.Created]:
     """Record feedback and queue the acknowledgements; durable once this returns. `also`
@@ -102,7 +111,7 @@ def receive(
         created = service.create_many(
             db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
         )
-        _enqueue_side_effects(db, org.id, created, acknowledge)
+        _enqueue_side_effects(db, org.id, created, acknowledge, historical)
         if also is not None:
             also(db, created)
         db.commit()

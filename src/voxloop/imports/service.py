@@ -111,8 +111,9 @@ def run(
         counts["duplicates"] += len(pending) - len(drafts)
         if drafts and not dry_run:
             flows.receive(
-                db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False
-            )
+                db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False,
+                historical=True,
+            )  # fmt: skip
         counts["created"] += len(drafts)
         if progress:
             progress(len(pending))

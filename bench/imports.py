@@ -1,0 +1,121 @@
+"""Imports and exports at scale, on SQLite (FULL sync), in one process.
+
+1. Import N rows from a CSV of real review texts (`voxloop import`'s path: read, map,
+   validate each row, dedupe by external reference, write in batches of 1,000), then classify
+   them (the triage outbox: text models, rules, routing); next to the baseline of reading the
+   same CSV with pandas.
+2. Export the N rows to Parquet (`GET /api/v1/exports/feedback?format=parquet`'s path), next to
+   the baseline of DuckDB writing the same frame to Parquet without reading the database.
+
+Targets of the issue: 1,000,000 rows imported with validation and classification in <= 60 s,
+and exported to Parquet in <= 10 s.
+
+    .venv/bin/python bench/imports.py            # 200,000 rows
+    .venv/bin/python bench/imports.py --n 50000
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="voxloop-bench-imports-"))
+    os.environ.update(
+        VOXLOOP_DATABASE_URL=f"sqlite:///{work / 'voxloop.db'}",
+        VOXLOOP_DATA_DIR=str(work),
+        VOXLOOP_EXECUTOR="none",
+        VOXLOOP_ENV="test",
+        VOXLOOP_SECRET_KEY="bench",
+    )
+    import duckdb
+    import pandas as pd
+
+    from voxloop.accounts import service as accounts
+    from voxloop.audit.service import SYSTEM
+    from voxloop.db import session_scope
+    from voxloop.exports import formats
+    from voxloop.exports import service as exports
+    from voxloop.imports import service as imports
+    from voxloop.jobs.executor import drain
+    from voxloop.migrate import upgrade
+    from voxloop.text import corpora, files
+
+    upgrade()
+    with session_scope() as db:
+        org = accounts.create_org(db=db, slug="bench", name="Bench")
+        db.commit()
+        org_id = org.id
+    texts = pd.concat([corpora.zh_reviews()["text"], corpora.en_sentences()["text"]]).sample(
+        args.n, replace=True, random_state=0
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    source = work / "reviews.csv"
+    pd.DataFrame(
+        {
+            "评论ID": [f"r-{i}" for i in range(args.n)],
+            "时间": [
+                (start + timedelta(seconds=30 * i)).strftime("%Y-%m-%d %H:%M:%S") for i in range(args.n)
+            ],
+            "门店": [("西湖店", "外滩店", "国贸店")[i % 3] for i in range(args.n)],
+            "内容": list(texts),
+        }
+    ).to_csv(source, index=False)
+    mapping = {"external_ref": "评论ID", "received_at": "时间", "branch": "门店", "description": "内容"}
+
+    began = time.perf_counter()
+    pd.read_csv(source, dtype=str, keep_default_na=False)
+    read_only = time.perf_counter() - began
+
+    began = time.perf_counter()
+    frame = files.read_table(source)
+    with session_scope() as db:
+        org = accounts.get_org(db=db, org_id=org_id)
+        run, _ = imports.run(
+            db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults={}, filename="reviews.csv"
+        )
+    imported = time.perf_counter() - began
+    began = time.perf_counter()
+    drain(max_rounds=100_000)
+    classified = time.perf_counter() - began
+
+    end = start + timedelta(days=400)
+    began = time.perf_counter()
+    with session_scope(readonly=True) as db:
+        data = exports.frame(db=db, org_id=org_id, kind="feedback", start=start, end=end)
+    formats.write(data, work / "feedback.parquet", "parquet")
+    exported = time.perf_counter() - began
+    began = time.perf_counter()
+    with duckdb.connect() as conn:
+        conn.register("frame", data)
+        conn.execute(f"COPY frame TO '{work / 'baseline.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+    parquet_only = time.perf_counter() - began
+
+    n = args.n
+    print(f"imports and exports, {n:,} rows, SQLite FULL, one process, 2 CPUs")
+    print(f"  read the CSV with pandas (baseline)        {n / read_only:>10,.0f} rows/s")
+    print(f"  import: map, validate, dedupe, write       {n / imported:>10,.0f} rows/s", end="")
+    print(f"  ({run.created:,} created)")
+    print(f"  classify (triage outbox: models, rules)    {n / classified:>10,.0f} rows/s")
+    total = imported + classified
+    print(f"  import + classification                    {n / total:>10,.0f} rows/s", end="")
+    print(f"  ratio {read_only / total:.3f}")
+    print(f"    1,000,000 rows at this rate: {1_000_000 * total / n:,.0f} s (target 60 s)")
+    print(f"  write the frame to Parquet (baseline)      {n / parquet_only:>10,.0f} rows/s")
+    print(f"  export to Parquet (read + write)           {n / exported:>10,.0f} rows/s", end="")
+    print(f"  ratio {parquet_only / exported:.3f}")
+    print(f"    1,000,000 rows at this rate: {1_000_000 * exported / n:,.1f} s (target 10 s)")
+
+
+if __name__ == "__main__":
+    main()
