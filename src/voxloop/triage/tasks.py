@@ -58,6 +58,8 @@ def triage(payloads: list[dict[str, Any]]) -> None:
             routing.apply_routes(db=db, routes=routes)
             clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in live])
             for org_id in {p["org_id"] for p in plan}:
+                if not webhooks.subscribed(db=db, org_id=org_id, event="feedback.created"):
+                    continue
                 webhooks.emit(
                     db=db, org_id=org_id, event="feedback.created", data=created_events(db, plan, org_id)
                 )

@@ -101,6 +101,11 @@ def _active(db: Session, org_id: int) -> dict[str, list[int]]:
     return _subscriptions.get_or_load(org_id, load)
 
 
+def subscribed(*, db: Session, org_id: int, event: str) -> bool:
+    """Whether anyone listens: callers skip building payloads nobody will receive."""
+    return bool(_active(db, org_id).get(event))
+
+
 def emit(*, db: Session, org_id: int, event: str, data: list[dict[str, Any]]) -> int:
     """Log a delivery of `event` for each item of `data` to each subscription and queue it, in
     the caller's transaction; nothing is sent before it commits. Returns the deliveries made."""
