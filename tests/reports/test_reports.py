@@ -143,3 +143,24 @@ def test_department_performance_in_chinese(client, tmp_path):
     )
     rows = [list(r) for r in book["Report"].iter_rows(min_row=4, values_only=True)]
     assert rows[0][:2] == ["Department", "Cases"] and rows[-1][:2] == ["All", "2"]
+
+
+def test_survey_report_lists_indicators_with_intervals(client, scorecard_data):
+    r = client.get("/api/v1/reports/surveys?format=xlsx&lang=en", headers=scorecard_data.headers)
+    assert r.status_code == 200, r.text
+    rows = [
+        list(row)
+        for row in openpyxl.load_workbook(io.BytesIO(r.content))["Report"].iter_rows(
+            min_row=4, values_only=True
+        )
+    ]
+    assert rows[0] == ["Survey", "Question", "Indicator", "Value", "95% CI", "n"]
+    nps = next(row for row in rows[1:] if row[2] == "NPS")
+    assert nps[3] == "+0.0" and nps[5] == "100"  # +40 in October, -40 in November
+    page = pymupdf.open(
+        stream=client.get(
+            "/api/v1/reports/surveys?format=pdf&lang=zh", headers=scorecard_data.headers
+        ).content,
+        filetype="pdf",
+    )[0]
+    assert "调查报告" in page.get_text()

@@ -7,14 +7,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from voxloop.analytics import indicators
+from voxloop.analytics import surveys as analysis
 from voxloop.cases import kpis
 from voxloop.common.i18n import N_, gettext
 from voxloop.initiatives import service as initiatives
+from voxloop.surveys import service as surveys
 
-TYPES = ("scorecard", "departments", "improvement")
+TYPES = ("scorecard", "departments", "surveys", "improvement")
 TITLES = {
     "scorecard": N_("Executive scorecard"),
     "departments": N_("Department performance"),
+    "surveys": N_("Survey report"),
     "improvement": N_("Improvement status"),
 }
 VERDICTS = {
@@ -132,6 +135,45 @@ def departments(*, db: Session, org_id: int, now: datetime, locale: str) -> dict
     return {"table": [header, *rows], "chart": chart}
 
 
+def surveys_report(*, db: Session, org_id: int, locale: str) -> dict[str, Any]:
+    """Each live or closed survey's responses and its indicators with 95 % intervals, and the
+    reliability (Cronbach's alpha) of its rating blocks."""
+
+    def _(text: str) -> str:
+        return gettext(text, locale)
+
+    header = [_("Survey"), _("Question"), _("Indicator"), _("Value"), _("95% CI"), "n"]
+    rows = []
+    for survey in surveys.list_surveys(db=db, org_id=org_id):
+        if not survey.version:
+            continue
+        result = analysis.analyse(db=db, org_id=org_id, survey_id=survey.id)
+        name = survey.name
+        for question, figures in result["indicators"].items():
+            for kind, f in figures.items():
+                if f["value"] is None:
+                    continue
+                fmt = {"top2": "{:.1%}", "nps": "{:+.1f}"}.get(kind, "{:.2f}")
+                value = fmt.format(f["value"])
+                low, high = f["ci_low"], f["ci_high"]
+                ci = f"{fmt.format(low)} – {fmt.format(high)}" if low is not None else "—"
+                rows.append(
+                    [name, question, kind.upper() if kind in ("nps",) else kind, value, ci, str(f["n"])]
+                )
+        for block, r in result["reliability"].items():
+            rows.append(
+                [
+                    name,
+                    block,
+                    "alpha",
+                    f"{r['alpha']:.3f}",
+                    f"{r['ci_low']:.3f} – {r['ci_high']:.3f}",
+                    str(r["n"]),
+                ]
+            )
+    return {"table": [header, *rows], "chart": None}
+
+
 def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) -> dict[str, Any]:
     if kind not in TYPES:
         raise ValueError(f"type: one of {', '.join(TYPES)}")
@@ -139,6 +181,8 @@ def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) ->
         body = scorecard(org_id=org_id, now=now, locale=locale)
     elif kind == "departments":
         body = departments(db=db, org_id=org_id, now=now, locale=locale)
+    elif kind == "surveys":
+        body = surveys_report(db=db, org_id=org_id, locale=locale)
     else:
         body = improvement(db=db, org_id=org_id, locale=locale)
     return {"title": gettext(TITLES[kind], locale), **body}
