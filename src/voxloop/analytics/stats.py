@@ -333,3 +333,185 @@ def p_chart(events: Sequence[int], totals: Sequence[int]) -> dict[str, Any]:
         "lower": [round(float(x), 6) for x in lower],
         "out_of_control": out,
     }
+
+
+# -- weighting ------------------------------------------------------------------------------
+
+
+def rake(frame: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]]) -> pd.Series:
+    """Raking (iterative proportional fitting, weightipy's rim weighting): weights, mean 1, that
+    make the sample's share of each category of each variable match the population's. One
+    variable, or one variable of combined cells, is post-stratification."""
+    import weightipy
+
+    columns = list(targets)
+    data = frame[columns].astype(str).reset_index(drop=True)
+    scheme = weightipy.scheme_from_dict(
+        {
+            c: {str(k): 100.0 * v / sum(shares.values()) for k, v in shares.items()}
+            for c, shares in targets.items()
+        }
+    )
+    weighted = weightipy.weight_dataframe(data.copy(), scheme, weight_column="_w")
+    return pd.Series(weighted["_w"].to_numpy(), index=frame.index, name="weight")
+
+
+def post_stratify(
+    frame: pd.DataFrame, cells: Sequence[str], shares: Mapping[tuple[Any, ...], float]
+) -> pd.Series:
+    """Post-stratification on the joint cells of `cells` (e.g. branch x segment): each cell's
+    weight is its population share over its sample share."""
+    key = frame[list(cells)].astype(str).agg("|".join, axis=1)
+    targets = {"|".join(map(str, cell)): share for cell, share in shares.items()}
+    return rake(frame.assign(_cell=key), {"_cell": targets})
+
+
+def effective_n(weights: Sequence[float]) -> float:
+    """Kish's effective sample size: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w**2).sum()) if len(w) else 0.0
+
+
+def weighted_nps(scores: Iterable[Any], weights: Sequence[float], confidence: float = 0.95) -> Indicator:
+    """NPS with weights; the interval uses Kish's effective sample size."""
+    s = pd.to_numeric(pd.Series(list(scores)), errors="coerce")
+    w = pd.Series(list(weights), dtype=float)
+    keep = s.notna() & w.notna()
+    s, w = s[keep], w[keep]
+    if not len(s):
+        return Indicator(None, 0)
+    total = w.sum()
+    promoters, detractors = w[s >= 9].sum() / total, w[s <= 6].sum() / total
+    score = promoters - detractors
+    n_eff = effective_n(w.to_numpy())
+    half = sps.norm.ppf(0.5 + confidence / 2) * math.sqrt(max(promoters + detractors - score**2, 0.0) / n_eff)
+    return Indicator(
+        round(100 * score, 4), int(len(s)), round(100 * (score - half), 4), round(100 * (score + half), 4),
+        {"effective_n": round(n_eff, 2)},
+    )  # fmt: skip
+
+
+def weighted_mean(values: Iterable[Any], weights: Sequence[float], confidence: float = 0.95) -> Indicator:
+    """A weighted mean (statsmodels' DescrStatsW) with a t interval on Kish's effective n."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    v = pd.to_numeric(pd.Series(list(values)), errors="coerce")
+    w = pd.Series(list(weights), dtype=float)
+    keep = v.notna() & w.notna()
+    v, w = v[keep].to_numpy(), w[keep].to_numpy()
+    if len(v) < 2:
+        return Indicator(float(v[0]) if len(v) else None, int(len(v)))
+    d = DescrStatsW(v, weights=w, ddof=1)
+    n_eff = effective_n(w)
+    half = sps.t.ppf(0.5 + confidence / 2, max(n_eff - 1, 1)) * math.sqrt(float(d.var) / n_eff)
+    return Indicator(round(float(d.mean), 4), int(len(v)), round(float(d.mean) - half, 4),
+                     round(float(d.mean) + half, 4), {"effective_n": round(n_eff, 2)})  # fmt: skip
+
+
+# -- correlations, CFA, IPA, control charts -----------------------------------------------------
+
+
+def correlations(frame: pd.DataFrame, method: str = "pearson", adjust_method: str = "holm") -> dict[str, Any]:
+    """The correlation matrix, and each pair's r, 95 % CI, n and p (pingouin), the p values
+    corrected for the number of pairs (Holm by default)."""
+    pairs = pingouin.pairwise_corr(frame, method=method)
+    # pingouin 0.7 renamed "p-unc" and "CI95%"
+    p_col, ci_col = ("p_unc", "CI95") if "p_unc" in pairs else ("p-unc", "CI95%")
+    adjusted = adjust(pairs[p_col].tolist(), adjust_method)
+    matrix = frame.corr(method=method)
+    return {
+        "method": method,
+        "matrix": {a: {b: round(float(matrix.loc[a, b]), 4) for b in matrix.columns} for a in matrix.index},
+        "pairs": [
+            {
+                "x": row["X"],
+                "y": row["Y"],
+                "n": int(row["n"]),
+                "r": round(float(row["r"]), 4),
+                "ci_low": round(float(row[ci_col][0]), 4),
+                "ci_high": round(float(row[ci_col][1]), 4),
+                "p": float(row[p_col]),
+                "p_adjusted": float(p),
+            }  # fmt: skip
+            for (_, row), p in zip(pairs.iterrows(), adjusted, strict=True)
+        ],
+    }
+
+
+def cfa(frame: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Confirmatory factor analysis by maximum likelihood (semopy; the first item of each factor
+    fixed at 1, as lavaan does): chi-square, df, p, CFI, TLI, RMSEA, and each loading with its
+    standard error and standardised value."""
+    import semopy
+
+    description = "\n".join(f"{factor} =~ {' + '.join(items)}" for factor, items in model.items())
+    items = [i for group in model.values() for i in group]
+    fitted = semopy.Model(description)
+    fitted.fit(frame[items].dropna())
+    fit = semopy.calc_stats(fitted).T["Value"]
+    estimates = fitted.inspect(std_est=True)
+    loadings = estimates[estimates["op"] == "~"]
+    return {
+        "n": int(len(frame[items].dropna())),
+        "chi2": round(float(fit["chi2"]), 3),
+        "df": int(fit["DoF"]),
+        "p": float(fit["chi2 p-value"]),
+        "cfi": round(float(fit["CFI"]), 4),
+        "tli": round(float(fit["TLI"]), 4),
+        "rmsea": round(float(fit["RMSEA"]), 4),
+        "loadings": {
+            row["lval"]: {
+                "factor": row["rval"],
+                "estimate": round(float(row["Estimate"]), 4),
+                "se": None if row["Std. Err"] == "-" else round(float(row["Std. Err"]), 4),
+                "standardised": round(float(row["Est. Std"]), 4),
+            }
+            for _, row in loadings.iterrows()
+        },
+    }
+
+
+IPA_QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
+
+
+def ipa(performance: Mapping[str, float], importance: Mapping[str, float]) -> dict[str, Any]:
+    """Importance-performance analysis (Martilla & James): each attribute placed by its
+    importance and performance against the grand means of both."""
+    common = [k for k in performance if k in importance]
+    p_mean = float(np.mean([performance[k] for k in common])) if common else 0.0
+    i_mean = float(np.mean([importance[k] for k in common])) if common else 0.0
+
+    def quadrant(k: str) -> str:
+        high_i, high_p = importance[k] >= i_mean, performance[k] >= p_mean
+        return IPA_QUADRANTS[0 if high_i and not high_p else 1 if high_i else 2 if not high_p else 3]
+
+    return {
+        "importance_mean": round(i_mean, 4),
+        "performance_mean": round(p_mean, 4),
+        "items": {
+            k: {"importance": importance[k], "performance": performance[k], "quadrant": quadrant(k)}
+            for k in common
+        },
+    }
+
+
+def individuals_chart(values: Sequence[float]) -> dict[str, Any]:
+    """An individuals (X) chart with moving ranges: centre, 3-sigma limits from the average
+    moving range (sigma = MR-bar / 1.128), and the points breaking the Western Electric rules
+    1 (beyond 3 sigma) and 4 (8 in a row on one side of the centre)."""
+    x = np.asarray(values, dtype=float)
+    centre = float(x.mean())
+    mr_bar = float(np.abs(np.diff(x)).mean()) if len(x) > 1 else 0.0
+    sigma = mr_bar / 1.128
+    upper, lower = centre + 3 * sigma, centre - 3 * sigma
+    beyond = [i for i, v in enumerate(x) if v > upper or v < lower]
+    runs = []
+    side = np.sign(x - centre)
+    for i in range(7, len(x)):
+        window = side[i - 7 : i + 1]
+        if abs(window.sum()) == 8:
+            runs.append(i)
+    return {
+        "centre": round(centre, 6), "upper": round(upper, 6), "lower": round(lower, 6),
+        "moving_range": round(mr_bar, 6), "beyond_limits": beyond, "runs": runs,
+    }  # fmt: skip
