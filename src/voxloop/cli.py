@@ -144,6 +144,12 @@ def _stats(args: argparse.Namespace) -> None:
         drivers=args.drivers.split(",") if args.drivers else [],
         efa=args.efa.split(",") if args.efa else [],
         factors=args.factors,
+        cfa={name: cols.split(",") for name, _, cols in (s.partition("=") for s in args.cfa)},
+        correlations=args.correlations.split(",") if args.correlations else [],
+        weights={
+            column: {k: float(v) for k, _, v in (c.partition(":") for c in shares.split(","))}
+            for column, _, shares in (w.partition("=") for w in args.weight)
+        },
     )
     try:
         text = report.report(report.load(Path(args.input)), spec)
@@ -387,6 +393,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drivers", metavar="COLS_OR_SCALES", help="... on these, comma-separated")
     p.add_argument("--efa", metavar="COLS", help="items for an exploratory factor analysis")
     p.add_argument("--factors", type=int, help="factors to extract (default: parallel analysis)")
+    p.add_argument(
+        "--cfa", action="append", default=[], metavar="FACTOR=COL,COL,...", help="a factor's items (CFA)"
+    )
+    p.add_argument("--correlations", metavar="COLS", help="a correlation matrix of these columns")
+    p.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="COL=CAT:SHARE,...",
+        help="raking target (population shares)",
+    )
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
 

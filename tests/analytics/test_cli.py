@@ -38,3 +38,16 @@ def test_an_excel_file_works_too(capsys, tmp_path):
     pd.read_csv(BANK).to_excel(book, index=False)
     main(["stats", str(book), "--nps", "loy3"])
     assert "NPS of loy3 (n = 250): -8.4" in capsys.readouterr().out
+
+
+def test_cfa_correlations_and_raking_weights_in_the_report(capsys):
+    hs = str(DATA / "survey_holzinger_swineford" / "HolzingerSwineford1939.csv")
+    main(["stats", hs, "--cfa", "visual=x1,x2,x3", "--cfa", "textual=x4,x5,x6", "--cfa", "speed=x7,x8,x9",
+          "--correlations", "x1,x2,x3", "--ces", "x4", "--weight", "school=Pasteur:0.5,Grant-White:0.5",
+          "--weight", "sex=1:0.5,2:0.5"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Confirmatory factor analysis (n = 301): chi² 85.306, df 24" in out
+    assert "CFI 0.931, TLI 0.896, RMSEA 0.092" in out
+    assert "  visual     x2           0.554 (se 0.100)" in out
+    assert "x1 ~ x2: r 0.297" in out
+    assert "Weighted by raking on school, sex (effective n = " in out and "Weighted mean of x4:" in out

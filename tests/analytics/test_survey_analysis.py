@@ -49,6 +49,10 @@ def test_service_satisfaction_analysis(client):
     ).json()
     assert with_flagged["n"] == 60
     assert with_flagged["indicators"]["nps"]["nps"]["value"] == stats.nps(nps_scores).value
+    pairs = result["correlations"]["dims"]["pairs"]
+    assert len(pairs) == 15 and all(p["r"] > 0 for p in pairs)  # six rows that move together
+    quadrants = {item["quadrant"] for item in result["ipa"]["items"].values()}
+    assert set(result["ipa"]["items"]) == set(ROWS) and quadrants <= set(stats.IPA_QUADRANTS)
 
 
 def test_servqual_analysis_gaps_by_dimension(client):
@@ -112,3 +116,38 @@ def test_open_answers_are_coded_as_critical_incidents(client):
     assert by_kind == {"positive": 2, "negative": 3}
     top_negative = next(i for i in why["incidents"] if i["incident"] == "negative")
     assert top_negative["category"] in ("早餐", "难吃") and top_negative["count"] == 2
+
+
+def test_weighted_indicators_by_raking_on_a_hidden_field(client):
+    import json
+
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, "service_satisfaction")
+    answers = [("西湖店", 10)] * 40 + [("外滩店", 2)] * 10  # 80 % of answers from one hotel of two
+    for n, (branch, nps) in enumerate(answers):
+        dims = {r: 4 for r in ROWS}
+        r = client.post(
+            f"/api/v1/public/surveys/{survey['key']}/responses",
+            json={
+                "language": "zh",
+                "hidden": {"branch": branch},
+                "answers": {"dims": dims, "attention": 2, "csat": 4, "nps": nps},
+            },
+            headers={"User-Agent": f"respondent {n}"},
+        )
+        assert r.status_code == 201, r.text
+    targets = json.dumps({"branch": {"西湖店": 0.5, "外滩店": 0.5}})
+    r = client.get(
+        f"/api/v1/surveys/{survey['id']}/analysis",
+        params={"weights": targets, "include_flagged": "true"},
+        headers=analyst.headers,
+    )
+    assert r.status_code == 200, r.text
+    nps = r.json()["indicators"]["nps"]
+    assert nps["nps"]["value"] == 60.0  # 40 promoters and 10 detractors of 50
+    assert nps["weighted_nps"]["value"] == 0.0  # half promoters, half detractors once weighted
+    assert nps["weighted_nps"]["extra"]["effective_n"] < 50
+    r = client.get(
+        f"/api/v1/surveys/{survey['id']}/analysis", params={"weights": "[1]"}, headers=analyst.headers
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "weights"

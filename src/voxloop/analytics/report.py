@@ -19,6 +19,10 @@ class Spec:
     drivers: list[str] = field(default_factory=list)  # ... on these columns or scales
     efa: list[str] = field(default_factory=list)
     factors: int | None = None
+    cfa: dict[str, list[str]] = field(default_factory=dict)  # factor -> item columns
+    correlations: list[str] = field(default_factory=list)
+    # raking targets: column -> {category: population share}; NPS/CSAT/CES are then weighted
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def load(path: Path) -> pd.DataFrame:
@@ -44,6 +48,12 @@ def _check(frame: pd.DataFrame, columns: list[str]) -> None:
 
 def report(frame: pd.DataFrame, spec: Spec) -> str:
     lines = [f"{len(frame)} rows, {frame.shape[1]} columns", ""]
+    weights = None
+    if spec.weights:
+        _check(frame, list(spec.weights))
+        weights = stats.rake(frame, spec.weights)
+        n_eff = stats.effective_n(weights.to_numpy())
+        lines += [f"Weighted by raking on {', '.join(spec.weights)} (effective n = {n_eff:.1f})", ""]
     scale_scores: dict[str, pd.Series] = {}
     for name, items in spec.scales.items():
         _check(frame, items)
@@ -76,6 +86,13 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         _check(frame, [col])
         m = stats.mean_ci(frame[col])
         lines.append(f"CES of {col} (n = {m.n}): mean {_ci(m.value, m.ci_low, m.ci_high, 2)}")
+    if weights is not None:
+        for col in spec.nps:
+            w = stats.weighted_nps(frame[col], weights)
+            lines.append(f"Weighted NPS of {col}: {_ci(w.value, w.ci_low, w.ci_high, 1)}")
+        for col in [*spec.csat, *spec.ces]:
+            wm = stats.weighted_mean(frame[col], weights)
+            lines.append(f"Weighted mean of {col}: {_ci(wm.value, wm.ci_low, wm.ci_high, 2)}")
     if spec.nps or spec.csat or spec.ces:
         lines.append("")
     if spec.outcome and spec.drivers:
@@ -105,4 +122,24 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         for column, loads in fa.loadings.items():
             row = "  ".join(f"{v:+.2f}" for v in loads)
             lines.append(f"  {column:<16} {row}   h² {fa.communalities[column]:.2f}")
+        lines.append("")
+    if spec.cfa:
+        _check(frame, [i for items in spec.cfa.values() for i in items])
+        c = stats.cfa(frame, spec.cfa)
+        lines.append(
+            f"Confirmatory factor analysis (n = {c['n']}): chi² {c['chi2']:.3f}, df {c['df']}, "
+            f"p {c['p']:.3g}, CFI {c['cfi']:.3f}, TLI {c['tli']:.3f}, RMSEA {c['rmsea']:.3f}"
+        )
+        for item, load in c["loadings"].items():
+            se = f"(se {load['se']:.3f})" if load["se"] is not None else "(fixed)"
+            estimate, std = load["estimate"], load["standardised"]
+            lines.append(f"  {load['factor']:<10} {item:<12} {estimate:.3f} {se}  std {std:.3f}")
+        lines.append("")
+    if spec.correlations:
+        _check(frame, spec.correlations)
+        cor = stats.correlations(frame[spec.correlations])
+        lines.append("Correlations (Pearson; p adjusted by Holm)")
+        for pair in cor["pairs"]:
+            r = _ci(pair["r"], pair["ci_low"], pair["ci_high"])
+            lines.append(f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {pair['p_adjusted']:.3g}")
     return "\n".join(lines).rstrip() + "\n"

@@ -21,16 +21,30 @@ MIN_DRIVERS = 20
 MIN_EFA = 50
 
 
-def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool = False) -> dict[str, Any]:
+def analyse(
+    *,
+    db: Session,
+    org_id: int,
+    survey_id: int,
+    include_flagged: bool = False,
+    weights: dict[str, dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """`weights`: raking targets on hidden fields ({"branch": {"西湖店": 0.4, ...}}); NPS, CSAT
+    and CES then also come weighted."""
     survey = surveys.get(db=db, org_id=org_id, survey_id=survey_id)
     definition = surveys.published(db, survey) if survey.version else survey.definition
-    rows = [
-        r.answers
+    responses = [
+        r
         for r in db.scalars(
             select(Response).where(Response.survey_id == survey.id, Response.completed.is_(True))
         )
         if include_flagged or not r.quality_flags
     ]
+    rows = [r.answers for r in responses]
+    weight = None
+    if weights and responses:
+        hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
+        weight = stats.rake(hidden, weights).to_numpy()
     out: dict[str, Any] = {"survey": survey.id, "n": len(rows), "indicators": {}, "reliability": {}}
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
@@ -38,18 +52,27 @@ def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
         values = [a.get(q["id"]) for a in rows]
         if q["type"] == "nps":
             out["indicators"][q["id"]] = {"nps": stats.nps(values).as_dict()}
+            if weight is not None:
+                out["indicators"][q["id"]]["weighted_nps"] = stats.weighted_nps(values, weight).as_dict()
             outcomes.setdefault("nps", (q["id"], values))
         elif q["type"] == "csat":
             out["indicators"][q["id"]] = {k: v.as_dict() for k, v in stats.csat(values).items()}
+            if weight is not None:
+                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(values, weight).as_dict()
             outcomes.setdefault("csat", (q["id"], values))
         elif q["type"] in ("ces", "likert", "rating"):
             out["indicators"][q["id"]] = {"mean": stats.mean_ci(values).as_dict()}
+            if weight is not None:
+                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(values, weight).as_dict()
         elif q["type"] == "matrix":
             frame = pd.DataFrame(
                 [{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float
             )
             if len(frame.dropna(how="all")) >= MIN_RELIABILITY and frame.shape[1] >= 2:
                 out["reliability"][q["id"]] = asdict(stats.reliability(frame))
+                varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
+                if varying.shape[1] >= 2:
+                    out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)
             block = block or (q["id"], frame)
         elif q["type"] == "servqual":
             out["servqual"] = _servqual(q, values)
@@ -57,7 +80,9 @@ def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
             model = text_models.category_model(db=db, org_id=org_id)
             out.setdefault("incidents", {})[q["id"]] = incidents.code(values, model)
     outcome = outcomes.get("csat") or outcomes.get("nps")
-    if outcome is not None and block is not None:
+    if block is not None:  # items nobody varied on say nothing to regressions or factors
+        block = (block[0], block[1].loc[:, block[1].nunique() > 1])
+    if outcome is not None and block is not None and block[1].shape[1] >= 1:
         frame = block[1]
         y = pd.to_numeric(pd.Series(outcome[1]), errors="coerce")
         complete = frame.assign(_y=y.to_numpy()).dropna()
@@ -67,6 +92,10 @@ def analyse(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
                 "block": block[0],
                 **stats.drivers(complete["_y"], complete.drop(columns=["_y"])),
             }
+            # importance derived from the drivers' relative weights, performance from the means
+            importance = {k: d["relative_weight"] for k, d in out["drivers"]["drivers"].items()}
+            performance = {k: round(float(frame[k].mean()), 4) for k in importance}
+            out["ipa"] = stats.ipa(performance, importance)
     if block is not None and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
         out["efa"] = {"block": block[0], **asdict(stats.factor_analysis(block[1]))}
     return out

@@ -1,5 +1,6 @@
 """REST API for surveys: building, publishing, results; the public response endpoint."""
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -311,9 +312,34 @@ def staff_entry(survey_id: PathId, body: StaffEntry, org: ApiOrg, db: DbSession)
 
 
 @router.get("/surveys/{survey_id}/analysis", dependencies=[require("feedback.read")])
-def analysis(survey_id: PathId, org: ApiOrg, db: DbSession, include_flagged: bool = False) -> dict[str, Any]:
-    """NPS/CSAT/CES with n and intervals, reliability of rating blocks, SERVQUAL gaps by item
-    and dimension, key drivers and factor analysis, as far as the questions and n allow."""
+def analysis(
+    survey_id: PathId,
+    org: ApiOrg,
+    db: DbSession,
+    include_flagged: bool = False,
+    weights: Annotated[str | None, Query(max_length=5000)] = None,
+) -> dict[str, Any]:
+    """NPS/CSAT/CES with n and intervals, reliability and correlations of rating blocks,
+    SERVQUAL gaps by item and dimension, key drivers with importance-performance quadrants,
+    and factor analysis, as far as the questions and n allow. `weights` (JSON): raking targets
+    on hidden fields, e.g. {"branch": {"西湖店": 0.4, "外滩店": 0.6}}; indicators then also
+    come weighted."""
     from voxloop.analytics import surveys as survey_analysis
 
-    return survey_analysis.analyse(db=db, org_id=org.id, survey_id=survey_id, include_flagged=include_flagged)
+    targets = None
+    if weights:
+        try:
+            targets = json.loads(weights)
+        except ValueError as exc:
+            raise invalid("weights", f"is not JSON: {exc}") from exc
+        shape_ok = isinstance(targets, dict) and all(
+            isinstance(v, dict) and v and all(isinstance(x, int | float) and x > 0 for x in v.values())
+            for v in targets.values()
+        )
+        if not shape_ok:
+            raise invalid(
+                "weights", 'a field -> {category: population share} object, e.g. {"branch": {"a": 0.4}}'
+            )
+    return survey_analysis.analyse(
+        db=db, org_id=org.id, survey_id=survey_id, include_flagged=include_flagged, weights=targets
+    )
