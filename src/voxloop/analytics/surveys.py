@@ -48,8 +48,16 @@ def analyse(
     out: dict[str, Any] = {"survey": survey.id, "n": len(rows), "indicators": {}, "reliability": {}}
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
+    out["distributions"] = {}
     for q in d.questions(definition):
         values = [a.get(q["id"]) for a in rows]
+        if q["type"] in ("nps", "csat", "ces", "likert", "rating", "single"):
+            counts = pd.Series(
+                [v for v in values if v is not None and not isinstance(v, dict | list)]
+            ).value_counts()
+            out["distributions"][q["id"]] = {
+                str(k): int(n) for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))
+            }
         if q["type"] == "nps":
             out["indicators"][q["id"]] = {"nps": stats.nps(values).as_dict()}
             if weight is not None:

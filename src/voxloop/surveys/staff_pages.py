@@ -98,6 +98,43 @@ def survey_detail(request: Request, survey_id: PathId, org: WebOrg, db: DbSessio
     return _detail(request, org, db, survey_id)
 
 
+@router.get("/surveys/{survey_id}/analysis", dependencies=[web_require("kpis.read")])
+def survey_analysis(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
+    """Distributions, indicators with intervals, SERVQUAL gaps, drivers, IPA and factor analysis
+    as charts; each distribution bar opens the responses behind it."""
+    from voxloop.analytics import surveys as analysis
+
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    return page(
+        request,
+        "surveys/analysis.html",
+        survey=survey,
+        result=analysis.analyse(db=db, org_id=org.id, survey_id=survey.id),
+    )
+
+
+@router.get("/surveys/{survey_id}/responses", dependencies=[web_require("kpis.read")])
+def survey_responses(
+    request: Request, survey_id: PathId, org: WebOrg, db: DbSession, question: str = "", value: str = ""
+) -> Response:
+    """The complete responses, or those that gave `value` to `question` (a chart's drill-down)."""
+    from sqlalchemy import select
+
+    from voxloop.surveys.models import Response as SurveyResponse
+
+    survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    rows = db.scalars(
+        select(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.completed.is_(True))
+        .order_by(SurveyResponse.id.desc())
+        .limit(5000)
+    )
+    chosen = [r for r in rows if not question or str(r.answers.get(question)) == value][:500]
+    return page(
+        request, "surveys/responses.html", survey=survey, responses=chosen, question=question, value=value
+    )
+
+
 @router.post("/surveys/{survey_id}/definition", dependencies=[Csrf, web_require("surveys.manage")])
 async def survey_edit(
     request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession

@@ -1,0 +1,66 @@
+"""The survey analysis page in Chromium: distributions, drivers and the IPA quadrant drawn, and
+a bar that opens the responses behind it."""
+
+import httpx
+import numpy as np
+from playwright.sync_api import expect, sync_playwright
+
+from tests.analytics.test_survey_analysis import ROWS
+from tests.factories import PASSWORD, make_account
+from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
+
+
+def test_analysis_charts_and_drill_down(live_server, tmp_path):  # noqa: F811
+    analyst = make_account(role="analyst")
+    survey = httpx.post(
+        f"{live_server}/api/v1/surveys", json={"template": "service_satisfaction"}, headers=analyst.headers
+    ).json()
+    key = httpx.post(f"{live_server}/api/v1/surveys/{survey['id']}/publish", headers=analyst.headers).json()[
+        "key"
+    ]
+    rng = np.random.default_rng(3)
+    for n in range(40):
+        level = int(rng.integers(1, 6))
+        dims = {r: int(np.clip(level + rng.integers(-1, 2), 1, 5)) for r in ROWS}
+        body = {
+            "language": "zh",
+            "answers": {"dims": dims, "attention": 2, "csat": max(1, min(5, level)), "nps": 2 * level},
+        }
+        r = httpx.post(
+            f"{live_server}/api/v1/public/surveys/{key}/responses", json=body, headers={"User-Agent": f"r{n}"}
+        )
+        assert r.status_code == 201, r.text
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", analyst.email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action='/login'] button[type=submit]")
+            page.goto(f"{live_server}/surveys/{survey['id']}")
+            page.click("article.results header a")
+            expect(page.locator("h1")).to_have_text("Analysis")
+            expect(page.locator("#dist-csat")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("#drivers-chart")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("#ipa-chart")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("table.indicators")).to_contain_text("nps")
+            page.screenshot(path=str(tmp_path / "analysis.png"), full_page=True)
+            # the middle of the tallest bar, in page pixels
+            point = page.evaluate(
+                """() => {
+                  const el = document.getElementById("dist-csat");
+                  const counts = JSON.parse(el.dataset.counts);
+                  const top = Object.keys(counts).reduce((a, b) => (counts[a] >= counts[b] ? a : b));
+                  const chart = echarts.getInstanceByDom(el);
+                  const [x, y] = chart.convertToPixel({seriesIndex: 0}, [top, counts[top] / 2]);
+                  const r = el.getBoundingClientRect();
+                  return [r.left + x, r.top + y + window.scrollY, top];
+                }"""
+            )
+            page.mouse.click(point[0], point[1] - page.evaluate("window.scrollY"))
+            expect(page.locator("h1")).to_contain_text(f"csat = {point[2]}")
+            expect(page.locator("table.responses tbody tr").first).to_be_visible()
+        finally:
+            browser.close()
