@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import voxloop
 from voxloop.accounts.views import router as accounts_router
+from voxloop.analytics.pages import router as analytics_pages_router
 from voxloop.analytics.views import router as analytics_router
 from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
     app.include_router(commitments_router)
     app.include_router(surveys_router)
     app.include_router(analytics_router)
+    app.include_router(analytics_pages_router)
     app.include_router(text_router)
     app.include_router(text_pages_router)
     app.include_router(themes_router)

@@ -287,6 +287,11 @@ class Filters:
     q: str | None = None
     language: str | None = None
     type: str | None = None
+    # the dashboards' drill-down narrows by these too
+    category: str | None = None
+    branch: str | None = None
+    touchpoint: str | None = None
+    sentiment: str | None = None
 
 
 def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
@@ -313,6 +318,10 @@ def list(  # noqa: A001 - the same verb in every service
         stmt = stmt.where(Feedback.language == filters.language)
     if filters.type:
         stmt = stmt.where(Feedback.type == filters.type)
+    for column in ("category", "branch", "touchpoint", "sentiment"):
+        value = getattr(filters, column)
+        if value:
+            stmt = stmt.where(getattr(Feedback, column) == value)
     if filters.received_from:
         stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
     if filters.received_to:

@@ -128,11 +128,19 @@ def inbox(
     date_to: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: str | None = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    branch: Annotated[str | None, Query(max_length=200)] = None,
+    touchpoint: Annotated[str | None, Query(max_length=200)] = None,
+    sentiment: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     filters = service.Filters(
         channel=channel or None,
         status=status or None,
         type=type or None,
+        category=category or None,
+        branch=branch or None,
+        touchpoint=touchpoint or None,
+        sentiment=sentiment or None,
         received_from=_local_midnight(date_from, org.timezone, "date_from"),
         # date_to is inclusive: everything before the next local midnight
         received_to=_local_midnight(date_to, org.timezone, "date_to", plus_days=1),
@@ -146,6 +154,10 @@ def inbox(
         "date_from": date_from or "",
         "date_to": date_to or "",
         "q": q or "",
+        "category": category or "",
+        "branch": branch or "",
+        "touchpoint": touchpoint or "",
+        "sentiment": sentiment or "",
     }
     return page(
         request,

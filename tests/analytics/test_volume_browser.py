@@ -1,0 +1,66 @@
+"""The feedback volume dashboard in Chromium: weekly records by type from the analytics store,
+the complaint-rate p-chart, and a bar opening the inbox filtered to its records."""
+
+import re
+from datetime import timedelta
+
+import httpx
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import PASSWORD, make_account
+from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
+from voxloop.analytics import store
+from voxloop.common.time import utcnow
+from voxloop.db import session_scope
+from voxloop.jobs.executor import drain
+
+
+def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_path):  # noqa: F811
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+    manager = make_account(role="manager")
+    now = utcnow()
+    items = [
+        {"description": text, "channel": "hotline", "received_at": (now - timedelta(days=days)).isoformat()}
+        for days in (2, 3, 10, 17)
+        for text in ("空调坏了，一直没人修，太差了", "前台服务热情周到，谢谢")
+    ]
+    r = httpx.post(f"{live_server}/api/v1/feedback/batch", json={"items": items}, headers=manager.headers)
+    assert r.status_code == 200
+    drain()
+    with session_scope(readonly=True) as db:
+        store.sync(db)
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", manager.email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action='/login'] button[type=submit]")
+            page.goto(f"{live_server}/reports/volume?group_by=type")
+            expect(page.locator("#volume-chart")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("#p-chart")).to_have_attribute("data-rendered", "yes")
+            totals = page.locator("table.totals")
+            expect(totals).to_contain_text("complaint")
+            expect(totals.locator("tr", has_text="complaint")).to_contain_text("4")
+            page.screenshot(path=str(tmp_path / "volume.png"), full_page=True)
+            point = page.evaluate(
+                """() => {
+                  const el = document.getElementById("volume-chart");
+                  const weeks = JSON.parse(el.dataset.weeks), series = JSON.parse(el.dataset.series);
+                  const i = series.complaint.findIndex((n) => n > 0);
+                  const chart = echarts.getInstanceByDom(el);
+                  const middle = [weeks[i], series.complaint[i] / 2];
+                  const [x, y] = chart.convertToPixel({seriesName: "complaint"}, middle);
+                  const r = el.getBoundingClientRect();
+                  return [r.left + x, r.top + y];
+                }"""
+            )
+            page.mouse.click(point[0], point[1])
+            expect(page).to_have_url(re.compile(r"/inbox\?.*type=complaint"))
+            rows = page.locator("table.striped tbody tr")
+            expect(rows.first).to_contain_text("空调坏了")
+            expect(page.locator("table.striped")).not_to_contain_text("前台服务热情")
+        finally:
+            browser.close()
