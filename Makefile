@@ -63,6 +63,8 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	$(BIN)/python bench/commitments.py
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/text.py
+	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/analytics.py
 
 models: install ## retrain the default text models on ../shared/data and rewrite their model card
 	$(BIN)/voxloop text train

@@ -10,11 +10,12 @@ REFRESH_DAYS is copied again on every sync, so later changes to it (triage, stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -222,15 +223,28 @@ def _write(
     mark: int | None,
 ) -> None:
     """Upsert rows and move the watermark, atomically."""
+    # One vectorised insert from a data frame (DuckDB's executemany goes a row at a time);
+    # times as naive UTC, as the store keeps them.
+    frame = pd.DataFrame(
+        [[_naive(v) for v in row] for row in rows], columns=[f"c{i}" for i in range(width)], dtype=object
+    )
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", rows)
+        conn.register("incoming", frame)
+        conn.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM incoming")
+        conn.unregister("incoming")
         if source is not None:
             conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [source, mark])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def rebuild(db: Session) -> dict[str, int]:
