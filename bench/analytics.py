@@ -15,16 +15,16 @@ measured on real rows written to SQLite.
 """
 
 import argparse
-import os
 import resource
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from imports import fresh_org  # noqa: E402
 
 
 def main() -> None:
@@ -32,27 +32,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
     responses, feedback = int(10_000_000 * args.scale), int(2_000_000 * args.scale)
-    work = Path(tempfile.mkdtemp(prefix="voxloop-bench-analytics-"))
-    os.environ.update(
-        VOXLOOP_DATABASE_URL=f"sqlite:///{work / 'voxloop.db'}",
-        VOXLOOP_DATA_DIR=str(work),
-        VOXLOOP_EXECUTOR="none",
-        VOXLOOP_ENV="test",
-        VOXLOOP_SECRET_KEY="bench",
-    )
+    _, org_id = fresh_org("analytics")
     from sqlalchemy import insert, select
 
-    from voxloop.accounts import service as accounts
     from voxloop.analytics import indicators, store
     from voxloop.db import session_scope
     from voxloop.feedback.models import Feedback
-    from voxloop.migrate import upgrade
 
-    upgrade()
-    with session_scope() as db:
-        org = accounts.create_org(db=db, slug="bench", name="Bench")
-        db.commit()
-        org_id = org.id
     with session_scope(readonly=True) as db:
         store.sync(db)  # creates the store and its tables
     start = datetime(2025, 1, 1, tzinfo=UTC)

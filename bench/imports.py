@@ -26,11 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=200_000)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="voxloop-bench-imports-"))
+def fresh_org(name: str) -> tuple[Path, int]:
+    """A new SQLite database in a temporary folder, migrated, with one organization: the
+    folder and the organization's id. Call before anything reads the settings."""
+    work = Path(tempfile.mkdtemp(prefix=f"voxloop-bench-{name}-"))
     os.environ.update(
         VOXLOOP_DATABASE_URL=f"sqlite:///{work / 'voxloop.db'}",
         VOXLOOP_DATA_DIR=str(work),
@@ -38,6 +37,22 @@ def main() -> None:
         VOXLOOP_ENV="test",
         VOXLOOP_SECRET_KEY="bench",
     )
+    from voxloop.accounts import service as accounts
+    from voxloop.db import session_scope
+    from voxloop.migrate import upgrade
+
+    upgrade()
+    with session_scope() as db:
+        org = accounts.create_org(db=db, slug="bench", name="Bench")
+        db.commit()
+        return work, org.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200_000)
+    args = parser.parse_args()
+    work, org_id = fresh_org("imports")
     import duckdb
     import pandas as pd
 
@@ -48,14 +63,8 @@ def main() -> None:
     from voxloop.exports import service as exports
     from voxloop.imports import service as imports
     from voxloop.jobs.executor import drain
-    from voxloop.migrate import upgrade
     from voxloop.text import corpora, files
 
-    upgrade()
-    with session_scope() as db:
-        org = accounts.create_org(db=db, slug="bench", name="Bench")
-        db.commit()
-        org_id = org.id
     texts = pd.concat([corpora.zh_reviews()["text"], corpora.en_sentences()["text"]]).sample(
         args.n, replace=True, random_state=0
     )

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     analytics_sync_seconds: float = 60.0
     # How often executors look for organizations whose category model has new labels to learn.
     text_retrain_seconds: float = 3600.0
-    # How often executors look for themes and emerging common problems in the last week's feedback.
+    # How often executors run the daily round: themes and emerging common problems in the last
+    # week's feedback, scheduled reports, retention.
     themes_seconds: float = 86400.0
     # Webhooks to private, loopback or link-local addresses are refused unless this is true.
     webhook_allow_private: bool = False

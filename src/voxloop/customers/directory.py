@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -21,10 +22,12 @@ from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common.time import utcnow
 from voxloop.customers.models import Customer
+from voxloop.customers.schemas import CustomerUpdate
 from voxloop.errors import Conflict, NotFound, invalid
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
+from voxloop.surveys import definition as d
 from voxloop.surveys.models import Invitation, OptOut, Response, Survey
 
 ERASED = "[erased]"
@@ -110,8 +113,6 @@ def _satisfaction(db: Session, responses: list[Response]) -> list[dict[str, Any]
 
 
 def _score_questions(db: Session, survey_ids: set[int]) -> dict[int, dict[str, str]]:
-    from voxloop.surveys import definition as d
-
     out: dict[int, dict[str, str]] = {}
     for survey in db.scalars(select(Survey).where(Survey.id.in_(survey_ids))):
         out[survey.id] = {
@@ -269,8 +270,6 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
     responses = list(
         db.scalars(select(Response).where(Response.org_id == org_id, Response.customer_id == customer.id))
     )
-    from voxloop.surveys import definition as d
-
     open_questions = {
         s.id: d.free_text(s.definition)
         for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in responses})))
@@ -316,10 +315,6 @@ def _cell(field: str, value: str) -> Any:
 def import_customers(*, db: Session, org_id: int, actor: Actor, rows: list[dict[str, str]]) -> dict[str, Any]:
     """Create or update customers from a CRM export: matched by external id, else email, else
     phone. Returns counts and the problems per row (spreadsheet row numbers). The caller commits."""
-    from pydantic import ValidationError
-
-    from voxloop.customers.schemas import CustomerUpdate
-
     counts: dict[str, Any] = {"created": 0, "updated": 0, "failed": 0, "problems": []}
     for number, raw in enumerate(rows, start=2):
         values = {k: _cell(k, v.strip()) for k, v in raw.items() if k in IMPORTABLE and v and v.strip()}

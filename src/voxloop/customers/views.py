@@ -1,8 +1,6 @@
 """REST API for the customer directory: lookup (also by the CRM's id), profiles, segments and
 consent, merging duplicates, and the customer's export and erasure."""
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -39,14 +37,10 @@ async def import_customers(
     """A CSV, TSV, XLSX or JSONL export of the CRM, one customer per row, with columns named
     like the fields (external_id, name, email, phone, tags, value_tier, region, segment,
     contact_email, contact_phone): matched by external id, email or phone, else created."""
-    suffix = Path(file.filename or "customers.csv").suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(await file.read())
-        tmp.flush()
-        try:
-            frame = files.read_table(tmp.name)
-        except files.TableError as exc:
-            raise invalid("file", str(exc).replace(tmp.name, file.filename or "the file")) from exc
+    try:
+        frame = files.read_upload(await file.read(), file.filename or "customers.csv")
+    except files.TableError as exc:
+        raise invalid("file", str(exc)) from exc
     rows = [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
     result = directory.import_customers(db=db, org_id=org.id, actor=actor, rows=rows)
     db.commit()

@@ -1,8 +1,6 @@
 """REST API for imports: saved mappings per source, and importing a file (or a dry run)."""
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
@@ -49,14 +47,10 @@ async def import_file(
         fields, constants = _json_object(mapping, "mapping"), _json_object(defaults, "defaults")
         if not fields:
             raise invalid("mapping", "give a mapping (field -> column) or the name of a saved source")
-    suffix = Path(file.filename or "upload.csv").suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(await file.read())
-        tmp.flush()
-        try:
-            frame = files.read_table(tmp.name)
-        except files.TableError as exc:
-            raise invalid("file", str(exc).replace(tmp.name, file.filename or "the file")) from exc
+    try:
+        frame = files.read_upload(await file.read(), file.filename or "upload.csv")
+    except files.TableError as exc:
+        raise invalid("file", str(exc)) from exc
     if len(frame) > MAX_ROWS:
         raise invalid("file", f"has {len(frame):,} rows; up to {MAX_ROWS:,} here, more with `voxloop import`")
     run, preview = service.run(

@@ -129,6 +129,14 @@ def apply_retention() -> dict[int, dict[str, int]]:
     return done
 
 
+def daily_round() -> None:
+    """What runs once a day (and when an executor starts): theme discovery, scheduled reports,
+    retention."""
+    schedule_themes()
+    schedule_reports()
+    apply_retention()
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
@@ -225,11 +233,11 @@ class InProcessExecutor:
 
     def _loop(self) -> None:
         swept = synced = 0.0
-        retrained = themed = float("-inf")  # both also run when the executor starts
+        retrained = daily = float("-inf")  # both also run when the executor starts
         sweep_every = get_settings().sweep_seconds
         sync_every = get_settings().analytics_sync_seconds
         retrain_every = get_settings().text_retrain_seconds
-        themes_every = get_settings().themes_seconds
+        daily_every = get_settings().themes_seconds
         gather = get_settings().outbox_gather_seconds
         while not self._stop.is_set():
             if service.wakeup.wait(self.poll_seconds) and gather:
@@ -247,11 +255,9 @@ class InProcessExecutor:
                 if retrain_every and time.monotonic() - retrained >= retrain_every:
                     retrained = time.monotonic()
                     schedule_retraining()
-                if themes_every and time.monotonic() - themed >= themes_every:
-                    themed = time.monotonic()
-                    schedule_themes()
-                    schedule_reports()
-                    apply_retention()
+                if daily_every and time.monotonic() - daily >= daily_every:
+                    daily = time.monotonic()
+                    daily_round()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

@@ -1,6 +1,6 @@
 """Making a report for an organization, and the schedules that email them weekly or monthly."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ def make(
         report = content.build(db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale)
     except ValueError as exc:
         raise invalid("type", str(exc).split(": ", 1)[1]) from exc
-    made = (now or utcnow()).astimezone().strftime("%Y-%m-%d %H:%M")
+    made = (now or utcnow()).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     subtitle = gettext("Made by Voxloop on %(when)s (UTC)", locale) % {"when": made}
     return render.render(report, fmt, org_name=org.name, subtitle=subtitle)
 

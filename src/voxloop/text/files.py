@@ -1,5 +1,6 @@
 """Reading and writing the tables `voxloop text` works on: CSV, TSV, XLSX and JSON Lines."""
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError) as exc:
         raise TableError(f"{path}: cannot be read as {suffix[1:].upper()}: {exc}") from exc
     raise TableError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(READABLE)}")
+
+
+def read_upload(content: bytes, filename: str) -> pd.DataFrame:
+    """A table from an uploaded file's bytes, its type taken from the file name; errors name the
+    uploaded file, not the temporary copy."""
+    with tempfile.NamedTemporaryFile(suffix=Path(filename).suffix.lower()) as tmp:
+        tmp.write(content)
+        tmp.flush()
+        try:
+            return read_table(tmp.name)
+        except TableError as exc:
+            raise TableError(str(exc).replace(tmp.name, filename)) from exc
 
 
 def require_columns(frame: pd.DataFrame, path: str | Path, *columns: str) -> None:

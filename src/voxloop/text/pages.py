@@ -1,9 +1,6 @@
 """The learned-categories page: how well the organization's category model does per category,
 examples brought in from a CSV/XLSX of past feedback, and retraining."""
 
-import tempfile
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
@@ -41,15 +38,11 @@ async def upload_examples(request: Request, org: WebOrg, db: DbSession) -> Respo
     upload, text_column, label_column = form.get("file"), form.get("text_column"), form.get("label_column")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, org, db, ["file: choose a CSV, TSV, XLSX or JSONL file"], 422)
-    suffix = Path(upload.filename).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(await upload.read())
-        tmp.flush()
-        try:
-            frame = files.read_table(tmp.name)
-            files.require_columns(frame, upload.filename, str(text_column or ""), str(label_column or ""))
-        except files.TableError as exc:
-            return _page(request, org, db, [str(exc).replace(tmp.name, upload.filename)], 422)
+    try:
+        frame = files.read_upload(await upload.read(), upload.filename)
+        files.require_columns(frame, upload.filename, str(text_column or ""), str(label_column or ""))
+    except files.TableError as exc:
+        return _page(request, org, db, [str(exc)], 422)
     rows = [
         (str(t).strip(), str(c).strip())
         for t, c in zip(frame[str(text_column)], frame[str(label_column)], strict=True)

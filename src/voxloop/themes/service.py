@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from voxloop.common.time import as_utc, utcnow
 from voxloop.feedback.models import Feedback
+from voxloop.initiatives import service as initiatives
 from voxloop.jobs import service as jobs
 from voxloop.text import service as text_service
 from voxloop.text import themes as found
@@ -158,8 +159,6 @@ def apply(*, db: Session, plan: Plan) -> ThemeRun:
 def _watch(db: Session, org_id: int, theme: Theme) -> None:
     """The recurrence watch: a common problem that an initiative closed recently was about
     raises a "recurrence" alert."""
-    from voxloop.initiatives import service as initiatives
-
     for initiative in initiatives.recurring(db=db, org_id=org_id, terms=theme.terms):
         alert = Alert(
             org_id=org_id,
