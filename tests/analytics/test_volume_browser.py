@@ -48,6 +48,7 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
             point = page.evaluate(
                 """() => {
                   const el = document.getElementById("volume-chart");
+                  el.scrollIntoView();
                   const weeks = JSON.parse(el.dataset.weeks), series = JSON.parse(el.dataset.series);
                   const i = series.complaint.findIndex((n) => n > 0);
                   const chart = echarts.getInstanceByDom(el);
@@ -61,6 +62,57 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
             expect(page).to_have_url(re.compile(r"/inbox\?.*type=complaint"))
             rows = page.locator("table.striped tbody tr")
             expect(rows.first).to_contain_text("空调坏了")
+            expect(page.locator("table.striped")).not_to_contain_text("前台服务热情")
+        finally:
+            browser.close()
+
+
+def test_the_complaint_rate_trend_against_its_target_with_its_control_chart(
+    live_server,  # noqa: F811
+    settings_env,
+    tmp_path,
+):
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+    manager = make_account(role="admin")
+    r = httpx.put(
+        f"{live_server}/api/v1/analytics/targets", json={"complaint_rate": 0.3}, headers=manager.headers
+    )
+    assert r.status_code == 200
+    now = utcnow()
+    items = [
+        {
+            "description": text,
+            "channel": "hotline",
+            "received_at": (now - timedelta(weeks=weeks, days=1)).isoformat(),
+        }
+        for weeks in range(6)
+        for text in ["空调坏了，一直没人修，太差了"] * (1 + weeks % 2) + ["前台服务热情周到，谢谢"] * 2
+    ]
+    r = httpx.post(f"{live_server}/api/v1/feedback/batch", json={"items": items}, headers=manager.headers)
+    assert r.status_code == 200
+    drain()
+    with session_scope(readonly=True) as db:
+        store.sync(db)
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", manager.email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action='/login'] button[type=submit]")
+            page.goto(f"{live_server}/reports/trends?metric=complaint_rate&period=week")
+            expect(page.locator("#trend-chart")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("#control-chart")).to_have_attribute("data-rendered", "yes")
+            expect(page.locator("strong.goal")).to_have_text("30.0%")
+            rows = page.locator("table.trend-rows tbody tr")
+            expect(rows).to_have_count(6)
+            expect(page.locator(".in-control")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+            rows.first.locator("a").click()
+            expect(page).to_have_url(re.compile(r"/inbox\?.*type=complaint"))
+            expect(page.locator("table.striped tbody tr").first).to_contain_text("空调坏了")
             expect(page.locator("table.striped")).not_to_contain_text("前台服务热情")
         finally:
             browser.close()

@@ -47,6 +47,8 @@ class Organization(Base):
     # record keeps its personal content (see voxloop.privacy).
     redact_pii: Mapped[bool] = mapped_column(default=False, server_default=false())
     retention: Mapped[dict[str, Any] | None]
+    # indicator targets or benchmarks the trends are tested against, e.g. {"nps": 40, "csat": 4.2}
+    targets: Mapped[dict[str, Any] | None]
 
 
 class Department(TenantMixin, Base):

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scipy import stats as sps
-from statsmodels.stats.proportion import proportions_ztest
 
 from voxloop.analytics import stats, store
 from voxloop.common.i18n import N_
 
 PERIODS = ("day", "week", "month")
+Z95 = 1.959963984540054
 # What the scorecard shows, in order: each metric's label and how its value is written.
 SCORECARD = {
     "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
@@ -22,21 +22,22 @@ SCORECARD = {
 }
 RESPONSE_METRICS = ("nps", "csat", "ces")
 METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance")
-GROUPS = {
+# What each source can be grouped and filtered by: its own columns, and the customer's
+# segment, value tier and region (from the customer directory).
+COLUMNS = {
     "clocks": ("channel",),
-    "responses": ("survey_id", "channel", "branch", "language", "mode"),
+    "responses": (
+        "survey_id", "channel", "branch", "language", "mode", "department_id", "product", "touchpoint",
+    ),
     "feedback": (
-        "channel",
-        "branch",
-        "language",
-        "type",
-        "category",
-        "department_id",
-        "product",
-        "touchpoint",
+        "channel", "branch", "language", "type", "category", "department_id", "product", "touchpoint",
         "sentiment",
     ),
-}
+}  # fmt: skip
+CUSTOMER = ("segment", "value_tier", "region")
+GROUPS = {k: (*v, *CUSTOMER) for k, v in COLUMNS.items()}
+# Deadlines are filtered by the feedback they belong to.
+FILTERS = {**GROUPS, "clocks": GROUPS["feedback"]}
 
 
 def _query(
@@ -56,11 +57,10 @@ def _query(
         raise ValueError(f"metric: one of {', '.join(METRICS)}")
     if period is not None and period not in PERIODS:
         raise ValueError(f"period: one of {', '.join(PERIODS)}")
-    allowed = GROUPS[source]
-    if group_by is not None and group_by not in allowed:
-        raise ValueError(f"group_by: one of {', '.join(allowed)} for {metric}")
+    if group_by is not None and group_by not in GROUPS[source]:
+        raise ValueError(f"group_by: one of {', '.join(GROUPS[source])} for {metric}")
     filters = {k: v for k, v in (filters or {}).items() if v is not None}
-    bad = [k for k in filters if k not in allowed]
+    bad = [k for k in filters if k not in FILTERS[source]]
     if bad:
         raise ValueError(f"{bad[0]}: cannot filter {metric} by it")
     table, at = {
@@ -68,11 +68,22 @@ def _query(
         "clocks": ("clock_facts", "received_at"),
         "feedback": ("feedback_facts", "received_at"),
     }[source]
-    group = group_by or "NULL"
-    where = ["org_id = ?", f"{at} >= ?", f"{at} < ?"] + [f"{k} = ?" for k in filters]
+    where = ["f.org_id = ?", f"f.{at} >= ?", f"f.{at} < ?"]
+    params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None)]
+    for key, value in filters.items():
+        condition, args = _condition(key, value, org_id)
+        if source == "clocks" and key != "channel":
+            inner = f"SELECT id FROM feedback_facts f WHERE f.org_id = ? AND {condition}"
+            condition = f"f.feedback_id IN ({inner})"
+            args = [org_id, *args]
+        where.append(condition)
+        params.extend(args)
     if source != "clocks":
-        where.append("NOT flagged")
-    params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None), *filters.values()]
+        where.append("NOT f.flagged")
+    join = ""
+    if group_by in CUSTOMER:
+        join = " LEFT JOIN customer_facts c ON c.id = f.customer_id"
+    group = f"c.{group_by}" if group_by in CUSTOMER else f"f.{group_by}" if group_by else "NULL"
     if metric == "nps":
         measures = "count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6)"
         where.append("nps IS NOT NULL")
@@ -86,12 +97,22 @@ def _query(
         measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
     else:
         measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
-    bucket = f"date_trunc('{period}', {at})" if period else "NULL"
+    bucket = f"date_trunc('{period}', f.{at})" if period else "NULL"
     sql = (
-        f"SELECT {bucket} AS p, {group} AS g, {measures} FROM {table} "
+        f"SELECT {bucket} AS p, {group} AS g, {measures} FROM {table} f{join} "
         f"WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 2 NULLS FIRST, 1"
     )
     return sql, params
+
+
+def _condition(key: str, value: Any, org_id: int) -> tuple[str, list[Any]]:
+    """The WHERE condition for one filter on a fact table aliased `f`."""
+    if key in CUSTOMER:
+        return (
+            f"f.customer_id IN (SELECT id FROM customer_facts WHERE org_id = ? AND {key} = ?)",
+            [org_id, value],
+        )
+    return f"f.{key} = ?", [value]
 
 
 def totals(
@@ -145,7 +166,12 @@ def indicators(
     start: datetime,
     end: datetime,
     filters: dict[str, Any] | None = None,
+    target: float | None = None,
 ) -> list[dict[str, Any]]:
+    """Each period's (and group's) value with n and its 95 % interval; `p_change`, the test of
+    the change from the group's previous period; with a target (or benchmark), `p_target`, the
+    test of the difference from it (exact binomial for rates, one-sample t for means, z for
+    NPS)."""
     sql, params = _query(
         org_id=org_id, metric=metric, period=period, group_by=group_by, start=start, end=end, filters=filters
     )
@@ -154,24 +180,35 @@ def indicators(
     out: list[dict[str, Any]] = []
     previous: dict[Any, tuple[Any, ...]] = {}
     for p, g, n, a, b in rows:
-        row = {"period": p.date().isoformat(), "group": g, **_value(metric, int(n), a, b)}
+        summary = (int(n), a, b)
+        row = {"period": p.date().isoformat(), "group": g, **_value(metric, *summary)}
         prior = previous.get(g)
-        row["p_change"] = _p_change(metric, prior, (int(n), a, b)) if prior else None
-        previous[g] = (int(n), a, b)
+        row["p_change"] = _p_change(metric, prior, summary) if prior else None
+        if target is not None:
+            row["target"] = target
+            row["p_target"] = _p_target(metric, summary, target)
+        previous[g] = summary
         out.append(row)
     return out
 
 
-def scorecard(*, org_id: int, now: datetime) -> dict[str, Any]:
-    """Every metric this month so far and last month (each row with n, CI and p_change), and
-    the monthly series of each over the past year."""
+def scorecard(
+    *,
+    org_id: int,
+    now: datetime,
+    filters: dict[str, Any] | None = None,
+    targets: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Every metric this month so far and last month (each row with n, CI, p_change and, where
+    the metric has a target, p_target), and the monthly series of each over the past year."""
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     last = (month - timedelta(days=1)).replace(day=1).date().isoformat()
     out: dict[str, Any] = {}
     for metric in METRICS:
         rows = indicators(
-            org_id=org_id, metric=metric, period="month", start=month - timedelta(days=366), end=now
-        )
+            org_id=org_id, metric=metric, period="month", start=month - timedelta(days=366), end=now,
+            filters=filters, target=(targets or {}).get(metric),
+        )  # fmt: skip
         by_period = {r["period"]: r for r in rows}
         out[metric] = {
             "now": by_period.get(month.date().isoformat()),
@@ -186,26 +223,68 @@ def _value(metric: str, n: int, a: Any, b: Any) -> dict[str, Any]:
         return _nps(n, int(a), int(b))
     if metric in ("csat", "ces"):
         return _mean(n, float(a), float(b) if b is not None else None)
-    return stats.proportion_ci(int(a), n).as_dict() | {"value": (int(a) / n) if n else None}
+    return _rate(int(a), n)
+
+
+def _rate(events: int, n: int) -> dict[str, Any]:
+    """A share with Wilson's interval, written out: the same numbers as statsmodels'
+    `proportion_confint(method="wilson")`, without its per-call overhead on every row."""
+    if n == 0:
+        return {"value": None, "n": 0, "ci_low": None, "ci_high": None}
+    p, z2 = events / n, Z95**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return {"value": p, "n": n, "ci_low": centre - half, "ci_high": centre + half}
 
 
 def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
     p_p, p_d = promoters / n, detractors / n
     score = p_p - p_d
-    half = 1.959963984540054 * math.sqrt(max(p_p + p_d - score**2, 0.0) / n)
+    spread = math.sqrt(max(p_p + p_d - score**2, 0.0))  # of one answer scored +1, 0, -1
+    half = Z95 * spread / math.sqrt(n)
     return {
         "value": round(100 * score, 4),
         "n": n,
         "ci_low": round(100 * (score - half), 4),
         "ci_high": round(100 * (score + half), 4),
+        "sd": round(100 * spread, 4),
     }
 
 
 def _mean(n: int, mean: float, var: float | None) -> dict[str, Any]:
     if n < 2 or var is None:
-        return {"value": mean, "n": n, "ci_low": None, "ci_high": None}
+        return {"value": mean, "n": n, "ci_low": None, "ci_high": None, "sd": None}
     half = sps.t.ppf(0.975, n - 1) * math.sqrt(var / n)
-    return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half}
+    return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half, "sd": math.sqrt(var)}
+
+
+def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The control chart of a series of periods: an X-bar chart for scores (each period a
+    subgroup of answers), a p-chart for rates; `signals` lists the periods out of control."""
+    rows = [r for r in rows if r["n"] and r["value"] is not None]
+    if len(rows) < 2:
+        return None
+    if metric in RESPONSE_METRICS:
+        chart = stats.xbar_chart(
+            [r["value"] for r in rows], [r["n"] for r in rows], [(r["sd"] or 0.0) ** 2 for r in rows]
+        )
+        chart["signals"] = sorted({*chart["beyond_limits"], *chart["runs"]})
+        kind = "xbar"
+    else:
+        chart = stats.p_chart([round(r["value"] * r["n"]) for r in rows], [r["n"] for r in rows])
+        chart["signals"] = chart["out_of_control"]
+        kind = "p"
+    return {**chart, "kind": kind, "periods": [r["period"] for r in rows]}
+
+
+def _nps_part(n: int, promoters: int, detractors: int) -> tuple[float, float]:
+    """NPS as a share (-1..1) and the variance of that estimate."""
+    pp, dd = promoters / n, detractors / n
+    return pp - dd, (pp + dd - (pp - dd) ** 2) / n
+
+
+def _two_sided(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> float | None:
@@ -214,16 +293,9 @@ def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> flo
     if min(n0, n1) < 2:
         return None
     if metric == "nps":
-
-        def part(n: int, p: int, d: int) -> tuple[float, float]:
-            pp, dd = p / n, d / n
-            return pp - dd, (pp + dd - (pp - dd) ** 2) / n
-
-        s0, v0 = part(n0, int(a0), int(b0))
-        s1, v1 = part(n1, int(a1), int(b1))
-        if v0 + v1 == 0:
-            return None
-        return float(2 * sps.norm.sf(abs(s1 - s0) / math.sqrt(v0 + v1)))
+        s0, v0 = _nps_part(n0, int(a0), int(b0))
+        s1, v1 = _nps_part(n1, int(a1), int(b1))
+        return _two_sided((s1 - s0) / math.sqrt(v0 + v1)) if v0 + v1 else None
     if metric in ("csat", "ces"):
         if b0 is None or b1 is None:
             return None
@@ -231,5 +303,26 @@ def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> flo
             float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
         )
         return None if math.isnan(t.pvalue) else float(t.pvalue)
-    _, p = proportions_ztest([int(a1), int(a0)], [n1, n0])
-    return None if math.isnan(p) else float(p)
+    # two-proportion z test with the pooled share (statsmodels' proportions_ztest, written out)
+    pooled = (int(a0) + int(a1)) / (n0 + n1)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
+    return _two_sided((int(a1) / n1 - int(a0) / n0) / se) if se else None
+
+
+def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | None:
+    """The two-sided p value of the difference between a period's value and a target, in the
+    metric's own units (NPS points, a mean score, a share 0-1)."""
+    n, a, b = summary
+    if n < 2:
+        return None
+    if metric == "nps":
+        score, var = _nps_part(n, int(a), int(b))
+        return _two_sided((score - target / 100) / math.sqrt(var)) if var else None
+    if metric in ("csat", "ces"):
+        if b is None or not float(b):
+            return None
+        t = (float(a) - target) / math.sqrt(float(b) / n)
+        return float(2 * sps.t.sf(abs(t), n - 1))
+    if not 0 <= target <= 1:
+        return None
+    return float(sps.binomtest(int(a), n, target).pvalue)

@@ -1,23 +1,77 @@
-"""The feedback volume dashboard: records per week by type, category, channel, touchpoint or
-sentiment, with filters, n everywhere, a p-chart of the complaint rate, and every bar opening
-the inbox filtered to the records behind it. Read from the analytics store."""
+"""Dashboards read from the analytics store.
 
+- Feedback volume: records per week by type, category, channel, touchpoint or sentiment, with
+  n everywhere, a p-chart of the complaint rate, and every bar opening the inbox filtered to
+  the records behind it.
+- Trends: one indicator per week or month with its 95 % interval, the test of each change, the
+  test against the organization's target (or a benchmark typed in), and its control chart.
+
+Both filter by date range, channel, branch, language, department, product and the customer's
+segment."""
+
+import calendar
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
 
-from voxloop.analytics import indicators, stats
+from voxloop.accounts.models import Department
+from voxloop.analytics import indicators, stats, store, targets
+from voxloop.common import i18n
+from voxloop.common.i18n import N_
+from voxloop.common.time import utcnow
+from voxloop.deps import DbSession
 from voxloop.errors import invalid
-from voxloop.web.pages import WebOrg, page, web_require
+from voxloop.web.pages import WebOrg, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 GROUPS = ("type", "category", "channel", "touchpoint", "sentiment")
-Filter = Annotated[str | None, Query(max_length=200)]
+TREND_PERIODS = ("week", "month")
+Text = Annotated[str, Query(max_length=200)]
 
 
-def _day(value: str | None, default: date, tz: ZoneInfo, field: str) -> datetime:
+@dataclass
+class Filters:
+    """The filters every dashboard takes, as typed in the form (empty for none)."""
+
+    date_from: Text = ""
+    date_to: Text = ""
+    channel: Text = ""
+    branch: Text = ""
+    language: Text = ""
+    department_id: Text = ""
+    product: Text = ""
+    segment: Text = ""
+
+    def window(self, tz: ZoneInfo, weeks: int = 12) -> tuple[datetime, datetime]:
+        """[start, end) in the organization's time zone; `date_to` is inclusive."""
+        today = datetime.now(tz).date()
+        start = _day(self.date_from, today - timedelta(weeks=weeks), tz, "date_from")
+        end = _day(self.date_to, today, tz, "date_to") + timedelta(days=1)
+        return start, end
+
+    def for_query(self) -> dict[str, Any]:
+        if self.department_id and not self.department_id.isdigit():
+            raise invalid("department_id", "a department's id")
+        values = {
+            "channel": self.channel, "branch": self.branch, "language": self.language,
+            "department_id": int(self.department_id) if self.department_id else None,
+            "product": self.product, "segment": self.segment,
+        }  # fmt: skip
+        return {k: v or None for k, v in values.items()}
+
+    def shown(self, start: datetime, end: datetime) -> dict[str, str]:
+        """The form's values, with the window's dates filled in."""
+        return asdict(self) | {
+            "date_from": start.date().isoformat(),
+            "date_to": (end - timedelta(days=1)).date().isoformat(),
+        }
+
+
+def _day(value: str, default: date, tz: ZoneInfo, field: str) -> datetime:
     try:
         day = date.fromisoformat(value) if value else default
     except ValueError as exc:
@@ -25,27 +79,35 @@ def _day(value: str | None, default: date, tz: ZoneInfo, field: str) -> datetime
     return datetime.combine(day, time.min, tz)
 
 
+def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
+    """What the filter form offers: the departments and the customer segments seen."""
+    departments = db.execute(
+        select(Department.id, Department.name, Department.name_en)
+        .where(Department.org_id == org_id)
+        .order_by(Department.name)
+    ).all()
+    with store.connect(read_only=True) as conn:
+        segments = conn.execute(
+            "SELECT DISTINCT segment FROM customer_facts WHERE org_id = ? AND segment IS NOT NULL ORDER BY 1",
+            [org_id],
+        ).fetchall()
+    return {"departments": departments, "segments": [s for (s,) in segments]}
+
+
 @router.get("/reports/volume", dependencies=[web_require("kpis.read")])
 def volume_page(
     request: Request,
     org: WebOrg,
+    db: DbSession,
+    f: Annotated[Filters, Depends()],
     group_by: Annotated[str, Query(max_length=16)] = "type",
-    date_from: Filter = None,
-    date_to: Filter = None,
-    channel: Filter = None,
-    branch: Filter = None,
-    language: Filter = None,
 ) -> Response:
     if group_by not in GROUPS:
         raise invalid("group_by", f"one of {', '.join(GROUPS)}")
-    tz = ZoneInfo(org.timezone)
-    today = datetime.now(tz).date()
-    start = _day(date_from, today - timedelta(weeks=12), tz, "date_from")
-    end = _day(date_to, today, tz, "date_to") + timedelta(days=1)
-    filters = {"channel": channel or None, "branch": branch or None, "language": language or None}
+    start, end = f.window(ZoneInfo(org.timezone))
     common: dict[str, Any] = {
         "org_id": org.id, "metric": "complaint_rate", "period": "week",
-        "start": start, "end": end, "filters": filters,
+        "start": start, "end": end, "filters": f.for_query(),
     }  # fmt: skip
     rows = indicators.indicators(**common, group_by=group_by)
     totals = indicators.indicators(**common)
@@ -68,11 +130,110 @@ def volume_page(
         totals={g: sum(v.values()) for g, v in series.items()},
         rates=totals,
         p_chart=chart,
-        params={
-            "date_from": start.date().isoformat(),
-            "date_to": (end - timedelta(days=1)).date().isoformat(),
-            "channel": channel or "",
-            "branch": branch or "",
-            "language": language or "",
-        },  # fmt: skip
+        params=f.shown(start, end),
+        **_choices(db, org.id),
     )
+
+
+@router.get("/reports/scorecard", dependencies=[web_require("kpis.read")])
+def scorecard_page(
+    request: Request, org: WebOrg, db: DbSession, f: Annotated[Filters, Depends()]
+) -> Response:
+    """The executive scorecard: each indicator this month with n and CI, against last month and
+    the organization's target; each card opens the indicator's trend."""
+    filters = f.for_query()
+    goals = targets.targets_of(db, org.id)
+    figures = indicators.scorecard(org_id=org.id, now=utcnow(), filters=filters, targets=goals)
+    locale = request_locale(request)
+    cards = [
+        {
+            "metric": m, "label": i18n.gettext(label, locale), "fmt": fmt, **figures[m],
+            "goal": goals.get(m),
+        }
+        for m, (label, fmt) in indicators.SCORECARD.items()
+    ]  # fmt: skip
+    synced = store.path().stat().st_mtime if store.path().exists() else None
+    return page(
+        request,
+        "reports/scorecard.html",
+        cards=cards,
+        nps_rows=figures["nps"]["rows"],
+        synced=datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M") if synced else "—",
+        params=asdict(f),
+        query={k: v for k, v in asdict(f).items() if v},
+        dates=False,
+        **_choices(db, org.id),
+    )
+
+
+# The records behind a point of each feedback metric, as inbox filters.
+DRILL = {
+    "complaint_rate": {"type": "complaint"},
+    "negative_share": {"sentiment": "negative"},
+    "compliance": {},
+}
+
+
+def _until(period: str, first: str) -> str:
+    """The last day of the week or month starting on `first`."""
+    day = date.fromisoformat(first)
+    if period == "week":
+        return (day + timedelta(days=6)).isoformat()
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1]).isoformat()
+
+
+@router.get("/reports/trends", dependencies=[web_require("kpis.read")])
+def trends_page(
+    request: Request,
+    org: WebOrg,
+    db: DbSession,
+    f: Annotated[Filters, Depends()],
+    metric: Annotated[str, Query(max_length=32)] = "nps",
+    period: Annotated[str, Query(max_length=8)] = "week",
+    target: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    if metric not in indicators.METRICS:
+        raise invalid("metric", f"one of {', '.join(indicators.METRICS)}")
+    if period not in TREND_PERIODS:
+        raise invalid("period", f"one of {', '.join(TREND_PERIODS)}")
+    try:
+        goal = float(target) if target else targets.targets_of(db, org.id).get(metric)
+    except ValueError as exc:
+        raise invalid("target", "a number") from exc
+    start, end = f.window(ZoneInfo(org.timezone), weeks=26 if period == "week" else 52)
+    filters = f.for_query()
+    try:
+        rows = indicators.indicators(
+            org_id=org.id, metric=metric, period=period, start=start, end=end, filters=filters, target=goal
+        )
+    except ValueError as exc:
+        field, _, reason = str(exc).partition(": ")
+        raise invalid(field, reason) from exc
+    for r in rows:
+        r["until"] = _until(period, r["period"])
+    drill = None
+    if metric in DRILL:
+        drill = {k: v for k, v in filters.items() if v is not None} | DRILL[metric]
+    return page(
+        request,
+        "reports/trends.html",
+        metric=metric,
+        metrics=indicators.METRICS,
+        labels=METRIC_LABELS,
+        period=period,
+        periods=TREND_PERIODS,
+        rows=rows,
+        chart=indicators.control_chart(metric, rows),
+        goal=goal,
+        target=target,
+        drill=drill,
+        rate=metric not in indicators.RESPONSE_METRICS,
+        params=f.shown(start, end),
+        **_choices(db, org.id),
+    )
+
+
+METRIC_LABELS = {
+    **{m: label for m, (label, _) in indicators.SCORECARD.items()},
+    "negative_share": N_("Negative share"),
+}

@@ -495,6 +495,12 @@ def ipa(performance: Mapping[str, float], importance: Mapping[str, float]) -> di
     }
 
 
+def _runs(x: np.ndarray, centre: float) -> list[int]:
+    """Western Electric rule 4: the points ending 8 in a row on one side of the centre."""
+    side = np.sign(x - centre)
+    return [i for i in range(7, len(x)) if abs(side[i - 7 : i + 1].sum()) == 8]
+
+
 def individuals_chart(values: Sequence[float]) -> dict[str, Any]:
     """An individuals (X) chart with moving ranges: centre, 3-sigma limits from the average
     moving range (sigma = MR-bar / 1.128), and the points breaking the Western Electric rules
@@ -505,13 +511,30 @@ def individuals_chart(values: Sequence[float]) -> dict[str, Any]:
     sigma = mr_bar / 1.128
     upper, lower = centre + 3 * sigma, centre - 3 * sigma
     beyond = [i for i, v in enumerate(x) if v > upper or v < lower]
-    runs = []
-    side = np.sign(x - centre)
-    for i in range(7, len(x)):
-        window = side[i - 7 : i + 1]
-        if abs(window.sum()) == 8:
-            runs.append(i)
     return {
         "centre": round(centre, 6), "upper": round(upper, 6), "lower": round(lower, 6),
-        "moving_range": round(mr_bar, 6), "beyond_limits": beyond, "runs": runs,
+        "moving_range": round(mr_bar, 6), "beyond_limits": beyond, "runs": _runs(x, centre),
     }  # fmt: skip
+
+
+def xbar_chart(means: Sequence[float], sizes: Sequence[int], variances: Sequence[float]) -> dict[str, Any]:
+    """An X-bar chart for subgroups of unequal size (e.g. the mean CSAT of each week): the
+    centre is the grand mean, sigma the pooled within-subgroup standard deviation, and each
+    subgroup's limits centre +/- 3 sigma / sqrt(n_i) (Montgomery, Introduction to Statistical
+    Quality Control, 6.3.2); with the points breaking Western Electric rules 1 and 4."""
+    x, n = np.asarray(means, dtype=float), np.asarray(sizes, dtype=float)
+    v = np.nan_to_num(np.asarray(variances, dtype=float))
+    centre = float((x * n).sum() / n.sum())
+    dof = float((n - 1).clip(min=0).sum())
+    sigma = math.sqrt(float(((n - 1).clip(min=0) * v).sum()) / dof) if dof else 0.0
+    half = 3 * sigma / np.sqrt(n)
+    upper, lower = centre + half, centre - half
+    return {
+        "centre": round(centre, 6),
+        "sigma": round(sigma, 6),
+        "points": [round(float(p), 6) for p in x],
+        "upper": [round(float(u), 6) for u in upper],
+        "lower": [round(float(u), 6) for u in lower],
+        "beyond_limits": [i for i in range(len(x)) if x[i] > upper[i] or x[i] < lower[i]],
+        "runs": _runs(x, centre),
+    }

@@ -16,12 +16,13 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxloop.commitments.models import CaseClock
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
+from voxloop.customers.models import Customer
 from voxloop.feedback.models import Feedback
 from voxloop.surveys import definition as d
 from voxloop.surveys.models import Response, Survey
@@ -49,8 +50,15 @@ ALTER TABLE feedback_facts ADD COLUMN IF NOT EXISTS customer_id BIGINT;
 CREATE TABLE IF NOT EXISTS theme_facts (
     id BIGINT PRIMARY KEY, org_id BIGINT, run_id BIGINT, period_start TIMESTAMP, period_end TIMESTAMP,
     label VARCHAR, size INTEGER, customers INTEGER, branches INTEGER, scope VARCHAR);
+ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS customer_id BIGINT;
+ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS department_id BIGINT;
+ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS product VARCHAR;
+ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS touchpoint VARCHAR;
+CREATE TABLE IF NOT EXISTS customer_facts (
+    id BIGINT PRIMARY KEY, org_id BIGINT, segment VARCHAR, value_tier VARCHAR, region VARCHAR);
 """
 FEEDBACK_WIDTH = 15
+RESPONSE_WIDTH = 16
 
 
 def path() -> Path:
@@ -128,7 +136,12 @@ def _first(definition: dict[str, Any], kind: str) -> str | None:
 
 
 def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
+    """Per response: its scores, its hidden fields, and the department of the case it was
+    sent about (the `case_id` hidden field)."""
     surveys = {s.id: s for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
+    cases = {int(c) for r in rows if str(c := r.hidden.get("case_id") or "").isdigit()}
+    found = db.execute(select(Feedback.id, Feedback.department_id).where(Feedback.id.in_(cases)))
+    departments = {feedback_id: department_id for feedback_id, department_id in found}
     out = []
     for r in rows:
         definition = surveys[r.survey_id].definition if r.survey_id in surveys else {"sections": []}
@@ -145,9 +158,27 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
                 r.hidden.get("branch"),
                 bool(r.quality_flags),
                 *(r.answers.get(q) if q else None for q in (picks["nps"], picks["csat"], picks["ces"])),
+                r.customer_id,
+                departments.get(int(case)) if str(case := r.hidden.get("case_id") or "").isdigit() else None,
+                r.hidden.get("product"),
+                r.hidden.get("touchpoint"),
             )  # fmt: skip
         )
     return out
+
+
+def _customer_rows(db: Session, mark: int) -> tuple[list[tuple[Any, ...]], int]:
+    """Customers created or changed since the watermark (microseconds since the epoch, the
+    last change copied): their segment, value tier and region, which the indicators filter
+    and group by."""
+    changed = func.coalesce(Customer.updated_at, Customer.created_at)
+    since = datetime.fromtimestamp(mark / 1e6, UTC) if mark else datetime(1970, 1, 1, tzinfo=UTC)
+    stmt = select(
+        Customer.id, Customer.org_id, Customer.segment, Customer.value_tier, Customer.region, changed
+    ).where(changed >= since)  # fmt: skip
+    rows = db.execute(stmt).all()
+    latest = max((_naive(r[5]).replace(tzinfo=UTC) for r in rows), default=since)
+    return [tuple(r[:5]) for r in rows], int(latest.timestamp() * 1e6)
 
 
 def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list[tuple[Any, ...]]:
@@ -170,7 +201,7 @@ def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list
 
 def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
     """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
-    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0, "themes": 0}
+    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0, "themes": 0, "customers": 0}
     t = Feedback.__table__
     with _lock, connect() as conn:
         while True:
@@ -192,7 +223,8 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             )
             if not responses:
                 break
-            _write(conn, "response_facts", 12, _response_rows(db, responses), "responses", responses[-1].id)
+            rows = _response_rows(db, responses)
+            _write(conn, "response_facts", RESPONSE_WIDTH, rows, "responses", responses[-1].id)
             copied["responses"] += len(responses)
         clocks = _clock_rows(db, mark=_watermark(conn, "clocks"))
         if clocks:
@@ -207,6 +239,10 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
         if recent:
             _write(conn, "feedback_facts", FEEDBACK_WIDTH, recent, None, None)
             copied["refreshed"] = len(recent)
+        customers, mark = _customer_rows(db, _watermark(conn, "customers"))
+        if customers:
+            _write(conn, "customer_facts", 5, customers, "customers", mark)
+            copied["customers"] = len(customers)
         themes = _theme_rows(db, _watermark(conn, "themes"))
         if themes:
             _write(conn, "theme_facts", 10, themes, "themes", max(r[0] for r in themes))

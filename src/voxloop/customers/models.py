@@ -28,3 +28,4 @@ class Customer(TenantMixin, Base):
     contact_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     contact_phone: Mapped[bool] = mapped_column(default=True, server_default=true())
     erased_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)  # for the analytics store's sync

@@ -292,6 +292,9 @@ class Filters:
     branch: str | None = None
     touchpoint: str | None = None
     sentiment: str | None = None
+    product: str | None = None
+    department_id: int | None = None
+    segment: str | None = None  # the customer's
 
 
 def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
@@ -318,10 +321,13 @@ def list(  # noqa: A001 - the same verb in every service
         stmt = stmt.where(Feedback.language == filters.language)
     if filters.type:
         stmt = stmt.where(Feedback.type == filters.type)
-    for column in ("category", "branch", "touchpoint", "sentiment"):
+    for column in ("category", "branch", "touchpoint", "sentiment", "product", "department_id"):
         value = getattr(filters, column)
         if value:
             stmt = stmt.where(getattr(Feedback, column) == value)
+    if filters.segment:
+        segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
+        stmt = stmt.where(Feedback.customer_id.in_(segment))
     if filters.received_from:
         stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
     if filters.received_to:

@@ -15,7 +15,6 @@ from starlette.datastructures import UploadFile  # what request.form() yields (F
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
-from voxloop.analytics import indicators as indicators_labels
 from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
 from voxloop.cases import kpis, workflow
@@ -132,8 +131,16 @@ def inbox(
     branch: Annotated[str | None, Query(max_length=200)] = None,
     touchpoint: Annotated[str | None, Query(max_length=200)] = None,
     sentiment: Annotated[str | None, Query(max_length=16)] = None,
+    language: Annotated[str | None, Query(max_length=8)] = None,
+    product: Annotated[str | None, Query(max_length=200)] = None,
+    department_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    segment: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     filters = service.Filters(
+        language=language or None,
+        product=product or None,
+        department_id=department_id,
+        segment=segment or None,
         channel=channel or None,
         status=status or None,
         type=type or None,
@@ -158,6 +165,10 @@ def inbox(
         "branch": branch or "",
         "touchpoint": touchpoint or "",
         "sentiment": sentiment or "",
+        "language": language or "",
+        "product": product or "",
+        "department_id": department_id or "",
+        "segment": segment or "",
     }
     return page(
         request,
@@ -617,30 +628,6 @@ def kpis_page(
         days=days,
         groups=groups,
         label_of_group=dict(groups)[by],
-    )
-
-
-SCORECARD = indicators_labels.SCORECARD
-
-
-@router.get("/reports/scorecard", dependencies=[web_require("kpis.read")])
-def scorecard_page(request: Request, org: WebOrg) -> Response:
-    """The executive scorecard: each indicator this month with n and CI, against last month."""
-    from voxloop.analytics import indicators, store
-
-    figures = indicators.scorecard(org_id=org.id, now=utcnow())
-    locale = request_locale(request)
-    cards = [
-        {"metric": m, "label": i18n.gettext(label, locale), "fmt": fmt, **figures[m]}
-        for m, (label, fmt) in SCORECARD.items()
-    ]
-    synced = store.path().stat().st_mtime if store.path().exists() else None
-    return page(
-        request,
-        "reports/scorecard.html",
-        cards=cards,
-        nps_rows=figures["nps"]["rows"],
-        synced=datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M") if synced else "—",
     )
 
 

@@ -1,0 +1,181 @@
+"""Trends against targets, control charts, and the dashboards' filters by department and the
+customer's segment."""
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from tests.factories import make_account
+from tests.web.test_pages import login
+from voxloop.analytics import indicators, stats, store
+from voxloop.db import session_scope
+from voxloop.jobs.executor import drain
+
+
+@pytest.fixture
+def analytics(settings_env, tmp_path):  # type: ignore[no-untyped-def]
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+
+
+def sync() -> dict[str, int]:
+    with session_scope(readonly=True) as db:
+        return store.sync(db)
+
+
+@pytest.mark.parametrize(("events", "n"), [(0, 12), (3, 40), (37, 120), (999, 1000), (5, 5)])
+def test_the_written_out_rate_interval_and_test_match_statsmodels(events, n):
+    row = indicators._rate(events, n)
+    low, high = proportion_confint(events, n, method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    before = (n + 7, 11, 0)
+    _, p = proportions_ztest([events, 11], [n, n + 7])
+    assert indicators._p_change("complaint_rate", before, (n, events, 0)) == pytest.approx(p, rel=1e-9)
+
+
+def test_tests_against_a_target_match_scipy():
+    scores = np.array([5, 4, 4, 3, 5, 5, 4, 2, 4, 5, 3, 4])
+    summary = (len(scores), scores.mean(), scores.var(ddof=1))
+    expected = sps.ttest_1samp(scores, 4.5).pvalue
+    assert indicators._p_target("csat", summary, 4.5) == pytest.approx(expected, rel=1e-9)
+    assert indicators._p_target("complaint_rate", (80, 30, 0), 0.2) == pytest.approx(
+        sps.binomtest(30, 80, 0.2).pvalue
+    )
+    # NPS 20 points from 50 answers (20 promoters, 10 detractors) against a target of 40
+    nps = np.array([1] * 20 + [0] * 20 + [-1] * 10)
+    z = (nps.mean() - 0.40) / (nps.std(ddof=0) / math.sqrt(50))
+    assert indicators._p_target("nps", (50, 20, 10), 40) == pytest.approx(2 * sps.norm.sf(abs(z)))
+    assert indicators._p_target("complaint_rate", (80, 30, 0), 15) is None  # a rate's target is a share
+
+
+def test_an_xbar_chart_with_unequal_subgroups_flags_a_shifted_week():
+    rng = np.random.default_rng(7)
+    groups = [rng.normal(4.0, 0.8, size) for size in (30, 45, 25, 40, 35, 50, 30, 40)]
+    groups[5] = groups[5] - 1.0  # one week much worse
+    chart = stats.xbar_chart(
+        [g.mean() for g in groups], [len(g) for g in groups], [g.var(ddof=1) for g in groups]
+    )
+    pooled = math.sqrt(sum((len(g) - 1) * g.var(ddof=1) for g in groups) / sum(len(g) - 1 for g in groups))
+    everything = np.concatenate(groups)
+    assert chart["centre"] == pytest.approx(everything.mean(), abs=1e-6)
+    assert chart["sigma"] == pytest.approx(pooled, abs=1e-6)
+    assert chart["upper"][0] == pytest.approx(everything.mean() + 3 * pooled / math.sqrt(30), abs=1e-5)
+    assert chart["beyond_limits"] == [5]
+    steady = stats.xbar_chart([4.1, 3.9, 4.0, 4.05], [30, 30, 30, 30], [0.6, 0.7, 0.65, 0.6])
+    assert steady["beyond_limits"] == [] and steady["runs"] == []
+
+
+def test_targets_are_set_checked_and_tested_against(client, analytics, clock):
+    admin = make_account(role="admin")
+    analyst = make_account(role="analyst", org_slug=admin.org_slug)
+    bad = client.put("/api/v1/analytics/targets", json={"nps": 140}, headers=admin.headers)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "nps"
+    bad = client.put("/api/v1/analytics/targets", json={"happiness": 1}, headers=admin.headers)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "happiness"
+    assert (
+        client.put("/api/v1/analytics/targets", json={"nps": 30}, headers=analyst.headers).status_code == 403
+    )
+    r = client.put(
+        "/api/v1/analytics/targets", json={"nps": 30, "complaint_rate": 0.2}, headers=admin.headers
+    )
+    assert r.status_code == 200 and r.json() == {"nps": 30.0, "complaint_rate": 0.2}
+    assert client.get("/api/v1/analytics/targets", headers=analyst.headers).json()["nps"] == 30.0
+
+    survey = client.post("/api/v1/surveys", json={"template": "nps"}, headers=admin.headers).json()
+    key = client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=admin.headers).json()["key"]
+    clock.now = datetime(2026, 10, 12, 12, tzinfo=UTC)
+    for n, score in enumerate([10] * 30 + [7] * 10 + [2] * 10):
+        client.post(
+            f"/api/v1/public/surveys/{key}/responses",
+            json={"language": "zh", "answers": {"nps": score}},
+            headers={"User-Agent": f"t-{n}"},
+        )
+    sync()
+    clock.now = datetime(2026, 10, 30, tzinfo=UTC)
+    rows = client.get(
+        "/api/v1/analytics/indicators?metric=nps&from=2026-10-01T00:00:00Z", headers=analyst.headers
+    ).json()
+    row = rows["rows"][0]
+    assert rows["target"] == 30.0 and row["value"] == 40.0
+    assert row["p_target"] == pytest.approx(indicators._p_target("nps", (50, 30, 10), 30))
+    benchmark = client.get(
+        "/api/v1/analytics/indicators?metric=nps&from=2026-10-01T00:00:00Z&target=0", headers=analyst.headers
+    ).json()["rows"][0]
+    assert benchmark["target"] == 0 and benchmark["p_target"] < 0.001
+
+
+def test_filters_by_department_and_customer_segment_and_grouping_by_segment(client, analytics):
+    admin = make_account(role="admin")
+    department = client.post("/api/v1/departments", json={"name": "客房部"}, headers=admin.headers).json()
+    records = []
+    for n, (text, email) in enumerate(
+        [
+            ("空调坏了，很不满意", "vip1@example.com"),
+            ("房间很脏，投诉", "vip2@example.com"),
+            ("早餐很好吃，谢谢", "member@example.com"),
+            ("服务太差了，投诉", "member@example.com"),
+            ("谢谢前台", None),
+        ]
+    ):
+        body = {"description": text, "channel": "hotline"}
+        if email:
+            body["customer"] = {"name": f"客人{n}", "email": email}
+        records.append(client.post("/api/v1/feedback", json=body, headers=admin.headers).json())
+    drain()
+    for record in records[:2]:
+        r = client.post(
+            f"/api/v1/feedback/{record['id']}/assignment",
+            json={"department_id": department["id"]},
+            headers=admin.headers,
+        )
+        assert r.status_code == 200, r.text
+    for record in records[:3]:
+        customer_id = client.get(f"/api/v1/feedback/{record['id']}", headers=admin.headers).json()[
+            "customer"
+        ]["id"]
+        segment = "vip" if record in records[:2] else "member"
+        r = client.patch(f"/api/v1/customers/{customer_id}", json={"segment": segment}, headers=admin.headers)
+        assert r.status_code == 200, r.text
+    assert sync()["customers"] >= 2
+    query = "/api/v1/analytics/indicators?metric=complaint_rate&period=month"
+    by_department = client.get(f"{query}&department_id={department['id']}", headers=admin.headers).json()
+    assert [(r["n"], r["value"]) for r in by_department["rows"]] == [(2, 1.0)]
+    vip = client.get(f"{query}&segment=vip", headers=admin.headers).json()["rows"]
+    assert [r["n"] for r in vip] == [2]
+    grouped = client.get(f"{query}&group_by=segment", headers=admin.headers).json()["rows"]
+    assert {r["group"]: r["n"] for r in grouped} == {None: 1, "member": 2, "vip": 2}
+    # a segment changed in the directory reaches the store on the next sync
+    member_id = client.get(f"/api/v1/feedback/{records[2]['id']}", headers=admin.headers).json()["customer"][
+        "id"
+    ]
+    client.patch(f"/api/v1/customers/{member_id}", json={"segment": "vip"}, headers=admin.headers)
+    sync()
+    assert [r["n"] for r in client.get(f"{query}&segment=vip", headers=admin.headers).json()["rows"]] == [4]
+    wrong = client.get(f"{query}&segment=vip&survey_id=3", headers=admin.headers)
+    assert wrong.status_code == 422 and wrong.json()["error"]["fields"][0]["field"] == "survey_id"
+
+
+def test_the_trends_page_shows_intervals_targets_and_the_control_chart(client, analytics):
+    admin = make_account(role="admin")
+    client.put("/api/v1/analytics/targets", json={"complaint_rate": 0.1}, headers=admin.headers)
+    items = [{"description": "空调坏了，很不满意，投诉"}] * 6 + [{"description": "谢谢，非常满意"}] * 4
+    client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin.headers)
+    drain()
+    sync()
+    login(client, admin.email)
+    page = client.get("/reports/trends?metric=complaint_rate&period=month")
+    assert page.status_code == 200
+    html = page.text
+    assert "60.0%" in html and "10.0%" in html  # the month's rate and the target
+    assert 'id="control-chart"' not in html  # one period: no chart yet
+    assert "type=complaint" in html  # the period drills down to the complaints
+    assert "<script>" not in html
+    bad = client.get("/reports/trends?metric=mood")
+    assert bad.status_code == 422 and "metric" in bad.text
+    assert client.get("/reports/trends?metric=nps&period=week&target=abc").status_code == 422
+    assert client.get("/reports/scorecard?department_id=x").status_code == 422
+    scorecard = client.get("/reports/scorecard")
+    assert scorecard.status_code == 200 and "/reports/trends?metric=nps" in scorecard.text
