@@ -45,7 +45,8 @@ def main() -> None:
     began = time.perf_counter()
     with store.connect() as conn:
         conn.execute(
-            f"""INSERT INTO response_facts
+            f"""INSERT INTO response_facts (id, org_id, survey_id, submitted_at, mode, language, channel,
+                   branch, flagged, nps, csat, ces)
             SELECT i, {org_id}, 1,
                    TIMESTAMP '2025-01-01' + INTERVAL (CAST(i * {31536000 / responses} AS BIGINT)) SECOND,
                    'link', 'zh',

@@ -16,10 +16,12 @@ from voxloop.cases.views import router as cases_router
 from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware
 from voxloop.config import get_settings
+from voxloop.customers.pages import router as customers_pages_router
 from voxloop.customers.views import router as customers_router
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.views import router as feedback_router
+from voxloop.imports.pages import router as imports_pages_router
 from voxloop.imports.views import router as imports_router
 from voxloop.initiatives.pages import router as initiatives_pages_router
 from voxloop.initiatives.views import router as initiatives_router
@@ -39,6 +41,7 @@ from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
 from voxloop.web.service_pages import router as service_pages_router
 from voxloop.web.views import router as web_router
+from voxloop.webhooks.pages import router as webhooks_pages_router
 from voxloop.webhooks.views import router as webhooks_router
 
 
@@ -81,9 +84,12 @@ def create_app() -> FastAPI:
     app.include_router(themes_router)
     app.include_router(themes_pages_router)
     app.include_router(webhooks_router)
+    app.include_router(webhooks_pages_router)
     app.include_router(exports_router)
     app.include_router(imports_router)
+    app.include_router(imports_pages_router)
     app.include_router(customers_router)
+    app.include_router(customers_pages_router)
     app.include_router(initiatives_router)
     app.include_router(initiatives_pages_router)
     app.include_router(reports_router)

@@ -14,8 +14,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
@@ -67,6 +68,59 @@ def lookup(
             or_(func.lower(Customer.name).like(like), Customer.email.like(like), Customer.phone.like(like))
         )
     return list(db.scalars(stmt.order_by(Customer.id.desc()).limit(limit)))
+
+
+def search(
+    *,
+    db: Session,
+    org_id: int,
+    q: str | None = None,
+    tag: str | None = None,
+    value_tier: str | None = None,
+    region: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Customer], int]:
+    """A page of the directory, newest first, and how many customers match: `q` is a piece of
+    a name, email, phone or the CRM's id; a tag, a value tier and a region narrow it down."""
+    stmt = select(Customer).where(Customer.org_id == org_id)
+    if q:
+        needle = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Customer.name, Customer.email, Customer.phone, Customer.external_id)
+                )
+            )
+        )
+    if tag:
+        # Tags are a JSON array; its text holds each tag JSON-encoded, quotes included, on both
+        # databases (the same serializer writes it), so this matches whole tags only.
+        stmt = stmt.where(cast(Customer.tags, String).contains(json.dumps(tag.strip()), autoescape=True))
+    if value_tier:
+        stmt = stmt.where(Customer.value_tier == value_tier)
+    if region:
+        stmt = stmt.where(Customer.region == region)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Customer.id.desc()).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def segments(*, db: Session, org_id: int) -> dict[str, list[str]]:
+    """The value tiers and regions in use, for choosing among them."""
+    out: dict[str, list[str]] = {}
+    for name, column in (("value_tier", Customer.value_tier), ("region", Customer.region)):
+        values = db.scalars(
+            select(column).where(Customer.org_id == org_id, column.is_not(None)).distinct().order_by(column)
+        )
+        out[name] = [v for v in values if v]
+    return out
+
+
+def parse_tags(value: str) -> list[str]:
+    """Tags written in one cell or field: separated by commas (also Chinese ones) or semicolons."""
+    return sorted({t.strip() for t in value.replace("，", ",").replace(";", ",").split(",") if t.strip()})
 
 
 def profile(*, db: Session, org_id: int, customer_id: int) -> dict[str, Any]:
@@ -302,7 +356,7 @@ _NO = {"0", "false", "no", "n", "否", "不同意", "f"}
 
 def _cell(field: str, value: str) -> Any:
     if field == "tags":
-        return sorted({t.strip() for t in value.replace("，", ",").replace(";", ",").split(",") if t.strip()})
+        return parse_tags(value)
     if field in ("contact_email", "contact_phone"):
         if value.lower() in _YES:
             return True
@@ -354,3 +408,9 @@ def import_customers(*, db: Session, org_id: int, actor: Actor, rows: list[dict[
     audit.record(db=db, org_id=org_id, actor=actor, action="import", entity="customer", entity_id=None,
                  after={k: v for k, v in counts.items() if k != "problems"})  # fmt: skip
     return counts
+
+
+def import_table(*, db: Session, org_id: int, actor: Actor, frame: pd.DataFrame) -> dict[str, Any]:
+    """import_customers over an uploaded table, every cell read as text. The caller commits."""
+    rows = [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return import_customers(db=db, org_id=org_id, actor=actor, rows=rows)

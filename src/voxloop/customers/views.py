@@ -4,6 +4,7 @@ consent, merging duplicates, and the customer's export and erasure."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from sqlalchemy.orm import Session
 
 from voxloop.common.types import PathId
 from voxloop.customers import directory
@@ -41,8 +42,7 @@ async def import_customers(
         frame = files.read_upload(await file.read(), file.filename or "customers.csv")
     except files.TableError as exc:
         raise invalid("file", str(exc)) from exc
-    rows = [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    result = directory.import_customers(db=db, org_id=org.id, actor=actor, rows=rows)
+    result = directory.import_table(db=db, org_id=org.id, actor=actor, frame=frame)
     db.commit()
     return result
 
@@ -85,7 +85,11 @@ def merge(customer_id: PathId, body: Merge, org: ApiOrg, actor: ApiActor, db: Db
 @router.get("/{customer_id}/export", dependencies=[require("admin.manage")], response_class=Response)
 def export(customer_id: PathId, org: ApiOrg, db: DbSession) -> Response:
     """Everything about the customer in one ZIP archive (their right of access)."""
-    archive = directory.export_archive(db=db, org_id=org.id, customer_id=customer_id)
+    return archive_download(db, org.id, customer_id)
+
+
+def archive_download(db: Session, org_id: int, customer_id: int) -> Response:
+    archive = directory.export_archive(db=db, org_id=org_id, customer_id=customer_id)
     return Response(
         archive,
         media_type="application/zip",

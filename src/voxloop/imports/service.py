@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
 from voxloop.db import write_lock
-from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error
+from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error, invalid
 from voxloop.feedback import flows
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
@@ -25,6 +25,7 @@ from voxloop.imports.models import ImportRun, ImportSource
 CHUNK = 1_000
 PREVIEW = 20
 MAX_PROBLEMS = 1_000
+MAX_ROWS = 200_000  # per upload over HTTP; larger files: `voxloop import` on the server
 
 
 def save_source(
@@ -67,6 +68,19 @@ def list_runs(*, db: Session, org_id: int, limit: int = 50) -> list[ImportRun]:
             select(ImportRun).where(ImportRun.org_id == org_id).order_by(ImportRun.id.desc()).limit(limit)
         )
     )
+
+
+def check_size(frame: pd.DataFrame) -> None:
+    """Refuse an upload too large to import within a request."""
+    if len(frame) > MAX_ROWS:
+        raise invalid("file", f"has {len(frame):,} rows; up to {MAX_ROWS:,} here, more with `voxloop import`")
+
+
+def get_run(*, db: Session, org_id: int, run_id: int) -> ImportRun:
+    found = db.scalars(select(ImportRun).where(ImportRun.org_id == org_id, ImportRun.id == run_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _known_refs(db: Session, org_id: int, refs: list[str]) -> set[str]:

@@ -12,7 +12,6 @@ from voxloop.imports.schemas import ImportResult, RunRead, SourceCreate, SourceR
 from voxloop.text import files
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-MAX_ROWS = 200_000  # larger files: `voxloop import` on the server
 
 
 def _json_object(value: str | None, field: str) -> dict[str, Any]:
@@ -51,8 +50,7 @@ async def import_file(
         frame = files.read_upload(await file.read(), file.filename or "upload.csv")
     except files.TableError as exc:
         raise invalid("file", str(exc)) from exc
-    if len(frame) > MAX_ROWS:
-        raise invalid("file", f"has {len(frame):,} rows; up to {MAX_ROWS:,} here, more with `voxloop import`")
+    service.check_size(frame)
     run, preview = service.run(
         db=db,
         org=org,

@@ -78,6 +78,19 @@ def get(*, db: Session, org_id: int, webhook_id: int) -> Webhook:
     return hook
 
 
+def update(*, db: Session, org_id: int, actor: Actor, webhook_id: int, is_active: bool) -> Webhook:
+    """Pause or resume a subscription: while paused, no deliveries are logged for it."""
+    hook = get(db=db, org_id=org_id, webhook_id=webhook_id)
+    if hook.is_active != is_active:
+        audit.record(
+            db=db, org_id=org_id, actor=actor, action="update", entity="webhook", entity_id=hook.id,
+            before={"is_active": hook.is_active}, after={"is_active": is_active},
+        )  # fmt: skip
+        hook.is_active = is_active
+        _subscriptions.clear()
+    return hook
+
+
 def delete(*, db: Session, org_id: int, actor: Actor, webhook_id: int) -> None:
     hook = get(db=db, org_id=org_id, webhook_id=webhook_id)
     audit.record(
