@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch_body_bytes: int = 32 * 1024 * 1024
     vendor_dir: Path = Path("node_modules")
+    # who may show the public feedback form and surveys in a frame (CSP frame-ancestors)
+    embed_ancestors: str = "*"
     max_attachment_bytes: int = 5 * 1024 * 1024
     max_attachments: int = 5
     # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     public_rate_per_ip: str = "20/minute"
     public_rate_per_org: str = "600/minute"
+    # sign-in lockout: failures allowed per account from one address, and per address
+    login_failures_per_account: str = "5/15 minutes"
+    login_failures_per_ip: str = "50/15 minutes"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

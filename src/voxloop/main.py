@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -14,7 +15,7 @@ from voxloop.analytics.views import router as analytics_router
 from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
 from voxloop.commitments.views import router as commitments_router
-from voxloop.common.middleware import BodyLimitMiddleware
+from voxloop.common.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from voxloop.config import get_settings
 from voxloop.customers.pages import router as customers_pages_router
 from voxloop.customers.views import router as customers_router
@@ -26,6 +27,8 @@ from voxloop.imports.views import router as imports_router
 from voxloop.initiatives.pages import router as initiatives_pages_router
 from voxloop.initiatives.views import router as initiatives_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.monitoring.metrics import LatencyMiddleware
+from voxloop.monitoring.views import router as monitoring_router
 from voxloop.privacy.views import router as privacy_router
 from voxloop.reports.pages import router as reports_pages_router
 from voxloop.reports.views import router as reports_router
@@ -43,6 +46,14 @@ from voxloop.web.service_pages import router as service_pages_router
 from voxloop.web.views import router as web_router
 from voxloop.webhooks.pages import router as webhooks_pages_router
 from voxloop.webhooks.views import router as webhooks_router
+
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Voxloop API</title>
+<link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui" data-url="/api/v1/openapi.json"></div>
+<script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script></body></html>
+"""
 
 
 def create_app() -> FastAPI:
@@ -63,7 +74,7 @@ def create_app() -> FastAPI:
         title="Voxloop",
         version=voxloop.__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from the swagger-ui-dist package, without inline script
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -99,12 +110,15 @@ def create_app() -> FastAPI:
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)
     app.include_router(survey_staff_router)
+    app.include_router(monitoring_router)
 
-    @app.get("/api/v1/health", tags=["meta"])
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": voxloop.__version__}
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(SWAGGER_PAGE)
 
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    swagger = settings.vendor_dir / "swagger-ui-dist"
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger, check_dir=False), name="swagger-ui")
     vendor = settings.vendor_dir / "@picocss" / "pico" / "css"
     app.mount("/vendor/pico", StaticFiles(directory=vendor, check_dir=False), name="pico")
     charts = settings.vendor_dir / "echarts" / "dist"
@@ -118,4 +132,6 @@ def create_app() -> FastAPI:
         https_only=settings.base_url.startswith("https"),
     )
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LatencyMiddleware)
     return app

@@ -85,7 +85,9 @@ def test_notes_are_internal(client):
     move(client, agent, case["id"], "in_progress", note="checked the compressor")
     public = client.get(f"/api/v1/public/status/{case['tracking_code']}").json()
     assert [e["kind"] for e in public["timeline"]] == ["received", "status_changed"]
-    assert "1203" not in str(public) and "compressor" not in str(public)
+    assert "客人在1203" not in str(public) and "compressor" not in str(
+        public
+    )  # not a time that happens to read 1203
     empty = client.post(f"/api/v1/feedback/{case['id']}/notes", json={"text": "  "}, headers=agent.headers)
     assert empty.status_code == 422
 

@@ -95,3 +95,50 @@ def locale_for(scope: Any, user_locale: str | None = None) -> str:
         if name == "voxloop_lang" and value:
             return i18n.normalize(value)
     return i18n.negotiate(_header(scope, b"accept-language"))
+
+
+# Pages other sites may show in a frame: the public feedback form and surveys (their embed
+# snippets); every other page refuses to be framed.
+EMBEDDABLE = ("/f/", "/s/")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers on every response: a Content-Security-Policy that allows no inline script (pages
+    keep their script in /static and their data in data- attributes), no MIME sniffing, no
+    framing except of the embeddable public pages, no referrer beyond this site (survey links
+    carry tokens), and HSTS when served over HTTPS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = get_settings()
+        embeddable = scope["path"].startswith(EMBEDDABLE)
+        ancestors = settings.embed_ancestors if embeddable else "'none'"
+        headers = [
+            (b"content-security-policy", f"{CSP}; frame-ancestors {ancestors}".encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if not embeddable:
+            headers.append((b"x-frame-options", b"DENY"))
+        if settings.base_url.startswith("https://"):
+            headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = message.get("headers", [])
+                present = {k.lower() for k, _ in own}
+                message["headers"] = [*own, *(h for h in headers if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,5 +1,6 @@
 """Server-rendered pages: sign-in, inbox, record detail, staff entry, admin, public form and status."""
 
+import math
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -73,9 +74,19 @@ def login(
     next: Annotated[str, Form()] = "/inbox",
     org: Annotated[str, Form()] = "",
 ) -> Response:
+    wait = ratelimit.login_wait(request, email)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        response = page(
+            request, "login.html", status_code=429, next=_safe_next(next), locked=minutes, email=email
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = accounts.authenticate(db=db, email=email, password=password, org_slug=org.strip() or None)
     if user is None:
+        ratelimit.login_failed(request, email)
         return page(request, "login.html", status_code=400, next=_safe_next(next), failed=True, email=email)
+    ratelimit.login_succeeded(request, email)
     request.session.clear()
     request.session.update(user_id=user.id, org_id=user.org_id)
     return _redirect(_safe_next(next))

@@ -1,0 +1,69 @@
+"""Security headers (a CSP without inline script, no framing but of the embeddable public
+pages), templates free of inline script, and the sign-in lockout."""
+
+import re
+from pathlib import Path
+
+from tests.factories import PASSWORD, make_account
+from tests.web.test_pages import csrf_of, login, new_client
+from voxloop.web import pages
+
+TEMPLATES = Path(pages.__file__).parent / "templates"
+
+
+def _csp(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    policy = response.headers["content-security-policy"]
+    return {d.split(" ", 1)[0]: d.split(" ", 1)[1] for d in (p.strip() for p in policy.split(";")) if d}
+
+
+def test_pages_carry_a_csp_without_inline_script_and_refuse_framing(client):
+    acct = make_account(role="admin")
+    for path in ("/login", "/api/v1/health", "/api/v1/docs"):
+        r = client.get(path)
+        csp = _csp(r)
+        assert csp["script-src"] == "'self'" and csp["object-src"] == "'none'"
+        assert csp["frame-ancestors"] == "'none'" and r.headers["x-frame-options"] == "DENY"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "same-origin"
+    public_form = client.get(f"/f/{acct.org_slug}")
+    assert public_form.status_code == 200
+    assert _csp(public_form)["frame-ancestors"] == "*" and "x-frame-options" not in public_form.headers
+    docs = client.get("/api/v1/docs").text
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in docs
+    assert client.get("/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_no_template_holds_inline_script_or_event_handlers():
+    offenders = []
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        for m in re.finditer(r"<script(?P<attrs>[^>]*)>", text):
+            if "src=" not in m.group("attrs"):
+                offenders.append(f"{template.relative_to(TEMPLATES)}: inline <script>")
+        if re.search(r"<[^>]+\son[a-z]+\s*=", text):
+            offenders.append(f"{template.relative_to(TEMPLATES)}: an on...= handler")
+        if "javascript:" in text:
+            offenders.append(f"{template.relative_to(TEMPLATES)}: a javascript: URL")
+    assert offenders == []
+
+
+def _attempt(client, email: str, password: str):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": password}, follow_redirects=False
+    )
+
+
+def test_repeated_wrong_passwords_lock_the_account_from_that_address_for_a_while(client):
+    victim = make_account(role="agent")
+    bystander = make_account(role="agent")
+    for _ in range(4):
+        assert _attempt(client, victim.email, "guess").status_code == 400
+    login(client, victim.email)  # the real user, before the limit: failures forgotten
+    for _ in range(5):
+        assert _attempt(client, victim.email, "guess").status_code == 400
+    locked = _attempt(client, victim.email, PASSWORD)  # even the right password waits now
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert "Too many failed sign-ins" in locked.text or "登录失败次数过多" in locked.text
+    other = new_client(client)
+    assert _attempt(other, bystander.email, PASSWORD).status_code == 303  # others are not locked out
