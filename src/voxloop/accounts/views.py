@@ -114,7 +114,7 @@ def update_user(user_id: PathId, body: UserUpdate, org: ApiOrg, actor: ApiActor,
     return UserRead.model_validate(user)
 
 
-@router.get("/departments", response_model=list[DepartmentRead])
+@router.get("/departments", response_model=list[DepartmentRead], dependencies=[require("feedback.read")])
 def list_departments(org: ApiOrg, db: DbSession) -> list[DepartmentRead]:
     return [DepartmentRead.model_validate(d) for d in service.list_departments(db=db, org_id=org.id)]
 
@@ -149,6 +149,6 @@ def update_department(
     return DepartmentRead.model_validate(dept)
 
 
-@router.get("/channels", response_model=list[ChannelRead])
+@router.get("/channels", response_model=list[ChannelRead], dependencies=[require("feedback.read")])
 def list_channels(org: ApiOrg, db: DbSession) -> list[ChannelRead]:
     return [ChannelRead.model_validate(c) for c in feedback.active_channels(db=db, org_id=org.id).values()]

@@ -43,7 +43,7 @@ def correct_feedback(
     return read_cases(db, org.id, [record])[0]
 
 
-@router.get("/categories", response_model=list[CategoryRead])
+@router.get("/categories", response_model=list[CategoryRead], dependencies=[require("feedback.read")])
 def list_categories(org: ApiOrg, db: DbSession) -> list[CategoryRead]:
     return [CategoryRead.model_validate(c) for c in service.list_categories(db=db, org_id=org.id)]
 
