@@ -31,7 +31,9 @@ def test_kpis_from_known_cases():
     assert summarise(cases) == {
         "cases": 4,
         "first_response_hours": 2.0,  # median of 1, 3, 2
+        "first_response_p90_hours": 2.8,  # 90th percentile of 1, 2, 3 (linear): 2 + 0.8 * (3 - 2)
         "resolution_hours": 6.0,  # median of 4, 10, 6
+        "resolution_p90_hours": 9.2,  # of 4, 6, 10: 6 + 0.8 * (10 - 6)
         "resolution_rate": 0.75,
         "first_contact_resolution": 0.3333,  # only the first: no reopen, no second message
         "reopen_rate": 0.3333,
@@ -40,7 +42,9 @@ def test_kpis_from_known_cases():
     assert summarise([]) == {
         "cases": 0,
         "first_response_hours": None,
+        "first_response_p90_hours": None,
         "resolution_hours": None,
+        "resolution_p90_hours": None,
         "resolution_rate": None,
         "first_contact_resolution": None,
         "reopen_rate": None,
