@@ -179,3 +179,29 @@ def test_the_trends_page_shows_intervals_targets_and_the_control_chart(client, a
     assert client.get("/reports/scorecard?department_id=x").status_code == 422
     scorecard = client.get("/reports/scorecard")
     assert scorecard.status_code == 200 and "/reports/trends?metric=nps" in scorecard.text
+
+
+def test_a_score_trend_opens_the_surveys_responses_of_the_period(client, analytics, clock):
+    admin = make_account(role="admin")
+    survey = client.post("/api/v1/surveys", json={"template": "nps"}, headers=admin.headers).json()
+    key = client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=admin.headers).json()["key"]
+    for month, score in ((9, 3), (10, 10)):
+        clock.now = datetime(2026, month, 15, 4, tzinfo=UTC)
+        r = client.post(
+            f"/api/v1/public/surveys/{key}/responses",
+            json={"language": "zh", "answers": {"nps": score, "why": f"第{month}月"}},
+            headers={"User-Agent": f"m{month}"},
+        )
+        assert r.status_code == 201, r.text
+    sync()
+    clock.now = datetime(2026, 10, 30, tzinfo=UTC)
+    login(client, admin.email)
+    html = client.get(
+        f"/reports/trends?metric=nps&period=month&survey_id={survey['id']}&date_from=2026-09-01"
+    ).text
+    link = f"/surveys/{survey['id']}/responses?date_from=2026-10-01&date_to=2026-10-31"
+    assert link in html
+    october = client.get(link).text
+    assert "第10月" in october and "第9月" not in october
+    bad = client.get(f"/surveys/{survey['id']}/responses?date_from=October")
+    assert bad.status_code == 422 and "date_from" in bad.text

@@ -25,6 +25,7 @@ from voxloop.common.i18n import N_
 from voxloop.common.time import utcnow
 from voxloop.deps import DbSession
 from voxloop.errors import invalid
+from voxloop.surveys.models import Survey
 from voxloop.web.pages import WebOrg, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
@@ -191,6 +192,7 @@ def trends_page(
     metric: Annotated[str, Query(max_length=32)] = "nps",
     period: Annotated[str, Query(max_length=8)] = "week",
     target: Annotated[str, Query(max_length=20)] = "",
+    survey_id: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     if metric not in indicators.METRICS:
         raise invalid("metric", f"one of {', '.join(indicators.METRICS)}")
@@ -202,6 +204,11 @@ def trends_page(
         raise invalid("target", "a number") from exc
     start, end = f.window(ZoneInfo(org.timezone), weeks=26 if period == "week" else 52)
     filters = f.for_query()
+    scores = metric in indicators.RESPONSE_METRICS
+    if survey_id and scores:
+        if not survey_id.isdigit():
+            raise invalid("survey_id", "a survey's id")
+        filters["survey_id"] = int(survey_id)
     try:
         rows = indicators.indicators(
             org_id=org.id, metric=metric, period=period, start=start, end=end, filters=filters, target=goal
@@ -211,9 +218,22 @@ def trends_page(
         raise invalid(field, reason) from exc
     for r in rows:
         r["until"] = _until(period, r["period"])
+    # where a period's records are: the inbox, filtered; or the chosen survey's responses
     drill = None
     if metric in DRILL:
-        drill = {k: v for k, v in filters.items() if v is not None} | DRILL[metric]
+        drill = {
+            "url": "/inbox",
+            "query": {k: v for k, v in filters.items() if v is not None} | DRILL[metric],
+        }
+    elif filters.get("survey_id"):
+        drill = {"url": f"/surveys/{filters['survey_id']}/responses", "query": {}}
+    surveys = (
+        db.execute(
+            select(Survey.id, Survey.name).where(Survey.org_id == org.id).order_by(Survey.id.desc())
+        ).all()
+        if scores
+        else []
+    )
     return page(
         request,
         "reports/trends.html",
@@ -227,7 +247,9 @@ def trends_page(
         goal=goal,
         target=target,
         drill=drill,
-        rate=metric not in indicators.RESPONSE_METRICS,
+        rate=not scores,
+        surveys=surveys,
+        survey_id=survey_id,
         params=f.shown(start, end),
         **_choices(db, org.id),
     )

@@ -2,14 +2,16 @@
 and distribution (link, QR code, embed snippet, email invitations)."""
 
 import json
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
-from voxloop.errors import InvalidInput, VoxloopError
+from voxloop.errors import InvalidInput, VoxloopError, invalid
 from voxloop.surveys import invitations, sampling, service, templates
 from voxloop.surveys.views import link
 from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
@@ -115,20 +117,39 @@ def survey_analysis(request: Request, survey_id: PathId, org: WebOrg, db: DbSess
 
 @router.get("/surveys/{survey_id}/responses", dependencies=[web_require("kpis.read")])
 def survey_responses(
-    request: Request, survey_id: PathId, org: WebOrg, db: DbSession, question: str = "", value: str = ""
+    request: Request,
+    survey_id: PathId,
+    org: WebOrg,
+    db: DbSession,
+    question: str = "",
+    value: str = "",
+    date_from: Annotated[str, Query(max_length=10)] = "",
+    date_to: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    """The complete responses, or those that gave `value` to `question` (a chart's drill-down)."""
+    """The complete responses, or those that gave `value` to `question`, or those submitted
+    between two days (inclusive, in the organization's zone): a chart's drill-down."""
     from sqlalchemy import select
 
     from voxloop.surveys.models import Response as SurveyResponse
 
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
-    rows = db.scalars(
-        select(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.completed.is_(True))
-        .order_by(SurveyResponse.id.desc())
-        .limit(5000)
+    stmt = select(SurveyResponse).where(
+        SurveyResponse.survey_id == survey.id, SurveyResponse.completed.is_(True)
     )
+    zone = ZoneInfo(org.timezone)
+    for field, day, after in (("date_from", date_from, True), ("date_to", date_to, False)):
+        if not day:
+            continue
+        try:
+            moment = datetime.combine(date.fromisoformat(day), time.min, zone) + timedelta(
+                days=0 if after else 1
+            )
+        except ValueError as exc:
+            raise invalid(field, "a date, YYYY-MM-DD") from exc
+        stmt = stmt.where(
+            SurveyResponse.submitted_at >= moment if after else SurveyResponse.submitted_at < moment
+        )
+    rows = db.scalars(stmt.order_by(SurveyResponse.id.desc()).limit(5000))
     chosen = [r for r in rows if not question or str(r.answers.get(question)) == value][:500]
     return page(
         request, "surveys/responses.html", survey=survey, responses=chosen, question=question, value=value

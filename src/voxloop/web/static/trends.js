@@ -22,10 +22,10 @@
     if (drill) {
       chart.on("click", function (p) {
         var r = rows[p.dataIndex];
-        var query = new URLSearchParams(drill);
+        var query = new URLSearchParams(drill.query);
         query.set("date_from", r.period);
         query.set("date_to", r.until);
-        location.href = "/inbox?" + query.toString();
+        location.href = drill.url + "?" + query.toString();
       });
     }
     el.dataset.rendered = "yes";
