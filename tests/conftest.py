@@ -22,6 +22,8 @@ from sqlalchemy import text
 
 PG_ADMIN_URL = os.environ.get("VOXLOOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKEND = os.environ.get("VOXLOOP_TEST_DATABASE", "sqlite")
+# Scaled mode: jobs go through this broker (redis://… or amqp://…) to a Celery worker.
+BROKER = os.environ.get("VOXLOOP_TEST_BROKER", "")
 
 
 def _create_pg_database() -> str:
@@ -61,6 +63,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         VOXLOOP_VENDOR_DIR=str(Path(__file__).resolve().parent.parent / "node_modules"),
         VOXLOOP_PUBLIC_RATE_PER_IP="1000/minute",
         VOXLOOP_PUBLIC_RATE_PER_ORG="10000/minute",
+        VOXLOOP_BROKER_URL=BROKER,
     )
     from voxloop.db import reset_caches
     from voxloop.migrate import upgrade
@@ -71,6 +74,24 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reset_caches()
     if pg_name:
         _drop_pg_database(pg_name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_worker(database: str) -> Iterator[object]:
+    """In scaled mode, a real Celery worker on the real broker, in this process (so a test's
+    clock is the worker's too); `drain()` relays the outbox to it and waits."""
+    if not BROKER:
+        yield None
+        return
+    from celery.contrib.testing.worker import start_worker
+
+    from voxloop.jobs import queue
+
+    queue.app.cache_clear()
+    app = queue.app()
+    app.control.purge()  # tasks an earlier, interrupted run left on the broker
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
 
 
 @pytest.fixture(autouse=True)

@@ -79,8 +79,16 @@ def _worker(args: argparse.Namespace) -> None:
     import signal
     import threading
 
+    from voxloop.config import get_settings
     from voxloop.jobs.executor import InProcessExecutor
 
+    if get_settings().broker_url:  # scaled mode: a Celery worker on the broker
+        from voxloop.jobs import queue
+
+        queue.app().worker_main(
+            ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "--queues=voxloop"]
+        )
+        return
     # Web processes then run with VOXLOOP_EXECUTOR=none; any number of workers may share the
     # outbox, each message is claimed by one of them.
     executor = InProcessExecutor(args.poll)
@@ -91,6 +99,24 @@ def _worker(args: argparse.Namespace) -> None:
     print(f"voxloop worker: running outbox messages (polling every {args.poll}s); Ctrl-C stops")
     stop.wait()
     executor.stop()
+
+
+def _scheduler(args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    import threading
+
+    from voxloop.config import get_settings
+    from voxloop.jobs import queue
+
+    if not get_settings().broker_url:
+        raise SystemExit("voxloop scheduler relays jobs to Celery workers: set VOXLOOP_BROKER_URL")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print("voxloop scheduler: relaying the outbox and the periodic jobs to the workers; Ctrl-C stops")
+    queue.schedule(stop, poll_seconds=args.poll)
 
 
 def _outbox_run(_: argparse.Namespace) -> None:
@@ -350,7 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="run outbox side effects (email, ...) in a process of its own")
     p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the outbox")
+    p.add_argument("--concurrency", type=int, default=2, help="scaled mode: Celery worker processes")
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("scheduler", help="scaled mode: relay the outbox and periodic jobs to Celery workers")
+    p.add_argument("--poll", type=float, default=0.5, help="seconds between looks at the outbox")
+    p.set_defaults(func=_scheduler)
 
     p = sub.add_parser("demo", help="load the Cloudhill Hotels demo organization")
     p.add_argument("--months", type=int, default=12)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     default_locale: str = "en"
 
     executor: Literal["inprocess", "none"] = "inprocess"
+    # Scaled mode: a Celery broker (redis://… or amqp://…). Web processes then run no jobs;
+    # `voxloop scheduler` relays the outbox to `voxloop worker` processes through it.
+    broker_url: str = ""
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
     # After a commit wakes an executor, how long it lets further commits gather before a round.

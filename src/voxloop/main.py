@@ -62,7 +62,9 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = (
-            InProcessExecutor(settings.outbox_poll_seconds) if settings.executor == "inprocess" else None
+            InProcessExecutor(settings.outbox_poll_seconds)
+            if settings.executor == "inprocess" and not settings.broker_url  # scaled mode: workers run jobs
+            else None
         )
         if executor:
             executor.start()

@@ -1,5 +1,6 @@
 """The transactional outbox: acknowledgement emails go out over real SMTP, once, after commit."""
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import free_port
@@ -128,6 +129,7 @@ def test_a_message_is_claimed_by_one_executor_only():
     assert len(first) == 1 and second == []
 
 
+@pytest.mark.inprocess
 def test_in_process_executor_sends_right_after_commit(app, smtp, settings_env):
     from fastapi.testclient import TestClient
 
@@ -148,19 +150,26 @@ def test_in_process_executor_sends_right_after_commit(app, smtp, settings_env):
 
 
 def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smtp):
-    """Scaled-out mode: the web app only queues (VOXLOOP_EXECUTOR=none), a worker sends."""
+    """Scaled-out mode: the web app only queues (VOXLOOP_EXECUTOR=none), a worker sends; with a
+    broker, `voxloop scheduler` relays the outbox to a Celery `voxloop worker` through it."""
     import os
     import subprocess
     import sys
 
     acct = make_account()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "voxloop.cli", "worker", "--poll", "0.2"],
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    commands = [["worker", "--poll", "0.2", "--concurrency", "1"]]
+    if get_settings().broker_url:
+        commands.append(["scheduler", "--poll", "0.2"])
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "voxloop.cli", *command],
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for command in commands
+    ]
     try:
         r = client.post(
             "/api/v1/feedback",
@@ -168,12 +177,13 @@ def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smt
             json={"description": "late check-out please", "customer": {"email": "kai@example.com"}},
         )
         assert r.status_code == 201
-        messages = smtp.wait_for(1, timeout=20)
+        messages = smtp.wait_for(1, timeout=30)
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=20)[0]
-    assert [m["To"] for m in messages] == ["kai@example.com"], output
-    assert worker.returncode == 0, output
+        for process in processes:
+            process.terminate()
+        outputs = [process.communicate(timeout=30)[0] for process in processes]
+    assert [m["To"] for m in messages] == ["kai@example.com"], outputs
+    assert [p.returncode for p in processes] == [0] * len(processes), outputs
     assert outbox_rows()[0].status == "done"
 
 

@@ -137,6 +137,35 @@ def daily_round() -> None:
     apply_retention()
 
 
+# The periodic jobs: each with the setting that says how often (seconds; 0 turns it off). The
+# in-process executor runs them itself; in scaled mode `voxloop scheduler` sends them to the
+# Celery workers.
+PERIODIC: dict[str, tuple[Callable[[], Any], str]] = {
+    "sweep": (sweep_commitments, "sweep_seconds"),
+    "analytics_sync": (sync_analytics, "analytics_sync_seconds"),
+    "retraining": (schedule_retraining, "text_retrain_seconds"),
+    "daily": (daily_round, "themes_seconds"),
+}
+
+
+class Timetable:
+    """Which periodic jobs are due; each is due at once the first time."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, float] = dict.fromkeys(PERIODIC, float("-inf"))
+
+    def due(self) -> list[str]:
+        settings = get_settings()
+        now = time.monotonic()
+        out = []
+        for name, (_, setting) in PERIODIC.items():
+            every = float(getattr(settings, setting))
+            if every and now - self.last[name] >= every:
+                self.last[name] = now
+                out.append(name)
+        return out
+
+
 def _load_tasks() -> None:
     # Importing the task modules registers their handlers.
     import voxloop.cases.tasks  # noqa: F401
@@ -160,23 +189,40 @@ def run_pending(limit: int = 100) -> int:
     with session_scope() as db:
         with write_lock():  # take turns with intake instead of polling SQLite's lock
             messages = service.claim(db=db, limit=limit)
-        done: list[int] = []
-        by_task: dict[str, list[OutboxMessage]] = defaultdict(list)
-        for msg in messages:
-            by_task[msg.task].append(msg)
-        for name, group in by_task.items():
-            batch = BATCH_TASKS.get(name)
-            if batch is not None:
-                if _attempt(db, group, batch, [m.payload for m in group]):
-                    done += [m.id for m in group]
-                continue
-            for msg in group:
-                handler = TASKS.get(name)
-                if _attempt(db, [msg], _call, handler, name, msg.payload):
-                    done.append(msg.id)
-        with write_lock():
-            service.finish(db=db, message_ids=done)
+        run_claimed(db, messages)
     return len(messages)
+
+
+def run_messages(message_ids: list[int]) -> int:
+    """Run messages another process claimed and handed over (a Celery worker's side of the
+    relay); those already finished are skipped, so a task delivered twice runs them once."""
+    _load_tasks()
+    with session_scope() as db:
+        messages = service.claimed(db=db, message_ids=message_ids)
+        db.commit()
+        run_claimed(db, messages)
+    return len(messages)
+
+
+def run_claimed(db: Session, messages: list[OutboxMessage]) -> None:
+    """Run claimed messages, a task's batch handler once for all of its messages, then mark
+    the ones that succeeded done (the failed ones were rescheduled)."""
+    done: list[int] = []
+    by_task: dict[str, list[OutboxMessage]] = defaultdict(list)
+    for msg in messages:
+        by_task[msg.task].append(msg)
+    for name, group in by_task.items():
+        batch = BATCH_TASKS.get(name)
+        if batch is not None:
+            if _attempt(db, group, batch, [m.payload for m in group]):
+                done += [m.id for m in group]
+            continue
+        for msg in group:
+            handler = TASKS.get(name)
+            if _attempt(db, [msg], _call, handler, name, msg.payload):
+                done.append(msg.id)
+    with write_lock():
+        service.finish(db=db, message_ids=done)
 
 
 def _call(handler: Handler | None, name: str, payload: dict[str, Any]) -> None:
@@ -205,7 +251,12 @@ def _attempt(db: Session, messages: list[OutboxMessage], run: Callable[..., None
 
 
 def drain(max_rounds: int = 100) -> int:
-    """Run until nothing is due (messages scheduled for later stay)."""
+    """Run until nothing is due (messages scheduled for later stay); in scaled mode, through
+    the broker and the Celery workers."""
+    if get_settings().broker_url:
+        from voxloop.jobs import queue
+
+        return queue.drain(max_rounds)
     total = 0
     for _ in range(max_rounds):
         n = run_pending()
@@ -232,12 +283,7 @@ class InProcessExecutor:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        swept = synced = 0.0
-        retrained = daily = float("-inf")  # both also run when the executor starts
-        sweep_every = get_settings().sweep_seconds
-        sync_every = get_settings().analytics_sync_seconds
-        retrain_every = get_settings().text_retrain_seconds
-        daily_every = get_settings().themes_seconds
+        timetable = Timetable()
         gather = get_settings().outbox_gather_seconds
         while not self._stop.is_set():
             if service.wakeup.wait(self.poll_seconds) and gather:
@@ -246,18 +292,8 @@ class InProcessExecutor:
                 self._stop.wait(gather)
             service.wakeup.clear()
             try:
-                if time.monotonic() - swept >= sweep_every:
-                    swept = time.monotonic()
-                    sweep_commitments()
-                if sync_every and time.monotonic() - synced >= sync_every:
-                    synced = time.monotonic()
-                    sync_analytics()
-                if retrain_every and time.monotonic() - retrained >= retrain_every:
-                    retrained = time.monotonic()
-                    schedule_retraining()
-                if daily_every and time.monotonic() - daily >= daily_every:
-                    daily = time.monotonic()
-                    daily_round()
+                for name in timetable.due():
+                    PERIODIC[name][0]()
                 while not self._stop.is_set() and run_pending() > 0:
                     pass
             except Exception:

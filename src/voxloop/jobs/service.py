@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from voxloop.db import on_commit, utcnow
-from voxloop.jobs.models import OutboxMessage
+from voxloop.jobs.models import Lease, OutboxMessage
 
 LEASE = timedelta(minutes=5)
 # Set after a commit that enqueued messages, so an idle executor starts at once.
@@ -111,3 +112,62 @@ def fail(*, db: Session, message_id: int, error: str, attempts: int, max_attempt
         )
     )
     db.commit()
+
+
+def claimed(*, db: Session, message_ids: list[int]) -> list[OutboxMessage]:
+    """Of these messages, those still claimed (running): what a relayed task is to run. One
+    done in the meantime (the task delivered twice) is not run again."""
+    if not message_ids:
+        return []
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "running")
+        .order_by(OutboxMessage.id)
+    )
+    return list(db.scalars(stmt))
+
+
+def release(*, db: Session, message_ids: list[int]) -> None:
+    """Give claimed messages back (the broker could not take them): due again at once, the
+    attempt not counted."""
+    if not message_ids:
+        return
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "running")
+        .values(status="pending", locked_until=None, attempts=OutboxMessage.attempts - 1)
+    )
+    db.commit()
+
+
+def unfinished(*, db: Session, message_ids: list[int]) -> int:
+    """How many of these messages are still claimed (a relay waiting for its workers)."""
+    if not message_ids:
+        return 0
+    running = OutboxMessage.id.in_(message_ids) & (OutboxMessage.status == "running")
+    return len(db.scalars(select(OutboxMessage.id).where(running)).all())
+
+
+def hold_lease(*, db: Session, name: str, holder: str, ttl: timedelta) -> bool:
+    """Take the lease, or renew it if this holder has it; False while another holder's lease
+    runs. Two processes racing for a free lease: the conditional UPDATE (or the primary key,
+    for the first insert) lets one through."""
+    now = utcnow()
+    taken = db.execute(
+        update(Lease)
+        .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+        .values(holder=holder, expires_at=now + ttl)
+    )
+    if taken.rowcount == 1:  # type: ignore[attr-defined]
+        db.commit()
+        return True
+    if db.get(Lease, name) is not None:
+        db.rollback()
+        return False
+    try:
+        db.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
