@@ -43,14 +43,27 @@ run: demo cjkfont ## set everything up and start Voxloop on SQLite with demo dat
 mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (when missing)
 	@command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
-test: install chromium mailserver cjkfont ## run the whole suite on SQLite, then on PostgreSQL (127.0.0.1:5432), with the browser test
-	$(BIN)/ruff check src tests bench
+SCALED := --ignore-glob='*browser*' -m "not inprocess"
+
+test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), and the kill -9 fault scripts
+	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED)
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED)
+	$(BIN)/python faults/server_kill.py
+	$(BIN)/python faults/worker_kill.py
+
+faults: install ## every fault script, including those that stop this machine's Redis and restart its PostgreSQL
+	$(BIN)/python faults/server_kill.py
+	$(BIN)/python faults/worker_kill.py
+	$(BIN)/python faults/worker_kill.py --broker amqp://guest:guest@127.0.0.1:5672//
+	$(BIN)/python faults/broker_outage.py
+	$(BIN)/python faults/postgres_restart.py
 
 lint: install ## ruff and mypy
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench faults
+	$(BIN)/ruff format --check src tests bench faults
 	$(BIN)/mypy src/voxloop
 
 wrk: ## install Debian's wrk load generator for the benchmarks (when missing)
@@ -76,4 +89,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium mailserver cjkfont wrk migrate demo run test lint bench models clean translations
+.PHONY: help install chromium mailserver cjkfont wrk migrate demo run test faults lint bench models clean translations

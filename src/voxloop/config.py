@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     broker_url: str = ""
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
+    # How long a claimed message is held before it is due again (its worker presumed dead).
+    outbox_lease_seconds: float = 300.0
     # After a commit wakes an executor, how long it lets further commits gather before a round.
     outbox_gather_seconds: float = 0.05
     # How often executors look for commitment warnings and breaches.

@@ -1,15 +1,19 @@
 """One error hierarchy; every failure the API reports is JSON {"error": {code, message, fields}}."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.config import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class VoxloopError(Exception):
@@ -97,6 +101,12 @@ class Busy(VoxloopError):
     message = N_("Busy for a moment; try again shortly.")
 
 
+class Unavailable(VoxloopError):
+    code = "unavailable"
+    status_code = 503
+    message = N_("The database cannot be reached; nothing was saved. Try again shortly.")
+
+
 def field_error(field: str, reason: str) -> dict[str, str]:
     return {"field": field, "reason": reason}
 
@@ -135,6 +145,14 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
     @app.exception_handler(VoxloopError)
     async def _voxloop(request: Request, exc: VoxloopError) -> Response:
         return respond(request, exc)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_away(request: Request, exc: Exception) -> Response:
+        # The database is down or restarting: a 503 the client may retry (with its
+        # Idempotency-Key), not a 500; the transaction did not commit.
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return respond(request, Unavailable(headers={"Retry-After": "2"}))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

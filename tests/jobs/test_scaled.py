@@ -96,7 +96,7 @@ def test_a_claim_whose_task_was_lost_is_relayed_again_after_its_lease(broker, cl
     with write_lock(), session_scope() as db:
         assert len(service.claim(db=db)) == 1  # claimed, and the task never sent (a relay that died)
     assert queue.relay() == []  # still leased
-    clock.advance(seconds=service.LEASE.total_seconds() + 1)
+    clock.advance(seconds=service.lease().total_seconds() + 1)
     assert executor.drain() == 1
     assert [n for n, _ in runs] == [5] and _statuses() == {5: "done"}
 

@@ -10,8 +10,8 @@ from voxloop.config import get_settings
 from voxloop.errors import PayloadTooLarge
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over the limit with 413, whether announced by Content-Length or streamed."""
+class HttpMiddleware:
+    """Pure ASGI middleware for HTTP requests (`http`); anything else passes straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -20,6 +20,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(HttpMiddleware):
+    """Refuse bodies over the limit with 413, whether announced by Content-Length or streamed."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = get_settings().body_limit(scope["path"])
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
@@ -106,19 +116,13 @@ CSP = (
 )
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Headers on every response: a Content-Security-Policy that allows no inline script (pages
     keep their script in /static and their data in data- attributes), no MIME sniffing, no
     framing except of the embeddable public pages, no referrer beyond this site (survey links
     carry tokens), and HSTS when served over HTTPS."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = get_settings()
         embeddable = scope["path"].startswith(EMBEDDABLE)
         ancestors = settings.embed_ancestors if embeddable else "'none'"

@@ -9,10 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from voxloop.config import get_settings
 from voxloop.db import on_commit, utcnow
 from voxloop.jobs.models import Lease, OutboxMessage
 
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    """How long a claim holds a message: past it, the message is due again (its executor or
+    worker is presumed dead)."""
+    return timedelta(seconds=get_settings().outbox_lease_seconds)
+
+
 # Set after a commit that enqueued messages, so an idle executor starts at once.
 wakeup = threading.Event()
 
@@ -73,7 +80,7 @@ def claim(*, db: Session, limit: int = 50) -> list[OutboxMessage]:
         res = db.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _due(now))
-            .values(status="running", locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .values(status="running", locked_until=now + lease(), attempts=OutboxMessage.attempts + 1)
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(message_id)

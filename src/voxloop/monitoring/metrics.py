@@ -10,9 +10,10 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from voxloop.analytics import store
+from voxloop.common.middleware import HttpMiddleware
 from voxloop.common.time import as_utc, utcnow
 from voxloop.db import session_scope
 from voxloop.jobs.models import OutboxMessage
@@ -27,17 +28,11 @@ REQUESTS = Histogram(
 )
 
 
-class LatencyMiddleware:
+class LatencyMiddleware(HttpMiddleware):
     """Times every request; the route is the path template (`/api/v1/feedback/{feedback_id}`),
     so ids do not make a series each."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         began = time.perf_counter()
         status = [500]
 
