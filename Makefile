@@ -45,7 +45,7 @@ mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (
 
 SCALED := --ignore-glob='*browser*' -m "not inprocess"
 
-test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), and the kill -9 fault scripts
+test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), the kill -9 fault scripts and schemathesis
 	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
@@ -53,6 +53,7 @@ test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL,
 	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED)
 	$(BIN)/python faults/server_kill.py
 	$(BIN)/python faults/worker_kill.py
+	$(BIN)/python faults/fuzz_api.py --seed 1
 
 faults: install ## every fault script, including those that stop this machine's Redis and restart its PostgreSQL
 	$(BIN)/python faults/server_kill.py
@@ -60,6 +61,7 @@ faults: install ## every fault script, including those that stop this machine's 
 	$(BIN)/python faults/worker_kill.py --broker amqp://guest:guest@127.0.0.1:5672//
 	$(BIN)/python faults/broker_outage.py
 	$(BIN)/python faults/postgres_restart.py
+	$(BIN)/python faults/fuzz_api.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench faults

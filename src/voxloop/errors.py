@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voxloop.common import i18n
@@ -153,6 +153,15 @@ def install_handlers(app: FastAPI, page_renderer: Any) -> None:
         # Idempotency-Key), not a 500; the transaction did not commit.
         log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
         return respond(request, Unavailable(headers={"Retry-After": "2"}))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> Response:
+        # A value the database refuses (PostgreSQL: a NUL character in text, a number out of
+        # range): the caller's input, so a 422, and nothing was written.
+        log.warning("value refused by the database for %s %s: %s", request.method, request.url.path, exc)
+        return respond(
+            request, InvalidInput(fields=[field_error("body", "holds a value that cannot be stored")])
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -15,7 +15,7 @@ from voxloop.analytics.views import router as analytics_router
 from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
 from voxloop.commitments.views import router as commitments_router
-from voxloop.common.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from voxloop.common.middleware import BodyLimitMiddleware, NulMiddleware, SecurityHeadersMiddleware
 from voxloop.config import get_settings
 from voxloop.customers.pages import router as customers_pages_router
 from voxloop.customers.views import router as customers_router
@@ -134,6 +134,7 @@ def create_app() -> FastAPI:
         https_only=settings.base_url.startswith("https"),
     )
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(NulMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LatencyMiddleware)
     return app

@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voxloop.common import i18n
 from voxloop.config import get_settings
-from voxloop.errors import PayloadTooLarge
+from voxloop.errors import BadRequest, PayloadTooLarge, VoxloopError, field_error
 
 
 class HttpMiddleware:
@@ -24,6 +24,21 @@ class HttpMiddleware:
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+
+class NulMiddleware(HttpMiddleware):
+    """Refuse a NUL character in the path or query string with 400: no database stores one in
+    text (PostgreSQL refuses it), and no caller means it."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"").lower()
+        if b"%00" in query or "\x00" in scope["path"]:
+            field = "query" if b"%00" in query else "path"
+            await _send_json(
+                scope, send, 400, BadRequest(fields=[field_error(field, "contains a NUL character")])
+            )
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware(HttpMiddleware):
@@ -60,19 +75,21 @@ class BodyLimitMiddleware(HttpMiddleware):
         )
 
     async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
-        locale = i18n.negotiate(_header(scope, b"accept-language"))
-        body = json.dumps(PayloadTooLarge(limit=limit).to_dict(locale), ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(scope, send, 413, PayloadTooLarge(limit=limit))
+
+
+async def _send_json(scope: Scope, send: Send, status: int, error: VoxloopError) -> None:
+    """An error answered before the app: JSON in the caller's language."""
+    locale = i18n.negotiate(_header(scope, b"accept-language"))
+    body = json.dumps(error.to_dict(locale), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:

@@ -184,6 +184,8 @@ def update_customer(
     for key in changes:
         if key not in EDITABLE:
             raise invalid(key, "cannot be changed")
+        if changes[key] is None and key in ("name", "contact_email", "contact_phone"):
+            raise invalid(key, "cannot be cleared; give a value")
     if changes.get("external_id"):
         other = db.scalar(
             select(Customer.id).where(

@@ -114,8 +114,8 @@ def list_templates() -> list[dict[str, Any]]:
 
 @router.get("/surveys/plan", dependencies=[require("feedback.read")])
 def plan(
-    margin: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-    confidence: Annotated[float, Query(gt=0, lt=1)] = 0.95,
+    margin: Annotated[float, Query(ge=0.001, lt=1)] = 0.05,
+    confidence: Annotated[float, Query(ge=0.5, le=0.9999)] = 0.95,
     population: Annotated[int, Query(ge=1, le=10**9)] | None = None,
     response_rate: Annotated[float, Query(gt=0, le=1)] = 1.0,
 ) -> dict[str, Any]:

@@ -24,7 +24,9 @@ def _signature(text: str) -> MinHash:
 def near_duplicates(texts: Sequence[str], threshold: float = 0.8) -> list[list[int]]:
     """Groups (indexes into `texts`, ascending) of texts whose shingle sets have an estimated
     Jaccard similarity of at least `threshold`; texts without a near-duplicate are left out."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=_PERMUTATIONS)
+    # The index finds candidates (it cannot be tuned for exactly 1.0); each is then checked
+    # against the threshold itself.
+    lsh = MinHashLSH(threshold=min(threshold, 0.95), num_perm=_PERMUTATIONS)
     signatures = [_signature(t) for t in texts]
     parent = list(range(len(texts)))
 
