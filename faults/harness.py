@@ -120,6 +120,11 @@ class Intake:
         for t in self.threads:
             t.join(timeout=120)
 
+    @property
+    def retries(self) -> int:
+        """Requests sent again: every answer but a 2xx, and every time no answer came."""
+        return sum(n for status, n in self.statuses.items() if not (isinstance(status, int) and status < 300))
+
     def count(self, status: int | str) -> None:
         with self.lock:
             self.statuses[status] = self.statuses.get(status, 0) + 1

@@ -7,8 +7,8 @@ from datetime import timedelta
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
-from tests.factories import PASSWORD, make_account
-from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
+from tests.factories import make_account
+from tests.web.test_browser import launch, live_server, signed_in  # noqa: F401 - the fixture
 from voxloop.analytics import store
 from voxloop.common.time import utcnow
 from voxloop.db import session_scope
@@ -32,12 +32,7 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=email]", manager.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
+            page = signed_in(browser, live_server, manager.email, locale="en-US")
             page.goto(f"{live_server}/reports/volume?group_by=type")
             expect(page.locator("#volume-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("#p-chart")).to_have_attribute("data-rendered", "yes")
@@ -96,12 +91,7 @@ def test_the_complaint_rate_trend_against_its_target_with_its_control_chart(
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=email]", manager.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
+            page = signed_in(browser, live_server, manager.email, locale="zh-CN")
             page.goto(f"{live_server}/reports/trends?metric=complaint_rate&period=week")
             expect(page.locator("#trend-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("#control-chart")).to_have_attribute("data-rendered", "yes")

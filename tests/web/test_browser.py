@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.factories import PASSWORD, make_account
 
@@ -64,6 +64,17 @@ def launch(p: Playwright) -> Browser:
             "Install it with `make chromium` (part of `make test`) or `apt-get install chromium`."
         )
     return p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def signed_in(browser: Browser, server: str, email: str, locale: str = "en-US", height: int = 1000) -> Page:
+    """A new page in `browser`, signed in through the login form as `email`."""
+    page = browser.new_page(locale=locale, viewport={"width": 1280, "height": height})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    return page
 
 
 def test_admin_signs_in_through_the_form_and_sees_the_inbox(live_server):
