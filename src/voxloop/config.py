@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     outbox_gather_seconds: float = 0.05
     # How often executors look for commitment warnings and breaches.
     sweep_seconds: float = 30.0
+    # How often executors look for survey invitations due a reminder.
+    reminders_seconds: float = 3600.0
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

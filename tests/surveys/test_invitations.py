@@ -185,3 +185,70 @@ def test_the_post_case_csat_arrives_by_itself_after_resolution(client, smtp, clo
     drain()
     with session_scope() as db:
         assert db.query(Invitation).filter(Invitation.feedback_id == second).count() == 0
+
+
+def test_a_survey_that_reminds_by_itself(client, smtp, clock):
+    from voxloop.jobs.executor import send_reminders
+
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="nps", remind_after_days=5)
+    assert survey["remind_after_days"] == 5
+    client.post(
+        f"/api/v1/surveys/{survey['id']}/invitations",
+        json={"emails": ["e@example.com", "f@example.com"]},
+        headers=analyst.headers,
+    )
+    drain()
+    first = {m["To"]: m for m in smtp.wait_for(2)}
+    client.post(
+        f"/api/v1/public/surveys/{survey['key']}/responses",
+        json={"answers": {"nps": 10}, "language": "zh", "token": token_in(first["e@example.com"])},
+    )
+    clock.advance(days=4)
+    assert send_reminders() == 0
+    clock.advance(days=2)
+    assert send_reminders() == 1
+    drain()
+    assert send_reminders() == 0  # once only
+    reminder = smtp.wait_for(3)[2]
+    assert reminder["To"] == "f@example.com" and reminder["Subject"].startswith("提醒")
+
+    # Turned off: no more reminders for later invitations.
+    off = client.patch(
+        f"/api/v1/surveys/{survey['id']}", json={"remind_after_days": 0}, headers=analyst.headers
+    )
+    assert off.status_code == 200 and off.json()["remind_after_days"] == 0
+    client.post(
+        f"/api/v1/surveys/{survey['id']}/invitations",
+        json={"emails": ["g@example.com"]},
+        headers=analyst.headers,
+    )
+    drain()
+    clock.advance(days=30)
+    assert send_reminders() == 0
+
+
+def test_survey_settings_are_checked(client):
+    admin = make_account(role="admin")
+    agent = make_account(role="agent", org_slug=admin.org_slug)
+    survey = publish(client, admin, template="ces")
+    url = f"/api/v1/surveys/{survey['id']}"
+    for body, field in (
+        ({"remind_after_days": 61}, "remind_after_days"),
+        ({"remind_after_days": None}, "remind_after_days"),
+        ({"name": ""}, "name"),
+        ({"colour": "red"}, "colour"),
+    ):
+        r = client.patch(url, json=body, headers=admin.headers)
+        assert r.status_code == 422, body
+        assert field in str(r.json()["error"]["fields"]), r.json()
+    assert client.patch(url, json={"quota": 5}, headers=agent.headers).status_code == 403
+    done = client.patch(
+        url,
+        json={"name": "After-stay", "quota": 50, "close_at": "2027-01-01T00:00:00+08:00"},
+        headers=admin.headers,
+    )
+    assert done.status_code == 200
+    assert (done.json()["name"], done.json()["quota"]) == ("After-stay", 50)
+    cleared = client.patch(url, json={"quota": None}, headers=admin.headers).json()
+    assert cleared["quota"] is None and cleared["name"] == "After-stay"

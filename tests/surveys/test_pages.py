@@ -1,9 +1,11 @@
 """The respondent's pages: plain forms (no JavaScript needed), pages with progress, resume,
-languages, the anonymous notice, QR codes."""
+languages, the anonymous notice, QR codes; the staff's survey page: invitations and reminders."""
 
 import re
 
 from tests.factories import make_account
+from tests.web.test_pages import csrf_of, login, new_client
+from voxloop.jobs.executor import drain
 
 
 def csrf(html: str) -> str:
@@ -140,3 +142,26 @@ def test_servqual_pairs_and_a_straight_liner_on_the_page(client):
     assert response["completed"]
     assert {f["flag"] for f in response["quality_flags"]} == {"straightlining"}
     assert "all 22 expectation items answered 7" in response["quality_flags"][0]["reason"]
+
+
+def test_staff_invite_and_set_reminders_on_the_survey_page(client, smtp):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="nps")
+    staff = new_client(client)
+    login(staff, analyst.email)
+    url = f"/surveys/{survey['id']}"
+    token = csrf_of(staff.get(url).text)
+    sent = staff.post(
+        f"{url}/invitations", data={"csrf_token": token, "emails": "h@example.com\ni@example.com"}
+    )
+    assert sent.status_code == 200  # followed the redirect back to the page
+    drain()
+    smtp.wait_for(2)
+    assert "Invited 2 · answered 0 · reminded 0" in staff.get(url).text
+
+    bad = staff.post(f"{url}/reminders", data={"csrf_token": token, "remind_after_days": "ninety"})
+    assert bad.status_code == 422 and "remind_after_days" in bad.text
+    staff.post(f"{url}/reminders", data={"csrf_token": token, "remind_after_days": "7"})
+    got = client.get(f"/api/v1/surveys/{survey['id']}", headers=analyst.headers).json()
+    assert got["remind_after_days"] == 7
+    assert 'name="remind_after_days" min="0" max="60" value="7"' in staff.get(url).text

@@ -129,6 +129,25 @@ def apply_retention() -> dict[int, dict[str, int]]:
     return done
 
 
+def send_reminders() -> int:
+    """Remind those who have not answered a survey that reminds by itself, once, its number of
+    days after their invitation."""
+    from datetime import timedelta
+
+    from voxloop.surveys import invitations
+
+    with session_scope(readonly=True) as db:
+        surveys = [(s.id, s.remind_after_days) for s in invitations.live_with_reminders(db=db)]
+    reminded = 0
+    for survey_id, days in surveys:
+        with write_lock(), session_scope() as db:
+            survey = db.get(invitations.Survey, survey_id)
+            if survey is not None:
+                reminded += invitations.remind(db=db, survey=survey, older_than=timedelta(days=days))
+                db.commit()
+    return reminded
+
+
 def daily_round() -> None:
     """What runs once a day (and when an executor starts): theme discovery, scheduled reports,
     retention."""
@@ -145,6 +164,7 @@ PERIODIC: dict[str, tuple[Callable[[], Any], str]] = {
     "analytics_sync": (sync_analytics, "analytics_sync_seconds"),
     "retraining": (schedule_retraining, "text_retrain_seconds"),
     "daily": (daily_round, "themes_seconds"),
+    "reminders": (send_reminders, "reminders_seconds"),
 }
 
 

@@ -114,6 +114,29 @@ def remind(*, db: Session, survey: Survey, older_than: timedelta = timedelta(day
     return len(due)
 
 
+def counts(*, db: Session, survey_id: int) -> dict[str, int]:
+    """How many invitations are in each status, and how many were reminded."""
+    out = dict.fromkeys(("pending", "sent", "answered", "bounced", "unsubscribed"), 0)
+    for status_, n in db.execute(
+        select(Invitation.status, func.count())
+        .where(Invitation.survey_id == survey_id)
+        .group_by(Invitation.status)
+    ):
+        out[status_] = n
+    out["reminded"] = (
+        db.scalar(
+            select(func.count()).where(Invitation.survey_id == survey_id, Invitation.reminded_at.is_not(None))
+        )
+        or 0
+    )
+    return out
+
+
+def live_with_reminders(*, db: Session) -> list[Survey]:
+    """Live surveys that remind by themselves."""
+    return list(db.scalars(select(Survey).where(Survey.status == "live", Survey.remind_after_days > 0)))
+
+
 def opt_out(*, db: Session, token: str) -> Invitation | None:
     """The person behind an invitation wants no more surveys from this organization."""
     invitation = db.scalar(select(Invitation).where(Invitation.token == token))

@@ -23,6 +23,9 @@ class Survey(TenantMixin, Base):
     trigger: Mapped[str | None] = mapped_column(String(24))
     delay_minutes: Mapped[int] = mapped_column(default=0)
     contact_cap_days: Mapped[int] = mapped_column(default=30)  # at most one invitation per person
+    # The scheduler reminds those who have not answered this many days after their invitation
+    # (once); 0: only when someone asks.
+    remind_after_days: Mapped[int] = mapped_column(default=0, server_default="0")
     close_at: Mapped[datetime | None]
     quota: Mapped[int | None]  # completed responses after which the survey closes
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

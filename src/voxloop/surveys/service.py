@@ -112,6 +112,33 @@ def publish(*, db: Session, org_id: int, actor: Actor, survey_id: int) -> Survey
     return survey
 
 
+def configure(*, db: Session, org_id: int, actor: Actor, survey_id: int, changes: dict[str, Any]) -> Survey:
+    """Change a survey's settings (name, delays, caps, reminders, closing); the caller has checked
+    their ranges."""
+    survey = get(db=db, org_id=org_id, survey_id=survey_id)
+    if "name" in changes and not str(changes["name"] or "").strip():
+        raise invalid("name", "is required")
+    before = {k: _plain(getattr(survey, k)) for k in changes}
+    for key, value in changes.items():
+        setattr(survey, key, value)
+    survey.updated_at = utcnow()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="survey",
+        entity_id=survey.id,
+        before=before,
+        after={k: _plain(v) for k, v in changes.items()},
+    )
+    return survey
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def close(*, db: Session, org_id: int, actor: Actor, survey_id: int) -> Survey:
     survey = get(db=db, org_id=org_id, survey_id=survey_id)
     survey.status = "closed"

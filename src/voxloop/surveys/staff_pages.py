@@ -91,6 +91,7 @@ def _detail(
         margin=sampling.margin_of_error(summary["included"]),
         link=link(survey),
         definition_json=json.dumps(survey.definition, ensure_ascii=False, indent=2),
+        invited=invitations.counts(db=db, survey_id=survey.id),
         errors=errors,
     )
 
@@ -206,6 +207,26 @@ async def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: Db
             )
         survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
         invitations.invite(db=db, survey=survey, recipients=[invitations.Recipient(email=e) for e in emails])
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+
+@router.post("/surveys/{survey_id}/reminders", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_reminders(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+) -> Response:
+    """Automatic reminders: after how many days (0: none)."""
+    form = await request.form()
+    raw = str(form.get("remind_after_days", "")).strip()
+    try:
+        if not raw.isdigit() or int(raw) > 60:
+            raise invalid("remind_after_days", "a whole number of days from 0 to 60")
+        service.configure(
+            db=db, org_id=org.id, actor=actor, survey_id=survey_id, changes={"remind_after_days": int(raw)}
+        )
         db.commit()
     except VoxloopError as exc:
         db.rollback()

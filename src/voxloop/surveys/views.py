@@ -31,6 +31,20 @@ class SurveyCreate(BaseModel):
     trigger: Annotated[str, Field(max_length=24)] | None = None
     delay_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 30)] = 0
     contact_cap_days: Annotated[int, Field(ge=0, le=366)] = 30
+    remind_after_days: Annotated[int, Field(ge=0, le=60)] = 0
+    close_at: AwareDatetime | None = None
+    quota: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+
+
+class SurveySettings(BaseModel):
+    """The settings PATCH /surveys/{id} changes; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    delay_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 30)] | None = None
+    contact_cap_days: Annotated[int, Field(ge=0, le=366)] | None = None
+    remind_after_days: Annotated[int, Field(ge=0, le=60)] | None = None
     close_at: AwareDatetime | None = None
     quota: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
 
@@ -47,6 +61,7 @@ class SurveyRead(BaseModel):
     trigger: str | None
     delay_minutes: int
     contact_cap_days: int
+    remind_after_days: int
     close_at: datetime | None
     quota: int | None
     definition: dict[str, Any]
@@ -161,6 +176,23 @@ def edit_survey(
     survey_id: PathId, body: dict[str, Any], org: ApiOrg, actor: ApiActor, db: DbSession
 ) -> SurveyRead:
     survey = service.edit(db=db, org_id=org.id, actor=actor, survey_id=survey_id, definition=body)
+    db.commit()
+    return read(survey)
+
+
+@router.patch(
+    "/surveys/{survey_id}", response_model=SurveyRead, dependencies=[JsonBody, require("surveys.manage")]
+)
+def configure_survey(
+    survey_id: PathId, body: SurveySettings, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> SurveyRead:
+    """Change settings: name, invitation delay, contact cap, automatic reminders, closing date,
+    quota. `close_at` and `quota` may be set to null to remove them."""
+    changes = body.model_dump(exclude_unset=True)
+    for key in ("name", "delay_minutes", "contact_cap_days", "remind_after_days"):
+        if key in changes and changes[key] is None:
+            raise invalid(key, "cannot be null")
+    survey = service.configure(db=db, org_id=org.id, actor=actor, survey_id=survey_id, changes=changes)
     db.commit()
     return read(survey)
 
