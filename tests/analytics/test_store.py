@@ -134,6 +134,56 @@ def test_a_store_held_by_a_sync_elsewhere_answers_503_not_500(client, analytics)
         holder.wait()
 
 
+def test_a_short_hold_elsewhere_is_waited_for(client, analytics):
+    import subprocess
+    import sys
+
+    acct = make_account(role="admin")
+    sync()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(analytics)!r}); "
+            "print('held', flush=True); time.sleep(1); c.close(); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        r = client.get("/api/v1/analytics/indicators?metric=complaint_rate", headers=acct.headers)
+        assert r.status_code == 200, r.text
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_reads_wait_for_a_write_in_the_same_process(client, analytics):
+    """DuckDB refuses a read-only connection while the process has a read-write one open; the
+    store's readers wait for the writer instead of failing (a 500 before)."""
+    import threading
+
+    acct = make_account(role="admin")
+    sync()
+    writing, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with store.connect() as conn:
+            conn.execute("SELECT 1")
+            writing.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert writing.wait(10)
+    threading.Timer(0.5, release.set).start()
+    r = client.get("/api/v1/analytics/indicators?metric=complaint_rate", headers=acct.headers)
+    writer.join()
+    assert r.status_code == 200, r.text
+    assert count("feedback_facts") == 0
+
+
 def test_commitment_compliance_comes_from_the_store(client, analytics, clock):
     manager = make_account(role="manager")
     clock.now = datetime(2026, 11, 26, 2, tzinfo=UTC)  # Thursday 10:00 in Shanghai

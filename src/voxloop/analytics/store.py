@@ -8,6 +8,7 @@ REFRESH_DAYS is copied again on every sync, so later changes to it (triage, stat
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,48 @@ from voxloop.themes.models import Theme, ThemeRun
 
 BATCH = 50_000
 REFRESH_DAYS = 30
-_lock = threading.Lock()  # one writer per process; DuckDB itself allows one per file
+_lock = threading.Lock()  # one sync per process
+# How long a connection waits for another process that holds the file (a sync writing, or
+# readers while this process wants to write) before giving up.
+WAIT_SECONDS = 5.0
+
+
+class _Sharing:
+    """Readers together or one writer, within a process: DuckDB refuses a read-only connection
+    while the same process has a read-write one open on the file (and the other way round). A
+    waiting writer goes before readers that come after it; a reader waits for at most
+    WAIT_SECONDS."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writers = 0  # waiting or writing
+        self._writing = False
+
+    @contextmanager
+    def hold(self, read_only: bool) -> Iterator[None]:
+        with self._cond:
+            if read_only:
+                if not self._cond.wait_for(lambda: self._writers == 0, timeout=WAIT_SECONDS):
+                    raise duckdb.IOException("the analytics store is being written")
+                self._readers += 1
+            else:
+                self._writers += 1
+                self._cond.wait_for(lambda: not self._writing and self._readers == 0)
+                self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                if read_only:
+                    self._readers -= 1
+                else:
+                    self._writers -= 1
+                    self._writing = False
+                self._cond.notify_all()
+
+
+_sharing = _Sharing()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback_facts (
@@ -68,17 +110,33 @@ def path() -> Path:
 
 @contextmanager
 def connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the store. DuckDB lets one process write a file, or several read it: a
+    connection the other side holds the file against is tried again for up to WAIT_SECONDS,
+    then duckdb.IOException is raised (the views answer 503 with Retry-After)."""
     target = path()
     target.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not target.exists():
         read_only = False  # first use: create it
-    conn = duckdb.connect(str(target), read_only=read_only)
-    try:
-        if not read_only:
-            conn.execute(SCHEMA)
-        yield conn
-    finally:
-        conn.close()
+    with _sharing.hold(read_only):
+        conn = _open(str(target), read_only)
+        try:
+            if not read_only:
+                conn.execute(SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+
+def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline, pause = time.monotonic() + WAIT_SECONDS, 0.01
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.IOException:  # another process holds the file's lock
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def _watermark(conn: duckdb.DuckDBPyConnection, source: str) -> int:
