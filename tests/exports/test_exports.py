@@ -37,6 +37,9 @@ def test_feedback_as_csv_xlsx_and_parquet(client, tmp_path):
     assert len(csv) == 4 and list(csv["channel"]) == ["hotline", "web_form", "email", "api"]
     assert csv["description"][1] == "'" + HOSTILE and csv["description"][2] == "'+86 phone typed first"
     assert csv["type"][0] == "complaint" and csv["branch"][0] == "西湖店"
+    listed = client.get("/api/v1/feedback", headers=analyst.headers).json()["items"]
+    instants = sorted(pd.Timestamp(f["received_at"]) for f in listed)
+    assert sorted(pd.to_datetime(csv["received_at"], utc=True)) == instants  # the same instants, in UTC
 
     r = client.get("/api/v1/exports/feedback?format=xlsx", headers=analyst.headers)
     path = tmp_path / "feedback.xlsx"
@@ -52,6 +55,11 @@ def test_feedback_as_csv_xlsx_and_parquet(client, tmp_path):
     path.write_bytes(r.content)
     rows = duckdb.sql(f"SELECT channel, description FROM '{path}' ORDER BY id").fetchall()
     assert rows[1] == ("web_form", HOSTILE)  # Parquet is for programs: values as they are
+    times = duckdb.sql(
+        f"SELECT typeof(received_at), received_at FROM '{path}' ORDER BY received_at"
+    ).fetchall()
+    assert {t for t, _ in times} == {"TIMESTAMP WITH TIME ZONE"}
+    assert [pd.Timestamp(at) for _, at in times] == instants
 
 
 def test_cases_and_responses(client):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from voxloop.analytics import indicators
 from voxloop.customers.models import Customer
+from voxloop.db import UTCDateTime
 from voxloop.errors import invalid
 from voxloop.feedback.models import Feedback
 from voxloop.surveys.models import Response
@@ -77,11 +78,25 @@ def frame(
         )
         if kind == "cases":
             stmt = stmt.where(t.status != "new", t.flag.is_(None))
-        rows = db.execute(stmt.order_by(t.received_at, t.id).limit(MAX_ROWS)).all()
-        return pd.DataFrame(rows, columns=list(columns))
+        return _raw_frame(db, stmt.order_by(t.received_at, t.id).limit(MAX_ROWS))
     if kind == "responses":
         return _responses(db, org_id, start, end)
     raise ValueError(f"kind: one of {', '.join(KINDS)}")
+
+
+def _raw_frame(db: Session, stmt: Any) -> pd.DataFrame:
+    """The rows of a select of plain columns as a data frame, read from the driver's cursor
+    without building a row object per row (a million rows in seconds, not tens of seconds);
+    times come back as the driver gives them (text on SQLite) and are converted a column at a
+    time, to timezone-aware UTC."""
+    result = db.execute(stmt)
+    columns = list(result.keys())
+    frame = pd.DataFrame(result.cursor.fetchall(), columns=columns)  # type: ignore[attr-defined]
+    result.close()
+    for column in stmt.selected_columns:
+        if isinstance(column.type, UTCDateTime):
+            frame[column.name] = pd.to_datetime(frame[column.name], utc=True, format="ISO8601")
+    return frame
 
 
 def _responses(db: Session, org_id: int, start: datetime, end: datetime) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from voxloop.text import pii
 from voxloop.text.categories import CategoryModel
-from voxloop.text.features import en_features
+from voxloop.text.features import en_features, faster
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
 from voxloop.text.normalize import MAX_CHARS, normalize
@@ -100,7 +100,7 @@ class Analysis:
 
 @lru_cache(maxsize=1)
 def default_model() -> dict[str, Any]:
-    bundle: dict[str, Any] = joblib.load(MODEL_PATH)
+    bundle: dict[str, Any] = faster(joblib.load(MODEL_PATH))
     idf = bundle["en"]["vectorizer"]
     words = {w: float(idf.idf_[i]) for w, i in idf.vocabulary_.items() if " " not in w}
     bundle["en"]["idf"] = {**words, "": max(words.values())}  # "": what an unknown word gets
@@ -117,43 +117,64 @@ def _ordered(model: Any, probabilities: np.ndarray, order: Sequence[Any]) -> np.
     return out
 
 
-def sentiment_probabilities(texts: list[str], languages: list[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class Features:
+    """The default models' features of some texts, computed once for every model that reads
+    them: Chinese (and mixed) texts' n-grams, and the other texts' words."""
+
+    zh_rows: list[int]
+    zh: Any
+    en_rows: list[int]
+    en: Any
+
+    @classmethod
+    def of(cls, texts: list[str], languages: list[str]) -> "Features":
+        bundle = default_model()
+        zh_rows = [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")]
+        en_rows = [i for i, lang in enumerate(languages) if lang != "zh"]
+        return cls(
+            zh_rows=zh_rows,
+            zh=bundle["zh"]["vectorizer"].transform([texts[i] for i in zh_rows]) if zh_rows else None,
+            en_rows=en_rows,
+            en=bundle["en"]["vectorizer"].transform([texts[i] for i in en_rows]) if en_rows else None,
+        )
+
+
+def sentiment_probabilities(
+    texts: list[str], languages: list[str], features: Features | None = None
+) -> np.ndarray:
     """P(negative, neutral, positive) per normalized text; a mixed text averages both models."""
     bundle = default_model()
+    f = features or Features.of(texts, languages)
     out = np.zeros((len(texts), 3))
-    zh_rows = [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")]
-    en_rows = [i for i, lang in enumerate(languages) if lang != "zh"]
-    if zh_rows:
-        zh = bundle["zh"]
-        X = zh["vectorizer"].transform([texts[i] for i in zh_rows])
-        out[zh_rows] += _ordered(zh["sentiment"], zh["sentiment"].predict_proba(X), SENTIMENTS)
-    if en_rows:
-        en = bundle["en"]
-        X = en_features(en["vectorizer"], [texts[i] for i in en_rows])
-        out[en_rows] += _ordered(en["sentiment"], en["sentiment"].predict_proba(X), SENTIMENTS)
+    if f.zh_rows:
+        zh = bundle["zh"]["sentiment"]
+        out[f.zh_rows] += _ordered(zh, zh.predict_proba(f.zh), SENTIMENTS)
+    if f.en_rows:
+        en = bundle["en"]["sentiment"]
+        X = en_features(f.en, [texts[i] for i in f.en_rows])
+        out[f.en_rows] += _ordered(en, en.predict_proba(X), SENTIMENTS)
     mixed = [i for i, lang in enumerate(languages) if lang == "mixed"]
     out[mixed] /= 2
     return out
 
 
-def _suggestion_scores(texts: list[str], languages: list[str]) -> np.ndarray:
-    bundle = default_model()
-    out = np.zeros(len(texts))
-    rows = [i for i, lang in enumerate(languages) if lang in ("en", "mixed")]
-    if rows:
-        en = bundle["en"]
-        X = en["vectorizer"].transform([texts[i] for i in rows])
-        out[rows] = _ordered(en["suggestion"], en["suggestion"].predict_proba(X), (1,))[:, 0]
+def _suggestion_scores(languages: list[str], f: Features) -> np.ndarray:
+    out = np.zeros(len(languages))
+    picked = [(k, i) for k, i in enumerate(f.en_rows) if languages[i] in ("en", "mixed")]
+    if picked:
+        model = default_model()["en"]["suggestion"]
+        X = f.en[[k for k, _ in picked]]
+        out[[i for _, i in picked]] = _ordered(model, model.predict_proba(X), (1,))[:, 0]
     return out
 
 
-def _zh_emotions(texts: list[str], rows: list[int]) -> dict[int, np.ndarray]:
-    if not rows:
+def _zh_emotions(f: Features) -> dict[int, np.ndarray]:
+    if not f.zh_rows:
         return {}
-    zh = default_model()["zh"]
-    X = zh["vectorizer"].transform([texts[i] for i in rows])
-    probabilities = _ordered(zh["emotion"], zh["emotion"].predict_proba(X), EMOTIONS)
-    return dict(zip(rows, probabilities, strict=True))
+    model = default_model()["zh"]["emotion"]
+    probabilities = _ordered(model, model.predict_proba(f.zh), EMOTIONS)
+    return dict(zip(f.zh_rows, probabilities, strict=True))
 
 
 def emotion_of(text: str, sentiment: str, score: float, zh_probabilities: np.ndarray | None) -> str:
@@ -233,9 +254,10 @@ def analyze(
     1 MB) gives a result."""
     normalized = [normalize(t) for t in texts]
     languages = [language_of(t) for t in normalized]
-    probabilities = sentiment_probabilities(normalized, languages)
-    suggestion = _suggestion_scores(normalized, languages)
-    emotions = _zh_emotions(normalized, [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")])
+    features = Features.of(normalized, languages)
+    probabilities = sentiment_probabilities(normalized, languages, features)
+    suggestion = _suggestion_scores(languages, features)
+    emotions = _zh_emotions(features)
     idf = default_model()["en"]["idf"]
     words = [keywords(t, 5, idf, dictionary) for t in normalized]
     per_text_aspects = aspects(normalized, languages, words) if with_aspects else [[] for _ in texts]

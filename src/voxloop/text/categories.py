@@ -17,12 +17,12 @@ from typing import Any
 import joblib
 import numpy as np
 from sklearn.base import clone
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
+from voxloop.text.features import TfidfVectorizer, faster
 from voxloop.text.language import has_han
 from voxloop.text.normalize import normalize
 
@@ -75,7 +75,7 @@ def load(path: str | Path) -> CategoryModel:
     data = joblib.load(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LearnError(f"{path} is not a Voxloop category model")
-    return CategoryModel(data["pipeline"], data["labels"], data["threshold"], data["report"])
+    return CategoryModel(faster(data["pipeline"]), data["labels"], data["threshold"], data["report"])
 
 
 def _pipeline(texts: Sequence[str]) -> Pipeline:

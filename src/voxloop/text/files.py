@@ -1,11 +1,16 @@
 """Reading and writing the tables `voxloop text` works on: CSV, TSV, XLSX and JSON Lines."""
 
 import tempfile
+import zipfile
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
 READABLE = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
+# An XLSX is a ZIP of XML: a few hundred kilobytes can inflate to gigabytes (a zip bomb).
+MAX_XLSX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_XLSX_ENTRIES = 1_000
 
 
 class TableError(ValueError):
@@ -24,12 +29,33 @@ def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
     )
 
 
+def _check_workbook(path: Path) -> None:
+    """Refuse a zip bomb by what the archive's central directory declares, before anything is
+    inflated; Python's zipfile (under openpyxl) never inflates an entry past its declared size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise TableError(f"{path}: is not an XLSX workbook (not a ZIP archive)") from exc
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise TableError(
+            f"{path}: holds {len(entries):,} files; an XLSX workbook holds {MAX_XLSX_ENTRIES:,} at most"
+        )
+    if not any(e.filename == "xl/workbook.xml" for e in entries):
+        raise TableError(f"{path}: is not an XLSX workbook (a ZIP archive without xl/workbook.xml)")
+    unzipped = sum(e.file_size for e in entries)
+    if unzipped > MAX_XLSX_UNZIPPED_BYTES:
+        raise TableError(f"{path}: unzips to {unzipped:,} bytes; at most {MAX_XLSX_UNZIPPED_BYTES:,}")
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Every column as text; empty cells as empty strings."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
         raise TableError(f"{path}: no such file")
+    if suffix in (".xlsx", ".xlsm"):
+        _check_workbook(path)
     try:
         if suffix in (".tsv", ".tab"):
             return _read_delimited(path, "\t")
@@ -40,7 +66,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if suffix in (".jsonl", ".ndjson", ".json"):
             frame = pd.read_json(path, lines=suffix != ".json", dtype=False)
             return frame.astype(object).where(frame.notna(), "")
-    except (ValueError, pd.errors.ParserError) as exc:
+    # A damaged workbook fails inside openpyxl with the ZIP's or the XML parser's own errors.
+    except (ValueError, pd.errors.ParserError, zipfile.BadZipFile, KeyError, ParseError) as exc:
         raise TableError(f"{path}: cannot be read as {suffix[1:].upper()}: {exc}") from exc
     raise TableError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(READABLE)}")
 

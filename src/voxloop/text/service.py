@@ -14,6 +14,7 @@ from voxloop.accounts.models import Organization
 from voxloop.common.time import utcnow
 from voxloop.feedback.models import Feedback
 from voxloop.text import categories
+from voxloop.text.features import faster
 from voxloop.text.language import has_han
 from voxloop.text.models import CategoryExample, TextModel
 from voxloop.triage.models import Category, TriageLabel, TriageRule
@@ -152,6 +153,7 @@ def category_model(*, db: Session, org_id: int) -> categories.CategoryModel | No
     stored = db.scalar(
         select(TextModel.report).where(TextModel.org_id == org_id, TextModel.kind == CATEGORIES)
     )
-    model = categories.CategoryModel(saved["pipeline"], saved["labels"], saved["threshold"], stored or {})
+    pipeline = faster(saved["pipeline"])
+    model = categories.CategoryModel(pipeline, saved["labels"], saved["threshold"], stored or {})
     _cache[org_id] = (trained_at, model)
     return model

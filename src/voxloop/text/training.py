@@ -75,8 +75,9 @@ def fit_en(sentiment: pd.DataFrame, suggestions: pd.DataFrame | None) -> dict[st
     )
     vectorizer = en_vectorizer().fit(texts.drop_duplicates())
     part: dict[str, Any] = {"vectorizer": vectorizer}
+    labelled = list(sentiment["text"].map(normalize))
     part["sentiment"] = _classifier().fit(
-        en_features(vectorizer, list(sentiment["text"].map(normalize))), sentiment["label"]
+        en_features(vectorizer.transform(labelled), labelled), sentiment["label"]
     )
     if suggestions is not None:
         X = vectorizer.transform(suggestions["text"].map(normalize))
@@ -89,7 +90,10 @@ def _zh_predict(part: dict[str, Any], head: str, texts: pd.Series) -> np.ndarray
 
 
 def _en_predict(part: dict[str, Any], texts: pd.Series) -> np.ndarray:
-    return np.asarray(part["sentiment"].predict(en_features(part["vectorizer"], list(texts.map(normalize)))))
+    normalized = list(texts.map(normalize))
+    return np.asarray(
+        part["sentiment"].predict(en_features(part["vectorizer"].transform(normalized), normalized))
+    )
 
 
 def evaluate(log: Log = print) -> dict[str, Any]:
