@@ -8,6 +8,7 @@ about twenty times faster; the Python jieba package still provides the IDF table
 import logging
 import re
 from functools import lru_cache
+from operator import add
 
 import jieba
 import rjieba
@@ -16,6 +17,7 @@ jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_OTHER_WORD = re.compile(r"[^\W\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # word characters, not Han
 
 
 Dictionary = frozenset[str]
@@ -58,19 +60,16 @@ def _grams(run: str) -> list[str]:
 def index_text(*parts: str | None) -> str:
     """Distinct index terms, space-joined: non-Han words plus every Han character and
     character bigram, so that any Chinese substring query can be answered."""
-    seen: dict[str, None] = {}
+    terms: list[str] = []
     for part in parts:
         if not part:
             continue
-        for word in _WORD.findall(part.lower()):
-            for run in _HAN_RUN.findall(word):
-                for ch in run:
-                    seen.setdefault(ch, None)
-                for gram in _grams(run):
-                    seen.setdefault(gram, None)
-            for rest in _HAN_RUN.sub(" ", word).split():
-                seen.setdefault(rest, None)
-    return " ".join(seen)
+        lowered = part.lower()
+        for run in _HAN_RUN.findall(lowered):
+            terms.extend(run)  # each character
+            terms.extend(map(add, run, run[1:]))  # each bigram
+        terms.extend(_OTHER_WORD.findall(lowered))
+    return " ".join(dict.fromkeys(terms))
 
 
 def query_terms(query: str) -> list[str]:
