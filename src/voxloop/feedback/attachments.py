@@ -4,6 +4,7 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ ALLOWED: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),
     "text/plain": (),
 }
+# Control characters (CR and LF included) never belong in a file name shown on pages and in headers.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,13 @@ def check(filename: str, content_type: str, data: bytes, field: str) -> Blob:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise invalid(field, "text/plain attachments must be UTF-8") from exc
-    name = os.path.basename(filename.replace("\\", "/")).strip() or "attachment"
-    return Blob(filename=name[:255], content_type=ctype, data=data)
+    return Blob(filename=_safe_name(filename), content_type=ctype, data=data)
+
+
+def _safe_name(filename: str) -> str:
+    """The name to keep and show: its last path component, without control characters."""
+    name = _CONTROL.sub("_", os.path.basename(filename.replace("\\", "/"))).strip()[:255]
+    return "attachment" if name in ("", ".", "..") else name
 
 
 def decode_base64(value: str, field: str) -> bytes:

@@ -5,6 +5,7 @@ import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
@@ -58,9 +59,10 @@ def pdf(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
     )  # fmt: skip
     title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24)
     small = ParagraphStyle("small", fontName=font, fontSize=9, leading=12, textColor=colors.grey)
+    # A Paragraph reads its text as markup (<font>, <a href>): names are escaped to stay text.
     story: list[Any] = [
-        Paragraph(f"{org_name} · {report['title']}", title),
-        Paragraph(subtitle, small),
+        Paragraph(escape(f"{org_name} · {report['title']}"), title),
+        Paragraph(escape(subtitle), small),
         Spacer(1, 6 * mm),
     ]
     table = Table(report["table"], repeatRows=1)
@@ -103,9 +105,9 @@ def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Report"
-    sheet.append([f"{org_name} · {report['title']}"])
+    sheet.append([neutralise(f"{org_name} · {report['title']}")])
     sheet["A1"].font = Font(size=14, bold=True)
-    sheet.append([subtitle])
+    sheet.append([neutralise(subtitle)])
     sheet.append([])
     for row in report["table"]:
         sheet.append([neutralise(cell) for cell in row])
@@ -120,7 +122,7 @@ def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
         data = book.create_sheet("Chart data")
         data.append(["period", "value"])
         for period, value in chart["points"]:
-            data.append([period, value])
+            data.append([neutralise(period), value])
         line = LineChart()
         line.title = chart["title"]
         line.add_data(

@@ -48,8 +48,14 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _safe_next(value: str | None) -> str:
-    return value if value and value.startswith("/") and not value.startswith("//") else "/inbox"
+def _safe_next(value: str | None, default: str = "/inbox") -> str:
+    """A path on this site to go on to; anything a browser might read as another site (//host,
+    a backslash, which browsers read as a slash, control characters) gives `default`."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return default
+    return value
 
 
 # Sign-in and language
@@ -106,8 +112,7 @@ def set_language(request: Request, locale: str, next: str | None = None) -> Resp
         with session_scope() as db:  # a GET that writes: it needs a writing session of its own
             accounts.set_locale(db=db, org_id=int(org_id), user_id=int(user_id), locale=chosen)
             db.commit()
-    target = next if next and next.startswith("/") and not next.startswith("//") else "/"
-    response = _redirect(target)
+    response = _redirect(_safe_next(next, default="/"))
     response.set_cookie("voxloop_lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
 
