@@ -81,6 +81,9 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app, pages.error_page)
+    # FastAPI tries routes in this order, at a cost per route: the health check load balancers
+    # poll and intake first.
+    app.include_router(monitoring_router)
     app.include_router(feedback_router)
     app.include_router(accounts_router)
     app.include_router(cases_router)
@@ -112,7 +115,6 @@ def create_app() -> FastAPI:
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)
     app.include_router(survey_staff_router)
-    app.include_router(monitoring_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

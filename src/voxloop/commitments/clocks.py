@@ -252,25 +252,48 @@ def status_changed(*, db: Session, record: Feedback, before: str, after: str) ->
 def describe(db: Session, record: Feedback) -> dict[str, Any]:
     """The contract fields: the commitment's name, the next deadline (UTC) and whether any
     deadline was missed."""
-    clock = db.get(CaseClock, record.id)
-    if clock is None:
-        return {"commitment": None, "due_at": None, "breached": False}
-    commitment = db.get(Commitment, clock.commitment_id)
-    open_dues = [
-        getattr(clock, f"{s}_due")
-        for s in STEPS
-        if getattr(clock, f"{s}_state") in (*OPEN_STATES, "breached")
-        and getattr(clock, f"{s}_due") is not None
-    ]
-    due_at: datetime | None = None
-    if open_dues and clock.paused_work is None:
-        due_at = working_time(db, clock.calendar_id).wall(min(open_dues))
-    return {
-        "commitment": commitment.name if commitment else None,
-        "due_at": due_at,
-        "breached": any(getattr(clock, f"{s}_state") in ("breached", "late") for s in STEPS),
-        "steps": {s: getattr(clock, f"{s}_state") for s in STEPS if getattr(clock, f"{s}_state") is not None},
-    }
+    return describe_many(db, [record])[record.id]
+
+
+def describe_many(db: Session, records: list[Feedback]) -> dict[int, dict[str, Any]]:
+    """`describe` for a page of records, with one query for their clocks and one for the
+    commitments."""
+    ids = [r.id for r in records]
+    found = {c.feedback_id: c for c in db.scalars(select(CaseClock).where(CaseClock.feedback_id.in_(ids)))}
+    names = dict(
+        db.execute(
+            select(Commitment.id, Commitment.name).where(
+                Commitment.id.in_({c.commitment_id for c in found.values()})
+            )
+        ).all()
+    )
+    axes: dict[int, Any] = {}  # each calendar's working time, looked up once per page
+    out: dict[int, dict[str, Any]] = {}
+    for record_id in ids:
+        clock = found.get(record_id)
+        if clock is None:
+            out[record_id] = {"commitment": None, "due_at": None, "breached": False}
+            continue
+        open_dues = [
+            getattr(clock, f"{s}_due")
+            for s in STEPS
+            if getattr(clock, f"{s}_state") in (*OPEN_STATES, "breached")
+            and getattr(clock, f"{s}_due") is not None
+        ]
+        due_at: datetime | None = None
+        if open_dues and clock.paused_work is None:
+            if clock.calendar_id not in axes:
+                axes[clock.calendar_id] = working_time(db, clock.calendar_id)
+            due_at = axes[clock.calendar_id].wall(min(open_dues))
+        out[record_id] = {
+            "commitment": names.get(clock.commitment_id),
+            "due_at": due_at,
+            "breached": any(getattr(clock, f"{s}_state") in ("breached", "late") for s in STEPS),
+            "steps": {
+                s: getattr(clock, f"{s}_state") for s in STEPS if getattr(clock, f"{s}_state") is not None
+            },
+        }
+    return out
 
 
 def sweep(*, db: Session, now: datetime | None = None) -> dict[str, int]:

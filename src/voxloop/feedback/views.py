@@ -49,6 +49,7 @@ def read_cases(db: Session, org_id: int, records: list[Feedback]) -> list[Feedba
         u.id: u for u in accounts.users_by_id(db=db, org_id=org_id, ids={r.assignee_id for r in records})
     }
     depts = {d.id: d for d in accounts.list_departments(db=db, org_id=org_id)}
+    contracts = clocks.describe_many(db, records)
     out = []
     for record in records:
         item = to_read(record, customers)
@@ -57,7 +58,7 @@ def read_cases(db: Session, org_id: int, records: list[Feedback]) -> list[Feedba
         if record.assignee_id in people:
             user = people[record.assignee_id]
             item.assignee = Ref(id=user.id, name=user.name or user.email)
-        for key, value in clocks.describe(db, record).items():
+        for key, value in contracts[record.id].items():
             setattr(item, key, value)
         out.append(item)
     return out
