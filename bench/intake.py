@@ -1,7 +1,7 @@
 """Intake throughput on SQLite: single POST /api/v1/feedback and the batch endpoint.
 
 Each figure is printed next to a baseline measured in the same run on the same server:
-GET /api/v1/health, a no-op endpoint of the same app. Load comes from wrk (Debian's `wrk`).
+GET /api/v1/health/live, a no-op endpoint of the same app. Load comes from wrk (Debian's `wrk`).
 The records are counted in the database afterwards: only committed items are reported.
 
     make bench                      # both set-ups below
@@ -181,8 +181,8 @@ def main() -> None:
         single_lua = lua(tmp / "single.lua", token, json.dumps(single, ensure_ascii=False))
         batch_lua = lua(tmp / "batch.lua", token, json.dumps({"items": items}, ensure_ascii=False))
 
-        wrk(f"{base}/api/v1/health", 2, args.connections)  # warm-up
-        noop = wrk(f"{base}/api/v1/health", args.seconds, args.connections)
+        wrk(f"{base}/api/v1/health/live", 2, args.connections)  # warm-up
+        noop = wrk(f"{base}/api/v1/health/live", args.seconds, args.connections)
         before = count(db)
         one = wrk(f"{base}/api/v1/feedback", args.seconds, args.connections, single_lua)
         stored_single = count(db) - before
@@ -213,7 +213,7 @@ def main() -> None:
         f"wrk {args.connections} connections, {args.seconds} s each, {os.cpu_count()} CPUs"
     )
     print(f"{'measure':44} {'figure':>14} {'baseline':>14} {'ratio':>7}")
-    print(f"{'no-op GET /api/v1/health (req/s)':44} {noop['rps']:14.0f} {noop['rps']:14.0f} {1.0:7.2f}")
+    print(f"{'no-op GET /api/v1/health/live (req/s)':44} {noop['rps']:14.0f} {noop['rps']:14.0f} {1.0:7.2f}")
     print(
         f"{'POST /api/v1/feedback durable items/s':44} {single_rate:14.0f} {noop['rps']:14.0f} "
         f"{single_rate / noop['rps']:7.2f}"

@@ -4,8 +4,10 @@ Three wrk processes run at the same time against the same `voxloop serve --worke
 feedback intake (POST /api/v1/feedback, 32 connections), survey submissions (POST to the
 public response endpoint, 16) and dashboard reads (8 connections rotating over the
 complaint-rate and NPS indicators from the analytics store, the inbox's first page and the
-service KPIs). Each reports its throughput and p50/p99; the baseline is the no-op
-GET /api/v1/health on the same server in the same run, with the same 56 connections.
+service KPIs, each connection pausing 1-3 s between reads like a person reading a dashboard).
+Intake and submissions send again as soon as they are answered. Each reports its throughput
+and p50/p99; the baseline is the no-op GET /api/v1/health/live on the same server in the same
+run, with the same 56 connections.
 Afterwards the records are counted in the database (only committed rows are reported) and the
 side effects (triage, routing, clocks, acknowledgement email) are waited for.
 
@@ -57,12 +59,14 @@ def post_lua(path: Path, body: object, token: str | None) -> Path:
 
 
 def rotate_lua(path: Path, paths: list[str], token: str) -> Path:
-    """A wrk script that GETs each of `paths` in turn."""
+    """A wrk script that GETs each of `paths` in turn, each connection an analyst who looks at
+    what came back for 1-3 s before the next read."""
     listed = ", ".join(f'"{p}"' for p in paths)
     path.write_text(
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
         f"local paths = {{{listed}}}\nlocal i = 0\n"
         'function request()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n'
+        "function delay() return math.random(1000, 3000) end\n"
         # Answers other than 2xx are written down beside the script, to be shown after the run.
         f'local log = io.open("{path.with_suffix(".errors")}", "a")\n'
         "function response(status, headers, body)\n"
@@ -157,8 +161,8 @@ def run(mode: str, env: dict[str, str], seconds: int, tmp: Path) -> dict[str, An
                 ),
             ),
         }
-        wrk(f"{base}/api/v1/health", 2, sum(STREAMS.values()))  # warm-up
-        noop = wrk(f"{base}/api/v1/health", seconds, sum(STREAMS.values()))
+        wrk(f"{base}/api/v1/health/live", 2, sum(STREAMS.values()))  # warm-up
+        noop = wrk(f"{base}/api/v1/health/live", seconds, sum(STREAMS.values()))
         before = counts(url)
         results: dict[str, dict[str, float]] = {}
 
@@ -217,7 +221,7 @@ def report(mode: str, seconds: int, out: dict[str, Any]) -> None:
         f"  {'stream (connections)':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'ratio':>7}"
     )
     print(
-        f"  {'no-op GET /api/v1/health (56)':34} {noop['rps']:8.0f} {noop['p50_ms']:8.1f} "
+        f"  {'no-op GET /api/v1/health/live (56)':34} {noop['rps']:8.0f} {noop['p50_ms']:8.1f} "
         f"{noop['p99_ms']:8.1f} {noop['non2xx']:8d} {1.0:7.2f}"
     )
     total = 0.0

@@ -3,7 +3,7 @@
 1. 500 concurrent simulated respondents (wrk, 500 connections) POSTing complete responses to
    the public endpoint, each pausing between submissions like a person reading a page: 5-15 s
    (about 50 submissions/s in all), then a stress run at 1-3 s (about 250/s); p50 and p99
-   latency next to the same load on the no-op GET /api/v1/health.
+   latency next to the same load on the no-op GET /api/v1/health/live.
 2. 100,000 email invitations created and queued through the outbox (items/s, target >= 1,000),
    then the first 2,000 sent by the outbox executor to a real SMTP sink (aiosmtpd), with
    progress printed.
@@ -86,11 +86,13 @@ def respondents(name: str, env: dict[str, str], tmp: Path) -> None:
             "language": "zh",
             "answers": {"dims": rows, "attention": 2, "csat": 4, "nps": 8, "improve": "早餐再丰富些"},
         }
-        wrk(f"{base}/api/v1/health", 2, 50)  # warm-up
+        wrk(f"{base}/api/v1/health/live", 2, 50)  # warm-up
         results = {}
         for label, pause in PAUSES.items():
             script = lua(tmp / f"respond-{name}.lua", json.dumps(body, ensure_ascii=False), pause)
-            noop = wrk(f"{base}/api/v1/health", SECONDS, CONNECTIONS, pause_lua(tmp / "pause.lua", pause))
+            noop = wrk(
+                f"{base}/api/v1/health/live", SECONDS, CONNECTIONS, pause_lua(tmp / "pause.lua", pause)
+            )
             before = api(base, token, "GET", f"/surveys/{survey['id']}/summary")["completed"]
             load = wrk(f"{base}/api/v1/public/surveys/{key}/responses", SECONDS, CONNECTIONS, script)
             stored = api(base, token, "GET", f"/surveys/{survey['id']}/summary")["completed"] - before

@@ -33,6 +33,7 @@ SECRET = "VICTIM-SECRET-7f3a"
 # and status endpoints, the caller's own identity, health, and reference lists every role reads.
 OPEN = {
     "get /api/v1/health",
+    "get /api/v1/health/live",
     "get /api/v1/me",
     "post /api/v1/public/feedback",
     "get /api/v1/public/status/{tracking_code}",

@@ -1,4 +1,5 @@
-"""The health endpoint (503 while the database is away) and Prometheus metrics."""
+"""The health endpoints (readiness: 503 while the database is away; liveness) and Prometheus
+metrics."""
 
 import os
 import re
@@ -30,6 +31,8 @@ def test_health_answers_503_while_the_database_is_unreachable(client, settings_e
     try:
         r = client.get("/api/v1/health")
         assert r.status_code == 503 and r.json()["database"] == "down" and r.headers["retry-after"]
+        # the process itself is alive: restarting it would not help
+        assert client.get("/api/v1/health/live").json()["status"] == "ok"
     finally:
         use(suite_database)
     assert client.get("/api/v1/health").status_code == 200

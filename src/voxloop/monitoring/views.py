@@ -37,6 +37,13 @@ async def health() -> Response:
     return JSONResponse({"status": "ok", "database": "up", "version": voxloop.__version__, "outbox": outbox})
 
 
+@router.get("/api/v1/health/live")
+async def live() -> Response:
+    """200 while the process answers, without touching the database: a liveness probe (restart
+    the process when it fails), and the benchmarks' no-op baseline."""
+    return JSONResponse({"status": "ok", "version": voxloop.__version__})
+
+
 @router.get("/metrics", include_in_schema=False)
 async def prometheus() -> Response:
     body = await run_in_threadpool(generate_latest, metrics.registry)
