@@ -492,6 +492,40 @@ def test_a_session_cookie_planted_before_sign_in_is_replaced_and_grants_nothing(
     assert forged.status_code == 403 and count_feedback() == 0
 
 
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(client):
+    """Sessions are signed cookies; signing out moves the user's session epoch on, so a copy of
+    the cookie taken while signed in (a shared computer, a stolen cookie) stops working."""
+    acct = make_account(role="agent")
+    login(client, acct.email)
+    copied = client.cookies["voxloop_session"]
+    elsewhere = new_client(client)
+    elsewhere.cookies.set("voxloop_session", copied)
+    assert elsewhere.get("/inbox", follow_redirects=False).status_code == 200
+
+    token = csrf_of(client.get("/inbox").text)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    r = elsewhere.get("/inbox", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+    login(client, acct.email)  # signing in again works, with a new session
+    assert client.get("/inbox", follow_redirects=False).status_code == 200
+
+
+def test_a_new_password_ends_the_users_other_sessions(client):
+    admin = make_account(role="admin")
+    agent = make_account(role="agent", org_slug=admin.org_slug)
+    login(client, agent.email)
+    assert client.get("/inbox", follow_redirects=False).status_code == 200
+    changed = client.patch(
+        f"/api/v1/users/{agent.user_id}", json={"password": "a-brand-new-one"}, headers=admin.headers
+    )
+    assert changed.status_code == 200
+    r = client.get("/inbox", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    login(client, agent.email, "a-brand-new-one")
+    assert client.get("/inbox", follow_redirects=False).status_code == 200
+
+
 def test_a_formula_in_the_organization_name_stays_text_in_the_excel_report(client):
     import io
 

@@ -75,6 +75,9 @@ class User(TenantMixin, Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Signed-in pages carry the epoch they started in; signing out or a new password moves it on,
+    # which ends every session of the user, including a copied cookie.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # Routing gives new cases only to members who are available (not on leave, ...).
     is_available: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -145,6 +145,7 @@ def update_user(*, db: Session, org_id: int, actor: Actor, user_id: int, **chang
         if k == "password":
             _check_password(str(v))
             user.password_hash = security.hash_password(str(v))
+            end_sessions(user)
         elif k in USER_FIELDS:
             setattr(user, k, v)
     after = audit.snapshot(user, USER_FIELDS)
@@ -168,6 +169,12 @@ def set_locale(*, db: Session, org_id: int, user_id: int, locale: str) -> None:
     user = get_user(db=db, org_id=org_id, user_id=user_id)
     if user is not None:
         user.locale = locale
+
+
+def end_sessions(user: User) -> None:
+    """End every signed-in session of the user (cookies copied elsewhere included); the caller
+    commits."""
+    user.session_epoch += 1
 
 
 def authenticate(*, db: Session, email: str, password: str, org_slug: str | None = None) -> User | None:

@@ -61,7 +61,7 @@ def error_page(request: Request, err: VoxloopError) -> Response:
 def _web_user(request: Request, db: DbSession) -> User:
     user_id, org_id = request.session.get("user_id"), request.session.get("org_id")
     user = accounts.get_user(db=db, org_id=int(org_id), user_id=int(user_id)) if user_id and org_id else None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or request.session.get("epoch", 0) != user.session_epoch:
         request.session.pop("user_id", None)
         raise NotAuthenticated()
     request.state.user = user

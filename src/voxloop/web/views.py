@@ -94,12 +94,21 @@ def login(
         return page(request, "login.html", status_code=400, next=_safe_next(next), failed=True, email=email)
     ratelimit.login_succeeded(request, email)
     request.session.clear()
-    request.session.update(user_id=user.id, org_id=user.org_id)
+    request.session.update(user_id=user.id, org_id=user.org_id, epoch=user.session_epoch)
     return _redirect(_safe_next(next))
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request) -> Response:
+def logout(request: Request, db: DbSession) -> Response:
+    """Sign out: this browser's cookie is cleared and the session ends on the server too, so a
+    copy of the cookie taken elsewhere no longer signs anyone in."""
+    user_id, org_id = request.session.get("user_id"), request.session.get("org_id")
+    if user_id and org_id:
+        with write_lock():
+            user = accounts.get_user(db=db, org_id=int(org_id), user_id=int(user_id))
+            if user is not None and request.session.get("epoch", 0) == user.session_epoch:
+                accounts.end_sessions(user)
+                db.commit()
     request.session.clear()
     return _redirect("/login")
 
