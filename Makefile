@@ -80,6 +80,7 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	$(BIN)/python bench/text.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/load.py
 
 models: install ## retrain the default text models on ../shared/data and rewrite their model card
 	$(BIN)/voxloop text train
