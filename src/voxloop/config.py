@@ -76,7 +76,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
-        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+        if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("VOXLOOP_SECRET_KEY must be set to a real secret outside development")
         return self
 
