@@ -22,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -66,6 +67,18 @@ def serve(env: dict[str, str], workers: int) -> tuple[str, subprocess.Popen[byte
         stderr=subprocess.DEVNULL,
     )
     return f"http://127.0.0.1:{port}", server
+
+
+def api(base: str, token: str, method: str, path: str, body: object | None = None) -> Any:
+    """One call to the API (path under /api/v1) with a bearer token; the JSON answer."""
+    req = urllib.request.Request(
+        f"{base}/api/v1{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
 
 
 def wait_ready(url: str, timeout: float = 30) -> None:

@@ -38,7 +38,7 @@ import psycopg
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake import TEXTS, bench_account, serve, wait_ready, wrk  # noqa: E402
+from intake import TEXTS, api, bench_account, serve, wait_ready, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -74,17 +74,6 @@ def rotate_lua(path: Path, paths: list[str], token: str) -> Path:
         "end\n"
     )
     return path
-
-
-def api(base: str, token: str, method: str, path: str, body: object | None = None) -> Any:
-    req = urllib.request.Request(
-        f"{base}/api/v1{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read())
 
 
 def counts(url: str) -> dict[str, int]:

@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake import bench_account, free_port, serve, wait_ready, wrk  # noqa: E402
+from intake import api, bench_account, free_port, serve, wait_ready, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 20
@@ -54,17 +53,6 @@ def lua(path: Path, body: str, pause: tuple[int, int], token: str | None = None)
 def pause_lua(path: Path, pause: tuple[int, int]) -> Path:
     path.write_text(f"function delay() return math.random({pause[0]}, {pause[1]}) end\n")
     return path
-
-
-def api(base: str, token: str, method: str, path: str, body: object | None = None) -> dict:
-    req = urllib.request.Request(
-        f"{base}/api/v1{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def respondents(name: str, env: dict[str, str], tmp: Path) -> None:

@@ -1,7 +1,12 @@
 """The DuckDB analytics store: a resumable sync, a rebuild, and indicators with n, intervals
 and the test of each change — read from the store, not the OLTP database."""
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -109,54 +114,41 @@ def test_complaint_rate_by_channel_and_a_rebuild(client, analytics):
     assert count("feedback_facts") == 3
 
 
-def test_a_store_held_by_a_sync_elsewhere_answers_503_not_500(client, analytics):
-    import subprocess
-    import sys
-
-    acct = make_account(role="admin")
-    sync()
+@contextmanager
+def held_elsewhere(analytics: Path, seconds: float) -> Iterator[None]:
+    """Another process (a sync in another worker) holds the store's file for `seconds`."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             f"import duckdb, time; c = duckdb.connect({str(analytics)!r}); "
-            "print('held', flush=True); time.sleep(30)",
+            f"print('held', flush=True); time.sleep({seconds}); c.close(); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        r = client.get("/api/v1/analytics/indicators?metric=nps", headers=acct.headers)
-        assert r.status_code == 503 and r.headers["Retry-After"] == "2"
+        yield
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_store_held_by_a_sync_elsewhere_answers_503_not_500(client, analytics):
+    acct = make_account(role="admin")
+    sync()
+    with held_elsewhere(analytics, 30):
+        r = client.get("/api/v1/analytics/indicators?metric=nps", headers=acct.headers)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "2"
 
 
 def test_a_short_hold_elsewhere_is_waited_for(client, analytics):
-    import subprocess
-    import sys
-
     acct = make_account(role="admin")
     sync()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(analytics)!r}); "
-            "print('held', flush=True); time.sleep(1); c.close(); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with held_elsewhere(analytics, 1):
         r = client.get("/api/v1/analytics/indicators?metric=complaint_rate", headers=acct.headers)
-        assert r.status_code == 200, r.text
-    finally:
-        holder.kill()
-        holder.wait()
+    assert r.status_code == 200, r.text
 
 
 def test_reads_wait_for_a_write_in_the_same_process(client, analytics):
