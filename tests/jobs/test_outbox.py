@@ -177,7 +177,7 @@ def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smt
             json={"description": "late check-out please", "customer": {"email": "kai@example.com"}},
         )
         assert r.status_code == 201
-        messages = smtp.wait_for(1, timeout=30)
+        messages = smtp.wait_for(1, timeout=90)  # two processes start and load the models first
     finally:
         for process in processes:
             process.terminate()
