@@ -135,13 +135,14 @@ def send_reminders() -> int:
     from datetime import timedelta
 
     from voxloop.surveys import invitations
+    from voxloop.surveys.models import Survey
 
     with session_scope(readonly=True) as db:
         surveys = [(s.id, s.remind_after_days) for s in invitations.live_with_reminders(db=db)]
     reminded = 0
     for survey_id, days in surveys:
         with write_lock(), session_scope() as db:
-            survey = db.get(invitations.Survey, survey_id)
+            survey = db.get(Survey, survey_id)
             if survey is not None:
                 reminded += invitations.remind(db=db, survey=survey, older_than=timedelta(days=days))
                 db.commit()
