@@ -85,9 +85,8 @@ def _worker(args: argparse.Namespace) -> None:
     if get_settings().broker_url:  # scaled mode: a Celery worker on the broker
         from voxloop.jobs import queue
 
-        queue.app().worker_main(
-            ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "--queues=voxloop"]
-        )
+        queues = f"--queues={get_settings().broker_queue}"
+        queue.app().worker_main(["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", queues])
         return
     # Web processes then run with VOXLOOP_EXECUTOR=none; any number of workers may share the
     # outbox, each message is claimed by one of them.

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Scaled mode: a Celery broker (redis://… or amqp://…). Web processes then run no jobs;
     # `voxloop scheduler` relays the outbox to `voxloop worker` processes through it.
     broker_url: str = ""
+    # The broker queue this deployment's scheduler sends to and its workers take from; two
+    # deployments (say staging and production) can share one broker with different queues.
+    broker_queue: str = "voxloop"
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
     # How long a claimed message is held before it is due again (its worker presumed dead).

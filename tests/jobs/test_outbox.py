@@ -157,13 +157,15 @@ def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smt
     import sys
 
     acct = make_account()
+    # A queue of their own: the test process's Celery worker must not take the task instead.
+    env = os.environ.copy() | {"VOXLOOP_BROKER_QUEUE": f"voxloop-process-test-{os.getpid()}"}
     commands = [["worker", "--poll", "0.2", "--concurrency", "1"]]
     if get_settings().broker_url:
         commands.append(["scheduler", "--poll", "0.2"])
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "voxloop.cli", *command],
-            env=os.environ.copy(),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

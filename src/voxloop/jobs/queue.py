@@ -43,7 +43,7 @@ def app() -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},  # Redis: redeliver unacknowledged tasks
-        task_default_queue="voxloop",
+        task_default_queue=settings.broker_queue,
     )
     celery.task(name="voxloop.run_messages")(executor.run_messages)
     celery.task(name="voxloop.periodic")(run_periodic)
