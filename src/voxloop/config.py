@@ -1,5 +1,6 @@
 """Settings, read once from VOXLOOP_* environment variables and an optional .env file."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     analytics_sync_seconds: float = 60.0
     # How often executors look for organizations whose category model has new labels to learn.
     text_retrain_seconds: float = 3600.0
+    # Processes that share the text analysis of a large batch (an import's triage); 0: one per
+    # CPU, 1: none besides the worker itself.
+    text_workers: int = 0
     # How often executors run the daily round: themes and emerging common problems in the last
     # week's feedback, scheduled reports, retention.
     themes_seconds: float = 86400.0
@@ -82,6 +86,10 @@ class Settings(BaseSettings):
         if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("VOXLOOP_SECRET_KEY must be set to a real secret outside development")
         return self
+
+    @property
+    def analysis_processes(self) -> int:
+        return self.text_workers or os.cpu_count() or 1
 
     @property
     def is_sqlite(self) -> bool:

@@ -77,9 +77,9 @@ def test_any_input_gives_a_defined_result():
 
 
 def test_the_fast_vocabulary_counting_gives_scikit_learns_matrices():
-    """Our TF-IDF vectorizer counts a fitted vocabulary with C loops; on real texts (and empty
-    or unknown ones) its matrices equal scikit-learn's own, for the shipped models' vectorizers
-    and for a category model learned here."""
+    """Our TF-IDF vectorizer counts a fitted vocabulary with C loops; on real texts (and empty,
+    unknown, upper-case, astral-plane or white-space-run ones) its matrices equal scikit-learn's
+    own, for the shipped models' vectorizers and for a category model learned here."""
     import copy
 
     import numpy as np
@@ -96,7 +96,7 @@ def test_the_fast_vocabulary_counting_gives_scikit_learns_matrices():
         for t in pd.concat(
             [corpora.zh_reviews()["text"].sample(300, random_state=1), corpora.en_sentences()["text"][:300]]
         )
-    ] + ["", "ωωω", "zzzz qqqq"]
+    ] + ["", "ωωω", "zzzz qqqq", "Room  \t\n DIRTY,  房间  脏", "😀😀 好好玩😀", "𠀀𠀁 不错"]
 
     def plain(model):  # type: ignore[no-untyped-def]
         """A copy of the model whose vectorizers are scikit-learn's own."""
@@ -122,3 +122,41 @@ def test_the_fast_vocabulary_counting_gives_scikit_learns_matrices():
     features = model.pipeline.steps[0][1]
     ours, theirs = features.transform(texts), plain(features).transform(texts)
     assert (abs(ours - theirs) > 1e-6).nnz == 0 and ours.nnz > 1000
+
+
+def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monkeypatch):
+    """From PARALLEL_MIN texts on, analyze() hands parts of the batch to forked processes; the
+    results, in order, are those of analysing the batch here, with the organization's category
+    model and words."""
+    import os
+
+    from voxloop.text import analysis, categories
+
+    banking = corpora.en_banking("train")
+    model = categories.learn(banking["text"][:400], banking["label"][:400], folds=2)
+    texts = [
+        *corpora.zh_reviews()["text"].sample(150, random_state=2),
+        *banking["text"][400:550],
+        "",
+        None,
+        "西湖店的早餐不错",
+    ]
+    words = frozenset({"西湖店"})
+    here = analyze(texts, categories=model, dictionary=words, with_aspects=False)
+
+    pools: list[list[int]] = []
+
+    class Pool(analysis.ProcessPoolExecutor):  # notes which processes ran the parts
+        def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+            pools.append(list(self._processes))
+            return super().__exit__(*exc)
+
+    monkeypatch.setattr(analysis, "PARALLEL_MIN", 100)
+    monkeypatch.setattr(analysis, "_PART", 40)
+    monkeypatch.setattr(analysis, "ProcessPoolExecutor", Pool)
+    forked = analyze(texts, categories=model, dictionary=words, with_aspects=False, processes=2)
+    assert len(pools) == 1 and len(pools[0]) == 2 and os.getpid() not in pools[0]
+    assert forked == here and len(forked) == len(texts)
+    assert here[-1].keywords[0] == "西湖店" and {r.category for r in here} <= set(model.labels)
+    analyze(texts[:99], with_aspects=False, processes=2)  # fewer than PARALLEL_MIN: analysed here
+    assert len(pools) == 1

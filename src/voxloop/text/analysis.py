@@ -6,8 +6,11 @@ emotion, inquiries and Chinese suggestions come from cue words, because no publi
 teaches them. Everything works on batches: one vectorizer pass per language per call.
 """
 
+import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -242,16 +245,62 @@ def aspects(texts: list[str], languages: list[str], words: list[list[str]]) -> l
     return out
 
 
+PARALLEL_MIN = 4_000  # texts: fewer are analysed in the calling process
+_PART = 2_000
+_FORKED: dict[str, Any] = {}  # the batch forked processes analyse, set before they are forked
+_FORK_LOCK = threading.Lock()
+
+
 def analyze(
     texts: Sequence[object],
     *,
     with_aspects: bool = True,
     categories: CategoryModel | None = None,
     dictionary: Dictionary = NO_WORDS,
+    processes: int = 1,
 ) -> list[Analysis]:
     """The default analysis of each text, and its category when a category model is given;
     keywords keep the organization's `dictionary` words whole. Any input (None, bytes, HTML,
-    1 MB) gives a result."""
+    1 MB) gives a result.
+
+    With `processes` > 1, a batch of PARALLEL_MIN texts or more is shared among that many
+    processes forked from this one: they inherit the loaded models and the texts, and send
+    back only their results. Where this process may not fork (a daemon, as Celery's pool
+    processes are), it analyses the batch itself."""
+    options: dict[str, Any] = {"with_aspects": with_aspects, "categories": categories}
+    options["dictionary"] = dictionary
+    if processes > 1 and len(texts) >= PARALLEL_MIN and _may_fork():
+        return _analyze_forked(texts, options, processes)
+    return _analyze(texts, **options)
+
+
+def _may_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def _analyze_forked(texts: Sequence[object], options: dict[str, Any], processes: int) -> list[Analysis]:
+    default_model()  # loaded once, here, and inherited
+    if options["categories"] is not None:
+        options["categories"].predict([""])  # its vectorizer's tables built before the fork
+    parts = [(start, min(start + _PART, len(texts))) for start in range(0, len(texts), _PART)]
+    with _FORK_LOCK:
+        _FORKED.update(texts=texts, options=options)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                return [a for part in pool.map(_analyze_part, parts) for a in part]
+        finally:
+            _FORKED.clear()
+
+
+def _analyze_part(bounds: tuple[int, int]) -> list[Analysis]:
+    start, end = bounds
+    return _analyze(_FORKED["texts"][start:end], **_FORKED["options"])
+
+
+def _analyze(
+    texts: Sequence[object], *, with_aspects: bool, categories: CategoryModel | None, dictionary: Dictionary
+) -> list[Analysis]:
     normalized = [normalize(t) for t in texts]
     languages = [language_of(t) for t in normalized]
     features = Features.of(normalized, languages)

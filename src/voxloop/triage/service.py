@@ -12,6 +12,7 @@ from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common import cache
 from voxloop.common.time import as_utc, utcnow
+from voxloop.config import get_settings
 from voxloop.db import on_commit, session_scope
 from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
@@ -322,7 +323,11 @@ def _guesses(db: Session, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
         active = {c.code for c in list_categories(db=db, org_id=org_id) if c.is_active}
         words = text_service.dictionary(db=db, org_id=org_id)
         results = analysis.analyze(
-            [row.description for row in mine], with_aspects=False, categories=model, dictionary=words
+            [row.description for row in mine],
+            with_aspects=False,
+            categories=model,
+            dictionary=words,
+            processes=get_settings().analysis_processes,
         )
         for row, r in zip(mine, results, strict=True):
             sure = model is not None and r.category in active and model.sure(r.category_confidence or 0.0)
