@@ -270,20 +270,30 @@ def _text_examples(args: argparse.Namespace) -> None:
 
 def _import(args: argparse.Namespace) -> None:
     import json
+    import threading
 
     from tqdm import tqdm
 
     from voxloop.accounts import service as accounts
     from voxloop.audit.service import SYSTEM
+    from voxloop.config import get_settings
     from voxloop.db import session_scope
     from voxloop.errors import VoxloopError
     from voxloop.imports import service
+    from voxloop.jobs import executor
+    from voxloop.jobs import service as jobs
     from voxloop.text import files
 
     try:
         frame = files.read_table(args.input)
     except (OSError, ValueError) as exc:
         sys.exit(f"error: {exc}")
+    # Embedded mode: the rows are classified here while they are written (in scaled mode the
+    # workers do it, relayed by the scheduler).
+    classify = not (args.dry_run or args.no_classify or get_settings().broker_url)
+    written = threading.Event()
+    batches = tqdm(unit="batch", desc="classified", file=sys.stderr, position=1, disable=not classify)
+    runner = threading.Thread(target=executor.run_until_idle, args=(written, batches.update), daemon=True)
     with session_scope() as db:
         org = accounts.get_org_by_slug(db=db, slug=args.org)
         if org is None:
@@ -295,18 +305,29 @@ def _import(args: argparse.Namespace) -> None:
         else:
             saved = service.get_source(db=db, org_id=org.id, name=args.mapping)
             mapping, defaults, source = saved.mapping, saved.defaults, saved.name
+        if classify:
+            runner.start()
         try:
-            with tqdm(total=len(frame), unit="row", file=sys.stderr) as bar:
+            with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr, position=0) as bar:
                 run, _ = service.run(
                     db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
                     filename=Path(args.input).name, source=source, dry_run=args.dry_run, progress=bar.update,
                 )  # fmt: skip
         except VoxloopError as exc:
             sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))
+        finally:
+            written.set()
+    if classify:
+        with session_scope(readonly=True) as db:
+            batches.total = batches.n + jobs.due_count(db=db)
+        runner.join()
+    batches.close()
     verb = "would be created" if args.dry_run else "created"
     print(f"{run.rows} rows: {run.created} {verb}, {run.duplicates} duplicates, {run.failed} refused")
     for p in run.problems[:20]:
         print(f"  row {p['row']}: {p['field']}: {p['reason']}")
+    if classify:
+        print("classified: type, sentiment, category and priority (imported history starts no deadlines)")
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -446,6 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
         help='a JSON file {"mapping": {field: column}, "defaults": {...}} or a saved source',
     )
     p.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    p.add_argument(
+        "--no-classify",
+        action="store_true",
+        help="leave the classification to the running server or worker instead of doing it here",
+    )
     p.set_defaults(func=_import)
 
     p = sub.add_parser("report", help="the executive scorecard or the improvement status as PDF or Excel")

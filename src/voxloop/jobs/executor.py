@@ -287,6 +287,24 @@ def drain(max_rounds: int = 100) -> int:
     return total
 
 
+GATHER_SECONDS = 1.0  # between rounds of run_until_idle while the writer writes
+
+
+def run_until_idle(written: threading.Event, progress: Callable[[int], None] | None = None) -> None:
+    """Run messages as a bulk writer commits them (an import's triage, in `voxloop import`),
+    until the writer has set `written` and nothing is due; `progress` is told how many
+    messages each round ran. Rounds are a second apart while the writer writes, so that each
+    takes many messages at once (the text analysis of a large batch is shared among
+    processes). No periodic jobs: those are the executors' and the scheduler's."""
+    while True:
+        finished = written.wait(GATHER_SECONDS)  # read first: a round begun after it sees every commit
+        n = run_pending()
+        if progress and n:
+            progress(n)
+        if n == 0 and finished:
+            return
+
+
 class InProcessExecutor:
     """A daemon thread that runs outbox messages right after the commits that wrote them."""
 
