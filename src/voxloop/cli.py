@@ -270,7 +270,7 @@ def _text_examples(args: argparse.Namespace) -> None:
 
 def _import(args: argparse.Namespace) -> None:
     import json
-    import threading
+    from contextlib import nullcontext
 
     from tqdm import tqdm
 
@@ -291,9 +291,7 @@ def _import(args: argparse.Namespace) -> None:
     # Embedded mode: the rows are classified here while they are written (in scaled mode the
     # workers do it, relayed by the scheduler).
     classify = not (args.dry_run or args.no_classify or get_settings().broker_url)
-    written = threading.Event()
     batches = tqdm(unit="batch", desc="classified", file=sys.stderr, position=1, disable=not classify)
-    runner = threading.Thread(target=executor.run_until_idle, args=(written, batches.update), daemon=True)
     with session_scope() as db:
         org = accounts.get_org_by_slug(db=db, slug=args.org)
         if org is None:
@@ -305,22 +303,20 @@ def _import(args: argparse.Namespace) -> None:
         else:
             saved = service.get_source(db=db, org_id=org.id, name=args.mapping)
             mapping, defaults, source = saved.mapping, saved.defaults, saved.name
-        if classify:
-            runner.start()
+        db.commit()  # the forked outbox process opens its own connections
         try:
-            with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr, position=0) as bar:
-                run, _ = service.run(
-                    db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
-                    filename=Path(args.input).name, source=source, dry_run=args.dry_run, progress=bar.update,
-                )  # fmt: skip
+            with executor.alongside(batches.update) if classify else nullcontext():
+                with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr, position=0) as bar:
+                    run, _ = service.run(
+                        db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
+                        filename=Path(args.input).name, source=source, dry_run=args.dry_run,
+                        progress=bar.update,
+                    )  # fmt: skip
+                if classify:
+                    with session_scope(readonly=True) as counting:
+                        batches.total = batches.n + jobs.due_count(db=counting)
         except VoxloopError as exc:
             sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))
-        finally:
-            written.set()
-    if classify:
-        with session_scope(readonly=True) as db:
-            batches.total = batches.n + jobs.due_count(db=db)
-        runner.join()
     batches.close()
     verb = "would be created" if args.dry_run else "created"
     print(f"{run.rows} rows: {run.created} {verb}, {run.duplicates} duplicates, {run.failed} refused")
