@@ -43,14 +43,15 @@ class Rule:
     match: Mapping[str, Any]
     sets: Mapping[str, Any]
     id: int | None = None
-    # The keywords as one case-insensitive alternation: one scan of the text, not one per word.
+    # The lower-cased keywords as one alternation, searched in the lower-cased text: one scan
+    # of the text, not one per word (and several times faster than a case-insensitive one).
     keywords: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = sorted(
             {k.strip().lower() for k in self.match.get("keywords", []) if k.strip()}, key=len, reverse=True
         )
-        pattern = re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None
+        pattern = re.compile("|".join(map(re.escape, words))) if words else None
         object.__setattr__(self, "keywords", pattern)
 
 
@@ -62,6 +63,10 @@ class Subject:
     channel: str = ""
     touchpoint: str = ""
     language: str = ""
+    lowered: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lowered", self.text.lower())
 
 
 @dataclass
@@ -75,7 +80,7 @@ class Result:
 def matches(rule: Rule, subject: Subject) -> bool:
     """All conditions a rule names must hold; keywords match when any one is in the text."""
     m = rule.match
-    if rule.keywords is not None and rule.keywords.search(subject.text) is None:
+    if rule.keywords is not None and rule.keywords.search(subject.lowered) is None:
         return False
     pattern = m.get("pattern")
     if pattern and not re.search(pattern, subject.text, re.IGNORECASE):
