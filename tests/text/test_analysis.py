@@ -125,9 +125,9 @@ def test_the_fast_vocabulary_counting_gives_scikit_learns_matrices():
 
 
 def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monkeypatch):
-    """From PARALLEL_MIN texts on, analyze() hands parts of the batch to forked processes; the
-    results, in order, are those of analysing the batch here, with the organization's category
-    model and words."""
+    """From PARALLEL_MIN texts on, analyze() and guess() hand parts of the batch to forked
+    processes; the results, in order, are those of analysing the batch here, with the
+    organization's category model and words."""
     import os
 
     from voxloop.text import analysis, categories
@@ -160,3 +160,11 @@ def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monk
     assert here[-1].keywords[0] == "西湖店" and {r.category for r in here} <= set(model.labels)
     analyze(texts[:99], with_aspects=False, processes=2)  # fewer than PARALLEL_MIN: analysed here
     assert len(pools) == 1
+
+    # what triage takes (type, sentiment, category), the same as analyze() says, forked too
+    guessed = analysis.guess(texts, categories=model, processes=2)
+    assert len(pools) == 2
+    fields = ("language", "sentiment", "sentiment_score", "feedback_type", "category", "category_confidence")
+    assert [tuple(getattr(g, f) for f in fields) for g in guessed] == [
+        tuple(getattr(r, f) for f in fields) for r in here
+    ]

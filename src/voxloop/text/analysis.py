@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -251,6 +251,18 @@ _FORKED: dict[str, Any] = {}  # the batch forked processes analyse, set before t
 _FORK_LOCK = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Guess:
+    """What triage takes from the text models: type, sentiment and category."""
+
+    language: str
+    sentiment: str
+    sentiment_score: float
+    feedback_type: str
+    category: str | None = None
+    category_confidence: float | None = None
+
+
 def analyze(
     texts: Sequence[object],
     *,
@@ -265,26 +277,32 @@ def analyze(
 
     With `processes` > 1, a batch of PARALLEL_MIN texts or more is shared among that many
     processes forked from this one: they inherit the loaded models and the texts, and send
-    back only their results. Where this process may not fork (a daemon, as Celery's pool
-    processes are), it analyses the batch itself."""
+    back only their results. Where this process may not fork (a daemon), it analyses the batch
+    itself."""
     options: dict[str, Any] = {"with_aspects": with_aspects, "categories": categories}
     options["dictionary"] = dictionary
-    if processes > 1 and len(texts) >= PARALLEL_MIN and _may_fork():
-        return _analyze_forked(texts, options, processes)
-    return _analyze(texts, **options)
+    return _in_parts(_analyze, texts, options, processes)
 
 
-def _may_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+def guess(
+    texts: Sequence[object], *, categories: CategoryModel | None = None, processes: int = 1
+) -> list[Guess]:
+    """Type, sentiment and category of each text, as `analyze` finds them, without what
+    triage does not use (keywords, emotion, aspects, personal data): for large batches."""
+    return _in_parts(_guess, texts, {"categories": categories}, processes)
 
 
-def _analyze_forked(texts: Sequence[object], options: dict[str, Any], processes: int) -> list[Analysis]:
+def _in_parts(
+    analyse: Callable[..., list[Any]], texts: Sequence[object], options: dict[str, Any], processes: int
+) -> list[Any]:
+    if processes <= 1 or len(texts) < PARALLEL_MIN or not _may_fork():
+        return analyse(texts, **options)
     default_model()  # loaded once, here, and inherited
     if options["categories"] is not None:
         options["categories"].predict([""])  # its vectorizer's tables built before the fork
     parts = [(start, min(start + _PART, len(texts))) for start in range(0, len(texts), _PART)]
     with _FORK_LOCK:
-        _FORKED.update(texts=texts, options=options)
+        _FORKED.update(analyse=analyse, texts=texts, options=options)
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
@@ -293,47 +311,88 @@ def _analyze_forked(texts: Sequence[object], options: dict[str, Any], processes:
             _FORKED.clear()
 
 
-def _analyze_part(bounds: tuple[int, int]) -> list[Analysis]:
+def _may_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def _analyze_part(bounds: tuple[int, int]) -> list[Any]:
     start, end = bounds
-    return _analyze(_FORKED["texts"][start:end], **_FORKED["options"])
+    return _FORKED["analyse"](_FORKED["texts"][start:end], **_FORKED["options"])  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _Common:
+    """What every result needs: the texts normalized, their language, sentiment
+    probabilities, suggestion scores, and the category model's prediction."""
+
+    normalized: list[str]
+    languages: list[str]
+    features: Features
+    probabilities: np.ndarray
+    suggestion: np.ndarray
+    predicted: list[tuple[str, float]] | None
+
+    @classmethod
+    def of(cls, texts: Sequence[object], categories: CategoryModel | None) -> "_Common":
+        normalized = [normalize(t) for t in texts]
+        languages = [language_of(t) for t in normalized]
+        features = Features.of(normalized, languages)
+        return cls(
+            normalized=normalized,
+            languages=languages,
+            features=features,
+            probabilities=sentiment_probabilities(normalized, languages, features),
+            suggestion=_suggestion_scores(languages, features),
+            predicted=categories.predict(texts) if categories is not None else None,
+        )
+
+    def sentiment(self, i: int) -> tuple[str, float]:
+        return _label(self.probabilities[i]) if self.normalized[i] else ("neutral", 0.0)
+
+    def feedback_type(self, i: int) -> str:
+        text = self.normalized[i]
+        return feedback_type_of(text, *self.sentiment(i), self.suggestion[i]) if text else "other"
+
+    def category(self, i: int) -> tuple[str | None, float | None]:
+        return self.predicted[i] if self.predicted is not None else (None, None)
+
+
+def _guess(texts: Sequence[object], *, categories: CategoryModel | None) -> list[Guess]:
+    common = _Common.of(texts, categories)
+    return [
+        Guess(common.languages[i], *common.sentiment(i), common.feedback_type(i), *common.category(i))
+        for i in range(len(texts))
+    ]
 
 
 def _analyze(
     texts: Sequence[object], *, with_aspects: bool, categories: CategoryModel | None, dictionary: Dictionary
 ) -> list[Analysis]:
-    normalized = [normalize(t) for t in texts]
-    languages = [language_of(t) for t in normalized]
-    features = Features.of(normalized, languages)
-    probabilities = sentiment_probabilities(normalized, languages, features)
-    suggestion = _suggestion_scores(languages, features)
-    emotions = _zh_emotions(features)
+    common = _Common.of(texts, categories)
+    normalized, languages = common.normalized, common.languages
+    emotions = _zh_emotions(common.features)
     idf = default_model()["en"]["idf"]
     words = [keywords(t, 5, idf, dictionary) for t in normalized]
     per_text_aspects = aspects(normalized, languages, words) if with_aspects else [[] for _ in texts]
     results = []
     for i, text in enumerate(normalized):
-        sentiment, score = _label(probabilities[i])
-        if not text:
-            sentiment, score = "neutral", 0.0
+        sentiment, score = common.sentiment(i)
+        category, confidence = common.category(i)
         results.append(
             Analysis(
                 language=languages[i],
                 sentiment=sentiment,
                 sentiment_score=score,
                 emotion=emotion_of(text, sentiment, score, emotions.get(i)) if text else "neutral",
-                feedback_type=feedback_type_of(text, sentiment, score, suggestion[i]) if text else "other",
+                feedback_type=common.feedback_type(i),
                 keywords=words[i],
                 aspects=per_text_aspects[i],
                 pii=sorted({f.kind for f in pii.find(text)}),
+                category=category,
+                category_confidence=confidence,
                 truncated=len(text) >= MAX_CHARS,
             )
         )
-    if categories is not None:
-        predicted = categories.predict(texts)
-        results = [
-            replace(r, category=label, category_confidence=confidence)
-            for r, (label, confidence) in zip(results, predicted, strict=True)
-        ]
     return results
 
 

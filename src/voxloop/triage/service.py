@@ -321,13 +321,8 @@ def _guesses(db: Session, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
         mine = [row for row in rows if row.org_id == org_id]
         model = text_service.category_model(db=db, org_id=org_id)
         active = {c.code for c in list_categories(db=db, org_id=org_id) if c.is_active}
-        words = text_service.dictionary(db=db, org_id=org_id)
-        results = analysis.analyze(
-            [row.description for row in mine],
-            with_aspects=False,
-            categories=model,
-            dictionary=words,
-            processes=get_settings().analysis_processes,
+        results = analysis.guess(
+            [row.description for row in mine], categories=model, processes=get_settings().analysis_processes
         )
         for row, r in zip(mine, results, strict=True):
             sure = model is not None and r.category in active and model.sure(r.category_confidence or 0.0)
