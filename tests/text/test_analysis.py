@@ -130,6 +130,7 @@ def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monk
     organization's category model and words."""
     import os
 
+    from voxloop.common import forked
     from voxloop.text import analysis, categories
 
     banking = corpora.en_banking("train")
@@ -146,14 +147,14 @@ def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monk
 
     pools: list[list[int]] = []
 
-    class Pool(analysis.ProcessPoolExecutor):  # notes which processes ran the parts
+    class Pool(forked.ProcessPoolExecutor):  # notes which processes ran the parts
         def __exit__(self, *exc):  # type: ignore[no-untyped-def]
             pools.append(list(self._processes))
             return super().__exit__(*exc)
 
     monkeypatch.setattr(analysis, "PARALLEL_MIN", 100)
-    monkeypatch.setattr(analysis, "_PART", 40)
-    monkeypatch.setattr(analysis, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(forked, "PART", 40)
+    monkeypatch.setattr(forked, "ProcessPoolExecutor", Pool)
     forked = analyze(texts, categories=model, dictionary=words, with_aspects=False, processes=2)
     assert len(pools) == 1 and len(pools[0]) == 2 and os.getpid() not in pools[0]
     assert forked == here and len(forked) == len(texts)

@@ -6,11 +6,8 @@ emotion, inquiries and Chinese suggestions come from cue words, because no publi
 teaches them. Everything works on batches: one vectorizer pass per language per call.
 """
 
-import multiprocessing
 import re
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +17,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from voxloop.common import forked
 from voxloop.text import pii
 from voxloop.text.categories import CategoryModel
 from voxloop.text.features import en_features, faster
@@ -246,9 +244,6 @@ def aspects(texts: list[str], languages: list[str], words: list[list[str]]) -> l
 
 
 PARALLEL_MIN = 4_000  # texts: fewer are analysed in the calling process
-_PART = 2_000
-_FORKED: dict[str, Any] = {}  # the batch forked processes analyse, set before they are forked
-_FORK_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -276,9 +271,7 @@ def analyze(
     1 MB) gives a result.
 
     With `processes` > 1, a batch of PARALLEL_MIN texts or more is shared among that many
-    processes forked from this one: they inherit the loaded models and the texts, and send
-    back only their results. Where this process may not fork (a daemon), it analyses the batch
-    itself."""
+    processes forked from this one (`voxloop.common.forked`)."""
     options: dict[str, Any] = {"with_aspects": with_aspects, "categories": categories}
     options["dictionary"] = dictionary
     return _in_parts(_analyze, texts, options, processes)
@@ -295,29 +288,12 @@ def guess(
 def _in_parts(
     analyse: Callable[..., list[Any]], texts: Sequence[object], options: dict[str, Any], processes: int
 ) -> list[Any]:
-    if processes <= 1 or len(texts) < PARALLEL_MIN or not _may_fork():
-        return analyse(texts, **options)
-    default_model()  # loaded once, here, and inherited
-    if options["categories"] is not None:
-        options["categories"].predict([""])  # its vectorizer's tables built before the fork
-    parts = [(start, min(start + _PART, len(texts))) for start in range(0, len(texts), _PART)]
-    with _FORK_LOCK:
-        _FORKED.update(analyse=analyse, texts=texts, options=options)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                return [a for part in pool.map(_analyze_part, parts) for a in part]
-        finally:
-            _FORKED.clear()
-
-
-def _may_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-
-
-def _analyze_part(bounds: tuple[int, int]) -> list[Any]:
-    start, end = bounds
-    return _FORKED["analyse"](_FORKED["texts"][start:end], **_FORKED["options"])  # type: ignore[no-any-return]
+    if processes > 1 and len(texts) >= PARALLEL_MIN:
+        default_model()  # loaded once, here, and inherited by the forked processes
+        if options["categories"] is not None:
+            options["categories"].predict([""])  # its vectorizer's tables built before the fork
+    parts = forked.in_parts(analyse, texts, options, processes=processes, minimum=PARALLEL_MIN)
+    return [result for part in parts for result in part]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""A large batch worked on in parts by processes forked from this one: they inherit what this
+process has loaded (text models, the batch itself) and send back only their results. Where
+this process may not fork (a daemon, as Celery's pool processes are), it does the work itself.
+"""
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+PART = 2_000  # items per part
+_BATCH: dict[str, Any] = {}  # what the forked processes work on, set before they are forked
+_LOCK = threading.Lock()
+
+
+def may_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def in_parts(
+    work: Callable[..., list[T]],
+    batch: Sequence[Any],
+    options: dict[str, Any],
+    *,
+    processes: int,
+    minimum: int,
+) -> Iterator[list[T]]:
+    """`work(batch[start:end], **options)` for consecutive parts of the batch, in order; done
+    by `processes` forked processes when the batch has `minimum` items or more."""
+    part = PART
+    bounds = [(start, min(start + part, len(batch))) for start in range(0, len(batch), part)]
+    if processes <= 1 or len(batch) < minimum or not may_fork():
+        for start, end in bounds:
+            yield work(batch[start:end], **options)
+        return
+    with _LOCK:
+        _BATCH.update(work=work, batch=batch, options=options)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                yield from pool.map(_work_on, bounds)
+        finally:
+            _BATCH.clear()
+
+
+def _work_on(bounds: tuple[int, int]) -> list[Any]:
+    start, end = bounds
+    return _BATCH["work"](_BATCH["batch"][start:end], **_BATCH["options"])  # type: ignore[no-any-return]
