@@ -310,7 +310,7 @@ def _import(args: argparse.Namespace) -> None:
                     run, _ = service.run(
                         db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
                         filename=Path(args.input).name, source=source, dry_run=args.dry_run,
-                        progress=bar.update, processes=get_settings().analysis_processes,
+                        progress=bar.update,
                     )  # fmt: skip
                 if classify:
                     with session_scope(readonly=True) as counting:

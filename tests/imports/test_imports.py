@@ -3,7 +3,6 @@ the import itself (triaged, in the organization's time zone), and duplicates on 
 
 import io
 import json
-import os
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -162,45 +161,3 @@ def test_the_command_line_import_classifies_the_rows_as_it_writes_them(client, t
         assert "classified:" in out
     assert len(items) == 4 and all(i["sentiment"] in ("negative", "neutral", "positive") for i in items)
     assert all(i["type"] for i in items)
-
-
-def test_a_large_file_is_checked_by_forked_processes_with_the_same_outcome(client, monkeypatch):
-    """From PARALLEL_MIN rows on, `voxloop import` has forked processes validate and draft the
-    rows while it writes: the same counts, problems, preview and records as checking them here."""
-    from voxloop.accounts import service as accounts
-    from voxloop.audit.service import SYSTEM
-    from voxloop.common import forked
-    from voxloop.imports import service as imports
-
-    manager = make_account(role="manager")
-    frame = pd.DataFrame(ROWS * 3).astype(str)  # 21 rows, 6 refused (2 bad ones in each copy)
-    # every other row gets a reference of its own; the others repeat: 4 duplicates
-    frame["评论ID"] = [f"{ref}-{i // len(ROWS)}" if i % 2 else ref for i, ref in enumerate(frame["评论ID"])]
-
-    def run(processes: int, dry_run: bool):  # type: ignore[no-untyped-def]
-        with session_scope() as db:
-            org = accounts.get_org_by_slug(db=db, slug=manager.org_slug)
-            done, preview = imports.run(
-                db=db, org=org, actor=SYSTEM, frame=frame, mapping=MAPPING, defaults={},
-                filename="big.csv", dry_run=dry_run, processes=processes,
-            )  # fmt: skip
-            return (done.created, done.duplicates, done.failed, done.problems), preview
-
-    here = run(1, dry_run=True)
-    pools: list[list[int]] = []
-
-    class Pool(forked.ProcessPoolExecutor):  # notes which processes checked the parts
-        def __exit__(self, *exc):  # type: ignore[no-untyped-def]
-            pools.append(list(self._processes))
-            return super().__exit__(*exc)
-
-    monkeypatch.setattr(imports, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(forked, "PART", 4)
-    monkeypatch.setattr(forked, "ProcessPoolExecutor", Pool)
-    assert run(2, dry_run=True) == here
-    assert len(pools) == 1 and len(pools[0]) == 2 and os.getpid() not in pools[0]
-    assert here[0][:3] == (11, 4, 6) and len(here[0][3]) == 6 and len(here[1]) == 11
-
-    assert run(2, dry_run=False)[0] == here[0]
-    items = client.get("/api/v1/feedback?limit=100", headers=manager.headers).json()["items"]
-    assert sorted(i["external_ref"] for i in items) == sorted(p["external_ref"] for p in here[1])

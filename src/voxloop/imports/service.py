@@ -4,7 +4,6 @@ same external reference), the rest written in batches of 1,000 through normal in
 never acknowledged: the customers wrote long ago)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
-from voxloop.common import forked
 from voxloop.db import write_lock
 from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error, invalid
 from voxloop.feedback import flows
@@ -25,7 +23,6 @@ from voxloop.imports import mapping as m
 from voxloop.imports.models import ImportRun, ImportSource
 
 CHUNK = 1_000
-PARALLEL_MIN = 4_000  # rows: fewer are checked in the calling process
 PREVIEW = 20
 MAX_PROBLEMS = 1_000
 MAX_ROWS = 200_000  # per upload over HTTP; larger files: `voxloop import` on the server
@@ -96,59 +93,6 @@ def _known_refs(db: Session, org_id: int, refs: list[str]) -> set[str]:
     )
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """A row of the file, checked: its draft and the key that finds it twice, or its problems."""
-
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    draft: feedback.Draft | None = None
-    key: tuple[Any, ...] = ()
-    ref: str | None = None
-    problems: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _check_rows(
-    positions: range,
-    *,
-    frame: pd.DataFrame,
-    mapping: dict[str, str],
-    defaults: dict[str, Any],
-    timezone: str,
-    channels: dict[str, Any],
-) -> list[_Checked]:
-    """Validate rows like API items and draft them (pure: no database)."""
-    out = []
-    part = frame.iloc[positions.start : positions.stop]
-    for row, item in enumerate(m.items(part, mapping, defaults, timezone), start=positions.start + 2):
-        try:
-            data = FeedbackCreate.model_validate(item)
-            draft = flows.draft_from_api(data, channels)
-        except ValidationError as exc:
-            problems = [
-                {"row": row, "field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
-                for e in exc.errors()
-            ]
-            out.append(_Checked(row=row, problems=problems))
-            continue
-        except VoxloopError as exc:
-            fields = exc.fields or [field_error("row", exc.message)]
-            out.append(_Checked(row=row, problems=[{"row": row, **f} for f in fields]))
-            continue
-        email = data.customer.email if data.customer else None
-        key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
-        out.append(_Checked(row=row, draft=draft, key=key, ref=data.external_ref))
-    return out
-
-
-def _shown(
-    row: int, *, frame: pd.DataFrame, mapping: dict[str, str], defaults: dict[str, Any], timezone: str
-) -> dict[str, Any]:
-    """A valid row as it would be recorded, for the preview."""
-    item = next(m.items(frame.iloc[row - 2 : row - 1], mapping, defaults, timezone))
-    data = FeedbackCreate.model_validate(item)
-    return {"row": row, **data.model_dump(mode="json", exclude={"attachments"}, exclude_none=True)}
-
-
 def run(
     *,
     db: Session,
@@ -161,12 +105,9 @@ def run(
     source: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
-    processes: int = 1,
 ) -> tuple[ImportRun, list[dict[str, Any]]]:
     """Import (or, with `dry_run`, only check) every row; returns the run with its counts and
-    per-row problems, and a preview of the first rows as they would be recorded. With
-    `processes` > 1, a file of PARALLEL_MIN rows or more is checked by that many processes
-    forked from this one while this one writes."""
+    per-row problems, and a preview of the first rows as they would be recorded."""
     wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
     if wrong:
         raise InvalidInput(fields=wrong)
@@ -192,21 +133,31 @@ def run(
             progress(len(pending))
         pending.clear()
 
-    options = {"frame": frame, "mapping": mapping, "defaults": defaults, "timezone": org.timezone}
-    work = {**options, "channels": channels}
-    checks = forked.in_parts(_check_rows, range(len(frame)), work, processes=processes, minimum=PARALLEL_MIN)
-    for checked in (c for part in checks for c in part):
-        if checked.draft is None:
+    for row, item in enumerate(m.items(frame, mapping, defaults, org.timezone), start=2):  # row 1: the header
+        try:
+            data = FeedbackCreate.model_validate(item)
+            draft = flows.draft_from_api(data, channels)
+        except ValidationError as exc:
             counts["failed"] += 1
-            problems.extend(checked.problems)
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"]) or "row"
+                problems.append({"row": row, "field": field, "reason": e["msg"]})
             continue
-        if checked.key in seen:
+        except VoxloopError as exc:
+            counts["failed"] += 1
+            problems.extend({"row": row, **f} for f in (exc.fields or [field_error("row", exc.message)]))
+            continue
+        email = data.customer.email if data.customer else None
+        key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
+        if key in seen:
             counts["duplicates"] += 1
             continue
-        seen.add(checked.key)
+        seen.add(key)
         if len(preview) < PREVIEW:
-            preview.append(_shown(checked.row, **options))
-        pending.append((checked.draft, checked.ref))
+            preview.append(
+                {"row": row, **data.model_dump(mode="json", exclude={"attachments"}, exclude_none=True)}
+            )
+        pending.append((draft, data.external_ref))
         if len(pending) >= CHUNK:
             flush()
     flush()
