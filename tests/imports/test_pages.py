@@ -94,10 +94,32 @@ def test_upload_map_dry_run_then_import(client):
     assert zh.status_code == 200 and "试运行：未写入任何数据" in zh.text and "被拒绝的行" in zh.text
     done = client.post("/imports/run", data=_mapping_form(checked.text), follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/imports/runs/")
+    # written in the background: the page shows the progress until it is over
     run = client.get(done.headers["location"], headers=EN).text
-    assert "Import of dianping-2026-10.xlsx" in run
-    assert _counts(run) == ("4", "1", "2")
+    assert "Import of dianping-2026-10.xlsx" in run and "Importing in the background" in run
+    assert '<progress value="0" max="7">' in run and '<script src="/static/imports.js">' in run
+    progress = client.get(done.headers["location"] + "/progress").json()
+    assert progress == {
+        "status": "running",
+        "position": 0,
+        "rows": 7,
+        "created": 0,
+        "duplicates": 0,
+        "failed": 0,
+    }
+    assert "<mark>importing</mark>" in client.get("/imports", headers=EN).text
     drain()
+    run = client.get(done.headers["location"], headers=EN).text
+    assert _counts(run) == ("4", "1", "2") and "<progress" not in run
+    progress = client.get(done.headers["location"] + "/progress").json()
+    assert progress == {
+        "status": "done",
+        "position": 7,
+        "rows": 7,
+        "created": 4,
+        "duplicates": 1,
+        "failed": 2,
+    }
     items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
     assert {i["external_ref"] for i in items} == {"dp-1001", "dp-1002", "dp-1005", "dp-1006"}
     assert {i["touchpoint"] for i in items} == {"大众点评"}
@@ -174,3 +196,75 @@ def test_imports_are_for_managers_of_their_own_organization(client):
     stolen = client.post("/imports/run", data={**form, "csrf_token": token}, headers=EN)
     assert stolen.status_code == 422  # another organization's upload is not found
     assert client.get("/api/v1/feedback", headers=other.headers).json()["items"] == []
+
+
+def test_an_import_stopped_midway_goes_on_from_where_it_was_and_writes_each_row_once(client, monkeypatch):
+    """The background import saves its position with each batch it writes; run again after a
+    failure, it writes the rest only — rows without an external reference included — with the
+    counts of an import that never stopped."""
+    import io
+
+    import pandas as pd
+
+    from tests.jobs.test_outbox import outbox_rows
+    from voxloop.accounts import service as accounts
+    from voxloop.audit.service import Actor
+    from voxloop.db import session_scope
+    from voxloop.feedback import flows
+    from voxloop.imports import service, staging, tasks
+
+    manager = make_account(role="manager")
+    texts = [f"第{i}位客人：空调坏了，房间太热" for i in range(11)]
+    rows = [{"时间": "2026-10-01 09:30", "内容": t} for t in texts]
+    rows[4]["内容"] = ""  # refused
+    rows.append(dict(rows[2]))  # the same row twice: a duplicate
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_csv(buffer, index=False)
+    with session_scope() as db:
+        org = accounts.get_org_by_slug(db=db, slug=manager.org_slug)
+        key, frame = staging.keep(org_id=org.id, content=buffer.getvalue(), filename="hotline.csv")
+        record = service.queue(
+            db=db, org=org, actor=Actor(label="web:manager"), frame=frame, upload=key,
+            mapping={"received_at": "时间", "description": "内容"}, defaults={}, filename="hotline.csv",
+        )  # fmt: skip
+        run_id = record.id
+
+    calls = []
+    receive = flows.receive
+
+    def failing_third_batch(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(kwargs["drafts"]))
+        if len(calls) == 3:
+            raise RuntimeError("the worker died")
+        return receive(**kwargs)
+
+    monkeypatch.setattr(service, "CHUNK", 3)
+    monkeypatch.setattr(flows, "receive", failing_third_batch)
+    drain()
+    login(client, manager.email)
+    progress = client.get(f"/imports/runs/{run_id}/progress").json()
+    # two batches of three written; the fifth row (refused) lies before the seventh: counted
+    assert progress == {
+        "status": "running",
+        "position": 7,
+        "rows": 12,
+        "created": 6,
+        "duplicates": 0,
+        "failed": 1,
+    }
+    assert len(client.get("/api/v1/feedback?limit=100", headers=manager.headers).json()["items"]) == 6
+
+    monkeypatch.setattr(flows, "receive", receive)
+    (message,) = [m for m in outbox_rows(service.RUN)]
+    tasks.run_import(message.payload)  # the outbox's retry
+    progress = client.get(f"/imports/runs/{run_id}/progress").json()
+    assert progress == {
+        "status": "done",
+        "position": 12,
+        "rows": 12,
+        "created": 10,
+        "duplicates": 1,
+        "failed": 1,
+    }
+    items = client.get("/api/v1/feedback?limit=100", headers=manager.headers).json()["items"]
+    assert sorted(i["description"] for i in items) == sorted(t for i, t in enumerate(texts) if i != 4)

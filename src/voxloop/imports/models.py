@@ -38,3 +38,8 @@ class ImportRun(TenantMixin, Base):
     problems: Mapped[list[dict[str, Any]]]
     by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "running" while an import from the web is written in the background, then "done" (or
+    # "failed", its reason in `problems`); `position`: the rows of the file handled so far,
+    # saved with each batch written, so a restarted import goes on from there.
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    position: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -130,25 +130,12 @@ async def _submitted(request: Request) -> dict[str, Any]:
     }
 
 
-def _import(
-    org: Any, actor: Any, db: Any, frame: Any, form: dict[str, Any], dry_run: bool
-) -> tuple[ImportRun, list[dict[str, Any]]]:
-    """Save the mapping under the source's name (when given), then run the import or its dry run."""
+def _save_source(db: Any, org: Any, form: dict[str, Any]) -> None:
+    """Keep the mapping under the source's name, when one is given."""
     if form["source"]:
         service.save_source(
             db=db, org_id=org.id, name=form["source"], mapping=form["mapping"], defaults=form["defaults"]
         )
-    return service.run(
-        db=db,
-        org=org,
-        actor=actor,
-        frame=frame,
-        mapping=form["mapping"],
-        defaults=form["defaults"],
-        filename=form["filename"],
-        source=form["source"] or None,
-        dry_run=dry_run,
-    )
 
 
 @router.post("/imports/check", dependencies=[Csrf, web_require("triage.manage")])
@@ -157,7 +144,11 @@ async def check(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -
     form = await _submitted(request)
     frame = staging.load(org_id=org.id, key=form["upload"])
     try:
-        result = _import(org, actor, db, frame, form, dry_run=True)
+        _save_source(db, org, form)
+        result = service.run(
+            db=db, org=org, actor=actor, frame=frame, mapping=form["mapping"], defaults=form["defaults"],
+            filename=form["filename"], source=form["source"] or None, dry_run=True,
+        )  # fmt: skip
     except VoxloopError as exc:
         db.rollback()
         return _mapping_page(
@@ -168,19 +159,31 @@ async def check(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -
 
 @router.post("/imports/run", dependencies=[Csrf, web_require("triage.manage")])
 async def run(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+    """Queue the import; its page shows the progress while it is written in the background."""
     form = await _submitted(request)
     frame = staging.load(org_id=org.id, key=form["upload"])
     try:
-        record, _ = _import(org, actor, db, frame, form, dry_run=False)
+        _save_source(db, org, form)
+        record = service.queue(
+            db=db, org=org, actor=actor, frame=frame, upload=form["upload"], mapping=form["mapping"],
+            defaults=form["defaults"], filename=form["filename"], source=form["source"] or None,
+        )  # fmt: skip
     except VoxloopError as exc:
         db.rollback()
         return _mapping_page(
             request, org, db, form, frame, errors=_errors(request, exc), status_code=exc.status_code
         )
-    staging.discard(org_id=org.id, key=form["upload"])
     return RedirectResponse(f"/imports/runs/{record.id}", status_code=303)
 
 
 @router.get("/imports/runs/{run_id}", dependencies=[web_require("triage.manage")])
 def run_page(run_id: PathId, request: Request, org: WebOrg, db: DbSession) -> Response:
     return page(request, "imports/run.html", run=service.get_run(db=db, org_id=org.id, run_id=run_id))
+
+
+@router.get("/imports/runs/{run_id}/progress", dependencies=[web_require("triage.manage")])
+def run_progress(run_id: PathId, org: WebOrg, db: DbSession) -> dict[str, Any]:
+    """What the run page's progress bar shows, polled while the import runs."""
+    record = service.get_run(db=db, org_id=org.id, run_id=run_id)
+    fields = ("status", "position", "rows", "created", "duplicates", "failed")
+    return {name: getattr(record, name) for name in fields}

@@ -34,6 +34,8 @@ class RunRead(BaseModel):
     failed: int
     problems: list[dict[str, Any]]
     by: str
+    status: str
+    position: int
     created_at: datetime
 
 

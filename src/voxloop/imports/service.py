@@ -21,7 +21,9 @@ from voxloop.feedback.models import Feedback
 from voxloop.feedback.schemas import FeedbackCreate
 from voxloop.imports import mapping as m
 from voxloop.imports.models import ImportRun, ImportSource
+from voxloop.jobs import service as jobs
 
+RUN = "imports.run"
 CHUNK = 1_000
 PREVIEW = 20
 MAX_PROBLEMS = 1_000
@@ -76,6 +78,37 @@ def check_size(frame: pd.DataFrame) -> None:
         raise invalid("file", f"has {len(frame):,} rows; up to {MAX_ROWS:,} here, more with `voxloop import`")
 
 
+def queue(
+    *,
+    db: Session,
+    org: Organization,
+    actor: Actor,
+    frame: pd.DataFrame,
+    upload: str,
+    mapping: dict[str, str],
+    defaults: dict[str, Any],
+    filename: str,
+    source: str | None = None,
+) -> ImportRun:
+    """Record an import of a kept upload as running and queue its writing (the web's import:
+    its page shows the progress); the mapping is checked first."""
+    wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
+    if wrong:
+        raise InvalidInput(fields=wrong)
+    db.commit()
+    with write_lock():
+        record = ImportRun(
+            org_id=org.id, filename=filename[:255], source=source, dry_run=False, rows=len(frame),
+            by=actor.label, created=0, duplicates=0, failed=0, problems=[], position=0, status="running",
+        )  # fmt: skip
+        db.add(record)
+        db.flush()
+        payload = {"run_id": record.id, "upload": upload, "mapping": mapping, "defaults": defaults}
+        jobs.enqueue(db=db, org_id=org.id, task=RUN, payload={**payload, "user_id": actor.user_id})
+        db.commit()
+    return record
+
+
 def get_run(*, db: Session, org_id: int, run_id: int) -> ImportRun:
     found = db.scalars(select(ImportRun).where(ImportRun.org_id == org_id, ImportRun.id == run_id)).first()
     if found is None:
@@ -105,50 +138,81 @@ def run(
     source: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    record: ImportRun | None = None,
 ) -> tuple[ImportRun, list[dict[str, Any]]]:
     """Import (or, with `dry_run`, only check) every row; returns the run with its counts and
-    per-row problems, and a preview of the first rows as they would be recorded."""
+    per-row problems, and a preview of the first rows as they would be recorded.
+
+    With a `record` (an import queued from the web), its counts and position are saved with
+    each batch written, in the same transaction, and the import goes on from its position:
+    run again after a crash, it writes each row once."""
     wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
     if wrong:
         raise InvalidInput(fields=wrong)
     defaults = {"channel": "import", **defaults}
     channels = feedback.active_channels(db=db, org_id=org.id)
-    counts = {"created": 0, "duplicates": 0, "failed": 0}
-    problems: list[dict[str, Any]] = []
+    if record is None:
+        record = ImportRun(
+            org_id=org.id, filename=filename[:255], source=source, dry_run=dry_run, rows=len(frame),
+            by=actor.label, created=0, duplicates=0, failed=0, problems=[], position=0,
+        )  # fmt: skip
+    # Counted here and saved into the record only with the rows they count.
+    counts = {"created": record.created, "duplicates": record.duplicates, "failed": record.failed}
+    problems: list[dict[str, Any]] = list(record.problems)
     preview: list[dict[str, Any]] = []
     seen: set[Any] = set()
     pending: list[tuple[feedback.Draft, str | None]] = []
+    start = position = record.position  # rows before it were handled by an earlier try
+
+    def save(db: Session, created: object = None) -> None:
+        record.created, record.duplicates, record.failed = (
+            counts["created"],
+            counts["duplicates"],
+            counts["failed"],
+        )
+        record.position, record.problems = position, problems[:MAX_PROBLEMS]
+        if record.id is not None:
+            db.add(record)
 
     def flush() -> None:
         known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
         drafts = [draft for draft, ref in pending if not ref or ref not in known]
         counts["duplicates"] += len(pending) - len(drafts)
+        counts["created"] += len(drafts)
         if drafts and not dry_run:
             flows.receive(
                 db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False,
-                historical=True,
+                historical=True, also=save,
             )  # fmt: skip
-        counts["created"] += len(drafts)
         if progress:
             progress(len(pending))
         pending.clear()
 
-    for row, item in enumerate(m.items(frame, mapping, defaults, org.timezone), start=2):  # row 1: the header
+    for index, item in enumerate(m.items(frame, mapping, defaults, org.timezone)):
+        row = index + 2  # as a spreadsheet numbers it: the header is row 1
+        earlier = index < start
+        if not earlier:
+            position = index + 1
         try:
             data = FeedbackCreate.model_validate(item)
             draft = flows.draft_from_api(data, channels)
         except ValidationError as exc:
-            counts["failed"] += 1
-            for e in exc.errors():
-                field = ".".join(str(p) for p in e["loc"]) or "row"
-                problems.append({"row": row, "field": field, "reason": e["msg"]})
+            if not earlier:
+                counts["failed"] += 1
+                for e in exc.errors():
+                    field = ".".join(str(p) for p in e["loc"]) or "row"
+                    problems.append({"row": row, "field": field, "reason": e["msg"]})
             continue
         except VoxloopError as exc:
-            counts["failed"] += 1
-            problems.extend({"row": row, **f} for f in (exc.fields or [field_error("row", exc.message)]))
+            if not earlier:
+                counts["failed"] += 1
+                problems.extend({"row": row, **f} for f in (exc.fields or [field_error("row", exc.message)]))
             continue
         email = data.customer.email if data.customer else None
         key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
+        if earlier:  # written (or found twice) by the earlier try: only remembered
+            seen.add(key)
+            continue
         if key in seen:
             counts["duplicates"] += 1
             continue
@@ -161,16 +225,9 @@ def run(
         if len(pending) >= CHUNK:
             flush()
     flush()
-    record = ImportRun(
-        org_id=org.id,
-        filename=filename[:255],
-        source=source,
-        dry_run=dry_run,
-        rows=len(frame),
-        problems=problems[:MAX_PROBLEMS],
-        by=actor.label,
-        **counts,
-    )
+    position = len(frame)
+    save(db)
+    record.status = "done"
     db.commit()
     with write_lock():
         db.add(record)

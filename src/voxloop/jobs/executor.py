@@ -196,6 +196,7 @@ def _load_tasks() -> None:
     import voxloop.commitments.tasks  # noqa: F401
     import voxloop.customers.tasks  # noqa: F401
     import voxloop.feedback.tasks  # noqa: F401
+    import voxloop.imports.tasks  # noqa: F401
     import voxloop.reports.tasks  # noqa: F401
     import voxloop.surveys.tasks  # noqa: F401
     import voxloop.text.tasks  # noqa: F401
