@@ -25,8 +25,9 @@ class Settings(BaseSettings):
     analytics_sync_seconds: float = 60.0
     # How often executors look for organizations whose category model has new labels to learn.
     text_retrain_seconds: float = 3600.0
-    # Processes that share the text analysis of a large batch (an import's triage); 0: one per
-    # CPU in embedded mode, none in scaled mode (the Celery workers are one per CPU already).
+    # Processes that share the text analysis of a large batch (an import's triage) in embedded
+    # mode; 0: one per CPU. Scaled mode forks none: the Celery workers are one per CPU already,
+    # and a forked copy of a broker connection breaks it.
     text_workers: int = 0
     # How often executors run the daily round: themes and emerging common problems in the last
     # week's feedback, scheduled reports, retention.
@@ -89,9 +90,9 @@ class Settings(BaseSettings):
 
     @property
     def analysis_processes(self) -> int:
-        if self.text_workers:
-            return self.text_workers
-        return 1 if self.broker_url else os.cpu_count() or 1
+        if self.broker_url:
+            return 1
+        return self.text_workers or os.cpu_count() or 1
 
     @property
     def is_sqlite(self) -> bool:

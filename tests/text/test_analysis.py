@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 from voxloop.text import corpora
@@ -124,6 +125,7 @@ def test_the_fast_vocabulary_counting_gives_scikit_learns_matrices():
     assert (abs(ours - theirs) > 1e-6).nnz == 0 and ours.nnz > 1000
 
 
+@pytest.mark.inprocess  # scaled mode forks nothing: a forked copy of a broker connection breaks it
 def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monkeypatch):
     """From PARALLEL_MIN texts on, analyze() and guess() hand parts of the batch to forked
     processes; the results, in order, are those of analysing the batch here, with the
