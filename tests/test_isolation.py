@@ -46,7 +46,7 @@ OPEN = {
 IDS = (
     "feedback_id", "customer_id", "department_id", "user_id", "rule_id", "calendar_id", "remedy_id",
     "survey_id", "theme_id", "alert_id", "webhook_id", "delivery_id", "initiative_id", "action_id",
-    "schedule_id",
+    "schedule_id", "run_id",
 )  # fmt: skip
 
 
@@ -137,6 +137,14 @@ def _victim(client) -> tuple[Account, dict[str, Any]]:  # type: ignore[no-untype
             "recipients": ["v@example.com"],
         },
     )["id"]
+    imported = client.post(
+        "/api/v1/imports",
+        data={"mapping": '{"description": "text"}'},
+        files={"file": (f"{SECRET}.csv", f"text\n{SECRET} 导入的一条\n", "text/csv")},
+        headers=h,
+    )
+    assert imported.status_code == 200, imported.text
+    ids["run_id"] = imported.json()["run"]["id"]
     webhook = post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["feedback.created"]})
     ids["webhook_id"] = webhook["id"]
     post("/api/v1/feedback", {"description": f"{SECRET} 第二条"})

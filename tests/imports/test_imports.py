@@ -110,6 +110,28 @@ def test_dry_run_then_import_then_duplicates(client):
     assert [(r["dry_run"], r["created"]) for r in runs] == [(False, 0), (False, 4), (True, 4)]
 
 
+def test_a_background_import_answers_202_and_is_followed_until_done(client):
+    manager = make_account(role="manager")
+    r = _import(client, manager, mapping=json.dumps(MAPPING), background="true")
+    assert r.status_code == 202, r.text
+    run = r.json()["run"]
+    assert (run["status"], run["position"], run["rows"], run["created"]) == ("running", 0, 7, 0)
+    assert client.get("/api/v1/feedback", headers=manager.headers).json()["items"] == []
+    assert client.get(f"/api/v1/imports/{run['id']}", headers=manager.headers).json()["status"] == "running"
+    drain()
+    done = client.get(f"/api/v1/imports/{run['id']}", headers=manager.headers).json()
+    assert (done["status"], done["position"], done["created"], done["duplicates"], done["failed"]) == (
+        "done", 7, 4, 1, 2,
+    )  # fmt: skip
+    assert {p["row"] for p in done["problems"]} == {4, 5}
+    items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
+    assert {i["external_ref"] for i in items} == {"dp-1001", "dp-1002", "dp-1005", "dp-1006"}
+    assert client.get("/api/v1/imports/99999", headers=manager.headers).status_code == 404
+
+    r = _import(client, manager, mapping=json.dumps(MAPPING), background="true", dry_run="true")
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "background"
+
+
 def test_a_bad_mapping_is_refused_naming_the_field(client):
     manager = make_account(role="manager")
     r = _import(client, manager, mapping=json.dumps({"description": "内容", "colour": "门店"}))

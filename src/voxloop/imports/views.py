@@ -3,11 +3,12 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
+from voxloop.common.types import PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import invalid
-from voxloop.imports import service
+from voxloop.imports import service, staging
 from voxloop.imports.schemas import ImportResult, RunRead, SourceCreate, SourceRead
 from voxloop.text import files
 
@@ -32,13 +33,20 @@ async def import_file(
     actor: ApiActor,
     db: DbSession,
     file: Annotated[UploadFile, File()],
+    response: Response,
     mapping: Annotated[str | None, Form(max_length=10_000)] = None,
     source: Annotated[str | None, Form(max_length=100)] = None,
     defaults: Annotated[str | None, Form(max_length=10_000)] = None,
     dry_run: Annotated[bool, Form()] = False,
+    background: Annotated[bool, Form()] = False,
 ) -> ImportResult:
     """Import a CSV, TSV, XLSX or JSONL file with a column mapping (or a saved source's), or
-    check it with `dry_run`: counts, per-row problems and a preview either way."""
+    check it with `dry_run`: counts, per-row problems and a preview either way. With
+    `background`, the answer is 202 with the run as soon as the file is kept and the mapping
+    checked; the import is written by the outbox, and `GET /api/v1/imports/{id}` follows it
+    (`status`, `position` of `rows`)."""
+    if background and dry_run:
+        raise invalid("background", "a dry run answers at once; leave out background or dry_run")
     if source:
         saved = service.get_source(db=db, org_id=org.id, name=source)
         fields, constants = saved.mapping, {**saved.defaults, **_json_object(defaults, "defaults")}
@@ -46,11 +54,22 @@ async def import_file(
         fields, constants = _json_object(mapping, "mapping"), _json_object(defaults, "defaults")
         if not fields:
             raise invalid("mapping", "give a mapping (field -> column) or the name of a saved source")
+    content, filename = await file.read(), file.filename or "upload.csv"
     try:
-        frame = files.read_upload(await file.read(), file.filename or "upload.csv")
+        if background:
+            key, frame = staging.keep(org_id=org.id, content=content, filename=filename)
+        else:
+            frame = files.read_upload(content, filename)
     except files.TableError as exc:
         raise invalid("file", str(exc)) from exc
     service.check_size(frame)
+    if background:
+        queued = service.queue(
+            db=db, org=org, actor=actor, frame=frame, upload=key, mapping=fields, defaults=constants,
+            filename=filename, source=source,
+        )  # fmt: skip
+        response.status_code = status.HTTP_202_ACCEPTED
+        return ImportResult(run=RunRead.model_validate(queued), preview=[])
     run, preview = service.run(
         db=db,
         org=org,
@@ -88,3 +107,9 @@ def save_source(body: SourceCreate, org: ApiOrg, db: DbSession) -> SourceRead:
     )
     db.commit()
     return SourceRead.model_validate(saved)
+
+
+@router.get("/{run_id}", response_model=RunRead, dependencies=[require("triage.manage")])
+def get_run(run_id: PathId, org: ApiOrg, db: DbSession) -> RunRead:
+    """One import with its counts and report; while it runs in the background, how far it is."""
+    return RunRead.model_validate(service.get_run(db=db, org_id=org.id, run_id=run_id))
