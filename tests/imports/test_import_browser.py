@@ -1,33 +1,18 @@
 """An import's page in Chromium while the import is written in the background: the progress
 bar follows it, and the page shows the report once it is over."""
 
-import io
-
-import pandas as pd
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import make_account
+from tests.imports.test_pages import queued_run
 from tests.web.test_browser import launch, live_server, signed_in  # noqa: F401 - the fixture
-from voxloop.accounts import service as accounts
-from voxloop.audit.service import Actor
-from voxloop.db import session_scope
-from voxloop.imports import service, staging
 from voxloop.jobs.executor import drain
 
 
 def test_the_progress_bar_follows_a_background_import_to_its_report(live_server, tmp_path):  # noqa: F811
     manager = make_account(role="manager")
     rows = [{"时间": "2026-10-01 09:30", "内容": f"第{i}位客人：早餐很好吃"} for i in range(30)]
-    buffer = io.BytesIO()
-    pd.DataFrame(rows).to_csv(buffer, index=False)
-    with session_scope() as db:
-        org = accounts.get_org_by_slug(db=db, slug=manager.org_slug)
-        key, frame = staging.keep(org_id=org.id, content=buffer.getvalue(), filename="reviews.csv")
-        run = service.queue(
-            db=db, org=org, actor=Actor(label="web:manager"), frame=frame, upload=key,
-            mapping={"received_at": "时间", "description": "内容"}, defaults={}, filename="reviews.csv",
-        )  # fmt: skip
-        run_id = run.id
+    run_id = queued_run(manager, rows, "reviews.csv")
     with sync_playwright() as p:
         browser = launch(p)
         try:

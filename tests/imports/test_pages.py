@@ -198,36 +198,44 @@ def test_imports_are_for_managers_of_their_own_organization(client):
     assert client.get("/api/v1/feedback", headers=other.headers).json()["items"] == []
 
 
-def test_an_import_stopped_midway_goes_on_from_where_it_was_and_writes_each_row_once(client, monkeypatch):
-    """The background import saves its position with each batch it writes; run again after a
-    failure, it writes the rest only — rows without an external reference included — with the
-    counts of an import that never stopped."""
+def queued_run(manager, rows: list[dict[str, str]], filename: str) -> int:  # type: ignore[no-untyped-def]
+    """A CSV of `rows` (columns 时间 and 内容) kept as an upload and queued for a background
+    import, as the imports page does; returns the run's id."""
     import io
 
     import pandas as pd
 
-    from tests.jobs.test_outbox import outbox_rows
     from voxloop.accounts import service as accounts
     from voxloop.audit.service import Actor
     from voxloop.db import session_scope
+    from voxloop.imports import service, staging
+
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_csv(buffer, index=False)
+    with session_scope() as db:
+        org = accounts.get_org_by_slug(db=db, slug=manager.org_slug)
+        key, frame = staging.keep(org_id=org.id, content=buffer.getvalue(), filename=filename)
+        record = service.queue(
+            db=db, org=org, actor=Actor(label="web:manager"), frame=frame, upload=key,
+            mapping={"received_at": "时间", "description": "内容"}, defaults={}, filename=filename,
+        )  # fmt: skip
+        return record.id
+
+
+def test_an_import_stopped_midway_goes_on_from_where_it_was_and_writes_each_row_once(client, monkeypatch):
+    """The background import saves its position with each batch it writes; run again after a
+    failure, it writes the rest only — rows without an external reference included — with the
+    counts of an import that never stopped."""
+    from tests.jobs.test_outbox import outbox_rows
     from voxloop.feedback import flows
-    from voxloop.imports import service, staging, tasks
+    from voxloop.imports import service, tasks
 
     manager = make_account(role="manager")
     texts = [f"第{i}位客人：空调坏了，房间太热" for i in range(11)]
     rows = [{"时间": "2026-10-01 09:30", "内容": t} for t in texts]
     rows[4]["内容"] = ""  # refused
     rows.append(dict(rows[2]))  # the same row twice: a duplicate
-    buffer = io.BytesIO()
-    pd.DataFrame(rows).to_csv(buffer, index=False)
-    with session_scope() as db:
-        org = accounts.get_org_by_slug(db=db, slug=manager.org_slug)
-        key, frame = staging.keep(org_id=org.id, content=buffer.getvalue(), filename="hotline.csv")
-        record = service.queue(
-            db=db, org=org, actor=Actor(label="web:manager"), frame=frame, upload=key,
-            mapping={"received_at": "时间", "description": "内容"}, defaults={}, filename="hotline.csv",
-        )  # fmt: skip
-        run_id = record.id
+    run_id = queued_run(manager, rows, "hotline.csv")
 
     calls = []
     receive = flows.receive
