@@ -29,8 +29,7 @@ def in_parts(
 ) -> Iterator[list[T]]:
     """`work(batch[start:end], **options)` for consecutive parts of the batch, in order; done
     by `processes` forked processes when the batch has `minimum` items or more."""
-    part = PART
-    bounds = [(start, min(start + part, len(batch))) for start in range(0, len(batch), part)]
+    bounds = [(start, min(start + PART, len(batch))) for start in range(0, len(batch), PART)]
     if processes <= 1 or len(batch) < minimum or not may_fork():
         for start, end in bounds:
             yield work(batch[start:end], **options)

@@ -164,15 +164,10 @@ def run(
     pending: list[tuple[feedback.Draft, str | None]] = []
     start = position = record.position  # rows before it were handled by an earlier try
 
-    def save(db: Session, created: object = None) -> None:
-        record.created, record.duplicates, record.failed = (
-            counts["created"],
-            counts["duplicates"],
-            counts["failed"],
-        )
+    def save(*_: object) -> None:  # also flows.receive's `also`: in the batch's transaction
+        for name, value in counts.items():
+            setattr(record, name, value)
         record.position, record.problems = position, problems[:MAX_PROBLEMS]
-        if record.id is not None:
-            db.add(record)
 
     def flush() -> None:
         known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
@@ -226,10 +221,10 @@ def run(
             flush()
     flush()
     position = len(frame)
-    save(db)
-    record.status = "done"
-    db.commit()
+    db.commit()  # end the read transaction before waiting for the lock
     with write_lock():
+        save()
+        record.status = "done"
         db.add(record)
         db.commit()
     return record, preview

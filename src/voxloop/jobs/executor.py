@@ -315,7 +315,7 @@ def alongside(progress: Callable[[int], None]) -> Iterator[None]:
     """Run the outbox in a process forked from this one while the block writes (`voxloop
     import`: the imported rows are classified as they are committed, on another core, since
     the process has its own interpreter lock), and after the block until nothing is due.
-    `progress` is told how many messages have run, from a thread of this process."""
+    Once the block is over, `progress` is told how many messages have run while it waits."""
     context = multiprocessing.get_context("fork")
     written = context.Event()
     ran = context.Value("q", 0)

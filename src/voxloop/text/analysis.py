@@ -272,8 +272,11 @@ def analyze(
 
     With `processes` > 1, a batch of PARALLEL_MIN texts or more is shared among that many
     processes forked from this one (`voxloop.common.forked`)."""
-    options: dict[str, Any] = {"with_aspects": with_aspects, "categories": categories}
-    options["dictionary"] = dictionary
+    options: dict[str, Any] = {
+        "with_aspects": with_aspects,
+        "categories": categories,
+        "dictionary": dictionary,
+    }
     return _in_parts(_analyze, texts, options, processes)
 
 
