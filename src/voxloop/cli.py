@@ -270,7 +270,6 @@ def _text_examples(args: argparse.Namespace) -> None:
 
 def _import(args: argparse.Namespace) -> None:
     import json
-    from contextlib import nullcontext
 
     from tqdm import tqdm
 
@@ -280,18 +279,12 @@ def _import(args: argparse.Namespace) -> None:
     from voxloop.db import session_scope
     from voxloop.errors import VoxloopError
     from voxloop.imports import service
-    from voxloop.jobs import executor
-    from voxloop.jobs import service as jobs
     from voxloop.text import files
 
     try:
         frame = files.read_table(args.input)
     except (OSError, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    # Embedded mode: the rows are classified here while they are written (in scaled mode the
-    # workers do it, relayed by the scheduler).
-    classify = not (args.dry_run or args.no_classify or get_settings().broker_url)
-    batches = tqdm(unit="batch", desc="classified", file=sys.stderr, position=1, disable=not classify)
     with session_scope() as db:
         org = accounts.get_org_by_slug(db=db, slug=args.org)
         if org is None:
@@ -303,27 +296,27 @@ def _import(args: argparse.Namespace) -> None:
         else:
             saved = service.get_source(db=db, org_id=org.id, name=args.mapping)
             mapping, defaults, source = saved.mapping, saved.defaults, saved.name
-        db.commit()  # the forked outbox process opens its own connections
         try:
-            with executor.alongside(batches.update) if classify else nullcontext():
-                with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr, position=0) as bar:
-                    run, _ = service.run(
-                        db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
-                        filename=Path(args.input).name, source=source, dry_run=args.dry_run,
-                        progress=bar.update,
-                    )  # fmt: skip
-                if classify:
-                    with session_scope(readonly=True) as counting:
-                        batches.total = batches.n + jobs.due_count(db=counting)
+            with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr) as bar:
+                # This process holds no broker connection: it may fork in scaled mode too.
+                settings = get_settings()
+                run, _ = service.run(
+                    db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
+                    filename=Path(args.input).name, source=source, dry_run=args.dry_run,
+                    classify=not args.no_classify, progress=bar.update,
+                    processes=settings.text_workers or os.cpu_count() or 1,
+                )  # fmt: skip
         except VoxloopError as exc:
             sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))
-    batches.close()
     verb = "would be created" if args.dry_run else "created"
     print(f"{run.rows} rows: {run.created} {verb}, {run.duplicates} duplicates, {run.failed} refused")
     for p in run.problems[:20]:
         print(f"  row {p['row']}: {p['field']}: {p['reason']}")
-    if classify:
-        print("classified: type, sentiment, category and priority (imported history starts no deadlines)")
+    if run.created and not args.dry_run:
+        if args.no_classify:
+            print("classification is left to the outbox (triage, as for new feedback)")
+        else:
+            print("classified: type, sentiment, category and priority (imported history starts no deadlines)")
 
 
 def _report(args: argparse.Namespace) -> None:

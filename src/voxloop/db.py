@@ -195,15 +195,6 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop("on_commit", None)
 
 
-def after_fork() -> None:
-    """In a process forked from one that had connections: new ones here, the parent's left
-    alone (closing them here would end the parent's sessions)."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose(close=False)
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
-
-
 def reset_caches() -> None:
     """Forget the engine and settings (tests switch databases between runs)."""
     if get_engine.cache_info().currsize:

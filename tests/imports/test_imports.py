@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from tests.factories import make_account
 from voxloop.cli import main
 from voxloop.commitments.models import CaseClock
-from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.jobs.executor import drain
 
@@ -161,25 +160,3 @@ def test_import_from_the_command_line(client, tmp_path, capsys):
     items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
     assert len(items) == 4 and {i["channel"] for i in items} == {"hotline"}
     assert {i["sentiment"] for i in items} == {None}  # left to a worker
-
-
-def test_the_command_line_import_classifies_the_rows_as_it_writes_them(client, tmp_path, capsys):
-    """In embedded mode `voxloop import` classifies what it imports, alongside the writing; in
-    scaled mode it leaves that to the workers."""
-    manager = make_account(role="manager")
-    source = tmp_path / "hotline.csv"
-    pd.DataFrame(ROWS).to_csv(source, index=False)
-    spec = tmp_path / "mapping.json"
-    spec.write_text(json.dumps({"mapping": MAPPING, "defaults": {"channel": "hotline"}}), "utf-8")
-    main(["import", str(source), "--org", manager.org_slug, "--mapping", str(spec)])
-    out = capsys.readouterr().out
-    assert "4 created" in out
-    items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
-    if get_settings().broker_url:
-        assert "classified" not in out and {i["sentiment"] for i in items} == {None}
-        drain()
-        items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
-    else:
-        assert "classified:" in out
-    assert len(items) == 4 and all(i["sentiment"] in ("negative", "neutral", "positive") for i in items)
-    assert all(i["type"] for i in items)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.factories import make_account
+from voxloop.cli import main
 from voxloop.jobs.executor import drain
 from voxloop.webhooks import signing
 
@@ -177,3 +178,26 @@ def test_alerts_and_survey_responses_are_sent_too(client, receiver):
     assert [e["event"] for e in events] == ["alert.raised", "survey.response_created"]
     assert events[0]["data"]["kind"] == "emerging_issue" and events[0]["data"]["customers"] == 6
     assert events[1]["data"]["survey_id"] == survey["id"] and events[1]["data"]["answers"] == {"nps": 9}
+
+
+def test_imported_feedback_is_announced_once_classified(client, receiver, tmp_path, capsys):
+    """An import writes its rows already classified and announces each, as triage does for
+    live feedback; spam is flagged and not announced."""
+    admin = make_account(role="admin")
+    _subscribe(client, admin, receiver.url, ["feedback.created"])
+    source = tmp_path / "hotline.csv"
+    source.write_text(
+        "id,text\nh-1,热水器不出热水，等了一个小时\nh-2,Great stay and friendly staff\n"
+        "h-3,http://a.example http://b.example http://c.example\n",
+        "utf-8",
+    )
+    spec = tmp_path / "mapping.json"
+    spec.write_text(json.dumps({"mapping": {"external_ref": "id", "description": "text"}}), "utf-8")
+    main(["import", str(source), "--org", admin.org_slug, "--mapping", str(spec)])
+    assert "3 rows: 3 created" in capsys.readouterr().out
+    drain()
+    events = [json.loads(body) for _, body in receiver.requests]
+    assert {e["event"] for e in events} == {"feedback.created"}
+    by_text = {e["data"]["channel"] + ":" + e["data"]["type"]: e["data"] for e in events}
+    assert len(events) == 2 and set(by_text) == {"import:complaint", "import:praise"}
+    assert {e["data"]["sentiment"] for e in events} == {"negative", "positive"}

@@ -3,6 +3,7 @@ process has loaded (text models, the batch itself) and send back only their resu
 this process may not fork (a daemon, as Celery's pool processes are), it does the work itself.
 """
 
+import gc
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -36,11 +37,16 @@ def in_parts(
         return
     with _LOCK:
         _BATCH.update(work=work, batch=batch, options=options)
+        # What exists now (models, the batch) is left out of the garbage collector's rounds, in
+        # the forked processes and here while they work: a round no longer walks millions of
+        # long-lived objects (and touches no shared page).
+        gc.freeze()
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
                 yield from pool.map(_work_on, bounds)
         finally:
+            gc.unfreeze()
             _BATCH.clear()
 
 

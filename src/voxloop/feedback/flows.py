@@ -78,15 +78,18 @@ def _enqueue_side_effects(
     created: list[service.Created],
     acknowledge: bool = True,
     historical: bool = False,
+    triaged: bool = False,
 ) -> None:
-    """Triage for every write (one message for all its records), an acknowledgement per email.
-    Historical records (imports) are classified only: no routing, no clocks, no thank-yous."""
+    """Triage for every write (one message for all its records), unless the records were
+    written triaged; an acknowledgement per email. Historical records (imports) are
+    classified only: no routing, no clocks, no thank-yous."""
     if not created:
         return
     payload: dict[str, Any] = {"feedback_ids": [c.id for c in created]}
     if historical:
         payload["historical"] = True
-    jobs.enqueue(db=db, task=TRIAGE, payload=payload, org_id=org_id)
+    if not triaged:
+        jobs.enqueue(db=db, task=TRIAGE, payload=payload, org_id=org_id)
     if acknowledge:
         payloads = [{"feedback_id": c.id} for c in created if c.has_email]
         jobs.enqueue_many(db=db, task=ACKNOWLEDGE, payloads=payloads, org_id=org_id)
@@ -101,17 +104,19 @@ def receive(
     recorded_by_id: int | None = None,
     acknowledge: bool = True,
     historical: bool = False,
+    triaged: bool = False,
     also: Callable[[Session, list[service.Created]], None] | None = None,
 ) -> list[service.Created]:
     """Record feedback and queue the acknowledgements; durable once this returns. `also`
-    writes more in the same transaction (email intake logs the message it came from)."""
+    writes more in the same transaction (email intake logs the message it came from). Drafts
+    `triaged` already (imported history) are not triaged again."""
     # End any read transaction first: never hold SQLite's lock while waiting for the file lock.
     db.commit()
     with write_lock():
         created = service.create_many(
             db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
         )
-        _enqueue_side_effects(db, org.id, created, acknowledge, historical)
+        _enqueue_side_effects(db, org.id, created, acknowledge, historical, triaged)
         if also is not None:
             also(db, created)
         db.commit()

@@ -4,7 +4,7 @@ same external reference), the rest written in batches of 1,000 through normal in
 never acknowledged: the customers wrote long ago)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import ValidationError
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
+from voxloop.common import forked
+from voxloop.config import get_settings
 from voxloop.db import write_lock
 from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error, invalid
 from voxloop.feedback import flows
@@ -22,6 +24,8 @@ from voxloop.feedback.schemas import FeedbackCreate
 from voxloop.imports import mapping as m
 from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.jobs import service as jobs
+from voxloop.text import pii
+from voxloop.triage import service as triage_service
 
 RUN = "imports.run"
 CHUNK = 1_000
@@ -126,6 +130,73 @@ def _known_refs(db: Session, org_id: int, refs: list[str]) -> set[str]:
     )
 
 
+class Prepared(NamedTuple):
+    """One row of the file, checked: its problems, or the record to write and the key that
+    finds it twice (its external reference, else its text, time and customer's email)."""
+
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    problems: list[dict[str, Any]]
+    key: Any = None
+    draft: feedback.Draft | None = None
+    preview: dict[str, Any] | None = None
+
+
+def prepare(
+    frame: pd.DataFrame,
+    *,
+    mapping: dict[str, str],
+    defaults: dict[str, Any],
+    timezone: str,
+    channels: dict[str, Any],
+    start: int,
+    triage: triage_service.Setup | None,
+) -> list[Prepared]:
+    """Check a part of the file (pure computation, done by forked processes for a large file):
+    each row validated as an API item and made a draft; with a triage `setup`, the drafts of
+    rows from `start` on are triaged too, so they are written once, already classified."""
+    out: list[Prepared] = []
+    previews = 0
+    first = int(frame.index[0]) if len(frame) else 0
+    for index, item in enumerate(m.items(frame, mapping, defaults, timezone), start=first):
+        row = index + 2
+        try:
+            data = FeedbackCreate.model_validate(item)
+            draft = flows.draft_from_api(data, channels)
+        except ValidationError as exc:
+            problems = [
+                {"row": row, "field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                for e in exc.errors()
+            ]
+            out.append(Prepared(row, problems))
+            continue
+        except VoxloopError as exc:
+            fields = exc.fields or [field_error("row", exc.message)]
+            out.append(Prepared(row, [{"row": row, **f} for f in fields]))
+            continue
+        email = data.customer.email if data.customer else None
+        key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
+        preview = None
+        if previews < PREVIEW and index >= start:
+            preview = data.model_dump(mode="json", exclude={"attachments"}, exclude_none=True)
+            previews += 1
+        out.append(Prepared(row, [], key, draft, preview))
+    if triage is not None:
+        _triage([p.draft for p in out if p.draft is not None and p.row - 2 >= start], triage)
+    return out
+
+
+def _triage(drafts: list[feedback.Draft], setup: triage_service.Setup) -> None:
+    texts = [d.row["description"] for d in drafts]
+    if setup.redact:  # what triage reads: the text as it will be stored
+        texts = [pii.redact(t) for t in texts]
+    for d, text, guess in zip(drafts, texts, triage_service.guesses(texts, setup), strict=True):
+        decided = triage_service.decide(
+            setup, guess, description=text, customer_request=d.row["customer_request"],
+            channel=d.row["channel"], touchpoint=d.row["touchpoint"], language=d.row["language"],
+        )  # fmt: skip
+        d.row.update(triage_service.columns(decided))
+
+
 def run(
     *,
     db: Session,
@@ -137,11 +208,18 @@ def run(
     filename: str,
     source: str | None = None,
     dry_run: bool = False,
+    classify: bool = False,
+    processes: int | None = None,
     progress: Callable[[int], None] | None = None,
     record: ImportRun | None = None,
 ) -> tuple[ImportRun, list[dict[str, Any]]]:
     """Import (or, with `dry_run`, only check) every row; returns the run with its counts and
     per-row problems, and a preview of the first rows as they would be recorded.
+
+    With `classify`, the rows are triaged before they are written (imported history: classified,
+    never routed, no clocks, nobody thanked); else triage runs after, through the outbox. The
+    rows are checked (and triaged) in parts by `processes` forked processes (default: the
+    analysis setting) while this one writes them in order.
 
     With a `record` (an import queued from the web), its counts and position are saved with
     each batch written, in the same transaction, and the import goes on from its position:
@@ -149,8 +227,8 @@ def run(
     wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
     if wrong:
         raise InvalidInput(fields=wrong)
+    frame = frame.reset_index(drop=True)
     defaults = {"channel": "import", **defaults}
-    channels = feedback.active_channels(db=db, org_id=org.id)
     if record is None:
         record = ImportRun(
             org_id=org.id, filename=filename[:255], source=source, dry_run=dry_run, rows=len(frame),
@@ -163,11 +241,20 @@ def run(
     seen: set[Any] = set()
     pending: list[tuple[feedback.Draft, str | None]] = []
     start = position = record.position  # rows before it were handled by an earlier try
+    triage = triage_service.setup(db=db, org_id=org.id) if classify and not dry_run else None
+    options = {
+        "mapping": mapping, "defaults": defaults, "timezone": org.timezone, "start": start, "triage": triage,
+        "channels": feedback.active_channels(db=db, org_id=org.id),
+    }  # fmt: skip
+    db.commit()  # the forked processes must not share an open transaction
 
-    def save(*_: object) -> None:  # also flows.receive's `also`: in the batch's transaction
+    def save(db: Session, created: list[feedback.Created]) -> None:  # in the batch's transaction
         for name, value in counts.items():
             setattr(record, name, value)
         record.position, record.problems = position, problems[:MAX_PROBLEMS]
+        if triage is not None and created:
+            rows = [{**c.row, "id": c.id} for c in created]
+            triage_service.finish_imported(db=db, org_id=org.id, records=rows)
 
     def flush() -> None:
         known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
@@ -177,53 +264,42 @@ def run(
         if drafts and not dry_run:
             flows.receive(
                 db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False,
-                historical=True, also=save,
+                historical=True, triaged=triage is not None, also=save,
             )  # fmt: skip
         if progress:
             progress(len(pending))
         pending.clear()
 
-    for index, item in enumerate(m.items(frame, mapping, defaults, org.timezone)):
-        row = index + 2  # as a spreadsheet numbers it: the header is row 1
-        earlier = index < start
-        if not earlier:
-            position = index + 1
-        try:
-            data = FeedbackCreate.model_validate(item)
-            draft = flows.draft_from_api(data, channels)
-        except ValidationError as exc:
+    processes = processes or get_settings().analysis_processes
+    parts = forked.in_parts(prepare, frame, options, processes=processes, minimum=2 * forked.PART)
+    for part in parts:
+        for p in part:
+            earlier = p.row - 2 < start
             if not earlier:
-                counts["failed"] += 1
-                for e in exc.errors():
-                    field = ".".join(str(p) for p in e["loc"]) or "row"
-                    problems.append({"row": row, "field": field, "reason": e["msg"]})
-            continue
-        except VoxloopError as exc:
-            if not earlier:
-                counts["failed"] += 1
-                problems.extend({"row": row, **f} for f in (exc.fields or [field_error("row", exc.message)]))
-            continue
-        email = data.customer.email if data.customer else None
-        key = ("ref", data.external_ref) if data.external_ref else (data.description, data.received_at, email)
-        if earlier:  # written (or found twice) by the earlier try: only remembered
-            seen.add(key)
-            continue
-        if key in seen:
-            counts["duplicates"] += 1
-            continue
-        seen.add(key)
-        if len(preview) < PREVIEW:
-            preview.append(
-                {"row": row, **data.model_dump(mode="json", exclude={"attachments"}, exclude_none=True)}
-            )
-        pending.append((draft, data.external_ref))
-        if len(pending) >= CHUNK:
-            flush()
+                position = p.row - 1
+            if p.problems:
+                if not earlier:
+                    counts["failed"] += 1
+                    problems.extend(p.problems)
+                continue
+            if earlier:  # written (or found twice) by the earlier try: only remembered
+                seen.add(p.key)
+                continue
+            if p.key in seen:
+                counts["duplicates"] += 1
+                continue
+            seen.add(p.key)
+            if p.preview is not None and len(preview) < PREVIEW:
+                preview.append({"row": p.row, **p.preview})
+            assert p.draft is not None
+            pending.append((p.draft, p.draft.external_ref))
+            if len(pending) >= CHUNK:
+                flush()
     flush()
     position = len(frame)
     db.commit()  # end the read transaction before waiting for the lock
     with write_lock():
-        save()
+        save(db, [])
         record.status = "done"
         db.add(record)
         db.commit()

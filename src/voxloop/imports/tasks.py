@@ -29,7 +29,7 @@ def run_import(payload: dict[str, Any]) -> None:
             service.run(
                 db=db, org=org, actor=Actor(label=record.by, user_id=payload.get("user_id")), frame=frame,
                 mapping=payload["mapping"], defaults=payload["defaults"], filename=record.filename,
-                source=record.source, record=record,
+                source=record.source, record=record, classify=True,
             )  # fmt: skip
         except VoxloopError as exc:  # the upload is gone, or the mapping no longer fits: not retried
             db.rollback()

@@ -1,19 +1,16 @@
 """Runs outbox messages: the task registry and the in-process executor thread."""
 
 import logging
-import multiprocessing
-import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from voxloop.config import get_settings
-from voxloop.db import after_fork, session_scope, write_lock
+from voxloop.db import session_scope, write_lock
 from voxloop.jobs import service
 from voxloop.jobs.models import OutboxMessage
 
@@ -289,68 +286,6 @@ def drain(max_rounds: int = 100) -> int:
         if n == 0:
             break
     return total
-
-
-GATHER_SECONDS = 1.0  # between rounds of run_until_idle while the writer writes
-
-
-def run_until_idle(written: Callable[[float], bool], progress: Callable[[int], None] | None = None) -> None:
-    """Run messages as a bulk writer commits them, until the writer is done and nothing is
-    due; `written(timeout)` waits up to `timeout` seconds and says whether the writer is done,
-    `progress` is told how many messages each round ran. Rounds are a second apart while the
-    writer writes, so that each takes many messages at once (the text analysis of a large
-    batch is shared among processes). No periodic jobs: those are the executors' and the
-    scheduler's."""
-    while True:
-        finished = written(GATHER_SECONDS)  # asked first: a round begun after it sees every commit
-        n = run_pending()
-        if progress and n:
-            progress(n)
-        if n == 0 and finished:
-            return
-
-
-@contextmanager
-def alongside(progress: Callable[[int], None]) -> Iterator[None]:
-    """Run the outbox in a process forked from this one while the block writes (`voxloop
-    import`: the imported rows are classified as they are committed, on another core, since
-    the process has its own interpreter lock), and after the block until nothing is due.
-    Once the block is over, `progress` is told how many messages have run while it waits."""
-    context = multiprocessing.get_context("fork")
-    written = context.Event()
-    ran = context.Value("q", 0)
-    child = context.Process(target=_run_forked, args=(written, ran, os.getpid()), name="voxloop-outbox")
-    child.start()
-    reported = 0
-
-    def report() -> None:
-        nonlocal reported
-        now = ran.value
-        if now > reported:
-            progress(now - reported)
-            reported = now
-
-    try:
-        yield
-    finally:
-        written.set()
-        while child.is_alive():
-            child.join(0.2)
-            report()
-        report()
-    if child.exitcode:
-        raise RuntimeError(f"the outbox process stopped with exit code {child.exitcode}")
-
-
-def _run_forked(written: Any, ran: Any, parent: int) -> None:
-    after_fork()
-
-    def count(n: int) -> None:
-        with ran.get_lock():
-            ran.value += n
-
-    # ends too should the parent die: nobody would tell it the writing is over
-    run_until_idle(lambda timeout: written.wait(timeout) or os.getppid() != parent, count)
 
 
 class InProcessExecutor:

@@ -4,7 +4,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -69,10 +69,6 @@ def _due(now: datetime) -> ColumnElement[bool]:
 def any_due(*, db: Session) -> bool:
     """A cheap read, so an idle executor does not take the write lock to find nothing."""
     return db.scalar(select(OutboxMessage.id).where(_due(utcnow())).limit(1)) is not None
-
-
-def due_count(*, db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(OutboxMessage).where(_due(utcnow()))) or 0
 
 
 def claim(*, db: Session, limit: int = 50) -> list[OutboxMessage]:

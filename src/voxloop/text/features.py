@@ -3,7 +3,7 @@ VADER's lexicon scores for English."""
 
 import re
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -48,16 +48,13 @@ class TfidfVectorizer(sktext.TfidfVectorizer):
 
     def _lookup_hits(self, raw_documents: Any) -> tuple[np.ndarray, np.ndarray, int]:
         analyze = self.build_analyzer()
-        lookup = self.vocabulary_.get
-        found, lengths = [], []
-        for doc in raw_documents:
-            grams = analyze(doc)
-            ids = np.fromiter(map(lookup, grams, repeat(-1)), dtype=np.int64, count=len(grams))
-            ids = ids[ids >= 0]
-            found.append(ids)
-            lengths.append(len(ids))
-        columns = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        return np.repeat(np.arange(len(lengths)), lengths), columns, len(lengths)
+        grams = [analyze(doc) for doc in raw_documents]
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        flat = list(chain.from_iterable(grams))
+        columns = np.fromiter(map(self.vocabulary_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(grams)), lengths)
+        hit = columns >= 0
+        return rows[hit], columns[hit], len(grams)
 
     def _plain_chars(self) -> bool:
         """Character n-grams of at most three characters, with scikit-learn's own lower-casing."""

@@ -1,8 +1,9 @@
 """Queries and writes for the taxonomy, triage rules, automatic triage and corrections."""
 
 import re
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
@@ -17,10 +18,13 @@ from voxloop.db import on_commit, session_scope
 from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
+from voxloop.privacy import service as privacy
 from voxloop.text import analysis
 from voxloop.text import service as text_service
+from voxloop.text.categories import CategoryModel
 from voxloop.triage import rules
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
+from voxloop.webhooks import service as webhooks
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_SIMILARITY = 0.8
@@ -255,6 +259,70 @@ def test_rules(
     return rules.classify(active, subject, matrix(db=db, org_id=org_id))
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What triage needs of an organization: its active rules, its priority matrix, its
+    category model (None until trained) and its active categories."""
+
+    rules: list[rules.Rule]
+    matrix: dict[str, int]
+    model: CategoryModel | None
+    active: frozenset[str]
+    redact: bool  # personal data is redacted from stored text
+
+
+def setup(*, db: Session, org_id: int) -> Setup:
+    return Setup(
+        rules=_as_rules(list_rules(db=db, org_id=org_id, active_only=True)),
+        matrix=matrix(db=db, org_id=org_id),
+        model=text_service.category_model(db=db, org_id=org_id),
+        active=frozenset(c.code for c in list_categories(db=db, org_id=org_id) if c.is_active),
+        redact=privacy.redacts(db=db, org_id=org_id),
+    )
+
+
+def guesses(texts: list[str], s: Setup, processes: int = 1) -> list[dict[str, Any]]:
+    """The text models' type, sentiment and (when sure, and still an active category) category
+    of each text."""
+    out = []
+    for r in analysis.guess(texts, categories=s.model, processes=processes):
+        sure = s.model is not None and r.category in s.active and s.model.sure(r.category_confidence or 0.0)
+        out.append(
+            {"type": r.feedback_type, "sentiment": r.sentiment, "category": r.category if sure else None}
+        )
+    return out
+
+
+def decide(
+    s: Setup,
+    guess: dict[str, Any],
+    *,
+    description: str,
+    customer_request: str | None,
+    channel: str,
+    touchpoint: str | None,
+    language: str,
+) -> dict[str, Any]:
+    """A record's triage from the rules and the models' guess (pure): each field, the priority,
+    a spam or invalid flag, and the rule behind each field. Near-duplicates are flagged by
+    `plan_triage`, which can see the customer's earlier records."""
+    subject = rules.Subject(
+        text=f"{description}\n{customer_request or ''}",
+        channel=channel,
+        touchpoint=touchpoint or "",
+        language=language,
+    )
+    result = rules.classify(s.rules, subject, s.matrix, guess, text_service.MODEL_REASON)
+    flagged = rules.flag(description)
+    return {
+        **{key: result.values.get(key) for key in rules.FIELDS},
+        "priority": result.priority,
+        "flag": flagged[0] if flagged else None,
+        "flag_reason": flagged[1] if flagged else None,
+        "because": result.because,
+    }
+
+
 def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]:
     """Classify the records not yet triaged, without writing: reads and pure computation only,
     so it can run outside the write lock. One dict per record, for `apply_triage`."""
@@ -275,63 +343,31 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
         .where(t.id.in_(feedback_ids), t.triaged_at.is_(None))
         .order_by(t.id)
     ).all()
-    by_org: dict[int, list[rules.Rule]] = {}
-    matrices: dict[int, dict[str, int]] = {}
-    guesses = _guesses(db, rows)
     plan = []
-    for row in rows:
-        if row.org_id not in by_org:
-            by_org[row.org_id] = _as_rules(list_rules(db=db, org_id=row.org_id, active_only=True))
-            matrices[row.org_id] = matrix(db=db, org_id=row.org_id)
-        subject = rules.Subject(
-            text=f"{row.description}\n{row.customer_request or ''}",
-            channel=row.channel,
-            touchpoint=row.touchpoint or "",
-            language=row.language,
-        )
-        result = rules.classify(
-            by_org[row.org_id], subject, matrices[row.org_id], guesses[row.id], text_service.MODEL_REASON
-        )
-        flagged = rules.flag(row.description) or _duplicate_of(db, row)
-        values = {key: result.values.get(key) for key in rules.FIELDS}
-        plan.append(
-            {
-                "fid": row.id,
-                "org_id": row.org_id,
-                **values,
-                "priority": result.priority,
-                "flag": flagged[0] if flagged else None,
-                "flag_reason": flagged[1] if flagged else None,
-                "because": result.because,
-                # what routing and the commitment clocks need next
-                "channel": row.channel,
-                "received_at": row.received_at,
-                "status": row.status,
-                "customer_id": row.customer_id,
-            }
-        )
-    return plan
-
-
-def _guesses(db: Session, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
-    """The text models' type, sentiment and (when sure, and still an active category) category
-    for each record: one batch per organization."""
-    out: dict[int, dict[str, Any]] = {}
-    for org_id in {row.org_id for row in rows}:
+    for org_id in sorted({row.org_id for row in rows}):
         mine = [row for row in rows if row.org_id == org_id]
-        model = text_service.category_model(db=db, org_id=org_id)
-        active = {c.code for c in list_categories(db=db, org_id=org_id) if c.is_active}
-        results = analysis.guess(
-            [row.description for row in mine], categories=model, processes=get_settings().analysis_processes
-        )
-        for row, r in zip(mine, results, strict=True):
-            sure = model is not None and r.category in active and model.sure(r.category_confidence or 0.0)
-            out[row.id] = {
-                "type": r.feedback_type,
-                "sentiment": r.sentiment,
-                "category": r.category if sure else None,
-            }
-    return out
+        s = setup(db=db, org_id=org_id)
+        found = guesses([row.description for row in mine], s, get_settings().analysis_processes)
+        for row, guess in zip(mine, found, strict=True):
+            decided = decide(
+                s, guess, description=row.description, customer_request=row.customer_request,
+                channel=row.channel, touchpoint=row.touchpoint, language=row.language,
+            )  # fmt: skip
+            if decided["flag"] is None:
+                decided["flag"], decided["flag_reason"] = _duplicate_of(db, row) or (None, None)
+            plan.append(
+                {
+                    "fid": row.id,
+                    "org_id": row.org_id,
+                    **decided,
+                    # what routing and the commitment clocks need next
+                    "channel": row.channel,
+                    "received_at": row.received_at,
+                    "status": row.status,
+                    "customer_id": row.customer_id,
+                }
+            )
+    return sorted(plan, key=lambda p: p["fid"])
 
 
 def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
@@ -364,6 +400,71 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
         ],
     )
     return len(plan)
+
+
+def columns(decided: dict[str, Any]) -> dict[str, Any]:
+    """A record's triage columns from `decide`, for a record written already triaged (imports)."""
+    return {
+        **{key: decided[key] for key in (*rules.FIELDS, "priority", "flag", "flag_reason")},
+        "triage_reasons": decided["because"],
+        "triaged_at": utcnow(),
+        "status": "triaged",
+    }
+
+
+def finish_imported(*, db: Session, org_id: int, records: list[dict[str, Any]]) -> None:
+    """What triage does after the columns, for records imported already triaged (each a dict
+    of its columns with its id): a customer's near-duplicates flagged, the `feedback.created`
+    webhook. In the transaction that wrote them."""
+    table = Feedback.__table__
+    for r in records:
+        if r["customer_id"] is None or r["flag"]:
+            continue
+        row = SimpleNamespace(
+            org_id=org_id, **{k: r[k] for k in ("id", "customer_id", "received_at", "description")}
+        )
+        flagged = _duplicate_of(db, row)
+        if flagged:
+            r["flag"], r["flag_reason"] = flagged
+            db.execute(
+                update(table).where(table.c.id == r["id"]).values(flag=flagged[0], flag_reason=flagged[1])
+            )
+    announce(db=db, plan=[{"fid": r["id"], "org_id": org_id, "flag": r["flag"]} for r in records])
+
+
+def announce(*, db: Session, plan: list[dict[str, Any]]) -> None:
+    """A `feedback.created` webhook event for the records just triaged, per organization that
+    subscribes to it (flagged records are not announced)."""
+    for org_id in {p["org_id"] for p in plan}:
+        if webhooks.subscribed(db=db, org_id=org_id, event="feedback.created"):
+            webhooks.emit(
+                db=db, org_id=org_id, event="feedback.created", data=_created_events(db, plan, org_id)
+            )
+
+
+def _created_events(db: Session, plan: list[dict[str, Any]], org_id: int) -> list[dict[str, Any]]:
+    """What a `feedback.created` webhook says: the record as triaged."""
+    ids = [p["fid"] for p in plan if p["org_id"] == org_id and not p["flag"]]
+    if not ids:
+        return []
+    records = db.scalars(select(Feedback).where(Feedback.id.in_(ids)).order_by(Feedback.id))
+    return [
+        {
+            "id": r.id,
+            "tracking_code": r.tracking_code,
+            "channel": r.channel,
+            "received_at": r.received_at.isoformat(),
+            "language": r.language,
+            "type": r.type,
+            "category": r.category,
+            "sentiment": r.sentiment,
+            "priority": r.priority,
+            "branch": r.branch,
+            "product": r.product,
+            "touchpoint": r.touchpoint,
+        }  # fmt: skip
+        for r in records
+    ]
 
 
 def _duplicate_of(db: Session, record: Any) -> tuple[str, str] | None:

@@ -2,41 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import select
-
 from voxloop.cases.service import THANK
 from voxloop.commitments import clocks
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback.flows import TRIAGE
-from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
 from voxloop.jobs.executor import batch_task
 from voxloop.routing import service as routing
 from voxloop.triage import service
-from voxloop.webhooks import service as webhooks
-
-
-def created_events(db: Any, plan: list[dict[str, Any]], org_id: int) -> list[dict[str, Any]]:
-    """What a `feedback.created` webhook says: the record as triaged (sent once it is)."""
-    ids = [p["fid"] for p in plan if p["org_id"] == org_id and not p["flag"]]
-    records = db.scalars(select(Feedback).where(Feedback.id.in_(ids)).order_by(Feedback.id)) if ids else []
-    return [
-        {
-            "id": r.id,
-            "tracking_code": r.tracking_code,
-            "channel": r.channel,
-            "received_at": r.received_at.isoformat(),
-            "language": r.language,
-            "type": r.type,
-            "category": r.category,
-            "sentiment": r.sentiment,
-            "priority": r.priority,
-            "branch": r.branch,
-            "product": r.product,
-            "touchpoint": r.touchpoint,
-        }  # fmt: skip
-        for r in records
-    ]
 
 
 @batch_task(TRIAGE)
@@ -57,12 +30,7 @@ def triage(payloads: list[dict[str, Any]]) -> None:
             service.apply_triage(db=db, plan=plan)
             routing.apply_routes(db=db, routes=routes)
             clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in live])
-            for org_id in {p["org_id"] for p in plan}:
-                if not webhooks.subscribed(db=db, org_id=org_id, event="feedback.created"):
-                    continue
-                webhooks.emit(
-                    db=db, org_id=org_id, event="feedback.created", data=created_events(db, plan, org_id)
-                )
+            service.announce(db=db, plan=plan)
             for p in live:  # praise and suggestions are thanked (the task checks for an email)
                 if p["type"] in ("praise", "suggestion") and not p["flag"] and p["customer_id"]:
                     jobs.enqueue(db=db, org_id=p["org_id"], task=THANK, payload={"feedback_id": p["fid"]})
