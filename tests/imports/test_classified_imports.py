@@ -121,3 +121,20 @@ def test_a_large_import_checked_by_forked_processes_equals_one_process(client):
     assert one == two
     assert {c[-1] for c in one[3].values()} == {"triaged"}
     assert {c[2] for c in one[3].values()} == {"negative", "neutral", "positive"}
+
+
+def test_an_import_into_an_organization_that_redacts_stores_and_classifies_the_redacted_text(
+    client, tmp_path, capsys
+):
+    admin = make_account(role="admin")
+    assert client.put("/api/v1/privacy", json={"redact_pii": True}, headers=admin.headers).status_code == 200
+    source = tmp_path / "hotline.csv"
+    source.write_text("id,text\nh-1,房卡丢了，太失望了，请打我电话 13812345678\n", "utf-8")
+    spec = tmp_path / "mapping.json"
+    spec.write_text(json.dumps({"mapping": {"external_ref": "id", "description": "text"}}), "utf-8")
+    main(["import", str(source), "--org", admin.org_slug, "--mapping", str(spec)])
+    assert "1 rows: 1 created" in capsys.readouterr().out
+    record = _records(admin.org_slug)["h-1"]
+    assert record.description == "房卡丢了，太失望了，请打我电话 [PHONE]"
+    assert "13812345678" not in record.search_text
+    assert record.status == "triaged" and record.sentiment == "negative"

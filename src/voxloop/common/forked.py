@@ -6,12 +6,14 @@ this process may not fork (a daemon, as Celery's pool processes are), it does th
 import gc
 import multiprocessing
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 PART = 2_000  # items per part
+AHEAD = 2  # parts submitted per process beyond the one the caller waits for
 _BATCH: dict[str, Any] = {}  # what the forked processes work on, set before they are forked
 _LOCK = threading.Lock()
 
@@ -44,7 +46,15 @@ def in_parts(
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                yield from pool.map(_work_on, bounds)
+                # A few parts ahead of the caller, not all of them: a slow consumer (an import
+                # writing) does not end up holding the whole batch's results.
+                ahead: deque[Future[list[T]]] = deque()
+                for part in bounds:
+                    ahead.append(pool.submit(_work_on, part))
+                    if len(ahead) > AHEAD * processes:
+                        yield ahead.popleft().result()
+                while ahead:
+                    yield ahead.popleft().result()
         finally:
             gc.unfreeze()
             _BATCH.clear()

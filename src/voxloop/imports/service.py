@@ -186,12 +186,13 @@ def prepare(
 
 
 def _triage(drafts: list[feedback.Draft], setup: triage_service.Setup) -> None:
-    texts = [d.row["description"] for d in drafts]
-    if setup.redact:  # what triage reads: the text as it will be stored
-        texts = [pii.redact(t) for t in texts]
+    # what triage reads: the texts as they will be stored
+    stored = pii.redact if setup.redact else str
+    texts = [stored(d.row["description"]) for d in drafts]
     for d, text, guess in zip(drafts, texts, triage_service.guesses(texts, setup), strict=True):
+        request = d.row["customer_request"]
         decided = triage_service.decide(
-            setup, guess, description=text, customer_request=d.row["customer_request"],
+            setup, guess, description=text, customer_request=stored(request) if request else None,
             channel=d.row["channel"], touchpoint=d.row["touchpoint"], language=d.row["language"],
         )  # fmt: skip
         d.row.update(triage_service.columns(decided))
