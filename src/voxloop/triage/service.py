@@ -305,7 +305,7 @@ def decide(
 ) -> dict[str, Any]:
     """A record's triage from the rules and the models' guess (pure): each field, the priority,
     a spam or invalid flag, and the rule behind each field. Near-duplicates are flagged by
-    `plan_triage`, which can see the customer's earlier records."""
+    `plan_triage` and `finish_imported`, which can see the customer's earlier records."""
     subject = rules.Subject(
         text=f"{description}\n{customer_request or ''}",
         channel=channel,
