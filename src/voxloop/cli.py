@@ -298,13 +298,11 @@ def _import(args: argparse.Namespace) -> None:
             mapping, defaults, source = saved.mapping, saved.defaults, saved.name
         try:
             with tqdm(total=len(frame), unit="row", desc="imported", file=sys.stderr) as bar:
-                # This process holds no broker connection: it may fork in scaled mode too.
-                settings = get_settings()
-                run, _ = service.run(
+                run, _ = service.run(  # it holds no broker connection: it may fork in scaled mode too
                     db=db, org=org, actor=SYSTEM, frame=frame, mapping=mapping, defaults=defaults,
                     filename=Path(args.input).name, source=source, dry_run=args.dry_run,
                     classify=not args.no_classify, progress=bar.update,
-                    processes=settings.text_workers or os.cpu_count() or 1,
+                    processes=get_settings().text_processes,
                 )  # fmt: skip
         except VoxloopError as exc:
             sys.exit("error: " + "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields))

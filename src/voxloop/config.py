@@ -89,10 +89,16 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def analysis_processes(self) -> int:
-        if self.broker_url:
-            return 1
+    def text_processes(self) -> int:
+        """Processes a large batch of text work may be shared among (`text_workers`, else one
+        per CPU)."""
         return self.text_workers or os.cpu_count() or 1
+
+    @property
+    def analysis_processes(self) -> int:
+        """As many, except where a forked copy of a broker connection would break it: a
+        scaled-mode server or worker forks none."""
+        return 1 if self.broker_url else self.text_processes
 
     @property
     def is_sqlite(self) -> bool:

@@ -140,6 +140,10 @@ class Prepared(NamedTuple):
     draft: feedback.Draft | None = None
     preview: dict[str, Any] | None = None
 
+    @property
+    def offset(self) -> int:  # the row's position in the frame
+        return self.row - 2
+
 
 def prepare(
     frame: pd.DataFrame,
@@ -181,7 +185,7 @@ def prepare(
             previews += 1
         out.append(Prepared(row, [], key, draft, preview))
     if triage is not None:
-        _triage([p.draft for p in out if p.draft is not None and p.row - 2 >= start], triage)
+        _triage([p.draft for p in out if p.draft is not None and p.offset >= start], triage)
     return out
 
 
@@ -249,13 +253,16 @@ def run(
     }  # fmt: skip
     db.commit()  # the forked processes must not share an open transaction
 
-    def save(db: Session, created: list[feedback.Created]) -> None:  # in the batch's transaction
+    def save() -> None:  # counts and position, in the transaction of the rows they count
         for name, value in counts.items():
             setattr(record, name, value)
         record.position, record.problems = position, problems[:MAX_PROBLEMS]
-        if triage is not None and created:
-            rows = [{**c.row, "id": c.id} for c in created]
-            triage_service.finish_imported(db=db, org_id=org.id, records=rows)
+
+    def written(db: Session, created: list[feedback.Created]) -> None:  # flows.receive's `also`
+        save()
+        if triage is not None:
+            records = [{**c.row, "id": c.id} for c in created]
+            triage_service.finish_imported(db=db, org_id=org.id, records=records)
 
     def flush() -> None:
         known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
@@ -265,7 +272,7 @@ def run(
         if drafts and not dry_run:
             flows.receive(
                 db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False,
-                historical=True, triaged=triage is not None, also=save,
+                historical=True, triaged=triage is not None, also=written,
             )  # fmt: skip
         if progress:
             progress(len(pending))
@@ -275,9 +282,9 @@ def run(
     parts = forked.in_parts(prepare, frame, options, processes=processes, minimum=2 * forked.PART)
     for part in parts:
         for p in part:
-            earlier = p.row - 2 < start
+            earlier = p.offset < start
             if not earlier:
-                position = p.row - 1
+                position = p.offset + 1
             if p.problems:
                 if not earlier:
                     counts["failed"] += 1
@@ -300,7 +307,7 @@ def run(
     position = len(frame)
     db.commit()  # end the read transaction before waiting for the lock
     with write_lock():
-        save(db, [])
+        save()
         record.status = "done"
         db.add(record)
         db.commit()

@@ -3,7 +3,6 @@
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
@@ -354,7 +353,11 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
                 channel=row.channel, touchpoint=row.touchpoint, language=row.language,
             )  # fmt: skip
             if decided["flag"] is None:
-                decided["flag"], decided["flag_reason"] = _duplicate_of(db, row) or (None, None)
+                flagged = _duplicate_of(
+                    db, org_id=org_id, feedback_id=row.id, customer_id=row.customer_id,
+                    received_at=row.received_at, description=row.description,
+                )  # fmt: skip
+                decided["flag"], decided["flag_reason"] = flagged or (None, None)
             plan.append(
                 {
                     "fid": row.id,
@@ -418,12 +421,12 @@ def finish_imported(*, db: Session, org_id: int, records: list[dict[str, Any]]) 
     webhook. In the transaction that wrote them."""
     table = Feedback.__table__
     for r in records:
-        if r["customer_id"] is None or r["flag"]:
+        if r["flag"]:
             continue
-        row = SimpleNamespace(
-            org_id=org_id, **{k: r[k] for k in ("id", "customer_id", "received_at", "description")}
-        )
-        flagged = _duplicate_of(db, row)
+        flagged = _duplicate_of(
+            db, org_id=org_id, feedback_id=r["id"], customer_id=r["customer_id"],
+            received_at=r["received_at"], description=r["description"],
+        )  # fmt: skip
         if flagged:
             r["flag"], r["flag_reason"] = flagged
             db.execute(
@@ -467,17 +470,19 @@ def _created_events(db: Session, plan: list[dict[str, Any]], org_id: int) -> lis
     ]
 
 
-def _duplicate_of(db: Session, record: Any) -> tuple[str, str] | None:
+def _duplicate_of(
+    db: Session, *, org_id: int, feedback_id: int, customer_id: int | None, received_at: Any, description: str
+) -> tuple[str, str] | None:
     """('duplicate', reason) when the same customer sent a very similar text shortly before."""
-    if record.customer_id is None:
+    if customer_id is None:
         return None
-    received = as_utc(record.received_at)
+    received = as_utc(received_at)
     earlier = db.execute(
         select(Feedback.id, Feedback.description)
         .where(
-            Feedback.org_id == record.org_id,
-            Feedback.customer_id == record.customer_id,
-            Feedback.id != record.id,
+            Feedback.org_id == org_id,
+            Feedback.customer_id == customer_id,
+            Feedback.id != feedback_id,
             Feedback.received_at >= received - DUPLICATE_WINDOW,
             Feedback.received_at <= received,
         )
@@ -485,7 +490,7 @@ def _duplicate_of(db: Session, record: Any) -> tuple[str, str] | None:
         .limit(20)
     ).all()
     for other_id, text in earlier:
-        score = rules.similarity(record.description, text)
+        score = rules.similarity(description, text)
         if score >= DUPLICATE_SIMILARITY:
             return "duplicate", f"same customer, {score:.0%} similar to #{other_id} within 24 hours"
     return None
