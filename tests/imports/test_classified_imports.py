@@ -47,7 +47,7 @@ def test_the_command_line_import_writes_each_row_once_already_triaged(client, tm
             "text": [
                 "空调坏了一晚上没人修，太失望了",
                 "前台服务热情，房间干净，下次还来",
-                "厨房着火了，有客人受伤",  # the default Safety rule: severity and urgency 3
+                "厨房着火了，有客人受伤",  # the safety check: severity and urgency 3, P1
                 "空调坏了一晚上没人修，太失望了！",  # the same customer again, minutes later
             ],
             "email": ["wang@example.com", "", "", "wang@example.com"],
@@ -65,7 +65,8 @@ def test_the_command_line_import_writes_each_row_once_already_triaged(client, tm
     assert records["a-1"].sentiment == "negative" and records["a-1"].type == "complaint"
     assert records["a-2"].sentiment == "positive"
     assert (records["a-3"].severity, records["a-3"].urgency, records["a-3"].priority) == (3, 3, 1)
-    assert records["a-3"].triage_reasons["severity"] == "Safety"
+    assert records["a-3"].alarm == "fire_smoke"
+    assert records["a-3"].triage_reasons["severity"] == "safety: 着火"
     # the customer's second, near-identical message within the window is flagged, not dropped
     assert records["a-4"].received_at - records["a-1"].received_at < DUPLICATE_WINDOW
     assert records["a-4"].flag == "duplicate" and f"#{records['a-1'].id}" in records["a-4"].flag_reason

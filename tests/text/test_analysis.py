@@ -164,10 +164,13 @@ def test_a_large_batch_shared_among_forked_processes_gives_the_same_results(monk
     analyze(texts[:99], with_aspects=False, processes=2)  # fewer than PARALLEL_MIN: analysed here
     assert len(pools) == 1
 
-    # what triage takes (type, sentiment, category), the same as analyze() says, forked too
+    # what triage takes (type, score, category), the same as analyze() says, forked too; its
+    # polarity is the one that goes with the type (a plain question is neutral)
     guessed = analysis.guess(texts, categories=model, processes=2)
     assert len(pools) == 2
-    fields = ("language", "sentiment", "sentiment_score", "feedback_type", "category", "category_confidence")
+    fields = ("language", "sentiment_score", "feedback_type", "category", "category_confidence")
     assert [tuple(getattr(g, f) for f in fields) for g in guessed] == [
         tuple(getattr(r, f) for f in fields) for r in here
     ]
+    polarity = {"complaint": "negative", "praise": "positive"}
+    assert all(g.sentiment == polarity.get(g.feedback_type, "neutral") for g in guessed)

@@ -2,12 +2,23 @@
 
 import pytest
 
-from voxloop.triage import rules
+from voxloop.triage import rules, service
 from voxloop.triage.rules import Rule, Subject
 
 
 def defaults() -> list[Rule]:
     return [Rule(name=n, match=m, sets=s) for n, m, s in rules.DEFAULT_RULES]
+
+
+def triaged(text: str) -> dict:  # type: ignore[type-arg]
+    """What triage decides with the default rules, the safety check and the text models."""
+    setup = service.Setup(
+        rules=defaults(), matrix=dict(rules.DEFAULT_MATRIX), model=None, active=frozenset(), redact=False
+    )
+    guess = service.guesses([text], setup)[0]
+    return service.decide(
+        setup, guess, description=text, customer_request=None, channel="web", touchpoint=None, language=""
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,9 +43,13 @@ def defaults() -> list[Rule]:
         ("厨房着火了，有客人受伤", {"severity": 3, "urgency": 3, "type": "complaint"}),
     ],
 )
-def test_default_rules_classify_hotel_feedback(text, expected):
-    result = rules.classify(defaults(), Subject(text=text))
-    assert {k: result.values.get(k) for k in expected} == expected
+def test_default_triage_classifies_hotel_feedback(text, expected):
+    decided = triaged(text)
+    assert {k: decided.get(k) for k in expected} == expected
+
+
+def test_no_default_rule_sets_a_type_or_a_sentiment():
+    assert not [name for name, _, sets in rules.DEFAULT_RULES if {"type", "sentiment"} & set(sets)]
 
 
 def test_first_matching_rule_sets_each_field_and_says_why():
@@ -84,7 +99,7 @@ def test_rule_checks_name_each_problem():
 
 
 def test_flags():
-    assert rules.flag("buy now http://a.example http://b.example www.c.example") == ("spam", "3 links")
+    assert rules.flag("see http://a.example/1 http://b.example/2 www.c.example") == ("spam", "3 links")
     assert rules.flag("!!! ??? 123") == ("invalid", "no words in the text")
     assert rules.flag("空调坏了") is None
     assert rules.similarity("早餐等位太久了，热菜补得很慢", "早餐等位太久了，热菜补得很慢！") > 0.9

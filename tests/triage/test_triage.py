@@ -90,7 +90,8 @@ def test_corrections_are_stored_as_labels_and_recompute_priority(client):
     with session_scope() as db:
         labels = {(x.field, x.previous, x.value) for x in db.scalars(select(TriageLabel))}
         texts = {x.text for x in db.scalars(select(TriageLabel))}
-    assert ("severity", None, "3") in labels and ("urgency", None, "3") in labels
+    # a complaint ("loud") starts at medium severity; the agent raised it
+    assert ("severity", "2", "3") in labels and ("urgency", None, "3") in labels
     assert texts == {"The lobby music is loud"}
     bad = client.patch(f"/api/v1/feedback/{fid}", json={"category": "astrology"}, headers=acct.headers)
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "category"

@@ -69,6 +69,9 @@ class Feedback(TenantMixin, Base):
     urgency: Mapped[int | None]
     priority: Mapped[int | None]
     scope: Mapped[str | None] = mapped_column(String(16))  # individual | several | widespread
+    # The kind of immediate need (gas, fire_smoke, injury, ...; voxloop.text.safety) when the
+    # message needs someone now: the case is P1 and pinned in the inbox.
+    alarm: Mapped[str | None] = mapped_column(String(32))
     flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
     flag_reason: Mapped[str | None] = mapped_column(String(300))
     triaged_at: Mapped[datetime | None]

@@ -381,6 +381,21 @@ def list(  # noqa: A001 - the same verb in every service
     return rows, next_cursor
 
 
+def needing_action_now(*, db: Session, org_id: int, limit: int = 20) -> builtins.list[Feedback]:
+    """Open records that need someone now (a safety alarm), newest first: pinned in the inbox."""
+    stmt = (
+        select(Feedback)
+        .where(
+            Feedback.org_id == org_id,
+            Feedback.alarm.is_not(None),
+            Feedback.status.not_in(("resolved", "closed")),
+        )
+        .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+        .limit(limit)
+    )
+    return [*db.scalars(stmt)]
+
+
 def counts_by_status(*, db: Session, org_id: int) -> dict[str, int]:
     rows = db.execute(
         select(Feedback.status, func.count()).where(Feedback.org_id == org_id).group_by(Feedback.status)

@@ -21,6 +21,7 @@ from voxloop.common import forked
 from voxloop.text import pii
 from voxloop.text.categories import CategoryModel
 from voxloop.text.features import en_features, faster
+from voxloop.text.intent import Intent, intent
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
 from voxloop.text.normalize import MAX_CHARS, normalize
@@ -32,23 +33,6 @@ SENTIMENTS = ("negative", "neutral", "positive")
 EMOTIONS = ("joy", "anger", "sadness", "fear", "surprise", "neutral")
 TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
 
-_SUGGESTION_CUES = re.compile(
-    r"建议|希望|最好(?:能|是|可以|还是)|能不能|能否|可不可以|可否|要是能|如果能|应该(?:增加|提供|改进|改善|加|多|有)"
-    r"|麻烦(?:增加|加)|改进一下|改善一下|多一些|加个|增加一个?"
-    r"|\b(?:should|could you|would be (?:nice|great|better|good)|it would be|i wish|"
-    r"please (?:add|make|consider|provide|allow|enable|bring|offer)|suggest|recommend(?:ation)? (?:that|to)|"
-    r"why not|how about|"
-    r"would love|need to (?:add|improve)|consider (?:adding|making))\b"
-)
-# Asking outright: an inquiry whatever the tone.
-_ASKING = re.compile(
-    r"请问|问一下|想问|想知道|咨询一下|想咨询"
-    r"|\b(?:i'd like to know|i want to know|please (?:tell|let) me know|i was wondering|is it possible)\b"
-)
-_QUESTION_CUES = re.compile(
-    r"[?？]|怎么|如何|为什么|为啥|是否|多少钱|哪里|哪儿|什么时候|几点|有没有|能.{0,6}吗"
-    r"|^(?:how|what|when|where|why|which|who|can|could|is|are|do|does|did|will|may|should i|is there)\b"
-)
 _EN_EMOTION_CUES = {
     "anger": re.compile(
         r"\b(?:angry|furious|outrag\w*|unacceptable|ridiculous|disgust\w*|hate|pissed|rude|worst|"
@@ -106,6 +90,11 @@ def default_model() -> dict[str, Any]:
     words = {w: float(idf.idf_[i]) for w, i in idf.vocabulary_.items() if " " not in w}
     bundle["en"]["idf"] = {**words, "": max(words.values())}  # "": what an unknown word gets
     return bundle
+
+
+def known_word(word: str) -> bool:
+    """Whether an English word is in the default models' vocabulary."""
+    return word in default_model()["en"]["idf"]
 
 
 def _ordered(model: Any, probabilities: np.ndarray, order: Sequence[Any]) -> np.ndarray:
@@ -199,23 +188,6 @@ def emotion_of(text: str, sentiment: str, score: float, zh_probabilities: np.nda
     return "neutral"
 
 
-def feedback_type_of(text: str, sentiment: str, score: float, suggestion: float) -> str:
-    """Suggestion, inquiry, complaint, praise or other, in that order of precedence; a strongly
-    negative text stays a complaint even when it suggests or asks in passing."""
-    if (suggestion >= 0.5 or _SUGGESTION_CUES.search(text)) and score > -0.6:
-        return "suggestion"
-    if _ASKING.search(text):
-        return "inquiry"
-    question = _QUESTION_CUES.search(text) is not None
-    if question and score > -0.5:
-        return "inquiry"
-    if sentiment == "negative":
-        return "complaint"
-    if sentiment == "positive":
-        return "praise"
-    return "inquiry" if question else "other"
-
-
 def _label(probabilities: np.ndarray) -> tuple[str, float]:
     return SENTIMENTS[int(probabilities.argmax())], round(float(probabilities[2] - probabilities[0]), 4)
 
@@ -248,7 +220,8 @@ PARALLEL_MIN = 4_000  # texts: fewer are analysed in the calling process
 
 @dataclass(frozen=True)
 class Guess:
-    """What triage takes from the text models: type, sentiment and category."""
+    """What triage takes from the text models: type, the polarity that goes with it (the
+    model's score beside it), and category."""
 
     language: str
     sentiment: str
@@ -328,9 +301,13 @@ class _Common:
     def sentiment(self, i: int) -> tuple[str, float]:
         return _label(self.probabilities[i]) if self.normalized[i] else ("neutral", 0.0)
 
+    def intent(self, i: int) -> Intent:
+        """The type, and the polarity that goes with it (a polite complaint is negative, a
+        plain question neutral)."""
+        return intent(self.normalized[i], *self.sentiment(i), self.suggestion[i])
+
     def feedback_type(self, i: int) -> str:
-        text = self.normalized[i]
-        return feedback_type_of(text, *self.sentiment(i), self.suggestion[i]) if text else "other"
+        return self.intent(i).feedback_type
 
     def category(self, i: int) -> tuple[str | None, float | None]:
         return self.predicted[i] if self.predicted is not None else (None, None)
@@ -338,10 +315,14 @@ class _Common:
 
 def _guess(texts: Sequence[object], *, categories: CategoryModel | None) -> list[Guess]:
     common = _Common.of(texts, categories)
-    return [
-        Guess(common.languages[i], *common.sentiment(i), common.feedback_type(i), *common.category(i))
-        for i in range(len(texts))
-    ]
+    out = []
+    for i in range(len(texts)):
+        found = common.intent(i)
+        _, score = common.sentiment(i)
+        out.append(
+            Guess(common.languages[i], found.sentiment, score, found.feedback_type, *common.category(i))
+        )
+    return out
 
 
 def _analyze(

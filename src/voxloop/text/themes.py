@@ -146,10 +146,10 @@ class Criteria:
 
 
 def spread(customers: Sequence[object], branches: Sequence[object], earlier_counts: Sequence[int]) -> Spread:
-    """`customers` and `branches`: one entry per member record (None when unknown; an unknown
-    customer counts as one of their own)."""
+    """`customers` and `branches`: one entry per member record (None when unknown). Anonymous
+    records count as one customer together: nothing says they came from different people."""
     known = {c for c in customers if c is not None}
-    distinct = len(known) + sum(1 for c in customers if c is None)
+    distinct = len(known) + (1 if any(c is None for c in customers) else 0)
     baseline = round(float(np.mean(earlier_counts)), 3) if len(earlier_counts) else None
     count = len(customers)
     p = float(stats.poisson.sf(count - 1, baseline)) if baseline else None

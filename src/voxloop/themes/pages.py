@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import NotFound
+from voxloop.initiatives import service as initiatives
 from voxloop.jobs import service as jobs
 from voxloop.themes import service
 from voxloop.themes.tasks import DISCOVER
@@ -19,7 +20,9 @@ router = APIRouter(include_in_schema=False)
 def themes_page(request: Request, org: WebOrg, db: DbSession) -> Response:
     run = service.latest_run(db=db, org_id=org.id)
     themes = service.list_themes(db=db, org_id=org.id, run_id=run.id) if run else []
-    alerts = service.list_alerts(db=db, org_id=org.id, open_only=True)
+    alerts = service.list_alerts(
+        db=db, org_id=org.id, open_only=True, kinds=(service.EMERGING, initiatives.RECURRENCE)
+    )
     chart = [{"label": t.label, "trend": t.trend} for t in themes[:8]]
     return page(request, "reports/themes.html", run=run, themes=themes, alerts=alerts, chart=chart)
 

@@ -24,7 +24,8 @@ MAX_RECORDS = 20_000  # per period; the most recent are kept
 
 
 def _records(db: Session, org_id: int, start: datetime, end: datetime) -> list[Any]:
-    """What can be a problem: not flagged, not praise."""
+    """What can be a problem: complaints and negative feedback, not flagged; never an inquiry,
+    a suggestion or praise."""
     return list(
         db.execute(
             select(
@@ -35,7 +36,8 @@ def _records(db: Session, org_id: int, start: datetime, end: datetime) -> list[A
                 Feedback.received_at >= start,
                 Feedback.received_at < end,
                 Feedback.flag.is_(None),
-                or_(Feedback.type.is_(None), Feedback.type != "praise"),
+                or_(Feedback.type == "complaint", Feedback.sentiment == "negative"),
+                or_(Feedback.type.is_(None), Feedback.type.not_in(("praise", "inquiry", "suggestion"))),
             )
             .order_by(Feedback.received_at.desc())
             .limit(MAX_RECORDS)
@@ -224,8 +226,12 @@ def members(*, db: Session, org_id: int, theme_id: int, limit: int = 500) -> lis
     )
 
 
-def list_alerts(*, db: Session, org_id: int, open_only: bool = False, limit: int = 50) -> list[Alert]:
+def list_alerts(
+    *, db: Session, org_id: int, open_only: bool = False, limit: int = 50, kinds: tuple[str, ...] = ()
+) -> list[Alert]:
     stmt = select(Alert).where(Alert.org_id == org_id)
+    if kinds:
+        stmt = stmt.where(Alert.kind.in_(kinds))
     if open_only:
         stmt = stmt.where(Alert.acknowledged_at.is_(None))
     return list(db.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)))

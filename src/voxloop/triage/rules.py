@@ -10,13 +10,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from voxloop.text import spam
+from voxloop.text.safety import KINDS as ALARMS
 from voxloop.text.tokenize import index_text
 
 TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
 SENTIMENTS = ("positive", "neutral", "negative")
 LEVELS = (1, 2, 3)  # severity and urgency: 1 low, 2 medium, 3 high
 SCOPES = ("individual", "several", "widespread")  # how many customers a problem reaches
-FIELDS = ("type", "category", "sentiment", "severity", "urgency", "scope")
+# `alarm`: the kind of immediate need (gas, fire, injury, ...) when a message needs someone now.
+FIELDS = ("type", "category", "sentiment", "severity", "urgency", "scope", "alarm")
 # The fixed vocabularies, with their default names (zh, en); organizations may rename values.
 VOCABULARIES: dict[str, dict[Any, tuple[str, str]]] = {
     "type": {
@@ -75,6 +78,7 @@ class Result:
     # field -> the name of the rule that set it, so a user can see why
     because: dict[str, str] = field(default_factory=dict)
     priority: int = 4
+    guess: dict[str, Any] = field(default_factory=dict)  # what the models alone said
 
 
 def matches(rule: Rule, subject: Subject) -> bool:
@@ -131,8 +135,10 @@ def classify(
     matrix: Mapping[str, int] | None = None,
     guess: Mapping[str, Any] | None = None,
     guessed_by: str = "model",
+    reasons: Mapping[str, str] | None = None,
 ) -> Result:
-    """The first matching rule's value for each field, else the models' `guess`."""
+    """The first matching rule's value for each field, else the models' `guess` (each guessed
+    field's reason is `guessed_by`, or what `reasons` says for it)."""
     result = Result()
     for rule in rules:
         if not matches(rule, subject):
@@ -144,11 +150,27 @@ def classify(
     for key, value in (guess or {}).items():
         if key not in result.values and value is not None:
             result.values[key] = value
-            result.because[key] = guessed_by
+            result.because[key] = (reasons or {}).get(key, guessed_by)
     result.values.setdefault("type", "other")
     result.values.setdefault("sentiment", "neutral")
     result.priority = priority(result.values.get("severity"), result.values.get("urgency"), matrix)
+    if result.values.get("alarm"):
+        _safety_first(result, guessed_by)
     return result
+
+
+def _safety_first(result: Result, guessed_by: str) -> None:
+    """A message that needs someone now is urgent, severe and P1, whatever else was said; it
+    is not praise and not positive unless a rule says so."""
+    why = result.because["alarm"]
+    for key in ("severity", "urgency"):
+        result.values[key], result.because[key] = 3, why
+    by_model = (guessed_by, why)
+    if result.because.get("type", guessed_by) in by_model and result.values["type"] in ("praise", "other"):
+        result.values["type"], result.because["type"] = "complaint", why
+    if result.because.get("sentiment", guessed_by) in by_model and result.values["sentiment"] == "positive":
+        result.values["sentiment"], result.because["sentiment"] = "negative", why
+    result.priority = 1
 
 
 def check_rule(
@@ -178,6 +200,7 @@ def check_rule(
         "urgency": LEVELS,
         "scope": SCOPES,
         "category": list(categories),
+        "alarm": list(ALARMS),
     }
     for key, value in sets.items():
         if key in allowed and value not in allowed[key]:
@@ -189,19 +212,10 @@ def check_rule(
 
 # Spam, invalid and near-duplicate feedback is flagged with a reason, never dropped.
 
-_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-
-
-def flag(text: str) -> tuple[str, str] | None:
-    """('spam' | 'invalid', reason) for text no one should have to read, else None."""
-    urls = len(_URL.findall(text))
-    if urls >= 3:
-        return "spam", f"{urls} links"
-    letters = len(_LETTER.findall(text))
-    if letters < 2:
-        return "invalid", "no words in the text"
-    return None
+def flag(text: str, known: spam.Known = lambda word: False) -> tuple[str, str] | None:
+    """('spam' | 'invalid', reason) for text no one should have to read (`voxloop.text.spam`);
+    `known` says whether a word is a real one."""
+    return spam.check(text, known)
 
 
 def similarity(a: str, b: str) -> float:
@@ -225,25 +239,10 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, str]] = {
 }
 
 # Seeded for every new organization; editable afterwards. Order matters: first match wins.
+# No default rule sets a type or a sentiment: those come from the models, which weigh the whole
+# text ("谢谢" in a complaint is still a complaint). Safety is `voxloop.text.safety`.
+# Organizations write their own precise overrides, including their own alarm terms.
 DEFAULT_RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
-    (
-        "Safety",
-        {
-            "keywords": [
-                "火灾",
-                "着火",
-                "漏电",
-                "受伤",
-                "烫伤",
-                "食物中毒",
-                "fire",
-                "injur",
-                "electric shock",
-                "food poisoning",
-            ]
-        },
-        {"severity": 3, "urgency": 3, "type": "complaint"},
-    ),
     (
         "Many customers affected",
         {
@@ -267,95 +266,6 @@ DEFAULT_RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "Urgent wording",
         {"keywords": ["马上", "立刻", "尽快", "紧急", "今晚", "urgent", "immediately", "asap", "tonight"]},
         {"urgency": 3},
-    ),
-    (
-        "Praise",
-        {
-            "keywords": [
-                "感谢",
-                "谢谢",
-                "非常好",
-                "很满意",
-                "热情",
-                "点赞",
-                "thank",
-                "excellent",
-                "wonderful",
-                "great job",
-                "spotless",
-            ]
-        },
-        {"type": "praise", "sentiment": "positive"},
-    ),
-    (
-        "Suggestion",
-        {
-            "keywords": [
-                "建议",
-                "希望能",
-                "希望可以",
-                "如果能",
-                "would be great",
-                "suggest",
-                "it would be nice",
-                "please add",
-                "could you add",
-            ]
-        },
-        {"type": "suggestion"},
-    ),
-    (
-        "Inquiry",
-        {"keywords": ["请问", "吗？", "吗?", "is there", "can i ", "how do", "do you have"]},
-        {"type": "inquiry", "sentiment": "neutral"},
-    ),
-    (
-        "Complaint wording",
-        {
-            "keywords": [
-                "投诉",
-                "坏了",
-                "太差",
-                "太久",
-                "太慢",
-                "太贵",
-                "太吵",
-                "太短",
-                "不合理",
-                "不清楚",
-                "误了",
-                "凉了",
-                "异味",
-                "断线",
-                "没睡好",
-                "浑",
-                "差点",
-                "还没",
-                "too long",
-                "never",
-                "not ready",
-                "thin",
-                "keeps dropping",
-                "out of order",
-                "wrong",
-                "没人",
-                "不满",
-                "差劲",
-                "多收",
-                "退款",
-                "脏",
-                "broken",
-                "terrible",
-                "not working",
-                "nobody",
-                "refund",
-                "dirty",
-                "charged twice",
-                "rude",
-                "cold",
-            ]
-        },
-        {"type": "complaint", "sentiment": "negative", "severity": 2},
     ),
     (
         "Facilities",

@@ -52,6 +52,7 @@ class RuleTestResult(BaseModel):
     values: dict[str, Any]
     because: dict[str, str]
     priority: int
+    models: dict[str, Any]  # what the text models and the safety check alone said
 
 
 class CategoryRead(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import Department, Role, User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common import cache
@@ -17,10 +18,13 @@ from voxloop.db import on_commit, session_scope
 from voxloop.errors import Conflict, InvalidInput, NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
+from voxloop.jobs import service as jobs
 from voxloop.privacy import service as privacy
-from voxloop.text import analysis
+from voxloop.text import analysis, safety
 from voxloop.text import service as text_service
 from voxloop.text.categories import CategoryModel
+from voxloop.text.language import language_of
+from voxloop.themes.models import Alert
 from voxloop.triage import rules
 from voxloop.triage.models import Category, PriorityMatrix, TriageLabel, TriageRule, VocabularyName
 from voxloop.webhooks import service as webhooks
@@ -252,10 +256,25 @@ def set_matrix(*, db: Session, org_id: int, actor: Actor, cells: dict[str, Any])
 def test_rules(
     *, db: Session, org_id: int, text: str, channel: str = "", touchpoint: str = ""
 ) -> rules.Result:
-    """What triage would say about a sample text, with the rule behind each field."""
-    subject = rules.Subject(text=text, channel=channel, touchpoint=touchpoint)
-    active = _as_rules(list_rules(db=db, org_id=org_id, active_only=True))
-    return rules.classify(active, subject, matrix(db=db, org_id=org_id))
+    """What triage would say about a sample text — the rules, the safety check and the models
+    together — with the reason for each field, and what the models alone said (`guess`)."""
+    s = setup(db=db, org_id=org_id)
+    guess = guesses([text], s)[0]
+    decided = decide(
+        s, guess, description=text, customer_request=None, channel=channel, touchpoint=touchpoint,
+        language=language_of(text),
+    )  # fmt: skip
+    values = {k: decided[k] for k in rules.FIELDS if decided[k] is not None}
+    if decided["flag"]:
+        values["flag"] = f"{decided['flag']}: {decided['flag_reason']}"
+    found = safety.alarm(text)
+    model = {k: guess[k] for k in ("type", "sentiment", "category") if guess[k] is not None}
+    return rules.Result(
+        values=values,
+        because=decided["because"],
+        priority=decided["priority"],
+        guess=model | ({"alarm": found.kind} if found else {}),
+    )
 
 
 @dataclass(frozen=True)
@@ -280,14 +299,26 @@ def setup(*, db: Session, org_id: int) -> Setup:
     )
 
 
+# A praise is thanked by email only when the sentiment model is this sure it is positive
+# (P(positive) − P(negative)); a polite complaint or a sarcastic "great" is not thanked.
+THANK_SCORE = 0.5
+
+
 def guesses(texts: list[str], s: Setup, processes: int = 1) -> list[dict[str, Any]]:
-    """The text models' type, sentiment and (when sure, and still an active category) category
-    of each text."""
+    """The text models' type, sentiment, confidence and (when sure, and still an active
+    category) category of each text."""
     out = []
     for r in analysis.guess(texts, categories=s.model, processes=processes):
         sure = s.model is not None and r.category in s.active and s.model.sure(r.category_confidence or 0.0)
         out.append(
-            {"type": r.feedback_type, "sentiment": r.sentiment, "category": r.category if sure else None}
+            {
+                "type": r.feedback_type,
+                "sentiment": r.sentiment,
+                "category": r.category if sure else None,
+                # a complaint is of medium severity until a rule or a person says otherwise
+                "severity": 2 if r.feedback_type == "complaint" else None,
+                "score": r.sentiment_score,
+            }
         )
     return out
 
@@ -311,15 +342,32 @@ def decide(
         touchpoint=touchpoint or "",
         language=language,
     )
-    result = rules.classify(s.rules, subject, s.matrix, guess, text_service.MODEL_REASON)
-    flagged = rules.flag(description)
+    found = safety.alarm(subject.text)
+    fields = {k: v for k, v in guess.items() if k in rules.FIELDS} | {"alarm": found.kind if found else None}
+    reasons = {"alarm": f"safety: {found.evidence}"} if found else {}
+    result = rules.classify(s.rules, subject, s.matrix, fields, text_service.MODEL_REASON, reasons)
+    flagged = None if result.values.get("alarm") else rules.flag(description, analysis.known_word)
+    values = {key: result.values.get(key) for key in rules.FIELDS}
     return {
-        **{key: result.values.get(key) for key in rules.FIELDS},
+        **values,
         "priority": result.priority,
         "flag": flagged[0] if flagged else None,
         "flag_reason": flagged[1] if flagged else None,
         "because": result.because,
+        "thank": _thanked(values, result.because, guess.get("score", 0.0)),
     }
+
+
+def _thanked(values: dict[str, Any], because: dict[str, str], score: float) -> bool:
+    """A suggestion is thanked; a praise when a rule says so, or the model is sure and the
+    sentiment positive; nothing that needs someone now."""
+    if values.get("alarm"):
+        return False
+    if values["type"] == "suggestion":
+        return True
+    if values["type"] != "praise" or values["sentiment"] != "positive":
+        return False
+    return because.get("type") != text_service.MODEL_REASON or score >= THANK_SCORE
 
 
 def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]:
@@ -362,6 +410,7 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
                 {
                     "fid": row.id,
                     "org_id": row.org_id,
+                    "description": row.description,
                     **decided,
                     # what routing and the commitment clocks need next
                     "channel": row.channel,
@@ -390,6 +439,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             severity=bindparam("severity"),
             urgency=bindparam("urgency"),
             scope=bindparam("scope"),
+            alarm=bindparam("alarm"),
             priority=bindparam("priority"),
             flag=bindparam("flag"),
             flag_reason=bindparam("flag_reason"),
@@ -443,6 +493,58 @@ def announce(*, db: Session, plan: list[dict[str, Any]]) -> None:
             webhooks.emit(
                 db=db, org_id=org_id, event="feedback.created", data=_created_events(db, plan, org_id)
             )
+
+
+SAFETY = "triage.safety_alert"
+
+
+def raise_alarms(*, db: Session, plan: list[dict[str, Any]]) -> None:
+    """For each record that needs someone now: an alert on the alerts page, an email to the
+    on-duty managers (through the outbox) and an `alert.raised` webhook event; in the
+    transaction that writes the triage."""
+    for p in plan:
+        if not p.get("alarm"):
+            continue
+        detail = {
+            "feedback_id": p["fid"],
+            "kind": p["alarm"],
+            "evidence": p["because"].get("alarm", ""),
+        }
+        alert = Alert(
+            org_id=p["org_id"],
+            kind="safety",
+            title=" ".join(str(p.get("description", "")).split())[:280],
+            detail=detail,
+            created_at=utcnow(),
+        )
+        db.add(alert)
+        db.flush()
+        jobs.enqueue(db=db, org_id=p["org_id"], task=SAFETY, payload={"alert_id": alert.id})
+        webhooks.emit(
+            db=db,
+            org_id=p["org_id"],
+            event="alert.raised",
+            data=[{"id": alert.id, "kind": alert.kind, "title": alert.title, **detail}],
+        )
+
+
+def on_duty(*, db: Session, record: Feedback) -> list[User]:
+    """Who hears of a safety alarm: the active managers and admins, and the head of the
+    record's department."""
+    people = list(
+        db.scalars(
+            select(User).where(
+                User.org_id == record.org_id,
+                User.role.in_([Role.manager, Role.admin]),
+                User.is_active.is_(True),
+            )
+        )
+    )
+    dept = db.get(Department, record.department_id) if record.department_id else None
+    head = db.get(User, dept.head_id) if dept and dept.head_id else None
+    if head is not None and head.is_active and head not in people:
+        people.append(head)
+    return people
 
 
 def _created_events(db: Session, plan: list[dict[str, Any]], org_id: int) -> list[dict[str, Any]]:

@@ -2,14 +2,21 @@
 
 from typing import Any
 
+from voxloop.accounts.models import Organization
 from voxloop.cases.service import THANK
 from voxloop.commitments import clocks
+from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback.flows import TRIAGE
+from voxloop.feedback.models import Feedback
+from voxloop.integrations import email
 from voxloop.jobs import service as jobs
-from voxloop.jobs.executor import batch_task
+from voxloop.jobs.executor import batch_task, task
 from voxloop.routing import service as routing
+from voxloop.text.safety import kind_label as safety_kind
+from voxloop.themes.models import Alert
 from voxloop.triage import service
+from voxloop.web.render import render
 
 
 @batch_task(TRIAGE)
@@ -31,7 +38,38 @@ def triage(payloads: list[dict[str, Any]]) -> None:
             routing.apply_routes(db=db, routes=routes)
             clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in live])
             service.announce(db=db, plan=plan)
-            for p in live:  # praise and suggestions are thanked (the task checks for an email)
-                if p["type"] in ("praise", "suggestion") and not p["flag"] and p["customer_id"]:
+            service.raise_alarms(db=db, plan=live)
+            for p in live:  # confident praise and suggestions are thanked (the task checks for an email)
+                if p["thank"] and not p["flag"] and p["customer_id"]:
                     jobs.enqueue(db=db, org_id=p["org_id"], task=THANK, payload={"feedback_id": p["fid"]})
             db.commit()
+
+
+@task(service.SAFETY)
+def safety_email(payload: dict[str, Any]) -> None:
+    """Tell the on-duty managers at once: the organization's managers and admins and the head
+    of the department the case went to, each in their language, once each (a stable
+    Message-ID)."""
+    with session_scope(readonly=True) as db:
+        alert = db.get(Alert, int(payload["alert_id"]))
+        record = db.get(Feedback, int(alert.detail["feedback_id"])) if alert else None
+        if alert is None or record is None:
+            return
+        org = db.get(Organization, record.org_id)
+        people = {u.id: u for u in service.on_duty(db=db, record=record)}
+        url = f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}"
+        for user in people.values():
+            locale = user.locale or (org.default_locale if org else "en")
+            ctx = {
+                "alert": alert,
+                "record": record,
+                "kind": safety_kind(alert.detail["kind"], locale),
+                "url": url,
+                "zone": org.timezone if org else "UTC",
+            }
+            email.send(
+                to=user.email,
+                subject=render("email/safety_subject.txt", locale, **ctx).strip(),
+                text=render("email/safety.txt", locale, **ctx),
+                message_id=f"<safety-{alert.id}-{user.id}@voxloop>",
+            )

@@ -108,7 +108,9 @@ def test_rules(body: RuleTest, org: ApiOrg, db: DbSession) -> RuleTestResult:
     result = service.test_rules(
         db=db, org_id=org.id, text=body.text, channel=body.channel, touchpoint=body.touchpoint
     )
-    return RuleTestResult(values=result.values, because=result.because, priority=result.priority)
+    return RuleTestResult(
+        values=result.values, because=result.because, priority=result.priority, models=result.guess
+    )
 
 
 class VocabularyRename(BaseModel):

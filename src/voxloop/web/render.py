@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.common.time import as_utc
+from voxloop.text import safety
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATUS_LABELS = {
@@ -149,6 +150,7 @@ def environment(locale: str) -> Environment:
     env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
+    env.globals["alarm_label"] = lambda v: safety.kind_label(v, locale) if v else ""
     env.globals["category_name"] = category_name
     env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
     env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
