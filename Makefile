@@ -85,6 +85,10 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 audit: install ## check the installed Python packages against PyPI's and OSV's vulnerability data (needs those services)
 	$(BIN)/pip-audit --strict --progress-spinner off
 
+eval: install ## measure triage on the hand-written sets in eval/ (held-out halves) and the models across corpora
+	$(BIN)/voxloop text eval eval
+	$(BIN)/python -c "from voxloop.text import training; training.evaluate()"
+
 models: install ## retrain the default text models on ../shared/data and rewrite their model card
 	$(BIN)/voxloop text train
 
@@ -95,4 +99,4 @@ translations: install ## extract messages and update the zh_CN catalog (then tra
 	$(BIN)/pybabel extract -F babel.cfg -o src/voxloop/web/translations/messages.pot --no-location .
 	$(BIN)/pybabel update -i src/voxloop/web/translations/messages.pot -d src/voxloop/web/translations -l zh_CN --no-fuzzy-matching
 
-.PHONY: help install chromium mailserver cjkfont wrk migrate demo run test faults lint bench audit models clean translations
+.PHONY: help install chromium mailserver cjkfont wrk migrate demo run test faults lint bench audit eval models clean translations

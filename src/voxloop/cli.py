@@ -369,6 +369,14 @@ def _text_train(args: argparse.Namespace) -> None:
     training.main(output=Path(args.output or analysis.MODEL_PATH), card=args.card)
 
 
+def _text_eval(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from voxloop.text import evaluation
+
+    print(evaluation.table(evaluation.evaluate(Path(args.folder))))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -512,6 +520,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--card", action=argparse.BooleanOptionalAction, default=True, help="measure and write the card"
     )
     p.set_defaults(func=_text_train)
+    p = text.add_parser(
+        "eval", help="measure the safety, spam and typing checks on the hand-written sets (both halves)"
+    )
+    p.add_argument("folder", nargs="?", default="eval", help="the folder of safety/spam/triage .jsonl sets")
+    p.set_defaults(func=_text_eval)
 
     analytics = sub.add_parser("analytics", help="the DuckDB analytics store").add_subparsers(
         dest="action", required=True
