@@ -89,8 +89,9 @@ eval: install ## measure triage on the hand-written sets in eval/ (held-out halv
 	$(BIN)/voxloop text eval eval
 	$(BIN)/python -c "from voxloop.text import training; training.evaluate()"
 
-models: install ## retrain the default text models on ../shared/data and rewrite their model card
+models: install ## retrain the default text models on ../shared/data and rewrite their model card; the learned safety and type heads on eval/
 	$(BIN)/voxloop text train
+	$(BIN)/voxloop text train-heads
 
 clean: ## remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var

@@ -1,6 +1,7 @@
 """The `voxloop` command line."""
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -369,6 +370,22 @@ def _text_train(args: argparse.Namespace) -> None:
     training.main(output=Path(args.output or analysis.MODEL_PATH), card=args.card)
 
 
+def _text_train_heads(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from voxloop.text import analysis, encoder, evaluation, type_model, urgency
+
+    model = urgency.train_shipped(Path(args.eval))
+    urgency.save(model)
+    print(json.dumps({"safety": model.report}, indent=1))
+    rows = evaluation.load(Path(args.eval) / "triage.jsonl")
+    texts = [r["text"] for r in rows]
+    cues = [g.feedback_type for g in analysis.guess(texts)]
+    types = type_model.train(encoder.embed(texts), [r["type"] for r in rows], cues)
+    type_model.save(types)
+    print(json.dumps({"types": types.report}, indent=1))
+
+
 def _text_eval(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -520,6 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--card", action=argparse.BooleanOptionalAction, default=True, help="measure and write the card"
     )
     p.set_defaults(func=_text_train)
+    p = text.add_parser(
+        "train-heads",
+        help="train the safety check's and the feedback type's learned heads on the sets in eval/",
+    )
+    p.add_argument("--eval", default="eval", help="the folder of hand-written sets (never eval/holdout)")
+    p.set_defaults(func=_text_train_heads)
     p = text.add_parser(
         "eval", help="measure the safety, spam and typing checks on the hand-written sets (both halves)"
     )

@@ -12,7 +12,9 @@ from voxloop.text.analysis import EMOTIONS, SENTIMENTS, TYPES, analyze
 def test_chinese_emotion_on_the_held_out_smp2020_test_set():
     test = corpora.zh_weibo("test")  # not used in training
     predicted = [r.emotion for r in analyze(list(test["text"]), with_aspects=False)]
-    assert f1_score(test["label"], predicted, average="macro") >= 0.58  # measured 0.61
+    assert (
+        f1_score(test["label"], predicted, average="macro") >= 0.58
+    )  # measured 0.584 (0.61 before CLUE joined the training: broader, a little less in-domain)
 
 
 def test_chinese_sentiment_on_held_out_weibo_posts():
@@ -20,7 +22,7 @@ def test_chinese_sentiment_on_held_out_weibo_posts():
     polarity = test["label"].map(corpora.emotion_sentiment)
     polar = polarity.isin(["positive", "negative"])
     predicted = [r.sentiment for r in analyze(list(test["text"][polar]), with_aspects=False)]
-    assert accuracy_score(polarity[polar], predicted) >= 0.76  # measured 0.80
+    assert accuracy_score(polarity[polar], predicted) >= 0.76  # measured 0.81
 
 
 def test_suggestions_on_the_held_out_semeval_trial_set():

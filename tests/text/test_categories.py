@@ -64,3 +64,48 @@ def test_too_few_examples_are_refused_with_the_reason(tmp_path):
     joblib.dump({"something": 1}, other)
     with pytest.raises(categories.LearnError, match="not a Voxloop category model"):
         categories.load(other)
+
+
+def test_meaning_carries_a_category_across_languages():
+    # taught in English only; the n-grams of a Chinese text share nothing with the examples
+    examples = {
+        "wifi": ["The wifi keeps dropping", "Cannot connect to the internet", "WiFi signal is too weak"],
+        "parking": ["No parking spaces left", "Parking is too expensive", "The car park signs are confusing"],
+        "breakfast": ["The breakfast queue was long", "Little choice at breakfast", "No tables at breakfast"],
+    }  # fmt: skip
+    texts = [t for ts in examples.values() for t in ts]
+    labels = [y for y, ts in examples.items() for _ in ts]
+    model = categories.learn(texts, labels, folds=3)
+    predicted = model.predict(["房间的无线网络总是断线", "停车位太少了", "早餐排队排了半个小时"])
+    assert [label for label, _ in predicted] == ["wifi", "parking", "breakfast"]
+    assert model.report["meaning"] is True
+    # n-grams alone know nothing of a Chinese text here: a guess at about one in three
+    words_only = categories.learn(texts, labels, folds=3, meaning=False)
+    assert all(confidence < 0.45 for _, confidence in words_only.predict(["停车位太少了"]))
+
+
+def test_the_saved_model_holds_no_encoder_and_old_models_still_load(tmp_path):
+    train, _ = _banking(LABELS[:3], per_label=10)
+    model = categories.learn(list(train["text"]), list(train["label"]))
+    path = tmp_path / "new.model"
+    model.save(path)
+    assert path.stat().st_size < 1_000_000  # the encoder's weights are 30 MB
+    assert joblib.load(path)["format"] == categories.FORMAT
+    assert categories.load(path).predict(["I lost my card"])[0][0] == "lost_or_stolen_card"
+
+    # a model saved before the encoder (format 1, n-grams only) predicts as it did
+    old = categories.learn(list(train["text"]), list(train["label"]), meaning=False)
+    joblib.dump(
+        {
+            "format": "voxloop-categories/1",
+            "pipeline": old.pipeline,
+            "labels": old.labels,
+            "threshold": old.threshold,
+            "report": old.report,
+        },
+        tmp_path / "old.model",
+    )
+    again = categories.load(tmp_path / "old.model")
+    texts = ["I lost my card", "what is the exchange rate", "my card has not come"]
+    assert again.predict(texts) == old.predict(texts)
+    assert again.sure(again.predict(texts)[0][1]) == old.sure(old.predict(texts)[0][1])

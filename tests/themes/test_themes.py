@@ -81,3 +81,42 @@ def test_spread_and_scope_follow_the_criteria():
     assert rising.p_rise is not None and rising.p_rise < 0.001
     assert themes.scope(rising) == ("common", ["rising"])
     assert themes.scope(rising, themes.Criteria(rise_p=1e-6)) == ("individual", [])
+
+
+def test_themes_group_by_meaning_across_languages_without_a_catch_all():
+    wifi = [
+        "房间的无线网络总是断线", "无线网络一直掉线，没法工作", "wifi信号太差，根本连不上",
+        "The wifi keeps dropping in my room", "Could not connect to the internet all evening",
+    ]  # fmt: skip
+    breakfast = [
+        "早餐排队排了半个小时", "早餐时人太多，排长队", "The breakfast queue was thirty minutes long",
+        "Breakfast room was overcrowded, long queue for food",
+    ]  # fmt: skip
+    parking = [
+        "停车位太少，只能停在路边", "停车场没有车位了", "No parking spaces left when we arrived",
+        "The hotel parking was full, we had to park on the street",
+    ]  # fmt: skip
+    # one each about something else: together they would make a "front desk / broken / room" theme
+    others = ["游泳池的水很脏", "发票抬头开错了，请前台重新开", "The TV remote in the room is broken"]
+    texts = wifi + breakfast + parking + others
+    topic = {
+        t: name
+        for name, group in (("wifi", wifi), ("breakfast", breakfast), ("parking", parking))
+        for t in group
+    }
+
+    found = themes.discover(texts)
+    groups = [{topic.get(texts[i], "other") for i in theme.members} for theme in found.themes]
+    assert sorted(g.pop() for g in groups if len(g) == 1) == ["breakfast", "parking", "wifi"]
+    assert len(found.themes) == 3  # no catch-all of the three others
+    by_topic = {topic[texts[theme.members[0]]]: theme for theme in found.themes}
+    for name, group in (("wifi", wifi), ("breakfast", breakfast), ("parking", parking)):
+        assert sorted(texts[i] for i in by_topic[name].members) == sorted(group)  # zh and en together
+    # each label is in words of its members, in both languages
+    assert {"无线网络", "wifi"} <= set(by_topic["wifi"].terms)
+    assert {"早餐", "breakfast"} <= set(by_topic["breakfast"].terms)
+    assert "parking" in by_topic["parking"].terms
+
+    order = [by_topic[name] for name in ("wifi", "breakfast", "parking")]
+    matched = found.match(["网络又断了", "breakfast queue again", "lovely staff, thank you", ""])
+    assert [found.themes[m] if m is not None else None for m in matched] == [*order[:2], None, None]

@@ -1,8 +1,8 @@
 """Triage people can trust: the messages that went wrong before, through intake and triage with
-the default rules; a safety alarm reaches the on-duty managers; the hand-written sets in eval/
-hold their measured figures on the half that was never used to write the detectors."""
+the default rules; a safety alarm reaches the on-duty managers; what the models are unsure of
+waits for a person; the checks hold their measured figures on eval/holdout, written by other
+people and never read nor trained on."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from tests.factories import make_account
 from tests.triage.test_rules import triaged
 from tests.web.test_triage_pages import EN, ZH, signed_in
 from voxloop.jobs.executor import drain
-from voxloop.text import safety, spam
+from voxloop.text import evaluation, safety, spam
 from voxloop.text.analysis import known_word
 
 EVAL = Path(__file__).resolve().parents[2] / "eval"
@@ -107,29 +107,51 @@ def test_a_safety_alarm_is_pinned_alerted_by_email_and_never_thanked(client, smt
         assert record["tracking_code"] in pinned and polite["tracking_code"] not in pinned
 
 
-def _half(name: str, half: int) -> list[dict]:  # type: ignore[type-arg]
-    rows = [json.loads(line) for line in (EVAL / name).read_text("utf-8").splitlines() if line.strip()]
-    return rows[half::2]
+def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
+    """A set in eval/holdout/: written by other people, never read while writing the checks,
+    never trained on."""
+    return evaluation.load(EVAL / "holdout" / name)
 
 
-def test_the_safety_set_held_out_half():
-    """Recall and false alarms on the odd lines, which were never read while writing the
-    phrases (measured 0.66 and 4.6 %: below the 0.97 / 3 % the issue asks, see MODEL_CARD)."""
-    rows = _half("safety.jsonl", 1)
-    urgent = [r for r in rows if r["urgent"]]
-    calm = [r for r in rows if not r["urgent"]]
-    recall = sum(safety.alarm(r["text"]) is not None for r in urgent) / len(urgent)
-    false_alarms = sum(safety.alarm(r["text"]) is not None for r in calm) / len(calm)
-    assert len(urgent) >= 150 and len(calm) >= 250
-    assert recall >= 0.62 and false_alarms <= 0.05
-
-
-def test_the_spam_set_held_out_half():
-    """Measured 0.70 recall, 2.9 % of genuine messages flagged, on the odd lines."""
-    rows = _half("spam.jsonl", 1)
-    flagged = [spam.check(r["text"], known_word) is not None for r in rows]
-    caught = sum(f for f, r in zip(flagged, rows, strict=True) if r["spam"]) / sum(r["spam"] for r in rows)
-    wrong = sum(f for f, r in zip(flagged, rows, strict=True) if not r["spam"]) / sum(
-        not r["spam"] for r in rows
+def test_the_safety_check_on_messages_it_has_never_seen():
+    """Measured 0.957 recall and 5.3 % false alarms (the issue asks 0.97 and 3 %)."""
+    rows = _holdout("safety.jsonl")
+    figures = evaluation.detection(
+        rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
     )
-    assert caught >= 0.65 and wrong <= 0.04
+    assert figures["n"] >= 600 and sum(r["urgent"] for r in rows) >= 200
+    assert figures["recall"] >= 0.93 and figures["false positives"] <= 0.065
+
+
+def test_the_spam_check_on_messages_it_has_never_seen():
+    """Measured 0.477 recall, 4.9 % of genuine messages flagged."""
+    rows = _holdout("spam.jsonl")
+    figures = evaluation.detection(
+        rows, "spam", [spam.check(r["text"], known_word) is not None for r in rows]
+    )
+    assert figures["recall"] >= 0.45 and figures["false positives"] <= 0.06
+
+
+def test_feedback_types_on_messages_the_models_have_never_seen():
+    """Triage's type and polarity (with the learned head) on the held-out feedback: measured
+    0.80 and 0.81, against 0.715 for the cues alone."""
+    rows = _holdout("triage.jsonl")
+    learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
+    assert learned["type"] >= 0.77 and learned["polarity"] >= 0.78
+    assert learned["type"] > cues["type"]
+
+
+def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clears_it(client):
+    agent = make_account(role="agent")
+    unsure = submit(client, agent, "无线网络一直断线，希望尽快修好")  # a complaint that hopes
+    sure = submit(client, agent, "Thank you so much, the concierge was wonderful!", email="b@example.com")
+    drain()
+    got = client.get(f"/api/v1/feedback/{unsure['id']}", headers=agent.headers).json()
+    assert got["review"] == "type" and got["type"] == "complaint"
+    listed = client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"]
+    assert [r["id"] for r in listed] == [unsure["id"]] and sure["id"] not in [r["id"] for r in listed]
+    r = client.patch(f"/api/v1/feedback/{unsure['id']}", json={"type": "complaint"}, headers=agent.headers)
+    assert r.status_code == 200 and r.json()["review"] is None  # confirmed as it was: no longer waiting
+    assert (
+        client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"] == []
+    )

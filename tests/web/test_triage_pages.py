@@ -204,7 +204,7 @@ def test_a_manager_adds_tests_and_deletes_a_rule(client):
     assert because, "no sample result shown"
     assert because[:2] == ["泳池水质", "泳池水质"]  # type and category
     assert ">投诉<" in tested and ">环境与设施<" in tested
-    assert ">P4<" in tested
+    assert ">P3<" in tested  # a complaint starts at medium severity
     unmatched = manager.get("/admin/triage", params={"sample": "早餐很好吃"}, headers=ZH).text
     assert "泳池水质" not in re.findall(r'<td class="because">(.*?)</td>', unmatched, re.S)
 

@@ -72,6 +72,9 @@ class Feedback(TenantMixin, Base):
     # The kind of immediate need (gas, fire_smoke, injury, ...; voxloop.text.safety) when the
     # message needs someone now: the case is P1 and pinned in the inbox.
     alarm: Mapped[str | None] = mapped_column(String(32))
+    # The triage fields the models were unsure of ("type,category"), left for a person to
+    # confirm; a correction of the field clears it.
+    review: Mapped[str | None] = mapped_column(String(60))
     flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
     flag_reason: Mapped[str | None] = mapped_column(String(300))
     triaged_at: Mapped[datetime | None]

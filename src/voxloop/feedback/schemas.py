@@ -139,6 +139,8 @@ class FeedbackRead(BaseModel):
     scope: str | None = None
     flag: str | None = None
     flag_reason: str | None = None
+    alarm: str | None = None  # the kind of immediate need, when the message needs someone now
+    review: str | None = None  # the fields triage was unsure of, for a person to confirm
     department: Ref | None = None
     assignee: Ref | None = None
     commitment: str | None = None

@@ -323,6 +323,7 @@ class Filters:
     product: str | None = None
     department_id: int | None = None
     segment: str | None = None  # the customer's
+    review: bool = False  # only what triage left for a person to confirm
 
 
 def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
@@ -353,6 +354,8 @@ def list(  # noqa: A001 - the same verb in every service
         value = getattr(filters, column)
         if value:
             stmt = stmt.where(getattr(Feedback, column) == value)
+    if filters.review:
+        stmt = stmt.where(Feedback.review.is_not(None))
     if filters.segment:
         segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
         stmt = stmt.where(Feedback.customer_id.in_(segment))
@@ -394,6 +397,22 @@ def needing_action_now(*, db: Session, org_id: int, limit: int = 20) -> builtins
         .limit(limit)
     )
     return [*db.scalars(stmt)]
+
+
+def count_to_review(*, db: Session, org_id: int) -> int:
+    """Open records with a triage field left for a person to confirm."""
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(Feedback)
+            .where(
+                Feedback.org_id == org_id,
+                Feedback.review.is_not(None),
+                Feedback.status.not_in(("resolved", "closed")),
+            )
+        )
+        or 0
+    )
 
 
 def counts_by_status(*, db: Session, org_id: int) -> dict[str, int]:

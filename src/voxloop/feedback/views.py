@@ -115,7 +115,9 @@ def list_feedback(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    review: bool = False,
 ) -> FeedbackPage:
+    """Newest first; `review=true`: only records with a triage field left for a person."""
     if status_ and status_ not in STATUSES:
         raise invalid("status", f"must be one of {', '.join(STATUSES)}")
     filters = service.Filters(
@@ -125,6 +127,7 @@ def list_feedback(
         received_to=received_to,
         q=q,
         language=language,
+        review=review,
     )
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor, limit=limit)
     return FeedbackPage(items=read_cases(db, org.id, rows), next_cursor=next_cursor)

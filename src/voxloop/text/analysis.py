@@ -1,14 +1,15 @@
 """The default analysis of feedback text: language, sentiment, emotion, feedback type, keywords,
 aspects and personal data, in Chinese and English.
 
-Sentiment and Chinese emotion come from the shipped models (see trained/MODEL_CARD.md); English
-emotion, inquiries and Chinese suggestions come from cue words, because no public corpus here
-teaches them. Everything works on batches: one vectorizer pass per language per call.
+Sentiment and emotion come from the shipped models (see trained/MODEL_CARD.md); the feedback
+type from the sentiment model and cue phrases (`voxloop.text.intent`), and, where `guess` is
+asked for meaning, a learned head over the sentence encoder (`voxloop.text.type_model`).
+Everything works on batches: one vectorizer pass per language per call.
 """
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from voxloop.common import forked
-from voxloop.text import pii
+from voxloop.text import encoder, pii, type_model
 from voxloop.text.categories import CategoryModel
 from voxloop.text.features import en_features, faster
-from voxloop.text.intent import Intent, intent
+from voxloop.text.intent import POLARITY, Intent, intent
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
 from voxloop.text.normalize import MAX_CHARS, normalize
@@ -110,23 +111,28 @@ def _ordered(model: Any, probabilities: np.ndarray, order: Sequence[Any]) -> np.
 @dataclass(frozen=True)
 class Features:
     """The default models' features of some texts, computed once for every model that reads
-    them: Chinese (and mixed) texts' n-grams, and the other texts' words."""
+    them: Chinese (and mixed) texts' n-grams; the other texts' words, and those words beside
+    the texts' lexicon scores (what English sentiment and emotion read)."""
 
     zh_rows: list[int]
     zh: Any
     en_rows: list[int]
     en: Any
+    en_scored: Any = None
 
     @classmethod
     def of(cls, texts: list[str], languages: list[str]) -> "Features":
         bundle = default_model()
         zh_rows = [i for i, lang in enumerate(languages) if lang in ("zh", "mixed")]
         en_rows = [i for i, lang in enumerate(languages) if lang != "zh"]
+        en_texts = [texts[i] for i in en_rows]
+        en = bundle["en"]["vectorizer"].transform(en_texts) if en_rows else None
         return cls(
             zh_rows=zh_rows,
             zh=bundle["zh"]["vectorizer"].transform([texts[i] for i in zh_rows]) if zh_rows else None,
             en_rows=en_rows,
-            en=bundle["en"]["vectorizer"].transform([texts[i] for i in en_rows]) if en_rows else None,
+            en=en,
+            en_scored=en_features(en, en_texts) if en_rows else None,
         )
 
 
@@ -142,8 +148,7 @@ def sentiment_probabilities(
         out[f.zh_rows] += _ordered(zh, zh.predict_proba(f.zh), SENTIMENTS)
     if f.en_rows:
         en = bundle["en"]["sentiment"]
-        X = en_features(f.en, [texts[i] for i in f.en_rows])
-        out[f.en_rows] += _ordered(en, en.predict_proba(X), SENTIMENTS)
+        out[f.en_rows] += _ordered(en, en.predict_proba(f.en_scored), SENTIMENTS)
     mixed = [i for i, lang in enumerate(languages) if lang == "mixed"]
     out[mixed] /= 2
     return out
@@ -160,22 +165,31 @@ def _suggestion_scores(languages: list[str], f: Features) -> np.ndarray:
 
 
 def _zh_emotions(f: Features) -> dict[int, np.ndarray]:
-    if not f.zh_rows:
-        return {}
-    model = default_model()["zh"]["emotion"]
-    probabilities = _ordered(model, model.predict_proba(f.zh), EMOTIONS)
-    return dict(zip(f.zh_rows, probabilities, strict=True))
+    """P(emotion) per text, in EMOTIONS order: the Chinese model's for Chinese and mixed texts,
+    the English model's for the others (none from a bundle without one: cue words then)."""
+    bundle = default_model()
+    out: dict[int, np.ndarray] = {}
+    english = bundle["en"].get("emotion")
+    if f.en_rows and english is not None:
+        probabilities = _ordered(english, english.predict_proba(f.en_scored), EMOTIONS)
+        out.update(zip(f.en_rows, probabilities, strict=True))
+    if f.zh_rows:
+        model = bundle["zh"]["emotion"]
+        probabilities = _ordered(model, model.predict_proba(f.zh), EMOTIONS)
+        out.update(zip(f.zh_rows, probabilities, strict=True))
+    return out
 
 
-def emotion_of(text: str, sentiment: str, score: float, zh_probabilities: np.ndarray | None) -> str:
-    """The emotion, kept consistent with the sentiment: a negative text is never 'joy'."""
+def emotion_of(text: str, sentiment: str, score: float, probabilities: np.ndarray | None) -> str:
+    """The emotion, kept consistent with the sentiment: a negative text is never 'joy'. The
+    most probable allowed one when an emotion model read the text, else English cue words."""
     allowed = {
         "positive": ("joy", "surprise"),
         "negative": ("anger", "sadness", "fear", "surprise"),
         "neutral": EMOTIONS,
     }[sentiment]
-    if zh_probabilities is not None:
-        ranked = sorted(zip(zh_probabilities, EMOTIONS, strict=True), reverse=True)
+    if probabilities is not None:
+        ranked = sorted(zip(probabilities, EMOTIONS, strict=True), reverse=True)
         return next(name for _, name in ranked if name in allowed)
     hits = {name: len(cue.findall(text)) for name, cue in _EN_EMOTION_CUES.items() if name in allowed}
     best = max(hits, key=lambda name: hits[name]) if hits else None
@@ -229,6 +243,7 @@ class Guess:
     feedback_type: str
     category: str | None = None
     category_confidence: float | None = None
+    type_confidence: float | None = None  # where the learned type head read the text
 
 
 def analyze(
@@ -254,11 +269,30 @@ def analyze(
 
 
 def guess(
-    texts: Sequence[object], *, categories: CategoryModel | None = None, processes: int = 1
+    texts: Sequence[object],
+    *,
+    categories: CategoryModel | None = None,
+    processes: int = 1,
+    meaning: bool = False,
 ) -> list[Guess]:
     """Type, sentiment and category of each text, as `analyze` finds them, without what
-    triage does not use (keywords, emotion, aspects, personal data): for large batches."""
-    return _in_parts(_guess, texts, {"categories": categories}, processes)
+    triage does not use (keywords, emotion, aspects, personal data): for large batches.
+    With `meaning`, the type also reads the sentence encoder (`voxloop.text.type_model`):
+    better on new wording, a few hundred texts a second."""
+    found = _in_parts(_guess, texts, {"categories": categories}, processes)
+    model = type_model.shipped() if meaning else None
+    if model is None or not found:
+        return found
+    types = model.types(encoder.embed(texts), [g.feedback_type for g in found])
+    return [
+        replace(
+            g,
+            feedback_type=t,
+            sentiment=g.sentiment if t == g.feedback_type else POLARITY.get(t, "neutral"),
+            type_confidence=p,
+        )
+        for g, (t, p) in zip(found, types, strict=True)
+    ]
 
 
 def _in_parts(

@@ -1,7 +1,11 @@
 """An organization's own categories, learned from labelled examples.
 
-A category model is a TF-IDF + logistic-regression pipeline over normalized text: character
-n-grams for Chinese, character and word n-grams for English. `learn` also reports
+A category model is a logistic regression over two kinds of features of normalized text: TF-IDF
+n-grams (characters for Chinese, characters and words for English), which catch an
+organization's own terms, and the multilingual sentence encoder's embedding, which catches
+meaning from few examples (macro-F1 from 20 examples a category: Chinese product reviews 0.71 ->
+0.78, BANKING77 intents 0.96 with or without). The encoder is not part of the saved model: the
+`Meaning` step embeds at prediction time with the encoder installed. `learn` also reports
 cross-validated accuracy and per-category precision/recall/F1, so a manager can see which
 categories to trust. A prediction below the model's confidence threshold is not `sure`: triage
 leaves such items to a person.
@@ -16,23 +20,39 @@ from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
+from voxloop.text import encoder
 from voxloop.text.features import TfidfVectorizer, faster
 from voxloop.text.language import has_han
 from voxloop.text.normalize import normalize
 
-FORMAT = "voxloop-categories/1"
+FORMAT = "voxloop-categories/2"  # 2: the sentence embedding beside the n-grams
+FORMATS = ("voxloop-categories/1", FORMAT)  # a /1 model (n-grams only) still predicts as it did
 DEFAULT_THRESHOLD = 0.35
 MIN_PER_CATEGORY = 2
 
 
 class LearnError(ValueError):
     """The examples cannot teach a model (too few, one category, ...)."""
+
+
+class Meaning(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """The sentence embedding of each text, times `weight`; nothing to fit, nothing of the
+    encoder kept (a pickled model holds only this step's name and weight)."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, X: Sequence[str], y: object = None) -> "Meaning":
+        return self
+
+    def transform(self, X: Sequence[str]) -> np.ndarray:
+        return encoder.embed(list(X)) * self.weight
 
 
 @dataclass
@@ -73,29 +93,39 @@ class CategoryModel:
 def load(path: str | Path) -> CategoryModel:
     """A model written by `CategoryModel.save` (only open files you or Voxloop wrote)."""
     data = joblib.load(path)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in FORMATS:
         raise LearnError(f"{path} is not a Voxloop category model")
     return CategoryModel(faster(data["pipeline"]), data["labels"], data["threshold"], data["report"])
 
 
-def _pipeline(texts: Sequence[str]) -> Pipeline:
+def _pipeline(texts: Sequence[str], meaning: bool = True) -> Pipeline:
     chinese = sum(map(has_han, texts)) >= len(texts) / 2
     if chinese:
-        features: Any = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        parts: list[Any] = [TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)]
     else:
-        features = make_union(
+        parts = [
             TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
             TfidfVectorizer(
                 analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
             ),
-        )
+        ]
+    if meaning:
+        # Weight 1 (a unit vector beside unit TF-IDF rows) measured best of 1, 2 and 3.
+        parts.append(Meaning())
+    features = parts[0] if len(parts) == 1 else make_union(*parts)
     return make_pipeline(features, LogisticRegression(C=10, max_iter=3000))
 
 
 def learn(
-    texts: Sequence[object], labels: Sequence[object], *, threshold: float = DEFAULT_THRESHOLD, folds: int = 5
+    texts: Sequence[object],
+    labels: Sequence[object],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    folds: int = 5,
+    meaning: bool = True,
 ) -> CategoryModel:
-    """Train on all examples; report accuracy and per-category scores from cross-validation."""
+    """Train on all examples; report accuracy and per-category scores from cross-validation.
+    `meaning=False` leaves the sentence embedding out (n-grams only, as format 1 models)."""
     pairs = [(normalize(t), str(y).strip()) for t, y in zip(texts, labels, strict=True)]
     pairs = [(t, y) for t, y in pairs if t and y and y.lower() != "nan"]
     counts = Counter(y for _, y in pairs)
@@ -106,9 +136,13 @@ def learn(
         raise LearnError(f"categories with fewer than {MIN_PER_CATEGORY} examples: {', '.join(small)}")
     X = [t for t, _ in pairs]
     y = np.array([y for _, y in pairs])
-    pipeline = _pipeline(X)
+    pipeline = _pipeline(X, meaning)
     k = min(folds, min(counts.values()))
-    predicted = cross_val_predict(clone(pipeline), X, y, cv=StratifiedKFold(k, shuffle=True, random_state=0))
+    with encoder.remembered():  # each example embedded once, not once per fold
+        predicted = cross_val_predict(
+            clone(pipeline), X, y, cv=StratifiedKFold(k, shuffle=True, random_state=0)
+        )
+        pipeline.fit(X, y)
     names = sorted(counts)
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=names, zero_division=0
@@ -127,7 +161,7 @@ def learn(
             }
             for j, name in enumerate(names)
         },
+        "meaning": meaning,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    pipeline.fit(X, y)
     return CategoryModel(pipeline, names, threshold, report)

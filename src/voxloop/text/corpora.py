@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-# Emotions of SMP2020-EWECT in Voxloop's names.
+# Emotions of SMP2020-EWECT, CLUE Emotion 2020, GoEmotions (Ekman) and TweetEval in Voxloop's names.
 _EMOTIONS = {"happy": "joy", "angry": "anger", "sad": "sadness", "fear": "fear", "surprise": "surprise"}
+_CLUE_EMOTIONS = {
+    "like": "joy", "happiness": "joy", "sadness": "sadness", "anger": "anger", "disgust": "anger",
+    "fear": "fear", "surprise": "surprise",
+}  # fmt: skip
+_EKMAN_EMOTIONS = {
+    "joy": "joy", "anger": "anger", "disgust": "anger", "sadness": "sadness", "fear": "fear",
+    "surprise": "surprise", "neutral": "neutral",
+}  # fmt: skip
+_TWEETEVAL_EMOTIONS = {"anger": "anger", "joy": "joy", "optimism": "joy", "sadness": "sadness"}
 _WORKSPACE = Path("/work/shared/data")
 _EMOTION_SENTIMENT = {"joy": "positive", "anger": "negative", "sadness": "negative", "fear": "negative"}
 
@@ -66,6 +75,15 @@ def zh_weibo(split: str = "train") -> pd.DataFrame:
     return _frame(frame["content"], frame["label"].map(lambda x: _EMOTIONS.get(x, "neutral")), "weibo")
 
 
+def zh_clue(split: str | None = None) -> pd.DataFrame:
+    """CLUE Emotion 2020 general-domain Weibo posts (validation and test parts; `split` picks
+    one), in Voxloop's emotions: like/happiness -> joy, disgust -> anger. No neutral posts."""
+    frame = pd.read_csv(data_dir() / "zh_clue_emotion_weibo" / "clue_emotion.csv")
+    if split is not None:
+        frame = frame[frame["split"] == split]
+    return _frame(frame["text"], frame["label"].map(_CLUE_EMOTIONS), "clue")
+
+
 def emotion_sentiment(emotion: str) -> str | None:
     """The sentiment an emotion implies; None for surprise, which goes either way."""
     if emotion == "surprise":
@@ -110,3 +128,41 @@ def en_banking(split: str = "train") -> pd.DataFrame:
     """BANKING77 customer queries with their intent (77 categories)."""
     frame = pd.read_csv(data_dir() / "en_banking77" / f"{split}.csv")
     return _frame(frame["text"], frame["category"], "banking")
+
+
+def en_tweets(split: str | None = None) -> pd.DataFrame:
+    """SemEval-2017 Task 4A / TweetEval tweets, negative/neutral/positive (train, validation or
+    test; all when `split` is None)."""
+    frame = pd.read_csv(data_dir() / "en_tweeteval_sentiment" / "tweeteval_sentiment.csv")
+    if split is not None:
+        frame = frame[frame["split"] == split]
+    return _frame(frame["text"], frame["label"], "tweets")
+
+
+def _goemotions(split: str | None) -> pd.DataFrame:
+    frame = pd.read_csv(data_dir() / "en_goemotions" / "goemotions.csv")
+    return frame if split is None else frame[frame["split"] == split]
+
+
+def en_reddit(split: str | None = None) -> pd.DataFrame:
+    """GoEmotions Reddit comments with one sentiment group (positive, negative, neutral); those
+    whose labels are only ambiguous (surprise, curiosity, confusion, realization) or mix
+    groups are left out."""
+    frame = _goemotions(split)
+    frame = frame[frame["sentiment"].isin(["positive", "negative", "neutral"])]
+    return _frame(frame["text"], frame["sentiment"], "reddit")
+
+
+def en_reddit_emotions(split: str | None = None) -> pd.DataFrame:
+    """GoEmotions comments with one Ekman emotion, in Voxloop's emotions (disgust -> anger)."""
+    frame = _goemotions(split)
+    frame = frame[frame["ekman"].isin(list(_EKMAN_EMOTIONS))]
+    return _frame(frame["text"], frame["ekman"].map(_EKMAN_EMOTIONS), "reddit")
+
+
+def en_tweet_emotions(split: str | None = None) -> pd.DataFrame:
+    """TweetEval emotion tweets (SemEval-2018): anger, joy (optimism -> joy), sadness."""
+    frame = pd.read_csv(data_dir() / "en_tweeteval_emotion" / "tweeteval_emotion.csv")
+    if split is not None:
+        frame = frame[frame["split"] == split]
+    return _frame(frame["text"], frame["label"].map(_TWEETEVAL_EMOTIONS), "tweets")

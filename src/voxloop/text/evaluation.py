@@ -1,8 +1,10 @@
 """The hand-written evaluation sets in eval/ measured, for `make eval` and the model card.
 
-Each set was written by people who did not read the detectors; even lines were read while
-writing the safety and spam phrases and the type cues ("seen"), odd lines never ("held out").
-Only the held-out figures say how Voxloop does on messages it has not met.
+Every set was written by people who read none of the checks. The sets in eval/ were read while
+writing the safety and spam phrases and the type cues, and the safety check's learned head
+trains on them ("development"); the sets in eval/holdout/, written later by others, were never
+read nor trained on ("held out"). Only the held-out figures say how Voxloop does on messages
+it has not met.
 """
 
 import json
@@ -15,7 +17,7 @@ from voxloop.text import safety, spam
 from voxloop.text.analysis import guess, known_word
 
 Row = dict[str, Any]
-HALVES = (("seen", 0), ("held out", 1))
+PARTS = (("development", ""), ("held out", "holdout"))
 
 
 def load(path: Path) -> list[Row]:
@@ -26,17 +28,28 @@ def _share(hits: list[bool]) -> float:
     return round(sum(hits) / len(hits), 3) if hits else 0.0
 
 
-def detection(rows: list[Row], label: str, detect: Callable[[str], bool]) -> dict[str, Any]:
-    """Recall on the positives and the false-positive rate on the rest."""
-    found = [detect(r["text"]) for r in rows]
-    positives = [f for f, r in zip(found, rows, strict=True) if r[label]]
-    negatives = [f for f, r in zip(found, rows, strict=True) if not r[label]]
+def detection(rows: list[Row], label: str, flagged: list[bool]) -> dict[str, Any]:
+    """Recall on the rows whose `label` is true, and the false-positive rate on the rest."""
+    positives = [f for f, r in zip(flagged, rows, strict=True) if r[label]]
+    negatives = [f for f, r in zip(flagged, rows, strict=True) if not r[label]]
     return {"n": len(rows), "recall": _share(positives), "false positives": _share(negatives)}
 
 
-def typing(rows: list[Row]) -> dict[str, Any]:
+def _phrases(rows: list[Row]) -> dict[str, Any]:
+    return detection(rows, "urgent", [safety.alarm(r["text"]) is not None for r in rows])
+
+
+def _alarms(rows: list[Row]) -> dict[str, Any]:
+    return detection(rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])])
+
+
+def _spam(rows: list[Row]) -> dict[str, Any]:
+    return detection(rows, "spam", [spam.check(r["text"], known_word) is not None for r in rows])
+
+
+def typing(rows: list[Row], meaning: bool = False) -> dict[str, Any]:
     """Type and polarity accuracy of triage's guess, and complaints typed praise."""
-    guessed = guess([r["text"] for r in rows])
+    guessed = guess([r["text"] for r in rows], meaning=meaning)
     pairs = list(zip(guessed, rows, strict=True))
     return {
         "n": len(rows),
@@ -48,25 +61,28 @@ def typing(rows: list[Row]) -> dict[str, Any]:
     }
 
 
+SETS: list[tuple[str, str, Callable[[list[Row]], dict[str, Any]]]] = [
+    ("safety: phrases", "safety.jsonl", _phrases),
+    ("safety: phrases + learned head", "safety.jsonl", _alarms),
+    ("spam and nonsense", "spam.jsonl", _spam),
+    ("type and polarity: cues", "triage.jsonl", typing),
+    ("type and polarity: cues + learned head", "triage.jsonl", lambda rows: typing(rows, meaning=True)),
+]
+
+
 def evaluate(folder: Path) -> list[Row]:
-    """One row per set, half and language."""
+    """One row per check, part (development or held out) and language."""
     out: list[Row] = []
-    sets: list[tuple[str, Callable[[list[Row]], dict[str, Any]]]] = [
-        ("safety.jsonl", lambda rows: detection(rows, "urgent", lambda t: safety.alarm(t) is not None)),
-        ("spam.jsonl", lambda rows: detection(rows, "spam", lambda t: spam.check(t, known_word) is not None)),
-        ("triage.jsonl", typing),
-    ]
-    for name, measure in sets:
-        rows = load(folder / name)
-        for half, start in HALVES:
-            part = rows[start::2]
+    for check, name, measure in SETS:
+        for part_name, sub in PARTS:
+            part = load(folder / sub / name)
             for language in ("zh", "en", "all"):
                 chosen = [r for r in part if language == "all" or r["lang"] == language]
                 started = time.perf_counter()
                 figures = measure(chosen)
                 rate = len(chosen) / max(time.perf_counter() - started, 1e-9)
                 speed = f"{rate:,.0f}"
-                out.append({"set": name, "half": half, "lang": language, **figures, "texts/s": speed})
+                out.append({"check": check, "set": part_name, "lang": language, **figures, "texts/s": speed})
     return out
 
 

@@ -122,6 +122,11 @@ OTHER = re.compile(
 )
 
 
+LEAN = 0.15  # P(positive) − P(negative) that tips a message neither asking nor proposing
+# The polarity that goes with each type.
+POLARITY = {"complaint": "negative", "praise": "positive"}
+
+
 @dataclass(frozen=True)
 class Intent:
     """A message's type and the polarity that goes with it."""
@@ -167,8 +172,10 @@ def intent(text: str, sentiment: str, score: float, suggestion: float) -> Intent
         return Intent("praise", "positive")
     if question:
         return Intent("inquiry", "neutral")
-    if sentiment == "negative":
+    # feedback that asks nothing and proposes nothing is rarely neutral: the model's lean decides
+    # ("neutral" in the sentiment corpora is mostly news and chatter, not a customer's message)
+    if sentiment == "negative" or score <= -LEAN:
         return Intent("complaint", "negative")
-    if sentiment == "positive":
+    if sentiment == "positive" or score >= LEAN:
         return Intent("praise", "positive")
     return Intent("other", "neutral")

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from voxloop.text.tokenize import cut
 
 _URL = re.compile(
-    r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|biz|info|xyz|top|vip|cc|io|me|cn|ru|co)\b\S*", re.I
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|biz|info|xyz|top|vip|cc|io|me|cn|ru|co)\b\S*",
+    re.I,
 )
 # Solicitation: someone selling something, or asking the reader to contact them elsewhere.
 _AD_ZH = re.compile(
@@ -85,16 +86,41 @@ def _keyboard_run(word: str) -> bool:
 
 
 def _nonsense_word(word: str, known: Known) -> bool:
+    # a keyboard run is nonsense even where it made its way into a vocabulary (tweets say
+    # "asdfghjkl"); only "erty" and "wert" run along a row inside English words
+    if _keyboard_run(word.replace("erty", "").replace("wert", "")):
+        return True
     if known(word) or _PINYIN.match(word):
         return False
     if len(set(word)) <= 2 and len(word) >= 4:
         return True
-    if _keyboard_run(word):
-        return True
     return len(word) >= 4 and (not _VOWELS.search(word) or re.search(r"[^aeiouy]{5,}", word) is not None)
 
 
-_STOP_EN = frozenset(["the", "of", "and", "to", "in", "is", "was", "a", "an", "it", "that", "this", "for", "on", "with", "as", "at", "by", "be", "are"])
+_STOP_EN = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "was",
+        "a",
+        "an",
+        "it",
+        "that",
+        "this",
+        "for",
+        "on",
+        "with",
+        "as",
+        "at",
+        "by",
+        "be",
+        "are",
+    ]
+)
 _FRAGMENTS = re.compile(r"[,，、;；|/]+")
 
 
@@ -118,7 +144,9 @@ def _stuffed(text: str) -> bool:
 
 def _repeated_run(text: str) -> bool:
     """A stretch of two to four characters said again and again (阿萨德阿萨德群翁群翁)."""
-    return re.search(r"(.{2,4})\1", text) is not None and len(re.sub(r"(.{2,4})\1+", "", text)) * 2 < len(text)
+    return re.search(r"(.{2,4})\1", text) is not None and len(re.sub(r"(.{2,4})\1+", "", text)) * 2 < len(
+        text
+    )
 
 
 def _gibberish(text: str, known: Known) -> str | None:

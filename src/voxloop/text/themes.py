@@ -1,23 +1,28 @@
 """Themes in a period's open text, and whether a theme is a common problem (共性问题) or an
 individual one (个性问题).
 
-Discovery clusters TF-IDF vectors of content words (jieba words for Chinese, stop-word-filtered
-words for English) with k-means on unit vectors; each theme is named by the words that weigh
-most in its centre and shown with the records nearest to it. Earlier records are then matched to
-the themes (cosine similarity to a centre), which gives each theme a trend and a baseline.
+Discovery groups texts by meaning: each is embedded by the multilingual sentence encoder (Chinese
+and English in one space, so 无线网络断线 and "the wifi keeps dropping" meet), and the
+embeddings are clustered bottom-up (average linkage on cosine distance) until two groups are no
+longer about the same thing. A group is kept only if it is large enough and coherent (its
+members lie near its centre), so unrelated complaints do not make a catch-all theme. Each theme
+is named by the content words its members use far more often than the period's texts do
+(class-based TF-IDF), in each language present, and shown with the records nearest its centre.
+Earlier records are then matched to the themes (cosine similarity to a centre), which gives each
+theme a trend and a baseline.
 """
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 from scipy import stats
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.cluster.hierarchy import fcluster, linkage
 
+from voxloop.text import encoder
 from voxloop.text.keywords import EN_COMMON, ZH_COMMON
 from voxloop.text.normalize import normalize
 from voxloop.text.tokenize import NO_WORDS, Dictionary, cut
@@ -37,10 +42,20 @@ _ZH_STOP = ZH_COMMON | {
     "觉得", "知道", "以后", "下次", "出来", "不过", "一个多", "这次", "上次", "每次", "这家", "那家",
     "自己", "为什么", "如果", "虽然", "不能", "不会", "没有", "没法", "晚上", "早上", "白天", "中午",
     "明天", "好几次", "经常", "总是", "希望", "尽快", "请问", "下周", "上周", "本周", "这周", "几天",
-    "昨晚", "今晚", "一下子", "麻烦",
+    "昨晚", "今晚", "一下子", "麻烦", "根本", "只能", "一样", "好多", "半个", "小时",
 }  # fmt: skip
 _EN_STOP = EN_COMMON | {"don", "didn", "doesn", "isn", "wasn", "won", "can", "did", "does", "know", "want"}
-MATCH_SIMILARITY = 0.2
+# Groups merge while their members are, on average, at least this similar to each other.
+JOIN = 0.4
+# A theme's members lie, on average, at least this near its centre (else it is a catch-all).
+COHERENT = 0.55
+# A text belongs to a theme when at least this similar to its centre: earlier records, and
+# texts the grouping left out (a near-miss, a group too small, outside the sample).
+MATCH_SIMILARITY = 0.45
+# Texts clustered at most (average linkage holds n² / 2 distances); the others join the nearest
+# theme. Embedding, not clustering, is the cost of a large period: 400 texts/s on one core.
+SAMPLE = 4_000
+TERMS = 5
 
 
 def content_words(text: str, dictionary: Dictionary = NO_WORDS) -> list[str]:
@@ -56,11 +71,16 @@ def content_words(text: str, dictionary: Dictionary = NO_WORDS) -> list[str]:
     return words
 
 
+def _centre(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)  # type: ignore[no-any-return]
+
+
 @dataclass
 class Theme:
     terms: list[str]
     members: list[int]  # indexes into the texts, nearest to the centre first
-    centre: np.ndarray = field(repr=False)
+    centre: np.ndarray = field(repr=False)  # unit vector in the encoder's space
 
     @property
     def label(self) -> str:
@@ -70,17 +90,48 @@ class Theme:
 @dataclass
 class Themes:
     themes: list[Theme]
-    vectorizer: TfidfVectorizer | None
 
     def match(self, texts: Sequence[str]) -> list[int | None]:
         """The theme (index) each earlier or later text belongs to, or None."""
-        if not self.themes or self.vectorizer is None or not texts:
+        if not self.themes or not texts:
             return [None] * len(texts)
-        X = self.vectorizer.transform(texts)
-        similarity = X @ np.vstack([t.centre for t in self.themes]).T
-        best = np.asarray(similarity.argmax(axis=1)).ravel()
-        top = np.asarray(similarity.max(axis=1)).ravel()
+        similarity = encoder.embed(texts) @ np.vstack([t.centre for t in self.themes]).T
+        best, top = similarity.argmax(axis=1), similarity.max(axis=1)
         return [int(b) if s >= MATCH_SIMILARITY else None for b, s in zip(best, top, strict=True)]
+
+
+def _units(words: list[str]) -> set[str]:
+    """What a theme can be named by: content words, and English word pairs ("front desk")."""
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a.isascii() and b.isascii()}
+    return set(words) | pairs
+
+
+def _terms(members: list[set[str]], overall: Counter[str], n: int) -> list[str]:
+    """The units members share most, weighted by how much more often they share them than the
+    period's texts do; the best of each language present first."""
+    within = Counter(u for units in members for u in units)
+    first: dict[str, int] = {}
+    for k, units in enumerate(members):  # members nearest the centre first: ties go to them
+        for u in units:
+            first.setdefault(u, k)
+    size = len(members)
+    scored = sorted(
+        (-(k / size) * math.log1p((k / size) / (overall[u] / n)), first[u], u) for u, k in within.items()
+    )
+    ranked = [u for *_, u in scored]
+    chinese = sum(any(_HAN.match(u) for u in units) for units in members)
+    if 0.2 * size <= chinese <= 0.8 * size:  # both languages: each gets a word in the label
+        lead = ranked[0] if ranked else None
+        other = next((u for u in ranked if bool(_HAN.match(u)) != bool(_HAN.match(lead or ""))), None)
+        ranked = [u for u in (lead, other) if u] + [u for u in ranked if u not in (lead, other)]
+    chosen: list[str] = []
+    for unit in ranked:
+        taken = {w for c in chosen for w in c.split(" ")}
+        if not set(unit.split(" ")) & taken:  # "front desk" and "desk" say the same
+            chosen.append(unit)
+        if len(chosen) == TERMS:
+            break
+    return chosen
 
 
 def discover(
@@ -93,37 +144,46 @@ def discover(
 ) -> Themes:
     """Themes of at least `min_size` texts, largest first; texts about nothing in particular
     (no content words) are left out. The organization's `dictionary` words stay whole."""
-    analyzer = partial(content_words, dictionary=dictionary)
-    usable = [i for i, t in enumerate(texts) if analyzer(t)]
+    words = [content_words(t, dictionary) for t in texts]
+    usable = [i for i, w in enumerate(words) if w]
     if len(usable) < max(min_size, 2):
-        return Themes([], None)
-    vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=2, sublinear_tf=True)
-    try:
-        X = vectorizer.fit_transform([texts[i] for i in usable])
-    except ValueError:  # no word appears twice
-        return Themes([], None)
-    k = max(2, min(max_themes, round(math.sqrt(len(usable) / 2))))
-    k = min(k, X.shape[0])
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(X)
-    terms = np.array(vectorizer.get_feature_names_out())
+        return Themes([])
+    E = encoder.embed([texts[i] for i in usable])
+    if len(usable) > SAMPLE:
+        sample = np.sort(np.random.default_rng(seed).choice(len(usable), SAMPLE, replace=False))
+    else:
+        sample = np.arange(len(usable))
+    tree = linkage(E[sample], method="average", metric="cosine")
+    groups = fcluster(tree, t=1 - JOIN, criterion="distance")
+    # in a sample, a theme of `min_size` in the whole period may have fewer sampled members
+    least = max(2, math.floor(min_size * len(sample) / len(usable)))
+    candidates = [sample[groups == g] for g in np.unique(groups)]
+    cores = [rows for rows in candidates if len(rows) >= least]
+    centres = [_centre(E[rows]) for rows in cores]
+    # a catch-all's members are far from its centre
+    kept = [c for c, rows in enumerate(cores) if (E[rows] @ centres[c]).mean() >= COHERENT]
+    if not kept:
+        return Themes([])
+    cores, centre_matrix = [cores[c] for c in kept], np.vstack([centres[c] for c in kept])
+    # the texts in no group (a near-miss, a small group, outside the sample) join the nearest
+    # theme they are near enough to, as an earlier record would
+    similarity = E @ centre_matrix.T
+    owner = np.where(similarity.max(axis=1) >= MATCH_SIMILARITY, similarity.argmax(axis=1), -1)
+    for c, rows in enumerate(cores):
+        owner[rows] = c
+    units = [_units(words[i]) for i in usable]
+    overall = Counter(u for each in units for u in each)
     themes = []
-    for c in range(k):
-        rows = np.flatnonzero(model.labels_ == c)
-        centre = model.cluster_centers_[c]
-        norm = np.linalg.norm(centre)
-        if len(rows) < min_size or norm == 0:
+    for c, centre in enumerate(centre_matrix):
+        rows = np.flatnonzero(owner == c)
+        if len(rows) < min_size:
             continue
-        centre = centre / norm
-        closeness = np.asarray(X[rows] @ centre).ravel()
-        # a theme needs a word most of its members share, else it is a catch-all
-        shared = np.asarray((X[rows] > 0).mean(axis=0)).ravel()
-        if shared.max() < 0.3:
-            continue
-        order = rows[np.argsort(-closeness)]
-        top_terms = [str(terms[j]) for j in np.argsort(-centre)[:5] if centre[j] > 0]
-        themes.append(Theme(top_terms, [usable[i] for i in order], centre))
+        closeness = E[rows] @ centre
+        order = rows[np.argsort(-closeness, kind="stable")]
+        terms = _terms([units[i] for i in order], overall, len(usable))
+        themes.append(Theme(terms, [usable[i] for i in order], centre))
     themes.sort(key=lambda t: -len(t.members))
-    return Themes(themes, vectorizer)
+    return Themes(themes[:max_themes])
 
 
 @dataclass(frozen=True)

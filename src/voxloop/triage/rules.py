@@ -212,6 +212,7 @@ def check_rule(
 
 # Spam, invalid and near-duplicate feedback is flagged with a reason, never dropped.
 
+
 def flag(text: str, known: spam.Known = lambda word: False) -> tuple[str, str] | None:
     """('spam' | 'invalid', reason) for text no one should have to read (`voxloop.text.spam`);
     `known` says whether a word is a real one."""

@@ -20,7 +20,7 @@ from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
 from voxloop.privacy import service as privacy
-from voxloop.text import analysis, safety
+from voxloop.text import analysis, encoder, safety
 from voxloop.text import service as text_service
 from voxloop.text.categories import CategoryModel
 from voxloop.text.language import language_of
@@ -267,14 +267,8 @@ def test_rules(
     values = {k: decided[k] for k in rules.FIELDS if decided[k] is not None}
     if decided["flag"]:
         values["flag"] = f"{decided['flag']}: {decided['flag_reason']}"
-    found = safety.alarm(text)
-    model = {k: guess[k] for k in ("type", "sentiment", "category") if guess[k] is not None}
-    return rules.Result(
-        values=values,
-        because=decided["because"],
-        priority=decided["priority"],
-        guess=model | ({"alarm": found.kind} if found else {}),
-    )
+    model = {k: guess[k] for k in ("type", "sentiment", "category", "alarm") if guess[k] is not None}
+    return rules.Result(values=values, because=decided["because"], priority=decided["priority"], guess=model)
 
 
 @dataclass(frozen=True)
@@ -304,11 +298,15 @@ def setup(*, db: Session, org_id: int) -> Setup:
 THANK_SCORE = 0.5
 
 
-def guesses(texts: list[str], s: Setup, processes: int = 1) -> list[dict[str, Any]]:
-    """The text models' type, sentiment, confidence and (when sure, and still an active
-    category) category of each text."""
+def guesses(texts: list[str], s: Setup, processes: int = 1, *, meaning: bool = True) -> list[dict[str, Any]]:
+    """The text models' type, sentiment, confidence, (when sure, and still an active category)
+    category, and whether each text needs someone now. `meaning`: the type and the safety
+    check read the sentence encoder too (live feedback; bulk history goes without)."""
     out = []
-    for r in analysis.guess(texts, categories=s.model, processes=processes):
+    with encoder.remembered():  # each text embedded once for both
+        found = safety.alarms(texts, learned=meaning)
+        guessed = analysis.guess(texts, categories=s.model, processes=processes, meaning=meaning)
+    for r, alarm in zip(guessed, found, strict=True):
         sure = s.model is not None and r.category in s.active and s.model.sure(r.category_confidence or 0.0)
         out.append(
             {
@@ -318,9 +316,27 @@ def guesses(texts: list[str], s: Setup, processes: int = 1) -> list[dict[str, An
                 # a complaint is of medium severity until a rule or a person says otherwise
                 "severity": 2 if r.feedback_type == "complaint" else None,
                 "score": r.sentiment_score,
+                "alarm": alarm.kind if alarm else None,
+                "alarm_reason": f"safety: {alarm.evidence}" if alarm else None,
+                "unsure": _unsure(r, s, sure),
             }
         )
     return out
+
+
+# Below this blended probability of the learned type head, the type is left for a person to
+# confirm (the record shows under "Needs review").
+REVIEW_BELOW = 0.6
+
+
+def _unsure(r: analysis.Guess, s: Setup, sure_category: bool) -> list[str]:
+    """The fields the models guessed without enough confidence."""
+    unsure = []
+    if r.type_confidence is not None and r.type_confidence < REVIEW_BELOW:
+        unsure.append("type")
+    if s.model is not None and r.category is not None and not sure_category:
+        unsure.append("category")
+    return unsure
 
 
 def decide(
@@ -342,14 +358,27 @@ def decide(
         touchpoint=touchpoint or "",
         language=language,
     )
-    found = safety.alarm(subject.text)
-    fields = {k: v for k, v in guess.items() if k in rules.FIELDS} | {"alarm": found.kind if found else None}
-    reasons = {"alarm": f"safety: {found.evidence}"} if found else {}
+    found = safety.alarm(subject.text)  # the phrases read the customer's request too
+    fields = {k: v for k, v in guess.items() if k in rules.FIELDS}
+    if found:
+        fields["alarm"], reason = found.kind, f"safety: {found.evidence}"
+    else:
+        reason = guess.get("alarm_reason") or ""
+    reasons = {"alarm": reason} if fields.get("alarm") else {}
     result = rules.classify(s.rules, subject, s.matrix, fields, text_service.MODEL_REASON, reasons)
     flagged = None if result.values.get("alarm") else rules.flag(description, analysis.known_word)
     values = {key: result.values.get(key) for key in rules.FIELDS}
+    # what a rule set is the organization's word, and a message that needs someone now is
+    # handled at once whatever its type: only the models' own guesses otherwise need a person
+    unsure = [
+        f
+        for f in guess.get("unsure", [])
+        if result.because.get(f, text_service.MODEL_REASON) == text_service.MODEL_REASON
+        and not (f == "type" and values["alarm"])
+    ]
     return {
         **values,
+        "review": ",".join(unsure) or None,
         "priority": result.priority,
         "flag": flagged[0] if flagged else None,
         "flag_reason": flagged[1] if flagged else None,
@@ -440,6 +469,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             urgency=bindparam("urgency"),
             scope=bindparam("scope"),
             alarm=bindparam("alarm"),
+            review=bindparam("review"),
             priority=bindparam("priority"),
             flag=bindparam("flag"),
             flag_reason=bindparam("flag_reason"),
@@ -448,7 +478,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             status=case((table.c.status == "new", "triaged"), else_=table.c.status),
         ),
         [
-            {k: p[k] for k in (*rules.FIELDS, "fid", "priority", "flag", "flag_reason", "because")}
+            {k: p[k] for k in (*rules.FIELDS, "fid", "priority", "review", "flag", "flag_reason", "because")}
             for p in plan
         ],
     )
@@ -458,7 +488,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
 def columns(decided: dict[str, Any]) -> dict[str, Any]:
     """A record's triage columns from `decide`, for a record written already triaged (imports)."""
     return {
-        **{key: decided[key] for key in (*rules.FIELDS, "priority", "flag", "flag_reason")},
+        **{key: decided[key] for key in (*rules.FIELDS, "priority", "review", "flag", "flag_reason")},
         "triage_reasons": decided["because"],
         "triaged_at": utcnow(),
         "status": "triaged",
@@ -621,6 +651,9 @@ def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes
             raise invalid(key, f"must be one of {', '.join(map(str, allowed[key]))}")
     before = {k: getattr(record, k) for k in changes}
     changed = {k: v for k, v in changes.items() if before[k] != v}
+    if record.review:  # a person has now said what these fields are, changed or confirmed
+        left = [f for f in record.review.split(",") if f not in changes]
+        record.review = ",".join(left) or None
     for key, value in changed.items():
         db.add(
             TriageLabel(

@@ -160,8 +160,10 @@ def inbox(
     product: Annotated[str | None, Query(max_length=200)] = None,
     department_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     segment: Annotated[str | None, Query(max_length=40)] = None,
+    review: bool = False,
 ) -> Response:
     filters = service.Filters(
+        review=review,
         language=language or None,
         product=product or None,
         department_id=department_id,
@@ -194,12 +196,14 @@ def inbox(
         "product": product or "",
         "department_id": department_id or "",
         "segment": segment or "",
+        "review": "1" if review else "",
     }
     return page(
         request,
         "inbox.html",
         rows=rows,
         pinned=service.needing_action_now(db=db, org_id=org.id),
+        to_review=service.count_to_review(db=db, org_id=org.id),
         next_cursor=next_cursor,
         params=params,
         statuses=STATUSES,

@@ -1,4 +1,4 @@
-"""safety first: feedback.alarm; the default keyword rules that set a type or a sentiment retired
+"""safety first: feedback.alarm, feedback.review; the default keyword rules that set a type or a sentiment retired
 
 Revision ID: 0019
 Revises: 0018
@@ -28,6 +28,7 @@ RETIRED = {
 
 def upgrade() -> None:
     op.add_column('feedback', sa.Column('alarm', sa.String(32), nullable=True))
+    op.add_column('feedback', sa.Column('review', sa.String(60), nullable=True))
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, name, match FROM triage_rules")).all()
     for rule_id, name, match in rows:
@@ -37,4 +38,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column('feedback', 'review')
     op.drop_column('feedback', 'alarm')
