@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # mode; 0: one per CPU. Scaled mode forks none: the Celery workers are one per CPU already,
     # and a forked copy of a broker connection breaks it.
     text_workers: int = 0
+    # Live triage batches of up to this many records also read meaning (the sentence encoder:
+    # the learned safety and type heads, a few hundred texts a second per core); a larger
+    # burst is triaged by the fast tier alone, so the queue keeps up. 0: never.
+    triage_meaning_max: int = 2000
     # How often executors run the daily round: themes and emerging common problems in the last
     # week's feedback, scheduled reports, retention.
     themes_seconds: float = 86400.0

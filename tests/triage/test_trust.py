@@ -155,3 +155,12 @@ def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clear
     assert (
         client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"] == []
     )
+
+
+def test_a_burst_larger_than_the_meaning_limit_is_triaged_by_the_fast_tier(client, settings_env):
+    settings_env(TRIAGE_MEANING_MAX="0")
+    agent = make_account(role="agent")
+    record = submit(client, agent, "无线网络一直断线，希望尽快修好")
+    drain()
+    got = client.get(f"/api/v1/feedback/{record['id']}", headers=agent.headers).json()
+    assert got["type"] == "complaint" and got["review"] is None  # no learned head, nothing it was unsure of

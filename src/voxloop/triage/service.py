@@ -423,7 +423,13 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
     for org_id in sorted({row.org_id for row in rows}):
         mine = [row for row in rows if row.org_id == org_id]
         s = setup(db=db, org_id=org_id)
-        found = guesses([row.description for row in mine], s, get_settings().analysis_processes)
+        settings = get_settings()
+        found = guesses(
+            [row.description for row in mine],
+            s,
+            settings.analysis_processes,
+            meaning=len(mine) <= settings.triage_meaning_max,
+        )
         for row, guess in zip(mine, found, strict=True):
             decided = decide(
                 s, guess, description=row.description, customer_request=row.customer_request,
