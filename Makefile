@@ -78,6 +78,7 @@ bench: install wrk ## run the benchmarks in bench/ and print figures with their 
 	$(BIN)/python bench/commitments.py
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/text.py
+	$(BIN)/python bench/encoder.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/load.py
