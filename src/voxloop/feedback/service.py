@@ -384,6 +384,9 @@ def list(  # noqa: A001 - the same verb in every service
     return rows, next_cursor
 
 
+FINISHED = ("resolved", "closed")  # what is no longer open
+
+
 def needing_action_now(*, db: Session, org_id: int, limit: int = 20) -> builtins.list[Feedback]:
     """Open records that need someone now (a safety alarm), newest first: pinned in the inbox."""
     stmt = (
@@ -391,7 +394,7 @@ def needing_action_now(*, db: Session, org_id: int, limit: int = 20) -> builtins
         .where(
             Feedback.org_id == org_id,
             Feedback.alarm.is_not(None),
-            Feedback.status.not_in(("resolved", "closed")),
+            Feedback.status.not_in(FINISHED),
         )
         .order_by(Feedback.received_at.desc(), Feedback.id.desc())
         .limit(limit)
@@ -408,7 +411,7 @@ def count_to_review(*, db: Session, org_id: int) -> int:
             .where(
                 Feedback.org_id == org_id,
                 Feedback.review.is_not(None),
-                Feedback.status.not_in(("resolved", "closed")),
+                Feedback.status.not_in(FINISHED),
             )
         )
         or 0

@@ -7,13 +7,12 @@ read nor trained on ("held out"). Only the held-out figures say how Voxloop does
 it has not met.
 """
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from voxloop.text import safety, spam
+from voxloop.text import files, safety, spam
 from voxloop.text.analysis import guess, known_word
 
 Row = dict[str, Any]
@@ -21,7 +20,8 @@ PARTS = (("development", ""), ("held out", "holdout"))
 
 
 def load(path: Path) -> list[Row]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    """The rows of a .jsonl set."""
+    return files.read_records(path)
 
 
 def _share(hits: list[bool]) -> float:

@@ -3,6 +3,7 @@
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import pandas as pd
@@ -70,6 +71,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError, zipfile.BadZipFile, KeyError, ParseError) as exc:
         raise TableError(f"{path}: cannot be read as {suffix[1:].upper()}: {exc}") from exc
     raise TableError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(READABLE)}")
+
+
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """A table's rows as dicts (a .jsonl set, a CSV, ...)."""
+    rows: list[dict[str, Any]] = read_table(path).to_dict("records")
+    return rows
 
 
 def read_upload(content: bytes, filename: str) -> pd.DataFrame:

@@ -294,7 +294,8 @@ class Alarm:
 
     @property
     def reason(self) -> str:
-        return f"{self.kind}: {self.evidence}"
+        """What triage records as the reason for the fields the alarm sets."""
+        return f"safety: {self.evidence}"
 
 
 def _negated(sentence: str, start: int) -> bool:

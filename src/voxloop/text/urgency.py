@@ -10,7 +10,6 @@ threshold is the lowest probability at which cross-validated false alarms on the
 hand-written messages stay under 2 %. Measured on eval/holdout, written by other people.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, make_union
 
-from voxloop.text import corpora, encoder
+from voxloop.text import corpora, encoder, files
 from voxloop.text import shipped as shipped_models
 from voxloop.text.features import TfidfVectorizer, faster
 from voxloop.text.normalize import normalize
@@ -120,20 +119,16 @@ def train(urgent: Sequence[tuple[str, str]], calm: Sequence[str], hand_written_c
 CALM_CORPORA = (("zh reviews", 1500), ("en review sentences", 1000), ("en banking questions", 500))
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def train_shipped(eval_dir: Path) -> UrgencyModel:
     """The shipped head: the hand-written safety set's emergencies and calm messages, the
     hand-written feedback and genuine messages as calm, and samples of the public reviews and
     questions as calm (never eval/holdout)."""
-    safety = _jsonl(eval_dir / "safety.jsonl")
+    safety = files.read_records(eval_dir / "safety.jsonl")
     urgent = [(r["text"], r["kind"]) for r in safety if r["urgent"]]
     calm = [r["text"] for r in safety if not r["urgent"]]
     hand_written = len(calm)
-    calm += [r["text"] for r in _jsonl(eval_dir / "triage.jsonl")]
-    calm += [r["text"] for r in _jsonl(eval_dir / "spam.jsonl") if not r["spam"]]
+    calm += [r["text"] for r in files.read_records(eval_dir / "triage.jsonl")]
+    calm += [r["text"] for r in files.read_records(eval_dir / "spam.jsonl") if not r["spam"]]
     sources = {
         "zh reviews": corpora.zh_reviews()["text"],
         "en review sentences": corpora.en_sentences()["text"],

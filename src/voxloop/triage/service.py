@@ -317,7 +317,7 @@ def guesses(texts: list[str], s: Setup, processes: int = 1, *, meaning: bool = T
                 "severity": 2 if r.feedback_type == "complaint" else None,
                 "score": r.sentiment_score,
                 "alarm": alarm.kind if alarm else None,
-                "alarm_reason": f"safety: {alarm.evidence}" if alarm else None,
+                "alarm_reason": alarm.reason if alarm else None,
                 "unsure": _unsure(r, s, sure),
             }
         )
@@ -358,12 +358,11 @@ def decide(
         touchpoint=touchpoint or "",
         language=language,
     )
-    found = safety.alarm(subject.text)  # the phrases read the customer's request too
     fields = {k: v for k, v in guess.items() if k in rules.FIELDS}
-    if found:
-        fields["alarm"], reason = found.kind, f"safety: {found.evidence}"
-    else:
-        reason = guess.get("alarm_reason") or ""
+    reason = guess.get("alarm_reason") or ""
+    found = safety.alarm(customer_request) if customer_request and not fields.get("alarm") else None
+    if found:  # what the customer asks for can say it too (the description was read by `guesses`)
+        fields["alarm"], reason = found.kind, found.reason
     reasons = {"alarm": reason} if fields.get("alarm") else {}
     result = rules.classify(s.rules, subject, s.matrix, fields, text_service.MODEL_REASON, reasons)
     flagged = None if result.values.get("alarm") else rules.flag(description, analysis.known_word)

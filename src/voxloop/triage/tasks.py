@@ -56,9 +56,8 @@ def safety_email(payload: dict[str, Any]) -> None:
         if alert is None or record is None:
             return
         org = db.get(Organization, record.org_id)
-        people = {u.id: u for u in service.on_duty(db=db, record=record)}
         url = f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}"
-        for user in people.values():
+        for user in service.on_duty(db=db, record=record):
             locale = user.locale or (org.default_locale if org else "en")
             ctx = {
                 "alert": alert,
