@@ -56,6 +56,43 @@ def test_a_batch_is_triaged_by_one_message_and_running_it_again_changes_nothing(
     assert get(client, acct, ids[0])["type"] == "suggestion"
 
 
+def test_a_message_run_twice_at_once_triages_alarms_and_announces_each_record_once(
+    client, monkeypatch, settings_env
+):
+    """A worker whose lease ran out still works while another runs the same message: the one
+    that writes second finds the records triaged and leaves them alone."""
+    from voxloop.commitments.models import CaseClock
+    from voxloop.jobs.models import OutboxMessage
+    from voxloop.triage import service, tasks
+    from voxloop.webhooks.models import WebhookDelivery
+
+    settings_env(WEBHOOK_ALLOW_PRIVATE="true")
+    acct = make_account(role="admin")
+    hook = {"url": "http://127.0.0.1:9/hook", "events": ["feedback.created", "alert.raised"]}
+    assert client.post("/api/v1/webhooks", json=hook, headers=acct.headers).status_code == 201
+    fid = post(client, acct, "There is a strong gas smell in room 808 right now!")["id"]
+    payloads = [{"feedback_ids": [fid]}]
+    plan_triage, overtaken = service.plan_triage, []
+
+    def overtaken_while_planning(**kwargs):  # type: ignore[no-untyped-def]
+        plan = plan_triage(**kwargs)
+        if not overtaken:
+            overtaken.append(True)
+            tasks.triage(payloads)  # the other worker plans and writes first
+        return plan
+
+    monkeypatch.setattr(service, "plan_triage", overtaken_while_planning)
+    tasks.triage(payloads)
+    with session_scope() as db:
+        events = list(db.scalars(select(WebhookDelivery.event).order_by(WebhookDelivery.event)))
+        emails = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.task == service.SAFETY)))
+        clocks = list(db.scalars(select(CaseClock.feedback_id).where(CaseClock.feedback_id == fid)))
+    assert events == ["alert.raised", "feedback.created"]
+    assert len(emails) == 1 and len(clocks) == 1
+    alerts = client.get("/api/v1/alerts", headers=acct.headers).json()
+    assert [a["kind"] for a in alerts] == ["safety"]
+
+
 def test_spam_invalid_and_duplicates_are_flagged_never_dropped(client):
     acct = make_account(role="agent")
     spam = post(client, acct, "cheap rooms http://a.example http://b.example http://c.example")["id"]

@@ -456,6 +456,22 @@ def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]
     return sorted(plan, key=lambda p: p["fid"])
 
 
+def unclaimed(*, db: Session, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The part of a plan whose records are still untriaged, locked for this transaction: a
+    message run twice at once (a worker's lease ran out while it still worked) triages, routes,
+    announces and alarms each record once. PostgreSQL re-checks a locked row after the other
+    writer commits; SQLite's writers are serialized already."""
+    if not plan:
+        return []
+    t = Feedback.__table__.c
+    still = set(
+        db.scalars(
+            select(t.id).where(t.id.in_([p["fid"] for p in plan]), t.triaged_at.is_(None)).with_for_update()
+        )
+    )
+    return [p for p in plan if p["fid"] in still]
+
+
 def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
     """Write a plan with one bulk statement; the caller commits. A record triaged or corrected
     meanwhile is left alone, so running a message twice changes nothing. (The timeline shows

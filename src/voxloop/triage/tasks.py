@@ -32,8 +32,12 @@ def triage(payloads: list[dict[str, Any]]) -> None:
         live = [p for p in plan if p["fid"] not in historical]
         routes = routing.plan_routes(db=db, triage_plan=live)
     if plan:
-        assigned = {r["fid"] for r in routes if r["assignee_id"]}
         with write_lock(), session_scope() as db:
+            plan = service.unclaimed(db=db, plan=plan)
+            mine = {p["fid"] for p in plan}
+            live = [p for p in live if p["fid"] in mine]
+            routes = [r for r in routes if r["fid"] in mine]
+            assigned = {r["fid"] for r in routes if r["assignee_id"]}
             service.apply_triage(db=db, plan=plan)
             routing.apply_routes(db=db, routes=routes)
             clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in live])
