@@ -182,6 +182,51 @@ def test_waiting_for_the_customer_stops_the_clock(client, clock):
     assert utc(r.json()["due_at"]) == local(2026, 11, 27, 14, 0)
 
 
+def test_the_customers_answer_on_the_tracking_page_resumes_the_case(client, clock, smtp):
+    admin, manager, dept, agents = setup_hotel(client)
+    owner = agents[0]
+    clock.now = local(2026, 11, 26, 9, 0)  # Thursday
+    created = submit(client, admin.org_slug)
+    drain()
+    smtp.wait_for(1)  # the acknowledgement
+    fid = client.get("/api/v1/feedback", headers=admin.headers).json()["items"][0]["id"]
+    client.post(f"/api/v1/feedback/{fid}/replies", json={"text": "您哪个时间方便？"}, headers=owner.headers)
+    client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": "in_progress"}, headers=owner.headers)
+    clock.now = local(2026, 11, 26, 10, 0)
+    r = client.post(
+        f"/api/v1/feedback/{fid}/transitions", json={"to": "waiting_customer"}, headers=owner.headers
+    )
+    assert r.json()["due_at"] is None
+    drain()
+    with session_scope() as db:
+        paused = db.scalar(select(CaseClock.resolution_due).where(CaseClock.feedback_id == fid))
+
+    clock.now = local(2026, 11, 27, 10, 0)  # a whole working day later she answers
+    code = created["tracking_code"]
+    page = client.get(f"/t/{code}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/t/{code}/message", data={"text": "下午三点以后都可以", "csrf_token": token})
+    assert r.status_code in (200, 303)
+
+    case = client.get(f"/api/v1/feedback/{fid}", headers=owner.headers).json()
+    assert case["status"] == "in_progress"
+    # The next answer is owed four working hours after hers; the resolution deadline moved by
+    # exactly the working day she took.
+    assert utc(case["due_at"]) == local(2026, 11, 27, 15, 0)
+    with session_scope() as db:
+        resumed = db.scalar(select(CaseClock.resolution_due).where(CaseClock.feedback_id == fid))
+    assert resumed - paused == 8 * 3600
+    timeline = client.get(f"/api/v1/feedback/{fid}/timeline", headers=owner.headers).json()
+    moved = [e for e in timeline if e["kind"] == "status_changed"][-1]
+    assert moved["data"] == {"from": "waiting_customer", "to": "in_progress"} and moved["actor"] == "customer"
+
+    drain()
+    told = [m for m in smtp.wait_for(3) if m["To"] == owner.email]
+    assert len(told) == 1 and code in told[0]["Subject"]
+    body = told[0].get_body().get_content()
+    assert "下午三点以后都可以" in body and f"/feedback/{fid}" in body
+
+
 def test_a_friday_evening_complaint_is_due_on_monday_and_calendar_edits_move_open_deadlines(client, clock):
     admin, manager, dept, agents = setup_hotel(client)
     clock.now = local(2026, 11, 27, 17, 0)  # Friday

@@ -74,6 +74,41 @@ def test_mail_to_the_listener_becomes_feedback_and_the_answer_joins_the_case(cli
     assert len(items(client, admin)) == 1
 
 
+def test_an_emailed_answer_to_the_handlers_question_resumes_the_case(client, listener, smtp):
+    admin = make_account(role="admin")
+    owner = make_account(role="agent", org_slug=admin.org_slug, email="owner@hotel.example")
+    send(
+        listener,
+        mail("Broken shower", "The shower in room 301 is broken."),
+        f"{admin.org_slug}@hotel.example",
+    )
+    [record] = items(client, admin)
+    fid = record["id"]
+    r = client.post(
+        f"/api/v1/feedback/{fid}/assignment", json={"assignee_id": owner.user_id}, headers=admin.headers
+    )
+    assert r.status_code == 200, r.text
+    client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": "in_progress"}, headers=owner.headers)
+    client.post(
+        f"/api/v1/feedback/{fid}/replies", json={"text": "Which time suits you?"}, headers=owner.headers
+    )
+    r = client.post(
+        f"/api/v1/feedback/{fid}/transitions", json={"to": "waiting_customer"}, headers=owner.headers
+    )
+    assert r.json()["status"] == "waiting_customer"
+    drain()
+    question = [m for m in smtp.wait_for(2) if "Which time" in m.get_body().get_content()][0]
+
+    answer = mail(f"Re: {question['Subject']}", "After 3 pm, please.\n\n> Which time suits you?")
+    answer["In-Reply-To"] = question["Message-ID"]
+    send(listener, answer, f"{admin.org_slug}@hotel.example")
+    after = client.get(f"/api/v1/feedback/{fid}", headers=owner.headers).json()
+    assert after["status"] == "in_progress" and after["due_at"] is not None
+    drain()
+    [told] = [m for m in smtp.wait_for(3) if m["To"] == "owner@hotel.example"]
+    assert record["tracking_code"] in told["Subject"] and "After 3 pm" in told.get_body().get_content()
+
+
 def test_unknown_mailboxes_and_bombs_are_refused_at_smtp(listener, settings_env):
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         send(listener, mail("x", "y"), "nobody-here@hotel.example")

@@ -160,6 +160,7 @@ def merge(*, db: Session, org_id: int, actor: Actor, feedback_id: int, into: int
 
 
 REPLY = "cases.reply"
+CUSTOMER_WROTE = "cases.customer_wrote"
 THANK = "cases.thank_you"
 FOLLOW_UP = "surveys.follow_up"
 
@@ -252,16 +253,25 @@ def customer_message(
     *, db: Session, record: Feedback, text: str, via: str, data: dict[str, Any] | None = None
 ) -> None:
     """The customer adds information (by email or on the tracking page): it joins the
-    conversation, a next response is owed, and a resolved or closed case is reopened."""
-    feedback.add_event(
-        db=db,
+    conversation, a next response is owed, the owner is told, and a case waiting for this
+    answer resumes (its clock runs again from where it paused) or a finished one reopens."""
+    event = FeedbackEvent(
         org_id=record.org_id,
         feedback_id=record.id,
         kind="customer_message",
-        actor=CUSTOMER,
+        actor=CUSTOMER.label,
         public=True,
         data={"text": text, "via": via, **(data or {})},
     )
-    if record.status in (workflow.RESOLVED, workflow.CLOSED):
+    db.add(event)
+    db.flush()
+    before = record.status
+    if before in (workflow.WAITING, workflow.RESOLVED, workflow.CLOSED):
         _move(db, record, CUSTOMER, workflow.IN_PROGRESS, None)
     clocks.customer_wrote(db=db, record=record)
+    jobs.enqueue(
+        db=db,
+        org_id=record.org_id,
+        task=CUSTOMER_WROTE,
+        payload={"feedback_id": record.id, "event_id": event.id, "from": before},
+    )

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from voxloop.accounts.models import Organization, User
+from voxloop.accounts.models import Department, Organization, User
 from voxloop.audit.service import SYSTEM
 from voxloop.cases import service, templates
 from voxloop.config import get_settings
@@ -124,6 +124,19 @@ def follow_up(payload: dict[str, Any]) -> None:
             db.commit()
 
 
+def _tell_staff(db: Any, user: User, record: Feedback, name: str, message_id: str, **ctx: Any) -> None:
+    """Email a colleague about a case, in their language, with a link to it."""
+    org = db.get(Organization, record.org_id)
+    locale = user.locale or (org.default_locale if org else "en")
+    ctx.update(record=record, url=f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}")
+    email.send(
+        to=user.email,
+        subject=render(f"email/{name}_subject.txt", locale, **ctx).strip(),
+        text=render(f"email/{name}.txt", locale, **ctx),
+        message_id=message_id,
+    )
+
+
 @task(service.MENTIONED)
 def mentioned(payload: dict[str, Any]) -> None:
     """Tell a colleague a note mentions them."""
@@ -132,13 +145,43 @@ def mentioned(payload: dict[str, Any]) -> None:
         user = db.get(User, int(payload["user_id"]))
         if record is None or user is None or not user.is_active:
             return
-        org = db.get(Organization, record.org_id)
-        locale = user.locale or (org.default_locale if org else "en")
-        ctx = {"record": record, "by": payload["by"], "text": payload["text"]}
-        ctx["url"] = f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}"
-        email.send(
-            to=user.email,
-            subject=render("email/mention_subject.txt", locale, **ctx).strip(),
-            text=render("email/mention.txt", locale, **ctx),
-            message_id=f"<mention-{record.id}-{user.id}-{hashlib.sha256(payload['text'].encode()).hexdigest()[:16]}@voxloop>",
+        digest = hashlib.sha256(payload["text"].encode()).hexdigest()[:16]
+        _tell_staff(
+            db,
+            user,
+            record,
+            "mention",
+            f"<mention-{record.id}-{user.id}-{digest}@voxloop>",
+            by=payload["by"],
+            text=payload["text"],
+        )
+
+
+def owner_of(db: Any, record: Feedback) -> User | None:
+    """Who looks after a case: its assignee, else the head of its department."""
+    user = db.get(User, record.assignee_id) if record.assignee_id else None
+    if (user is None or not user.is_active) and record.department_id:
+        dept = db.get(Department, record.department_id)
+        user = db.get(User, dept.head_id) if dept and dept.head_id else None
+    return user if user is not None and user.is_active else None
+
+
+@task(service.CUSTOMER_WROTE)
+def customer_wrote(payload: dict[str, Any]) -> None:
+    """Tell the case's owner the customer wrote (an answer resumes a waiting case)."""
+    with session_scope(readonly=True) as db:
+        record = db.get(Feedback, int(payload["feedback_id"]))
+        event = db.get(FeedbackEvent, int(payload["event_id"]))
+        owner = owner_of(db, record) if record else None
+        if record is None or event is None or owner is None:
+            return
+        _tell_staff(
+            db,
+            owner,
+            record,
+            "customer_wrote",
+            f"<customer-wrote-{event.id}-{owner.id}@voxloop>",
+            text=event.data["text"],
+            via=event.data.get("via", ""),
+            was=payload.get("from", ""),
         )
