@@ -2,9 +2,14 @@
 pages), templates free of inline script, and the sign-in lockout."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
+
 from tests.factories import PASSWORD, make_account
+from tests.web.test_browser import live_server  # noqa: F401 - the fixture
 from tests.web.test_pages import csrf_of, login, new_client
 from voxloop.web import pages
 
@@ -67,3 +72,30 @@ def test_repeated_wrong_passwords_lock_the_account_from_that_address_for_a_while
     assert "Too many failed sign-ins" in locked.text or "登录失败次数过多" in locked.text
     other = new_client(client)
     assert _attempt(other, bystander.email, PASSWORD).status_code == 303  # others are not locked out
+
+
+def test_fifty_parallel_guesses_are_evaluated_at_most_five_times(live_server):  # noqa: F811
+    """The attempt is counted before the password is checked, so guesses sent all at once
+    cannot slip past the limit while the first ones are still being checked."""
+    victim = make_account(role="agent")
+    browsers = [httpx.Client(base_url=live_server, timeout=60) for _ in range(50)]
+    tokens = [csrf_of(b.get("/login").text) for b in browsers]
+    start = threading.Barrier(len(browsers))
+
+    def guess(n: int) -> int:
+        start.wait()
+        form = {"csrf_token": tokens[n], "email": victim.email, "password": f"guess {n}"}
+        return browsers[n].post("/login", data=form).status_code
+
+    try:
+        with ThreadPoolExecutor(len(browsers)) as pool:
+            statuses = list(pool.map(guess, range(len(browsers))))
+        late = browsers[0].post(
+            "/login", data={"csrf_token": tokens[0], "email": victim.email, "password": PASSWORD}
+        )
+    finally:
+        for b in browsers:
+            b.close()
+    assert statuses.count(400) <= 5  # a 400 is a password that was checked and found wrong
+    assert statuses.count(400) + statuses.count(429) == 50
+    assert late.status_code == 429  # the right password, after the limit, waits too

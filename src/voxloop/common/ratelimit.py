@@ -1,5 +1,6 @@
 """Rate limits for the public endpoints, per client IP and per organization."""
 
+import threading
 import time
 from functools import lru_cache
 
@@ -9,14 +10,24 @@ from limits import parse, storage, strategies
 from voxloop.config import get_settings
 from voxloop.errors import RateLimited
 
+_limiter_lock = threading.Lock()
+
 
 @lru_cache
-def _limiter() -> strategies.MovingWindowRateLimiter:
+def _new_limiter() -> strategies.MovingWindowRateLimiter:
     return strategies.MovingWindowRateLimiter(storage.storage_from_string(get_settings().rate_limit_storage))
 
 
+def _limiter() -> strategies.MovingWindowRateLimiter:
+    # lru_cache does not stop two threads from both building the first one: requests arriving
+    # together would then each count in a limiter of their own.
+    with _limiter_lock:
+        return _new_limiter()
+
+
 def reset() -> None:
-    _limiter.cache_clear()
+    with _limiter_lock:
+        _new_limiter.cache_clear()
 
 
 def client_ip(request: Request) -> str:
@@ -39,36 +50,31 @@ def check_public(request: Request, org_slug: str) -> None:
 
 
 def _login_limits(request: Request, email: str) -> list[tuple[str, str]]:
-    """Failed sign-ins allowed per account from one address, and per address in all."""
+    """Sign-in attempts allowed per address in all, and per account from one address."""
     settings = get_settings()
     ip = client_ip(request)
     return [
-        (settings.login_failures_per_account, f"{ip}:{email.strip().lower()}"),
         (settings.login_failures_per_ip, ip),
+        (settings.login_failures_per_account, f"{ip}:{email.strip().lower()}"),
     ]
 
 
-def login_wait(request: Request, email: str) -> int:
-    """Seconds before this address may try this account again (0: it may now). Brute force
-    meets a lockout that lifts by itself, per account and address, so an attacker elsewhere
-    cannot lock the real user out."""
+def login_attempt(request: Request, email: str) -> int:
+    """Count a sign-in attempt before its password is checked: seconds to wait when this
+    address may not try this account now, else 0. Counting first (an atomic hit) means guesses
+    sent all at once cannot all be checked while the first ones are still running. The lockout
+    lifts by itself and is per account and address, so an attacker elsewhere cannot lock the
+    real user out."""
     limiter = _limiter()
-    wait = 0
     for rate, key in _login_limits(request, email):
         item = parse(rate)
-        if not limiter.test(item, "login", key):
+        if not limiter.hit(item, "login", key):
             reset_at, _ = limiter.get_window_stats(item, "login", key)
-            wait = max(wait, max(1, int(reset_at - time.time())))
-    return wait
-
-
-def login_failed(request: Request, email: str) -> None:
-    limiter = _limiter()
-    for rate, key in _login_limits(request, email):
-        limiter.hit(parse(rate), "login", key)
+            return max(1, int(reset_at - time.time()))
+    return 0
 
 
 def login_succeeded(request: Request, email: str) -> None:
-    """A right password forgets this account's failures from this address."""
-    rate, key = _login_limits(request, email)[0]
+    """A right password forgets this account's attempts from this address."""
+    rate, key = _login_limits(request, email)[1]
     _limiter().clear(parse(rate), "login", key)

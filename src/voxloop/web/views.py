@@ -80,7 +80,7 @@ def login(
     next: Annotated[str, Form()] = "/inbox",
     org: Annotated[str, Form()] = "",
 ) -> Response:
-    wait = ratelimit.login_wait(request, email)
+    wait = ratelimit.login_attempt(request, email)
     if wait:
         minutes = math.ceil(wait / 60)
         response = page(
@@ -90,7 +90,6 @@ def login(
         return response
     user = accounts.authenticate(db=db, email=email, password=password, org_slug=org.strip() or None)
     if user is None:
-        ratelimit.login_failed(request, email)
         return page(request, "login.html", status_code=400, next=_safe_next(next), failed=True, email=email)
     ratelimit.login_succeeded(request, email)
     request.session.clear()
