@@ -373,12 +373,12 @@ def _text_train(args: argparse.Namespace) -> None:
 def _text_train_heads(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from voxloop.text import analysis, encoder, evaluation, type_model, urgency
+    from voxloop.text import analysis, encoder, files, type_model, urgency
 
     model = urgency.train_shipped(Path(args.eval))
     urgency.save(model)
     print(json.dumps({"safety": model.report}, indent=1))
-    rows = evaluation.load(Path(args.eval) / "triage.jsonl")
+    rows = files.training_records(Path(args.eval), "triage.jsonl")
     texts = [r["text"] for r in rows]
     cues = [g.feedback_type for g in analysis.guess(texts)]
     types = type_model.train(encoder.embed(texts), [r["type"] for r in rows], cues)

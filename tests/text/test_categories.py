@@ -58,12 +58,29 @@ def test_chinese_categories_learn_from_characters():
 def test_too_few_examples_are_refused_with_the_reason(tmp_path):
     with pytest.raises(categories.LearnError, match="two categories"):
         categories.learn(["a", "b", "c"], ["x", "x", "x"])
-    with pytest.raises(categories.LearnError, match="fewer than 2 examples: y"):
+    with pytest.raises(categories.LearnError, match="x: 2, y: 1"):
         categories.learn(["a", "b", "c"], ["x", "x", "y"])
+    with pytest.raises(categories.LearnError, match="x: 1, y: 2"):  # one sentence twice is one example
+        categories.learn(["a", "a", "b", "c"], ["x", "x", "y", "y"])
     other = tmp_path / "other.joblib"
     joblib.dump({"something": 1}, other)
     with pytest.raises(categories.LearnError, match="not a Voxloop category model"):
         categories.load(other)
+
+
+def test_a_category_with_one_example_is_named_and_the_rest_still_learn():
+    train, _ = _banking(LABELS[:3], per_label=10)
+    texts, labels = list(train["text"]) + ["Where is my parcel?"], list(train["label"]) + ["delivery"]
+    model = categories.learn(texts, labels)
+    assert model.report["too_small"] == {"delivery": 1}
+    assert sorted(model.labels) == sorted(LABELS[:3])
+
+
+def test_trust_needs_enough_distinct_examples_not_only_a_score():
+    assert categories.trust(examples=36, f1=0.95) == "yes"
+    assert categories.trust(examples=4, f1=1.0) == "not yet"
+    assert categories.trust(examples=12, f1=0.9) == "check"
+    assert categories.trust(examples=50, f1=0.5) == "not yet"
 
 
 def test_meaning_carries_a_category_across_languages():

@@ -38,6 +38,22 @@ def test_a_manager_imports_past_feedback_and_sees_how_well_each_category_is_lear
         assert f"<td>{code}</td>" in page.text
 
 
+def test_a_category_with_one_example_is_named_and_does_not_stop_the_others_learning(client):
+    manager = make_account(role="manager")
+    _categories(client, manager)
+    r = client.post("/api/v1/categories", json={"code": "sweets", "name": "糖果"}, headers=manager.headers)
+    assert r.status_code == 201
+    examples = _examples() + [{"text": "这个糖太甜了", "category": "sweets"}] * 3  # one sentence, thrice
+    r = client.post("/api/v1/text/categories/examples", json={"examples": examples}, headers=manager.headers)
+    assert r.status_code == 202
+    drain()
+    login(client, manager.email)
+    page = client.get("/admin/categories/model").text
+    assert "80 examples" in page and "<td>sweets</td>" not in page
+    assert "Too few different examples to learn yet" in page and "sweets (1)" in page
+    assert "yes</td>" in page  # 20 different examples each are enough to trust
+
+
 def test_a_file_without_the_named_column_or_with_unknown_categories_is_refused(client):
     manager = make_account(role="manager")
     _categories(client, manager)

@@ -37,6 +37,19 @@ DEFAULT_THRESHOLD = 0.35
 MIN_PER_CATEGORY = 2
 
 
+TRUSTED = (20, 0.8)  # distinct examples and cross-validated F1 for "yes"
+CHECKED = (10, 0.6)  # ... for "check its suggestions"
+
+
+def trust(examples: int, f1: float) -> str:
+    """How far a manager can trust a category: "yes", "check" or "not yet". Cross-validation
+    on a handful of examples says little, whatever its score."""
+    for verdict, (least, score) in (("yes", TRUSTED), ("check", CHECKED)):
+        if examples >= least and f1 >= score:
+            return verdict
+    return "not yet"
+
+
 class LearnError(ValueError):
     """The examples cannot teach a model (too few, one category, ...)."""
 
@@ -124,16 +137,23 @@ def learn(
     folds: int = 5,
     meaning: bool = True,
 ) -> CategoryModel:
-    """Train on all examples; report accuracy and per-category scores from cross-validation.
-    `meaning=False` leaves the sentence embedding out (n-grams only, as format 1 models)."""
+    """Train on the distinct examples; report accuracy and per-category scores from
+    cross-validation. A category with fewer than `MIN_PER_CATEGORY` distinct examples is left
+    out and named in the report (`too_small`); the rest still learn. `meaning=False` leaves the
+    sentence embedding out (n-grams only, as format 1 models)."""
     pairs = [(normalize(t), str(y).strip()) for t, y in zip(texts, labels, strict=True)]
-    pairs = [(t, y) for t, y in pairs if t and y and y.lower() != "nan"]
+    # The same sentence twice teaches nothing new and would be scored against itself.
+    pairs = list(dict.fromkeys((t, y) for t, y in pairs if t and y and y.lower() != "nan"))
     counts = Counter(y for _, y in pairs)
+    too_small = {y: n for y, n in sorted(counts.items()) if n < MIN_PER_CATEGORY}
+    counts = Counter({y: n for y, n in counts.items() if y not in too_small})
     if len(counts) < 2:
-        raise LearnError("at least two categories with examples are needed")
-    small = sorted(y for y, n in counts.items() if n < MIN_PER_CATEGORY)
-    if small:
-        raise LearnError(f"categories with fewer than {MIN_PER_CATEGORY} examples: {', '.join(small)}")
+        raise LearnError(
+            "at least two categories with "
+            f"{MIN_PER_CATEGORY} different examples each are needed; "
+            + ", ".join(f"{y}: {n}" for y, n in sorted({**counts, **too_small}.items()))
+        )
+    pairs = [(t, y) for t, y in pairs if y in counts]
     X = [t for t, _ in pairs]
     y = np.array([y for _, y in pairs])
     pipeline = _pipeline(X, meaning)
@@ -161,6 +181,7 @@ def learn(
             }
             for j, name in enumerate(names)
         },
+        "too_small": too_small,
         "meaning": meaning,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

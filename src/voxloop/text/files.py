@@ -79,6 +79,13 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
+def training_records(eval_dir: Path, name: str) -> list[dict[str, Any]]:
+    """A hand-written set the learned heads train on: its development half in eval/ and the
+    messages written only for training in eval/train/ (never eval/holdout/)."""
+    extra = eval_dir / "train" / name
+    return read_records(eval_dir / name) + (read_records(extra) if extra.exists() else [])
+
+
 def read_upload(content: bytes, filename: str) -> pd.DataFrame:
     """A table from an uploaded file's bytes, its type taken from the file name; errors name the
     uploaded file, not the temporary copy."""

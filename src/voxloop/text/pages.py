@@ -24,6 +24,10 @@ def _page(request: Request, org: WebOrg, db: DbSession, errors: list[str] | None
         report=service.report(db=db, org_id=org.id),
         categories=triage.list_categories(db=db, org_id=org.id),
         errors=errors or [],
+        trust=categories.trust,
+        trusted=categories.TRUSTED[0],
+        least=categories.MIN_PER_CATEGORY,
+        waiting=", ".join(f"{c} ({n})" for c, n in service.too_small(db=db, org_id=org.id).items()),
     )
 
 

@@ -2,6 +2,7 @@
 model triage and the API use."""
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from voxloop.text import categories
 from voxloop.text.features import faster
 from voxloop.text.language import has_han
 from voxloop.text.models import CategoryExample, TextModel
+from voxloop.text.normalize import normalize
 from voxloop.triage.models import Category, TriageLabel, TriageRule
 
 CATEGORIES = "categories"
@@ -70,6 +72,15 @@ def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str]
             texts.append(row.description)
             labels.append(row.category)
     return texts, labels
+
+
+def too_small(*, db: Session, org_id: int) -> dict[str, int]:
+    """The organization's categories with too few different examples to learn yet, with how
+    many each has."""
+    texts, labels = training_examples(db=db, org_id=org_id)
+    distinct = Counter(label for _, label in {(normalize(t), y) for t, y in zip(texts, labels, strict=True)})
+    codes = db.scalars(select(Category.code).where(Category.org_id == org_id, Category.is_active.is_(True)))
+    return {c: distinct[c] for c in sorted(codes) if distinct[c] < categories.MIN_PER_CATEGORY}
 
 
 def store(*, db: Session, org_id: int, model: categories.CategoryModel) -> None:

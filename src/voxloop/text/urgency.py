@@ -123,11 +123,11 @@ def train_shipped(eval_dir: Path) -> UrgencyModel:
     """The shipped head: the hand-written safety set's emergencies and calm messages, the
     hand-written feedback and genuine messages as calm, and samples of the public reviews and
     questions as calm (never eval/holdout)."""
-    safety = files.read_records(eval_dir / "safety.jsonl")
+    safety = files.training_records(eval_dir, "safety.jsonl")
     urgent = [(r["text"], r["kind"]) for r in safety if r["urgent"]]
     calm = [r["text"] for r in safety if not r["urgent"]]
     hand_written = len(calm)
-    calm += [r["text"] for r in files.read_records(eval_dir / "triage.jsonl")]
+    calm += [r["text"] for r in files.training_records(eval_dir, "triage.jsonl")]
     calm += [r["text"] for r in files.read_records(eval_dir / "spam.jsonl") if not r["spam"]]
     sources = {
         "zh reviews": corpora.zh_reviews()["text"],
