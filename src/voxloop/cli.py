@@ -12,6 +12,10 @@ from voxloop.config import get_settings
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    try:
+        get_settings().refuse_placeholder_beyond_loopback(args.host)
+    except ValueError as exc:
+        sys.exit(f"error: {exc}")
     uvicorn.run(
         "voxloop.main:create_app",
         factory=True,

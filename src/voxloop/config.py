@@ -1,6 +1,8 @@
 """Settings, read once from VOXLOOP_* environment variables and an optional .env file."""
 
+import ipaddress
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -38,7 +40,9 @@ class Settings(BaseSettings):
     themes_seconds: float = 86400.0
     # Webhooks to private, loopback or link-local addresses are refused unless this is true.
     webhook_allow_private: bool = False
-    secret_key: str = PLACEHOLDER_SECRET
+    # Signs session cookies. Empty: a random key made on first start and kept in
+    # <data dir>/secret_key, so no two installs share one and `make run` needs nothing.
+    secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"
 
@@ -93,6 +97,21 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def session_secret(self) -> str:
+        """The key that signs session cookies: `secret_key`, else the one kept in the data
+        directory (made on first use)."""
+        return self.secret_key or _kept_secret(self.data_dir.resolve() / "secret_key")
+
+    def refuse_placeholder_beyond_loopback(self, host: str) -> None:
+        """Serving on `host` with the published placeholder would let anyone who can reach it
+        sign a session cookie for any user; only this machine may be served so."""
+        if self.secret_key == PLACEHOLDER_SECRET and not _is_loopback(host):
+            raise ValueError(
+                f"VOXLOOP_SECRET_KEY is the placeholder: set a real secret (or unset it for a random "
+                f"one kept in {self.data_dir}) to serve on {host}"
+            )
+
+    @property
     def text_processes(self) -> int:
         """Processes a large batch of text work may be shared among (`text_workers`, else one
         per CPU)."""
@@ -120,6 +139,38 @@ class Settings(BaseSettings):
     @property
     def attachment_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False
+
+
+@lru_cache
+def _kept_secret(path: Path) -> str:
+    """The random key kept at `path`, made (readable by this user only) when there is none."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(draft, path)  # complete or absent: processes starting together keep the first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it for a new key, or set VOXLOOP_SECRET_KEY")
+    return key
 
 
 @lru_cache

@@ -130,7 +130,7 @@ def create_app() -> FastAPI:
 
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.session_secret,
         session_cookie="voxloop_session",
         same_site="lax",
         https_only=settings.base_url.startswith("https"),
