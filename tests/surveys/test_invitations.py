@@ -187,6 +187,47 @@ def test_the_post_case_csat_arrives_by_itself_after_resolution(client, smtp, clo
         assert db.query(Invitation).filter(Invitation.feedback_id == second).count() == 0
 
 
+def test_the_post_case_survey_goes_out_a_day_later_only_for_a_case_still_resolved(client, smtp, clock):
+    manager = make_account(role="manager")
+    survey = publish(
+        client, manager, template="csat_post_case", trigger="case_resolved", delay_minutes=24 * 60
+    )
+    fid = client.post(
+        "/api/v1/feedback",
+        json={"description": "空调坏了", "customer": {"email": "wang@example.com"}},
+        headers=manager.headers,
+    ).json()["id"]
+
+    def move(to: str) -> None:
+        r = client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": to}, headers=manager.headers)
+        assert r.status_code == 200, r.text
+        drain()
+
+    def surveys_sent() -> list:  # type: ignore[type-arg]
+        drain()
+        return [m for m in smtp.messages if "回访" in m["Subject"]]
+
+    move("in_progress")
+    move("resolved")
+    clock.advance(hours=20)
+    assert surveys_sent() == []  # not before the day is over
+    move("in_progress")  # reopened before it was due: the invitation is called off at once
+    with session_scope() as db:
+        assert [i.status for i in db.query(Invitation).filter(Invitation.feedback_id == fid)] == ["cancelled"]
+    clock.advance(hours=5)
+    assert surveys_sent() == []
+
+    move("resolved")  # resolved again: a new invitation, a day after this resolution
+    clock.advance(hours=23)
+    assert surveys_sent() == []
+    clock.advance(hours=2)
+    [invite] = surveys_sent()
+    assert invite["To"] == "wang@example.com"
+    with session_scope() as db:
+        statuses = sorted(i.status for i in db.query(Invitation).filter(Invitation.survey_id == survey["id"]))
+    assert statuses == ["cancelled", "sent"]
+
+
 def test_a_survey_that_reminds_by_itself(client, smtp, clock):
     from voxloop.jobs.executor import send_reminders
 

@@ -165,3 +165,37 @@ def test_staff_invite_and_set_reminders_on_the_survey_page(client, smtp):
     got = client.get(f"/api/v1/surveys/{survey['id']}", headers=analyst.headers).json()
     assert got["remind_after_days"] == 7
     assert 'name="remind_after_days" min="0" max="60" value="7"' in staff.get(url).text
+
+
+def test_the_post_case_delay_is_a_day_by_default_and_changed_on_the_survey_page(client):
+    manager = make_account(role="manager")
+    staff = new_client(client)
+    login(staff, manager.email)
+    listing = staff.get("/surveys").text
+    assert 'name="delay_hours" min="0" max="720" step="any" value="24"' in listing  # S1: a day later
+    created = staff.post(
+        "/surveys",
+        data={
+            "csrf_token": csrf_of(listing),
+            "name": "After the stay",
+            "template": "csat_post_case",
+            "case_resolved": "1",
+            "delay_hours": "24",
+        },
+    )
+    assert created.status_code == 200  # followed the redirect to the survey's page
+    [survey] = client.get("/api/v1/surveys", headers=manager.headers).json()
+    assert (survey["trigger"], survey["delay_minutes"]) == ("case_resolved", 24 * 60)
+    url = f"/surveys/{survey['id']}"
+    page = staff.get(url).text
+    assert 'name="delay_hours" min="0" max="720" step="any" value="24"' in page
+    assert "24 h after resolution" in staff.get("/surveys").text
+
+    bad = staff.post(f"{url}/delay", data={"csrf_token": csrf_of(page), "delay_hours": "soon"})
+    assert bad.status_code == 422 and "delay_hours" in bad.text
+    staff.post(f"{url}/delay", data={"csrf_token": csrf_of(page), "delay_hours": "1.5"})
+    got = client.get(f"/api/v1/surveys/{survey['id']}", headers=manager.headers).json()
+    assert got["delay_minutes"] == 90
+    assert 'name="delay_hours" min="0" max="720" step="any" value="1.5"' in staff.get(url).text
+    zh = staff.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "工单解决后多少小时发送" in zh

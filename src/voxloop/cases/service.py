@@ -17,6 +17,7 @@ from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invali
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
+from voxloop.surveys import invitations
 from voxloop.webhooks import service as webhooks
 
 
@@ -47,6 +48,8 @@ def _move(db: Session, record: Feedback, actor: Actor, to: str, note: str | None
     if to == workflow.RESOLVED:  # the surveys domain sends the follow-up satisfaction survey
         jobs.enqueue(db=db, org_id=record.org_id, task=FOLLOW_UP, payload={"feedback_id": record.id})
     kind = "reopened" if workflow.is_reopen(current, to) else "status_changed"
+    if kind == "reopened":  # the satisfaction survey waits for the next resolution
+        invitations.cancel_for_case(db=db, feedback_id=record.id)
     webhooks.emit(
         db=db,
         org_id=record.org_id,

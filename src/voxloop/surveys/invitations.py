@@ -18,6 +18,8 @@ from voxloop.surveys.models import Invitation, OptOut, Survey
 
 INVITE = "surveys.invite"
 REMIND = "surveys.remind"
+CANCELLED = "cancelled"  # a post-case invitation whose case was reopened before it went out
+CASE_FINISHED = ("resolved", "closed")
 MAX_BATCH = 100_000
 
 
@@ -46,7 +48,9 @@ def invite(
         recent = _in(
             db,
             select(Invitation.email).where(
-                Invitation.org_id == survey.org_id, Invitation.created_at >= since
+                Invitation.org_id == survey.org_id,
+                Invitation.created_at >= since,
+                Invitation.status != CANCELLED,  # never sent: nobody was contacted
             ),
             Invitation.email,
             emails,
@@ -116,7 +120,7 @@ def remind(*, db: Session, survey: Survey, older_than: timedelta = timedelta(day
 
 def counts(*, db: Session, survey_id: int) -> dict[str, int]:
     """How many invitations are in each status, and how many were reminded."""
-    out = dict.fromkeys(("pending", "sent", "answered", "bounced", "unsubscribed"), 0)
+    out = dict.fromkeys(("pending", "sent", "answered", "bounced", "unsubscribed", CANCELLED), 0)
     for status_, n in db.execute(
         select(Invitation.status, func.count())
         .where(Invitation.survey_id == survey_id)
@@ -194,7 +198,11 @@ def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str,
     if survey is None:
         return None
     already = db.scalar(
-        select(func.count()).where(Invitation.survey_id == survey.id, Invitation.feedback_id == record.id)
+        select(func.count()).where(
+            Invitation.survey_id == survey.id,
+            Invitation.feedback_id == record.id,
+            Invitation.status != CANCELLED,
+        )
     )
     if already:
         return None
@@ -212,3 +220,14 @@ def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str,
         ],
         delay=timedelta(minutes=survey.delay_minutes),
     )
+
+
+def cancel_for_case(*, db: Session, feedback_id: int) -> int:
+    """A case was reopened: its post-case invitations not sent yet are called off (a new
+    resolution invites again). The caller commits."""
+    result = db.execute(
+        update(Invitation)
+        .where(Invitation.feedback_id == feedback_id, Invitation.status == "pending")
+        .values(status=CANCELLED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

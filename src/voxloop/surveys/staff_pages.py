@@ -2,6 +2,7 @@
 and distribution (link, QR code, embed snippet, email invitations)."""
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ def _list(
         templates=templates.TEMPLATES,
         errors=errors,
         values=values or {},
+        default_delay=DEFAULT_DELAY_HOURS,
+        hours=hours,
     )
 
 
@@ -54,6 +57,25 @@ def _definition(raw: str) -> dict[str, Any]:
     return value
 
 
+DEFAULT_DELAY_HOURS = 24  # S1: the satisfaction survey comes a day after the resolution
+MAX_DELAY_HOURS = 720  # as the API: 30 days
+
+
+def hours(minutes: int) -> str:
+    """A delay as the form shows it: 24, 1.5."""
+    return f"{minutes / 60:g}"
+
+
+def _delay_minutes(raw: str) -> int:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_DELAY_HOURS:  # NaN fails too
+        raise invalid("delay_hours", f"a number of hours from 0 to {MAX_DELAY_HOURS}")
+    return round(value * 60)
+
+
 @router.post("/surveys", dependencies=[Csrf, web_require("surveys.manage")])
 async def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
     form = await request.form()
@@ -65,6 +87,7 @@ async def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSe
         }
         if values.get("case_resolved"):
             data["trigger"] = "case_resolved"
+            data["delay_minutes"] = _delay_minutes(values.get("delay_hours", ""))
         if values.get("template"):
             data["template"] = values["template"]
         else:
@@ -92,6 +115,7 @@ def _detail(
         link=link(survey),
         definition_json=json.dumps(survey.definition, ensure_ascii=False, indent=2),
         invited=invitations.counts(db=db, survey_id=survey.id),
+        delay_hours=hours(survey.delay_minutes),
         errors=errors,
     )
 
@@ -214,21 +238,38 @@ async def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: Db
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
 
-@router.post("/surveys/{survey_id}/reminders", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_reminders(
-    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+def _configure(
+    request: Request, org: Any, actor: Any, db: Any, survey_id: int, changes: Callable[[], dict[str, Any]]
 ) -> Response:
-    """Automatic reminders: after how many days (0: none)."""
-    form = await request.form()
-    raw = str(form.get("remind_after_days", "")).strip()
+    """Save settings read from the form, or show the page again with the reason."""
     try:
-        if not raw.isdigit() or int(raw) > 60:
-            raise invalid("remind_after_days", "a whole number of days from 0 to 60")
-        service.configure(
-            db=db, org_id=org.id, actor=actor, survey_id=survey_id, changes={"remind_after_days": int(raw)}
-        )
+        service.configure(db=db, org_id=org.id, actor=actor, survey_id=survey_id, changes=changes())
         db.commit()
     except VoxloopError as exc:
         db.rollback()
         return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+
+@router.post("/surveys/{survey_id}/reminders", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_reminders(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+) -> Response:
+    """Automatic reminders: after how many days (0: none)."""
+    raw = str((await request.form()).get("remind_after_days", "")).strip()
+
+    def changes() -> dict[str, Any]:
+        if not raw.isdigit() or int(raw) > 60:
+            raise invalid("remind_after_days", "a whole number of days from 0 to 60")
+        return {"remind_after_days": int(raw)}
+
+    return _configure(request, org, actor, db, survey_id, changes)
+
+
+@router.post("/surveys/{survey_id}/delay", dependencies=[Csrf, web_require("surveys.manage")])
+async def survey_delay(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+) -> Response:
+    """How many hours after a case is resolved its satisfaction survey goes out."""
+    raw = str((await request.form()).get("delay_hours", "")).strip()
+    return _configure(request, org, actor, db, survey_id, lambda: {"delay_minutes": _delay_minutes(raw)})

@@ -7,9 +7,10 @@ from voxloop.accounts.models import Organization
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
+from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
 from voxloop.jobs.executor import task
-from voxloop.surveys.invitations import INVITE, REMIND
+from voxloop.surveys.invitations import CANCELLED, CASE_FINISHED, INVITE, REMIND
 from voxloop.surveys.models import Invitation, Survey
 from voxloop.web.render import render
 
@@ -24,6 +25,16 @@ def _send(invitation_id: int, reminder: bool) -> None:
         survey = db.get(Survey, invitation.survey_id)
         org = db.get(Organization, invitation.org_id)
         if survey is None or org is None or survey.status != "live":
+            return
+        record = db.get(Feedback, invitation.feedback_id) if invitation.feedback_id else None
+        if record is not None and record.status not in CASE_FINISHED:
+            # Reopened while this message waited in the queue: a survey now would ask about
+            # a case that is not finished; one already sent is not reminded of.
+            if not reminder:
+                db.commit()  # end the read; take the write lock like every writer
+                with write_lock():
+                    invitation.status = CANCELLED
+                    db.commit()
             return
         languages = survey.definition.get("languages", ["zh"])
         lang = "zh" if org.default_locale.startswith("zh") and "zh" in languages else languages[0]
