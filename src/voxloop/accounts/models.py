@@ -34,6 +34,11 @@ PERMISSIONS: dict[str, set[Role]] = {
 }
 
 
+def may(*, role: str, is_active: bool, permission: str) -> bool:
+    """Whether an active user in `role` holds `permission`."""
+    return is_active and Role(role) in PERMISSIONS[permission]
+
+
 class Organization(Base):
     __tablename__ = "organizations"
 
@@ -83,7 +88,7 @@ class User(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def can(self, permission: str) -> bool:
-        return self.is_active and Role(self.role) in PERMISSIONS[permission]
+        return may(role=self.role, is_active=self.is_active, permission=permission)
 
 
 class ApiToken(TenantMixin, Base):

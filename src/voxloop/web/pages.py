@@ -1,6 +1,7 @@
 """Page plumbing: rendering with the request's locale, the signed-in user, CSRF, error pages."""
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from voxloop.accounts import service as accounts
-from voxloop.accounts.models import Organization, User
+from voxloop.accounts.models import Organization, User, may
 from voxloop.audit.service import Actor
 from voxloop.common.middleware import locale_for
 from voxloop.deps import DbSession
@@ -58,22 +59,53 @@ def error_page(request: Request, err: VoxloopError) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class PageUser:
+    """What pages show of the signed-in user, copied when the request signs them in: a form
+    refused later rolls the request's transaction back, which expires the ORM objects, and an
+    error page is rendered after the request's session has closed."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    locale: str | None
+    is_active: bool
+
+    def can(self, permission: str) -> bool:
+        return may(role=self.role, is_active=self.is_active, permission=permission)
+
+
+@dataclass(frozen=True)
+class PageOrg:
+    """What pages show of the signed-in user's organization (copied as `PageUser` is)."""
+
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+
 def _web_user(request: Request, db: DbSession) -> User:
     user_id, org_id = request.session.get("user_id"), request.session.get("org_id")
     user = accounts.get_user(db=db, org_id=int(org_id), user_id=int(user_id)) if user_id and org_id else None
     if user is None or not user.is_active or request.session.get("epoch", 0) != user.session_epoch:
         request.session.pop("user_id", None)
         raise NotAuthenticated()
-    request.state.user = user
-    request.state.org = accounts.get_org(db=db, org_id=user.org_id)
+    org = _web_org(user, db)
+    request.state.user = PageUser(user.id, user.email, user.name, user.role, user.locale, user.is_active)
+    request.state.org = PageOrg(org.id, org.slug, org.name, org.timezone)
     return user
 
 
 WebUser = Annotated[User, Depends(_web_user)]
 
 
-def _web_org(request: Request, user: WebUser) -> Organization:
-    return request.state.org  # type: ignore[no-any-return]
+def _web_org(user: WebUser, db: DbSession) -> Organization:
+    org = accounts.get_org(db=db, org_id=user.org_id)  # in the session's identity map already
+    if org is None:
+        raise NotAuthenticated()
+    return org
 
 
 WebOrg = Annotated[Organization, Depends(_web_org)]
