@@ -46,7 +46,8 @@ def test_scorecard_shows_nps_with_ci_and_a_significant_drop(live_server, clock, 
             card = page.locator(".card-nps")
             expect(card.locator(".value")).to_have_text("-40.0")
             expect(card).to_contain_text("n = 50")
-            expect(card).to_contain_text("95% CI -62.2 – -17.8")  # (0.2 + 0.6 - 0.16) / 50 = 0.0128
+            # Rocks' adjusted Wald: (10.75 - 30.75) / 53 +/- 1.96 * sqrt((41.5 / 53 - 0.377^2) / 53)
+            expect(card).to_contain_text("95% CI -59.3 – -16.2")
             expect(card).to_contain_text("Last month +40.0")
             expect(card.locator("mark")).to_contain_text("significant change")
             expect(page.locator("#nps-chart")).to_have_attribute("data-rendered", "yes")

@@ -125,17 +125,6 @@ def test_ecsi_bank_reliability_key_drivers_and_nps():
     assert score.ci_low < score.value < score.ci_high
 
 
-def test_nps_interval_from_the_multinomial_variance():
-    # 50 promoters, 30 passives, 20 detractors: NPS 30, var = (.5 + .2 - .3^2) / 100 = .0061
-    scores = [10] * 50 + [8] * 30 + [3] * 20
-    result = stats.nps(scores)
-    half = 1.959963984540054 * np.sqrt(0.0061) * 100
-    assert result.value == pytest.approx(30.0) and (result.ci_low, result.ci_high) == pytest.approx(
-        (30 - half, 30 + half)
-    )
-    assert stats.nps([]).value is None
-
-
 def test_csat_mean_and_top_two_box_with_intervals():
     result = stats.csat([5, 4, 4, 3, 2, 5, None])
     assert result["mean"].n == 6 and result["mean"].value == pytest.approx(23 / 6)

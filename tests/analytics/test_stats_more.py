@@ -73,8 +73,11 @@ def test_weighted_nps_and_mean_use_the_effective_sample_size():
     assert result.value == pytest.approx(100 * (promoters - detractors))
     n_eff = 10**2 / 14
     assert result.extra["effective_n"] == pytest.approx(n_eff, abs=0.01)
-    half = 1.959964 * np.sqrt((promoters + detractors - (promoters - detractors) ** 2) / n_eff)
-    assert result.ci_high == pytest.approx(100 * (promoters - detractors + half), abs=1e-3)
+    # Rocks' adjusted Wald on n_eff answers: 0.75 promoter, 1.5 passive, 0.75 detractor added
+    m = n_eff + 3
+    pp, dd = (promoters * n_eff + 0.75) / m, (detractors * n_eff + 0.75) / m
+    half = 1.959964 * np.sqrt((pp + dd - (pp - dd) ** 2) / m)
+    assert result.ci_high == pytest.approx(100 * (pp - dd + half), abs=1e-3)
     mean = stats.weighted_mean([4, 5, 3, 2], [1, 1, 2, 2])
     assert mean.value == pytest.approx(np.average([4, 5, 3, 2], weights=[1, 1, 2, 2]), abs=1e-4)
     assert stats.weighted_nps(scores, [1] * 8).value == stats.nps(scores).value

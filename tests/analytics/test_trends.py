@@ -44,9 +44,10 @@ def test_tests_against_a_target_match_scipy():
     assert indicators._p_target("complaint_rate", (80, 30, 0), 0.2) == pytest.approx(
         sps.binomtest(30, 80, 0.2).pvalue
     )
-    # NPS 20 points from 50 answers (20 promoters, 10 detractors) against a target of 40
-    nps = np.array([1] * 20 + [0] * 20 + [-1] * 10)
-    z = (nps.mean() - 0.40) / (nps.std(ddof=0) / math.sqrt(50))
+    # NPS 20 points from 50 answers (20 promoters, 10 detractors) against a target of 40, with
+    # the pseudo-observations of Rocks' interval (0.75 promoter, 1.5 passive, 0.75 detractor)
+    pp, dd = 20.75 / 53, 10.75 / 53
+    z = (pp - dd - 0.40) / math.sqrt((pp + dd - (pp - dd) ** 2) / 53)
     assert indicators._p_target("nps", (50, 20, 10), 40) == pytest.approx(2 * sps.norm.sf(abs(z)))
     assert indicators._p_target("complaint_rate", (80, 30, 0), 15) is None  # a rate's target is a share
 
@@ -62,7 +63,9 @@ def test_an_xbar_chart_with_unequal_subgroups_flags_a_shifted_week():
     everything = np.concatenate(groups)
     assert chart["centre"] == pytest.approx(everything.mean(), abs=1e-6)
     assert chart["sigma"] == pytest.approx(pooled, abs=1e-6)
-    assert chart["upper"][0] == pytest.approx(everything.mean() + 3 * pooled / math.sqrt(30), abs=1e-5)
+    # Montgomery 6.3.2: A3(n) = 3 / (c4(n) sqrt(n)), c4(n) = sqrt(2 / (n - 1)) G(n / 2) / G((n - 1) / 2)
+    c4 = math.sqrt(2 / 29) * math.gamma(15) / math.gamma(14.5)
+    assert chart["upper"][0] == pytest.approx(everything.mean() + 3 * pooled / (c4 * math.sqrt(30)), abs=1e-5)
     assert chart["beyond_limits"] == [5]
     steady = stats.xbar_chart([4.1, 3.9, 4.0, 4.05], [30, 30, 30, 30], [0.6, 0.7, 0.65, 0.6])
     assert steady["beyond_limits"] == [] and steady["runs"] == []

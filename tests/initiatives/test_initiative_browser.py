@@ -50,7 +50,7 @@ def test_an_alert_becomes_an_initiative_with_a_verdict(live_server, clock, tmp_p
             start.locator("button[type=submit]").click()
             expect(page.locator("h1")).to_have_text("Fix the guest-room Wi-Fi")
             expect(page.locator(".goal")).to_contain_text("from 50.0% (n = 112")
-            expect(page.locator(".verdict mark")).to_have_text("no significant change")
+            expect(page.locator(".verdict mark")).to_have_text("not enough data yet")
             page.fill("form[action$='/actions'] input[name=title]", "Replace the routers at 西湖店")
             page.select_option("form[action$='/actions'] select[name=process_step]", "facilities")
             page.click("form[action$='/actions'] button[type=submit]")

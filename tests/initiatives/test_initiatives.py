@@ -86,7 +86,7 @@ def test_from_an_alert_to_an_achieved_verdict_and_a_recurrence_alert(client, clo
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "process_step"
 
     early = client.get(f"/api/v1/initiatives/{iid}/evaluation", headers=manager.headers).json()
-    assert early["after"]["n"] == 0 and early["verdict"] == "no_significant_change"
+    assert early["after"]["n"] == 0 and early["verdict"] == "not_enough_data"
 
     clock.now = T0 + timedelta(days=28)
     post(client, manager, scenario.items(T0, 28, 2, 10, "after"))  # one in ten about Wi-Fi

@@ -2,7 +2,7 @@
 interval and, against the previous period of the same group, the p value of the change."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from scipy import stats as sps
@@ -132,29 +132,29 @@ def totals(
 
 def change(metric: str, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
     """The test of the change between two windows (the right one for the metric) and its
-    effect size: Cohen's h for rates, Hedges' g for mean scores, the difference for NPS."""
-    p = _p_change(metric, before, after)
+    effect size: Cohen's h for rates, Hedges' g for mean scores, the difference for NPS. With
+    fewer than 2 answers on either side there is no test: not enough data yet."""
     (n0, a0, b0), (n1, a1, b1) = before, after
-    effect: float | None = None
-    if min(n0, n1) >= 2:
-        if metric in ("csat", "ces") and b0 is not None and b1 is not None:
-            pooled = math.sqrt(((n0 - 1) * float(b0) + (n1 - 1) * float(b1)) / (n0 + n1 - 2))
-            correction = 1 - 3 / (4 * (n0 + n1) - 9)
-            effect = (float(a1) - float(a0)) / pooled * correction if pooled else None
-            test, name = "Welch t", "hedges_g"
-        elif metric == "nps":
-            effect = 100 * ((int(a1) - int(b1)) / n1 - (int(a0) - int(b0)) / n0)
-            test, name = "z (multinomial variance)", "difference"
-        else:
-            h = 2 * math.asin(math.sqrt(int(a1) / n1)) - 2 * math.asin(math.sqrt(int(a0) / n0))
-            effect, test, name = h, "two-proportion z", "cohens_h"
-        return {
-            "test": test,
-            "p": p,
-            "effect": name,
-            "effect_size": round(effect, 4) if effect is not None else None,
-        }
-    return {"test": None, "p": None, "effect": None, "effect_size": None}
+    if min(n0, n1) < 2:
+        return {"test": None, "p": None, "effect": None, "effect_size": None}
+    p, test = _test_change(metric, before, after)
+    effect: float | None
+    if metric in ("csat", "ces"):
+        pooled = math.sqrt(((n0 - 1) * float(b0 or 0) + (n1 - 1) * float(b1 or 0)) / (n0 + n1 - 2))
+        correction = 1 - 3 / (4 * (n0 + n1) - 9)
+        effect = (float(a1) - float(a0)) / pooled * correction if pooled else None
+        name = "hedges_g"
+    elif metric == "nps":
+        effect, name = 100 * ((int(a1) - int(b1)) / n1 - (int(a0) - int(b0)) / n0), "difference"
+    else:
+        effect = 2 * math.asin(math.sqrt(int(a1) / n1)) - 2 * math.asin(math.sqrt(int(a0) / n0))
+        name = "cohens_h"
+    return {
+        "test": test,
+        "p": p,
+        "effect": name,
+        "effect_size": round(effect, 4) if effect is not None else None,
+    }
 
 
 def indicators(
@@ -169,27 +169,41 @@ def indicators(
     target: float | None = None,
 ) -> list[dict[str, Any]]:
     """Each period's (and group's) value with n and its 95 % interval; `p_change`, the test of
-    the change from the group's previous period; with a target (or benchmark), `p_target`, the
-    test of the difference from it (exact binomial for rates, one-sample t for means, z for
-    NPS)."""
+    the change from the group's last period with data (`compared_with`, after `empty_before`
+    periods without any); with a target (or benchmark), `p_target`, the test of the difference
+    from it (exact binomial for rates, one-sample t for means, adjusted Wald z for NPS)."""
     sql, params = _query(
         org_id=org_id, metric=metric, period=period, group_by=group_by, start=start, end=end, filters=filters
     )
     with store.connect(read_only=True) as conn:
         rows = conn.execute(sql, params).fetchall()
     out: list[dict[str, Any]] = []
-    previous: dict[Any, tuple[Any, ...]] = {}
+    previous: dict[Any, tuple[date, tuple[Any, ...]]] = {}
     for p, g, n, a, b in rows:
-        summary = (int(n), a, b)
-        row = {"period": p.date().isoformat(), "group": g, **_value(metric, *summary)}
-        prior = previous.get(g)
-        row["p_change"] = _p_change(metric, prior, summary) if prior else None
+        summary, day = (int(n), a, b), p.date()
+        row = {"period": day.isoformat(), "group": g, **_value(metric, *summary)}
+        row["p_change"] = row["compared_with"] = None
+        row["empty_before"] = 0
+        if g in previous:
+            # a period with no data is not a row: say how many were skipped, and against which
+            # period the change is tested
+            prior_day, prior = previous[g]
+            row["p_change"] = _p_change(metric, prior, summary)
+            row["compared_with"] = prior_day.isoformat()
+            row["empty_before"] = _periods_between(period, prior_day, day)
         if target is not None:
             row["target"] = target
             row["p_target"] = _p_target(metric, summary, target)
-        previous[g] = summary
+        previous[g] = (day, summary)
         out.append(row)
     return out
+
+
+def _periods_between(period: str, earlier: date, later: date) -> int:
+    """How many whole periods lie strictly between two period starts."""
+    if period == "month":
+        return (later.year - earlier.year) * 12 + later.month - earlier.month - 1
+    return (later - earlier).days // (7 if period == "week" else 1) - 1
 
 
 def scorecard(
@@ -241,12 +255,12 @@ def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
     p_p, p_d = promoters / n, detractors / n
     score = p_p - p_d
     spread = math.sqrt(max(p_p + p_d - score**2, 0.0))  # of one answer scored +1, 0, -1
-    half = Z95 * spread / math.sqrt(n)
+    low, high = stats.nps_interval(n, promoters, detractors)
     return {
         "value": round(100 * score, 4),
         "n": n,
-        "ci_low": round(100 * (score - half), 4),
-        "ci_high": round(100 * (score + half), 4),
+        "ci_low": round(100 * low, 4),
+        "ci_high": round(100 * high, 4),
         "sd": round(100 * spread, 4),
     }
 
@@ -260,27 +274,27 @@ def _mean(n: int, mean: float, var: float | None) -> dict[str, Any]:
 
 def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The control chart of a series of periods: an X-bar chart for scores (each period a
-    subgroup of answers), a p-chart for rates; `signals` lists the periods out of control."""
+    subgroup of answers; an individuals chart when every period has one answer), a p-chart for
+    rates; `signals` lists the periods out of control, `rules` the rules applied, and `charted`
+    is False when there is not enough variation to set limits."""
     rows = [r for r in rows if r["n"] and r["value"] is not None]
     if len(rows) < 2:
         return None
-    if metric in RESPONSE_METRICS:
+    if metric in RESPONSE_METRICS and all(r["n"] == 1 for r in rows):
+        chart = stats.individuals_chart([r["value"] for r in rows])
+        chart["points"] = [r["value"] for r in rows]
+        chart["upper"], chart["lower"] = [chart["upper"]] * len(rows), [chart["lower"]] * len(rows)
+        kind = "individuals"
+    elif metric in RESPONSE_METRICS:
         chart = stats.xbar_chart(
             [r["value"] for r in rows], [r["n"] for r in rows], [(r["sd"] or 0.0) ** 2 for r in rows]
         )
-        chart["signals"] = sorted({*chart["beyond_limits"], *chart["runs"]})
         kind = "xbar"
     else:
         chart = stats.p_chart([round(r["value"] * r["n"]) for r in rows], [r["n"] for r in rows])
-        chart["signals"] = chart["out_of_control"]
         kind = "p"
+    chart["signals"] = sorted({*chart["beyond_limits"], *chart["runs"]})
     return {**chart, "kind": kind, "periods": [r["period"] for r in rows]}
-
-
-def _nps_part(n: int, promoters: int, detractors: int) -> tuple[float, float]:
-    """NPS as a share (-1..1) and the variance of that estimate."""
-    pp, dd = promoters / n, detractors / n
-    return pp - dd, (pp + dd - (pp - dd) ** 2) / n
 
 
 def _two_sided(z: float) -> float:
@@ -289,24 +303,36 @@ def _two_sided(z: float) -> float:
 
 def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> float | None:
     """The two-sided p value of the change from the previous period."""
-    (n0, a0, b0), (n1, a1, b1) = before, now
-    if min(n0, n1) < 2:
+    if min(before[0], now[0]) < 2:
         return None
+    return _test_change(metric, before, now)[0]
+
+
+def _test_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> tuple[float | None, str]:
+    """The p value of a change and the test's name; defined wherever both sides have 2 answers,
+    also when neither varies (all promoters, all fives, no complaints)."""
+    (n0, a0, b0), (n1, a1, b1) = before, now
     if metric == "nps":
-        s0, v0 = _nps_part(n0, int(a0), int(b0))
-        s1, v1 = _nps_part(n1, int(a1), int(b1))
-        return _two_sided((s1 - s0) / math.sqrt(v0 + v1)) if v0 + v1 else None
+        return stats.nps_change_test((n0, int(a0), int(b0)), (n1, int(a1), int(b1)))
     if metric in ("csat", "ces"):
         if b0 is None or b1 is None:
-            return None
-        t = sps.ttest_ind_from_stats(
-            float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
-        )
-        return None if math.isnan(t.pvalue) else float(t.pvalue)
+            return None, "Welch t"
+        if float(b0) or float(b1):
+            t = sps.ttest_ind_from_stats(
+                float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
+            )
+            return float(t.pvalue), "Welch t"
+        # every answer in each period the same: Welch's variance is 0, the pooled one is not
+        grand = (n0 * float(a0) + n1 * float(a1)) / (n0 + n1)
+        var = (n0 * (float(a0) - grand) ** 2 + n1 * (float(a1) - grand) ** 2) / (n0 + n1 - 1)
+        if not var:
+            return 1.0, "z (pooled variance)"
+        return _two_sided((float(a1) - float(a0)) / math.sqrt(var * (1 / n0 + 1 / n1))), "z (pooled variance)"
     # two-proportion z test with the pooled share (statsmodels' proportions_ztest, written out)
     pooled = (int(a0) + int(a1)) / (n0 + n1)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
-    return _two_sided((int(a1) / n1 - int(a0) / n0) / se) if se else None
+    # a pooled share of 0 or 1: both periods the same, nothing changed
+    return (_two_sided((int(a1) / n1 - int(a0) / n0) / se) if se else 1.0), "two-proportion z"
 
 
 def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | None:
@@ -316,11 +342,15 @@ def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | N
     if n < 2:
         return None
     if metric == "nps":
-        score, var = _nps_part(n, int(a), int(b))
-        return _two_sided((score - target / 100) / math.sqrt(var)) if var else None
+        # the adjusted Wald of the interval (stats.nps_interval): defined at -100 and +100
+        m = n + sum(stats.NPS_PSEUDO)
+        pp, dd = (int(a) + stats.NPS_PSEUDO[2]) / m, (int(b) + stats.NPS_PSEUDO[0]) / m
+        return _two_sided((pp - dd - target / 100) / math.sqrt((pp + dd - (pp - dd) ** 2) / m))
     if metric in ("csat", "ces"):
-        if b is None or not float(b):
+        if b is None:
             return None
+        if not float(b):  # every answer the same: the sign test of n answers on one side
+            return 1.0 if float(a) == target else min(1.0, 2 * 0.5**n)
         t = (float(a) - target) / math.sqrt(float(b) / n)
         return float(2 * sps.t.sf(abs(t), n - 1))
     if not 0 <= target <= 1:

@@ -16,6 +16,7 @@ import statsmodels.api as sm
 from factor_analyzer import FactorAnalyzer
 from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 from scipy import stats as sps
+from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
 
@@ -58,24 +59,83 @@ def proportion_ci(successes: int, n: int, confidence: float = 0.95) -> Indicator
     return Indicator(successes / n, n, float(low), float(high))
 
 
+# Rocks (2016): pseudo-observations added to detractors, passives and promoters before a Wald
+# interval; coverage stays near 95 % at small n and next to -100 or +100.
+NPS_PSEUDO = (0.75, 1.5, 0.75)
+
+
+def nps_interval(
+    n: float, promoters: float, detractors: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """The adjusted Wald interval of an NPS as a share (-1..1), clipped to the scale; it always
+    holds the observed score (at n = 1 the pseudo-observations alone would leave it out)."""
+    d, a, p = NPS_PSEUDO
+    m = n + d + a + p
+    pp, dd = (promoters + p) / m, (detractors + d) / m
+    centre = pp - dd
+    half = float(sps.norm.ppf((1 + confidence) / 2)) * math.sqrt((pp + dd - centre**2) / m)
+    score = (promoters - detractors) / n if n else centre
+    return max(-1.0, min(centre - half, score)), min(1.0, max(centre + half, score))
+
+
 def nps(scores: Iterable[Any], confidence: float = 0.95) -> Indicator:
-    """Net Promoter Score (promoters 9-10 minus detractors 0-6, in points) with the interval
-    from the multinomial variance: var = (p_P + p_D - (p_P - p_D)^2) / n."""
+    """Net Promoter Score (promoters 9-10 minus detractors 0-6, in points) with Rocks' adjusted
+    Wald interval (`nps_interval`)."""
     x = _clean(scores)
     n = len(x)
     if n == 0:
         return Indicator(None, 0)
-    p_p, p_d = float((x >= 9).mean()), float((x <= 6).mean())
-    score = p_p - p_d
-    se = math.sqrt(max(p_p + p_d - score**2, 0.0) / n)
-    z = sps.norm.ppf((1 + confidence) / 2)
+    promoters, detractors = int((x >= 9).sum()), int((x <= 6).sum())
+    p_p, p_d = promoters / n, detractors / n
+    low, high = nps_interval(n, promoters, detractors, confidence)
     return Indicator(
-        round(100 * score, 4),
+        round(100 * (p_p - p_d), 4),
         n,
-        round(100 * (score - z * se), 4),
-        round(100 * (score + z * se), 4),
+        round(100 * low, 4),
+        round(100 * high, 4),
         {"promoters": p_p, "passives": 1 - p_p - p_d, "detractors": p_d},
     )
+
+
+# Answers in both periods together up to which the NPS change test enumerates every table.
+EXACT_LIMIT = 1000
+
+
+def nps_change_test(before: tuple[int, int, int], after: tuple[int, int, int]) -> tuple[float, str]:
+    """The two-sided p value of a change in NPS between two independent samples, each given as
+    (n, promoters, detractors), and the test's name.
+
+    The permutation test of the difference: every 2 x 3 table with the pooled margins, weighted
+    by its multivariate hypergeometric probability, the p value the share at least as far from
+    no change as the one observed. With more than EXACT_LIMIT answers, its normal approximation
+    (the difference over the pooled variance). Both stay defined at -100 and +100, where the
+    Wald variance of each sample is 0 (Good, *Permutation Tests*, 2000)."""
+    (n0, p0, d0), (n1, p1, d1) = before, after
+    total, promoters, detractors = n0 + n1, p0 + p1, d0 + d1
+    passives = total - promoters - detractors
+    observed = abs((p1 - d1) / n1 - (p0 - d0) / n0)
+    if total > EXACT_LIMIT:
+        mean = (promoters - detractors) / total
+        var = (promoters + detractors - total * mean**2) / (total - 1)
+        if var <= 0:
+            return 1.0, "z (pooled variance)"
+        z = observed / math.sqrt(var * (1 / n0 + 1 / n1))
+        return float(math.erfc(z / math.sqrt(2))), "z (pooled variance)"
+    xp = np.arange(min(n1, promoters) + 1)[:, None]
+    xd = np.arange(min(n1, detractors) + 1)[None, :]
+    xa = n1 - xp - xd
+    possible = (xa >= 0) & (xa <= passives)
+    log_pmf = (
+        _log_choose(promoters, xp) + _log_choose(detractors, xd)
+        + _log_choose(passives, np.clip(xa, 0, passives)) - _log_choose(total, n1)
+    )  # fmt: skip
+    shift = np.abs((xp - xd) / n1 - (promoters - xp - detractors + xd) / n0)
+    extreme = possible & (shift >= observed - 1e-9)
+    return min(1.0, float(np.exp(log_pmf[extreme]).sum())), "exact permutation"
+
+
+def _log_choose(n: float, k: Any) -> Any:
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
 
 
 def csat(scores: Iterable[Any], confidence: float = 0.95) -> dict[str, Indicator]:
@@ -318,20 +378,29 @@ def adjust(pvalues: Sequence[float], method: str = "holm") -> list[float]:
 
 def p_chart(events: Sequence[int], totals: Sequence[int]) -> dict[str, Any]:
     """A p-chart (e.g. complaints per feedback received, per week): centre line, 3-sigma limits
-    per period, and the periods out of control."""
+    per period, and the periods out of control by Western Electric rules 1 (beyond the limits)
+    and 4 (8 in a row on one side of the centre; empty periods neither break nor extend a run).
+    With no events at all, or nothing but events, there is no variation to chart."""
     e, n = np.asarray(events, dtype=float), np.asarray(totals, dtype=float)
     p_bar = float(e.sum() / n.sum()) if n.sum() else 0.0
     sigma = np.sqrt(p_bar * (1 - p_bar) / np.where(n > 0, n, np.nan))
     p = np.divide(e, n, out=np.zeros_like(e), where=n > 0)
     upper = np.minimum(p_bar + 3 * sigma, 1.0)
     lower = np.maximum(p_bar - 3 * sigma, 0.0)
-    out = [i for i in range(len(p)) if n[i] > 0 and (p[i] > upper[i] or p[i] < lower[i])]
+    charted = 0 < p_bar < 1
+    beyond = [i for i in range(len(p)) if charted and n[i] > 0 and (p[i] > upper[i] or p[i] < lower[i])]
+    with_data = np.flatnonzero(n > 0)
+    runs = [int(with_data[i]) for i in _runs(p[with_data], p_bar)] if charted else []
     return {
         "centre": p_bar,
         "points": [round(float(x), 6) for x in p],
         "upper": [round(float(x), 6) for x in upper],
         "lower": [round(float(x), 6) for x in lower],
-        "out_of_control": out,
+        "beyond_limits": beyond,
+        "runs": runs,
+        "out_of_control": sorted({*beyond, *runs}),
+        "charted": charted,
+        "rules": CHART_RULES,
     }
 
 
@@ -373,7 +442,7 @@ def effective_n(weights: Sequence[float]) -> float:
 
 
 def weighted_nps(scores: Iterable[Any], weights: Sequence[float], confidence: float = 0.95) -> Indicator:
-    """NPS with weights; the interval uses Kish's effective sample size."""
+    """NPS with weights; the adjusted Wald interval on Kish's effective sample size."""
     s = pd.to_numeric(pd.Series(list(scores)), errors="coerce")
     w = pd.Series(list(weights), dtype=float)
     keep = s.notna() & w.notna()
@@ -384,9 +453,9 @@ def weighted_nps(scores: Iterable[Any], weights: Sequence[float], confidence: fl
     promoters, detractors = w[s >= 9].sum() / total, w[s <= 6].sum() / total
     score = promoters - detractors
     n_eff = effective_n(w.to_numpy())
-    half = sps.norm.ppf(0.5 + confidence / 2) * math.sqrt(max(promoters + detractors - score**2, 0.0) / n_eff)
+    low, high = nps_interval(n_eff, promoters * n_eff, detractors * n_eff, confidence)
     return Indicator(
-        round(100 * score, 4), int(len(s)), round(100 * (score - half), 4), round(100 * (score + half), 4),
+        round(100 * score, 4), int(len(s)), round(100 * low, 4), round(100 * high, 4),
         {"effective_n": round(n_eff, 2)},
     )  # fmt: skip
 
@@ -495,6 +564,10 @@ def ipa(performance: Mapping[str, float], importance: Mapping[str, float]) -> di
     }
 
 
+# Western Electric rules the charts apply: 1 (a point beyond 3 sigma), 4 (8 in a row on one side).
+CHART_RULES = ["beyond_limits", "run_of_8"]
+
+
 def _runs(x: np.ndarray, centre: float) -> list[int]:
     """Western Electric rule 4: the points ending 8 in a row on one side of the centre."""
     side = np.sign(x - centre)
@@ -504,37 +577,50 @@ def _runs(x: np.ndarray, centre: float) -> list[int]:
 def individuals_chart(values: Sequence[float]) -> dict[str, Any]:
     """An individuals (X) chart with moving ranges: centre, 3-sigma limits from the average
     moving range (sigma = MR-bar / 1.128), and the points breaking the Western Electric rules
-    1 (beyond 3 sigma) and 4 (8 in a row on one side of the centre)."""
+    1 (beyond 3 sigma) and 4 (8 in a row on one side of the centre). With no moving range
+    (every value the same, or a single one) there is no variation to chart."""
     x = np.asarray(values, dtype=float)
     centre = float(x.mean())
     mr_bar = float(np.abs(np.diff(x)).mean()) if len(x) > 1 else 0.0
     sigma = mr_bar / 1.128
     upper, lower = centre + 3 * sigma, centre - 3 * sigma
-    beyond = [i for i, v in enumerate(x) if v > upper or v < lower]
+    charted = sigma > 0
+    beyond = [i for i, v in enumerate(x) if charted and (v > upper or v < lower)]
     return {
         "centre": round(centre, 6), "upper": round(upper, 6), "lower": round(lower, 6),
-        "moving_range": round(mr_bar, 6), "beyond_limits": beyond, "runs": _runs(x, centre),
+        "moving_range": round(mr_bar, 6), "beyond_limits": beyond,
+        "runs": _runs(x, centre) if charted else [], "charted": charted, "rules": CHART_RULES,
     }  # fmt: skip
+
+
+def c4(n: int) -> float:
+    """The bias of the sample standard deviation of n normal values: E[s] = c4 sigma."""
+    return math.sqrt(2 / (n - 1)) * math.exp(gammaln(n / 2) - gammaln((n - 1) / 2))
 
 
 def xbar_chart(means: Sequence[float], sizes: Sequence[int], variances: Sequence[float]) -> dict[str, Any]:
     """An X-bar chart for subgroups of unequal size (e.g. the mean CSAT of each week): the
-    centre is the grand mean, sigma the pooled within-subgroup standard deviation, and each
-    subgroup's limits centre +/- 3 sigma / sqrt(n_i) (Montgomery, Introduction to Statistical
-    Quality Control, 6.3.2); with the points breaking Western Electric rules 1 and 4."""
+    centre is the grand mean, s-bar the pooled within-subgroup standard deviation, and each
+    subgroup's limits centre +/- A3(n_i) s-bar = 3 s-bar / (c4(n_i) sqrt(n_i)) (Montgomery,
+    Introduction to Statistical Quality Control, 6.3.2; a subgroup of one takes c4(2)); with the
+    points breaking Western Electric rules 1 and 4. When no subgroup varies within (one answer
+    each, or identical answers) sigma is 0 and there is no variation to chart."""
     x, n = np.asarray(means, dtype=float), np.asarray(sizes, dtype=float)
     v = np.nan_to_num(np.asarray(variances, dtype=float))
     centre = float((x * n).sum() / n.sum())
     dof = float((n - 1).clip(min=0).sum())
-    sigma = math.sqrt(float(((n - 1).clip(min=0) * v).sum()) / dof) if dof else 0.0
-    half = 3 * sigma / np.sqrt(n)
+    s_bar = math.sqrt(float(((n - 1).clip(min=0) * v).sum()) / dof) if dof else 0.0
+    charted = s_bar > 0
+    half = 3 * s_bar / (np.array([c4(max(int(k), 2)) for k in n]) * np.sqrt(n))
     upper, lower = centre + half, centre - half
     return {
         "centre": round(centre, 6),
-        "sigma": round(sigma, 6),
+        "sigma": round(s_bar, 6),
         "points": [round(float(p), 6) for p in x],
         "upper": [round(float(u), 6) for u in upper],
         "lower": [round(float(u), 6) for u in lower],
-        "beyond_limits": [i for i in range(len(x)) if x[i] > upper[i] or x[i] < lower[i]],
-        "runs": _runs(x, centre),
+        "beyond_limits": [i for i in range(len(x)) if charted and (x[i] > upper[i] or x[i] < lower[i])],
+        "runs": _runs(x, centre) if charted else [],
+        "charted": charted,
+        "rules": CHART_RULES,
     }

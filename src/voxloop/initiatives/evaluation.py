@@ -4,6 +4,7 @@ and effect size (from `analytics.indicators.change`), and the verdict (pure func
 from typing import Any
 
 ACHIEVED, NOT_YET, NO_CHANGE = "achieved", "not_yet", "no_significant_change"
+NOT_ENOUGH = "not_enough_data"
 ALPHA = 0.05
 
 
@@ -23,8 +24,11 @@ def verdict(
     direction: str, target: float, before: dict[str, Any], after: dict[str, Any], test: dict[str, Any]
 ) -> str:
     """Achieved: a significant change the right way that reaches the target. Not yet: a
-    significant change the right way, short of the target. Otherwise no significant change."""
+    significant change the right way, short of the target. No test (fewer than 2 answers before
+    or after): not enough data yet. Otherwise no significant change."""
     p = test.get("p")
+    if p is None:
+        return NOT_ENOUGH
     significant = p is not None and p < ALPHA and improved(direction, before.get("value"), after.get("value"))
     if not significant:
         return NO_CHANGE

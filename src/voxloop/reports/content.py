@@ -24,6 +24,7 @@ VERDICTS = {
     "achieved": N_("achieved"),
     "not_yet": N_("not yet"),
     "no_significant_change": N_("no significant change"),
+    "not_enough_data": N_("not enough data yet"),
 }
 
 

@@ -1,0 +1,233 @@
+"""Issue 19: statistics that hold at n = 3 — intervals inside the scale with the coverage they
+claim, tests defined at the boundary, control charts that do not cry wolf at sigma 0. Each
+against an independent computation: a simulation, scipy, pingouin or exact enumeration."""
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from sqlalchemy import select
+
+from tests.analytics.test_trends import analytics, sync  # noqa: F401
+from tests.factories import make_account
+from tests.web.test_pages import login
+from voxloop.analytics import indicators as ind
+from voxloop.analytics import stats
+from voxloop.db import session_scope
+from voxloop.initiatives import evaluation as judge
+from voxloop.surveys.models import Survey
+
+SIZES = (10, 20, 50)
+
+
+def interval_table(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """stats.nps' interval (as a share) for every (promoters, detractors) split of n answers."""
+    low, high = np.full((n + 1, n + 1), np.nan), np.full((n + 1, n + 1), np.nan)
+    for p in range(n + 1):
+        for d in range(n + 1 - p):
+            r = stats.nps([10] * p + [0] * d + [8] * (n - p - d))
+            low[p, d], high[p, d] = r.ci_low / 100, r.ci_high / 100
+    return low, high
+
+
+def coverage(n: int, promoters: np.ndarray, detractors: np.ndarray, rng: np.random.Generator) -> float:
+    """The share of simulated samples whose interval holds the true NPS."""
+    low, high = interval_table(n)
+    counts = rng.multinomial(n, np.stack([promoters, detractors, 1 - promoters - detractors], axis=1))
+    truth = promoters - detractors
+    inside = (low[counts[:, 0], counts[:, 1]] <= truth) & (truth <= high[counts[:, 0], counts[:, 1]])
+    return float(inside.mean())
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_the_nps_interval_covers_95_percent_near_the_boundary_and_in_the_middle(n):
+    # Coverage averaged over a region of true shares (Brown, Cai & DasGupta 2001), 4000 draws each.
+    rng = np.random.default_rng(0)
+    draws = 4000
+    high_share = rng.uniform(0.8, 0.98, draws)  # one category near 1, the other two near 0
+    rest = (1 - high_share) * rng.uniform(0, 1, draws)
+    middle_p = rng.uniform(0.2, 0.6, draws)
+    middle_d = (1 - middle_p) * rng.uniform(0, 1, draws)
+    regions = {
+        "promoters near 1": (high_share, rest),
+        "detractors near 1 (promoters near 0)": (rest, high_share),
+        "in the middle": (middle_p, middle_d),
+    }
+    for name, (promoters, detractors) in regions.items():
+        assert 0.93 <= coverage(n, promoters, detractors, rng) <= 0.97, name
+    # almost all passives: conservative (the pseudo-observations widen it), never short
+    few = rng.uniform(0.01, 0.1, (2, draws))
+    assert coverage(n, few[0], few[1], rng) >= 0.93
+
+
+def test_the_nps_interval_stays_on_the_scale_and_is_never_a_point():
+    for scores in ([10, 10, 0], [10] * 50, [0] * 50, [10], [8] * 5, [0, 10]):
+        r = stats.nps(scores)
+        assert -100 <= r.ci_low <= r.value <= r.ci_high <= 100, scores
+        assert r.ci_high - r.ci_low > 1, scores
+    assert stats.nps([10] * 50).ci_high == 100 and stats.nps([0] * 50).ci_low == -100
+    assert stats.nps([]).value is None
+
+
+def test_the_nps_interval_is_rocks_adjusted_wald():
+    # Rocks (2016): add 0.75 detractor, 1.5 passive and 0.75 promoter, then Wald on n + 3
+    scores = [10] * 50 + [8] * 30 + [3] * 20
+    pp, dd = 50.75 / 103, 20.75 / 103
+    half = 1.959963984540054 * np.sqrt((pp + dd - (pp - dd) ** 2) / 103)
+    r = stats.nps(scores)
+    assert r.value == pytest.approx(30.0)
+    assert (r.ci_low, r.ci_high) == pytest.approx((100 * (pp - dd - half), 100 * (pp - dd + half)), abs=1e-3)
+    weighted = stats.weighted_nps(scores, [1.0] * 100)
+    assert (weighted.ci_low, weighted.ci_high) == pytest.approx((r.ci_low, r.ci_high))
+
+
+def scores(n: int, promoters: int, detractors: int) -> np.ndarray:
+    """n answers scored +1 (promoter), 0 (passive), -1 (detractor)."""
+    return np.array([1] * promoters + [-1] * detractors + [0] * (n - promoters - detractors))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [((6, 0, 6), (5, 5, 0)), ((6, 3, 1), (6, 2, 2)), ((5, 1, 1), (7, 4, 0)), ((4, 4, 0), (4, 4, 0))],
+)
+def test_the_nps_change_test_is_the_exact_permutation_test(before, after):
+    x0, x1 = scores(*before), scores(*after)
+    reference = sps.permutation_test(
+        (x1, x0),
+        lambda a, b: abs(a.mean() - b.mean()),
+        permutation_type="independent",
+        alternative="greater",
+        n_resamples=np.inf,
+    )
+    p, test = stats.nps_change_test(before, after)
+    assert test == "exact permutation" and p == pytest.approx(reference.pvalue, rel=1e-9)
+
+
+def test_a_change_from_minus_100_to_plus_100_is_significant_and_not_absurdly_so():
+    # the only tables as extreme: all 20 promoters in one period, all 20 detractors in the other
+    moved = ind.change("nps", (20, 0, 20), (20, 20, 0))
+    assert moved["p"] == pytest.approx(2 / math.comb(40, 20), rel=1e-9) and moved["p"] < 0.05
+    assert moved["effect_size"] == 200
+    nearly = ind.change("nps", (20, 0, 20), (20, 19, 1))
+    # as extreme: the 19 promoters with any 1 of the 21 detractors in one period (both ways)
+    assert nearly["p"] == pytest.approx((21 + 21) / math.comb(40, 20), rel=1e-9)  # not 1e-84
+    assert ind.change("nps", (20, 20, 0), (20, 20, 0))["p"] == 1.0
+    assert ind.change("nps", (1, 1, 0), (20, 20, 0))["p"] is None  # one answer: no test
+
+
+def test_a_large_nps_change_test_is_the_permutation_tests_normal_approximation():
+    before, after = (700, 300, 120), (700, 320, 140)
+    reference = sps.permutation_test(
+        (scores(*after), scores(*before)),
+        lambda a, b: abs(a.mean() - b.mean()),
+        permutation_type="independent",
+        alternative="greater",
+        n_resamples=4000,
+        random_state=3,
+    )
+    p, test = stats.nps_change_test(before, after)
+    assert test == "z (pooled variance)" and p == pytest.approx(reference.pvalue, abs=0.03)
+
+
+def test_means_and_rates_that_do_not_vary_still_get_a_test():
+    all_fives, all_ones = (20, 5.0, 0.0), (20, 1.0, 0.0)
+    x0, x1 = np.full(20, 5.0), np.full(20, 1.0)
+    pooled = np.concatenate([x0, x1]).var(ddof=1)
+    z = 4 / math.sqrt(pooled * (1 / 20 + 1 / 20))
+    assert ind.change("csat", all_fives, all_ones)["p"] == pytest.approx(2 * sps.norm.sf(z))
+    assert ind.change("csat", all_fives, all_fives)["p"] == 1.0
+    assert ind.change("complaint_rate", (20, 0, 0), (30, 0, 0))["p"] == 1.0  # no complaints either time
+    # every answer 5 against a target of 4.5: the sign test of 6 answers all above it
+    assert ind._p_target("csat", (6, 5.0, 0.0), 4.5) == pytest.approx(sps.binomtest(6, 6, 0.5).pvalue)
+
+
+def test_the_nps_target_test_agrees_with_the_interval_at_the_boundary():
+    for summary, target in (((20, 20, 0), 50), ((20, 20, 0), 90), ((50, 20, 10), 40), ((12, 0, 12), -60)):
+        n, promoters, detractors = summary
+        row = ind._nps(n, promoters, detractors)
+        p = ind._p_target("nps", summary, target)
+        assert p is not None and 0 < p <= 1
+        assert (p < 0.05) == (not row["ci_low"] <= target <= row["ci_high"]), (summary, target)
+
+
+def test_an_initiative_without_after_data_has_no_verdict_yet():
+    before = {"value": 0.3, "n": 40}
+    test = ind.change("complaint_rate", (40, 12, 0), (0, 0, 0))
+    assert judge.verdict("decrease", 0.1, before, {"value": None, "n": 0}, test) == "not_enough_data"
+    moved = ind.change("nps", (20, 0, 20), (20, 20, 0))
+    assert judge.verdict("increase", 50, {"value": -100.0}, {"value": 100.0}, moved) == "achieved"
+
+
+def period_rows(values: list[float], sizes: list[int], sds: list[float]) -> list[dict]:
+    return [
+        {"period": f"2026-{i + 1:02d}-01", "value": v, "n": n, "sd": sd}
+        for i, (v, n, sd) in enumerate(zip(values, sizes, sds, strict=True))
+    ]
+
+
+def test_a_chart_without_variation_flags_nothing_and_says_so():
+    # weekly CSAT, every week's answers identical: sigma within is 0
+    same = ind.control_chart("csat", period_rows([5, 4, 5, 3, 5], [4, 3, 5, 2, 6], [0] * 5))
+    assert same["kind"] == "xbar" and not same["charted"] and same["signals"] == []
+    # one answer a week: an individuals chart from the moving range, which does vary
+    single = ind.control_chart("csat", period_rows([5, 4, 5, 3, 5, 4], [1] * 6, [0] * 6))
+    assert single["kind"] == "individuals" and single["charted"] and single["signals"] == []
+    mr_bar = np.abs(np.diff([5, 4, 5, 3, 5, 4])).mean()
+    assert single["upper"][0] == pytest.approx(np.mean([5, 4, 5, 3, 5, 4]) + 3 * mr_bar / 1.128, abs=1e-5)
+    flat = ind.control_chart("csat", period_rows([4] * 9, [1] * 9, [0] * 9))
+    assert not flat["charted"] and flat["signals"] == []
+    none = ind.control_chart("complaint_rate", period_rows([0.0] * 4, [20] * 4, [0] * 4))
+    assert none["kind"] == "p" and not none["charted"] and none["signals"] == []
+
+
+def test_xbar_limits_use_montgomerys_a3():
+    # Montgomery, Appendix VI: A3(5) = 1.427, A3(10) = 0.975
+    for n, a3 in ((5, 1.427), (10, 0.975)):
+        chart = stats.xbar_chart([4.0, 4.2, 3.9], [n] * 3, [0.64] * 3)
+        assert chart["upper"][0] - chart["centre"] == pytest.approx(a3 * 0.8, abs=1e-3)
+        assert chart["rules"] == ["beyond_limits", "run_of_8"]
+
+
+def test_the_p_chart_applies_the_run_rule_it_promises():
+    # 8 weeks at 12 %, then 8 at 8 %: centre 10 %, every week inside 3 sigma, two runs of 8
+    chart = ind.control_chart("complaint_rate", period_rows([0.12] * 8 + [0.08] * 8, [100] * 16, [0] * 16))
+    assert chart["beyond_limits"] == [] and chart["runs"] == [7, 15] and chart["signals"] == [7, 15]
+    assert chart["rules"] == ["beyond_limits", "run_of_8"]
+    # an empty week in the middle neither breaks nor extends the run
+    gap = stats.p_chart([12] * 4 + [0] + [12] * 4 + [8] * 9, [100] * 4 + [0] + [100] * 13)
+    assert gap["runs"] == [8, 16, 17]
+
+
+def test_an_empty_month_is_marked_and_the_change_says_what_it_is_against(client, analytics, clock):  # noqa: F811
+    admin = make_account(role="admin")
+    survey = client.post("/api/v1/surveys", json={"template": "nps"}, headers=admin.headers).json()
+    key = client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=admin.headers).json()["key"]
+    # September all 10, October nothing, November all 3, December all 10: no month varies within
+    for month, score in ((9, 10), (11, 3), (12, 10)):
+        clock.now = datetime(2026, month, 10, 4, tzinfo=UTC)
+        for k in range(4):
+            r = client.post(
+                f"/api/v1/public/surveys/{key}/responses",
+                json={"language": "en", "answers": {"nps": score}},
+                headers={"User-Agent": f"m{month}-{k}"},
+            )
+            assert r.status_code == 201, r.text
+    sync()
+    clock.now = datetime(2026, 12, 20, tzinfo=UTC)
+    start, end = datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC)
+    with session_scope(readonly=True) as db:
+        org_id = db.scalar(select(Survey.org_id).where(Survey.id == survey["id"]))
+    rows = ind.indicators(org_id=org_id, metric="nps", period="month", start=start, end=end)
+    assert [(r["period"], r["compared_with"], r["empty_before"]) for r in rows] == [
+        ("2026-09-01", None, 0),
+        ("2026-11-01", "2026-09-01", 1),
+        ("2026-12-01", "2026-11-01", 0),
+    ]
+    assert rows[1]["p_change"] == pytest.approx(2 / math.comb(8, 4))  # all 4 promoters vs all 4 detractors
+    login(client, admin.email)
+    html = client.get("/reports/trends?metric=nps&period=month&date_from=2026-08-01").text
+    assert 'class="gap"' in html and "Periods without data: 1" in html
+    assert "against 2026-09-01, the last period with data" in html
+    assert "Not enough variation to chart" in html and "Out of control" not in html
