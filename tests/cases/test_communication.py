@@ -44,6 +44,15 @@ def test_a_chinese_suggestion_gets_the_default_chinese_thanks(client, smtp):
     assert thanks and "感谢您为" in thanks[0].get_body().get_content()
 
 
+def test_praise_written_in_english_is_thanked_in_english_whatever_the_page_language(client, smtp):
+    agent = make_account(role="agent")  # a zh_CN organization
+    # She used the Chinese page (her locale), but wrote in English: she is answered in English.
+    submit(client, agent, "Wonderful stay, the staff were so kind, thank you!", locale="zh_CN")
+    drain()
+    [thanks] = [m for m in smtp.wait_for(2) if "Thank" in m["Subject"] or "感谢" in m["Subject"]]
+    assert thanks["Subject"].startswith("Thank you for your kind words")
+
+
 def test_templates_are_listed_and_checked(client):
     manager = make_account(role="manager")
     listed = client.get("/api/v1/templates", headers=manager.headers).json()

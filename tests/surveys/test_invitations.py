@@ -228,6 +228,49 @@ def test_the_post_case_survey_goes_out_a_day_later_only_for_a_case_still_resolve
     assert statuses == ["cancelled", "sent"]
 
 
+def test_an_english_customer_of_a_chinese_organization_is_invited_and_reminded_in_english(
+    client, smtp, clock
+):
+    manager = make_account(role="manager")  # the organization's default language is zh_CN
+    survey = publish(client, manager, template="csat_post_case", trigger="case_resolved")
+    fid = client.post(
+        "/api/v1/feedback",
+        json={
+            "description": "The air conditioner in room 1203 has been broken since last night",
+            "customer": {"name": "Ann Lee", "email": "ann@example.com"},
+        },
+        headers=manager.headers,
+    ).json()["id"]
+    for to in ("in_progress", "resolved"):
+        client.post(f"/api/v1/feedback/{fid}/transitions", json={"to": to}, headers=manager.headers)
+    drain()
+    [invite] = [m for m in smtp.wait_for(2) if "/s/" in m.get_body().get_content()]
+    body = invite.get_body().get_content()
+    assert invite["Subject"] == "How did we do?" and "would like to hear how we did" in body
+    assert "lang=en" in body and "回访" not in body
+    clock.advance(days=4)
+    client.post(f"/api/v1/surveys/{survey['id']}/reminders", headers=manager.headers)
+    drain()
+    assert smtp.wait_for(3)[-1]["Subject"] == "Reminder: How did we do?"
+
+    # Without a case, the customer's own locale decides, else the organization's language.
+    client.post(
+        "/api/v1/feedback",
+        json={"description": "早餐很好", "customer": {"email": "bo@example.com", "locale": "en"}},
+        headers=manager.headers,
+    )
+    nps = publish(client, manager, template="nps", contact_cap_days=0)
+    client.post(
+        f"/api/v1/surveys/{nps['id']}/invitations",
+        json={"emails": ["bo@example.com", "chen@example.com"]},
+        headers=manager.headers,
+    )
+    drain()
+    invited = {m["To"]: m for m in smtp.wait_for(6) if "lang=" in m.get_body().get_content()}
+    assert "lang=en" in invited["bo@example.com"].get_body().get_content()
+    assert "lang=zh" in invited["chen@example.com"].get_body().get_content()
+
+
 def test_a_survey_that_reminds_by_itself(client, smtp, clock):
     from voxloop.jobs.executor import send_reminders
 

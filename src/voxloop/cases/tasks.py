@@ -8,6 +8,7 @@ from sqlalchemy import select
 from voxloop.accounts.models import Department, Organization, User
 from voxloop.audit.service import SYSTEM
 from voxloop.cases import service, templates
+from voxloop.common import i18n
 from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback import service as feedback
@@ -19,8 +20,9 @@ from voxloop.surveys import invitations
 from voxloop.web.render import render
 
 
-def _locale(customer: Any, record: Feedback) -> str:
-    return customer.locale or ("zh_CN" if record.language == "zh" else "en")
+def _locale(db: Any, customer: Any, record: Feedback) -> str:
+    org = db.get(Organization, record.org_id)
+    return i18n.customer_locale(record.language, customer.locale, org.default_locale if org else None)
 
 
 @task(service.REPLY)
@@ -33,7 +35,7 @@ def send_reply(payload: dict[str, Any]) -> None:
         customer = feedback.customer_of(db=db, record=record) if record else None
         if record is None or event is None or customer is None or not customer.email:
             return
-        locale = _locale(customer, record)
+        locale = _locale(db, customer, record)
         ctx = {"record": record, "customer": customer, "text": event.data["text"]}
         ctx["url"] = tracking_url(record.tracking_code)
         email.send(
@@ -60,7 +62,7 @@ def thank_you(payload: dict[str, Any]) -> None:
         if done is not None or customer is None or not customer.email:
             return
         org = db.get(Organization, record.org_id)
-        locale = "zh_CN" if _locale(customer, record).startswith("zh") else "en"
+        locale = _locale(db, customer, record)
         kind = f"thanks_{record.type}"
         subject, body = templates.render(
             *service.template(db=db, org_id=record.org_id, kind=kind, locale=locale),

@@ -46,6 +46,12 @@ def normalize(value: str | None) -> str:
     return "en" if v.startswith("en") else DEFAULT_LOCALE
 
 
+def customer_locale(record_language: str | None, locale: str | None, org_default: str | None) -> str:
+    """The language to write to a customer in: the language of what they wrote, else the
+    locale they chose, else the organization's."""
+    return normalize(record_language or locale or org_default)
+
+
 def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
     if not accept_language:
         return default

@@ -4,8 +4,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from voxloop.accounts.models import Organization
+from voxloop.common import i18n
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
+from voxloop.customers.models import Customer
 from voxloop.db import session_scope, write_lock
 from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
@@ -36,8 +38,13 @@ def _send(invitation_id: int, reminder: bool) -> None:
                     invitation.status = CANCELLED
                     db.commit()
             return
+        customer = db.get(Customer, invitation.customer_id) if invitation.customer_id else None
+        wanted = i18n.customer_locale(
+            record.language if record else None, customer.locale if customer else None, org.default_locale
+        )
         languages = survey.definition.get("languages", ["zh"])
-        lang = "zh" if org.default_locale.startswith("zh") and "zh" in languages else languages[0]
+        lang = "zh" if wanted == "zh_CN" else "en"
+        lang = lang if lang in languages else languages[0]
         locale = "zh_CN" if lang == "zh" else "en"
         base = get_settings().base_url.rstrip("/")
         ctx = {
