@@ -197,3 +197,17 @@ def test_customers_imported_from_a_crm_export_and_exported_again(client):
 
     exported = pandas_again.read_csv(io.BytesIO(r.content), encoding="utf-8-sig", keep_default_na=False)
     assert set(exported["external_id"]) == {"CRM-1", "CRM-2"} and "会员;商务" in set(exported["tags"])
+
+
+def test_search_takes_percent_and_underscore_literally(client):
+    manager = make_account(role="manager")
+    _feedback(client, manager, "房间很吵", email="li_na@example.com")
+    _feedback(client, manager, "房间很吵", email="lixna@example.com")
+    drain()
+
+    def found(q: str) -> list[str]:
+        r = client.get("/api/v1/customers", params={"q": q}, headers=manager.headers)
+        return [c["email"] for c in r.json()]
+
+    assert found("li_na") == ["li_na@example.com"]
+    assert found("%") == [] and found("li%na") == []

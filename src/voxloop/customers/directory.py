@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.audit import service as audit
@@ -63,11 +63,15 @@ def lookup(
     if phone:
         stmt = stmt.where(Customer.phone == phone)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(Customer.name).like(like), Customer.email.like(like), Customer.phone.like(like))
-        )
+        stmt = stmt.where(_holding(q, Customer.name, Customer.email, Customer.phone))
     return list(db.scalars(stmt.order_by(Customer.id.desc()).limit(limit)))
+
+
+def _holding(q: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of `columns` holds `q`, in any case; % and _ are the customer's own characters, not
+    LIKE wildcards."""
+    needle = q.strip().lower()
+    return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))
 
 
 def search(
@@ -85,15 +89,7 @@ def search(
     a name, email, phone or the CRM's id; a tag, a value tier and a region narrow it down."""
     stmt = select(Customer).where(Customer.org_id == org_id)
     if q:
-        needle = q.strip().lower()
-        stmt = stmt.where(
-            or_(
-                *(
-                    func.lower(column).contains(needle, autoescape=True)
-                    for column in (Customer.name, Customer.email, Customer.phone, Customer.external_id)
-                )
-            )
-        )
+        stmt = stmt.where(_holding(q, Customer.name, Customer.email, Customer.phone, Customer.external_id))
     if tag:
         # Tags are a JSON array; its text holds each tag JSON-encoded, quotes included, on both
         # databases (the same serializer writes it), so this matches whole tags only.
