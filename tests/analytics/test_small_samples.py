@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pingouin
 import pytest
 from scipy import stats as sps
 from sqlalchemy import select
@@ -231,3 +232,16 @@ def test_an_empty_month_is_marked_and_the_change_says_what_it_is_against(client,
     assert 'class="gap"' in html and "Periods without data: 1" in html
     assert "against 2026-09-01, the last period with data" in html
     assert "Not enough variation to chart" in html and "Out of control" not in html
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [([1, 2, 3], [4, 5, 6, 7]), ([5, 5, 4, 3, 5], [2, 3, 1, 4]), ([3, 4, 2, 5, 4, 3], [4, 2, 5, 3, 1])],
+)
+def test_the_rank_biserial_has_pingouins_sign(first, second):
+    mann_whitney = stats.compare_groups({"a": first, "b": second})["tests"]["mann_whitney"]
+    reference = pingouin.mwu(first, second)["RBC"].iloc[0]
+    # Kerby's simple difference: the share of pairs the first group wins minus the share it loses
+    wins = sum((x > y) + 0.5 * (x == y) for x in first for y in second) / (len(first) * len(second))
+    assert mann_whitney["rank_biserial"] == pytest.approx(reference) == pytest.approx(2 * wins - 1)
+    assert mann_whitney["statistic"] == sps.mannwhitneyu(first, second).statistic

@@ -339,7 +339,9 @@ def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
         tests["mann_whitney"] = {
             "statistic": float(u.statistic),
             "p": float(u.pvalue),
-            "rank_biserial": float(1 - 2 * u.statistic / (len(a) * len(b))),
+            # positive when the first group tends to score higher (U is the first group's), as
+            # pingouin's mwu and Kerby (2014): r = 2 U1 / (n1 n2) - 1
+            "rank_biserial": float(2 * u.statistic / (len(a) * len(b)) - 1),
         }
     else:
         f = sps.f_oneway(*arrays)
