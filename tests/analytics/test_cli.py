@@ -21,8 +21,11 @@ def test_a_readable_report_of_reliability_nps_and_drivers(capsys, tmp_path):
     assert out.index("  val ") < out.index("  imag ") < out.index("  expe ")  # ranked by relative weight
     assert "Factor analysis of 9 items: KMO" in out
     target = tmp_path / "report.txt"
-    main(["stats", BANK, "--csat", "sat1", "--out", str(target)])
-    assert "CSAT of sat1" in target.read_text(encoding="utf-8")
+    main(["stats", BANK, "--nps", "loy3", "--out", str(target)])
+    assert "NPS of loy3" in target.read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["stats", BANK, "--csat", "sat1"])  # the bank's items run from 1 to 10: not CSAT
+    assert "CSAT scores run from 1 to 5; these are off the scale: 0, 6, 7" in str(stop.value)
 
 
 def test_unknown_columns_are_named(capsys):

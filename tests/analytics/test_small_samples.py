@@ -245,3 +245,27 @@ def test_the_rank_biserial_has_pingouins_sign(first, second):
     wins = sum((x > y) + 0.5 * (x == y) for x in first for y in second) / (len(first) * len(second))
     assert mann_whitney["rank_biserial"] == pytest.approx(reference) == pytest.approx(2 * wins - 1)
     assert mann_whitney["statistic"] == sps.mannwhitneyu(first, second).statistic
+
+
+def test_a_csat_mean_interval_stays_on_the_scale():
+    for scores in ([1, 5], [5, 5, 4], [1, 2, 5, 5, 1]):
+        mean = stats.csat(scores)["mean"]
+        low, high = sps.t.interval(0.95, len(scores) - 1, np.mean(scores), sps.sem(scores))
+        assert (mean.ci_low, mean.ci_high) == pytest.approx((max(low, 1), min(high, 5)))
+        assert 1 <= mean.ci_low <= mean.value <= mean.ci_high <= 5
+
+
+@pytest.mark.parametrize(
+    ("kind", "scores"), [("nps", [11, 9]), ("nps", [-3, 10]), ("csat", [0, 4]), ("csat", [10, 5])]
+)
+def test_scores_off_the_scale_are_refused_with_the_reason(kind, scores):
+    with pytest.raises(ValueError, match=f"{kind.upper()} scores run from"):
+        getattr(stats, kind)(scores)
+
+
+def test_a_crosstab_with_an_empty_row_tests_the_rest_or_says_why_not():
+    result = stats.crosstab_test([[10, 5], [0, 0], [3, 9]])
+    chi2, p, dof, _ = sps.chi2_contingency([[10, 5], [3, 9]])
+    assert (result["chi2"], result["p"], result["dof"]) == pytest.approx((chi2, p, dof))
+    nothing = stats.crosstab_test([[4, 7], [0, 0]])
+    assert nothing["p"] is None and nothing["not_estimable"].startswith("not estimable")

@@ -19,6 +19,8 @@ from scipy import stats as sps
 from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
+from voxloop.surveys.definition import SCALES
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -39,8 +41,21 @@ def _clean(values: Iterable[Any]) -> np.ndarray:
     return arr
 
 
-def mean_ci(values: Iterable[Any], confidence: float = 0.95) -> Indicator:
-    """The mean with a t interval."""
+def on_scale(x: np.ndarray, kind: str) -> np.ndarray:
+    """The scores, if every one is on the scale of `kind` (NPS 0-10, CSAT 1-5, CES 1-7)."""
+    low, high = SCALES[kind]
+    off = sorted({float(v) for v in x if not low <= v <= high})
+    if off:
+        shown = ", ".join(f"{v:g}" for v in off[:5])
+        raise ValueError(f"{kind.upper()} scores run from {low} to {high}; these are off the scale: {shown}")
+    return x
+
+
+def mean_ci(
+    values: Iterable[Any], confidence: float = 0.95, bounds: tuple[float, float] | None = None
+) -> Indicator:
+    """The mean with a t interval, clipped to the scale's `bounds` when given (a mean of 1-5
+    scores cannot lie outside 1-5)."""
     x = _clean(values)
     if len(x) == 0:
         return Indicator(None, 0)
@@ -48,7 +63,8 @@ def mean_ci(values: Iterable[Any], confidence: float = 0.95) -> Indicator:
     if len(x) < 2:
         return Indicator(m, 1)
     half = float(sps.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return Indicator(m, len(x), m - half, m + half)
+    low, high = (-math.inf, math.inf) if bounds is None else bounds
+    return Indicator(m, len(x), max(m - half, float(low)), min(m + half, float(high)))
 
 
 def proportion_ci(successes: int, n: int, confidence: float = 0.95) -> Indicator:
@@ -81,7 +97,7 @@ def nps_interval(
 def nps(scores: Iterable[Any], confidence: float = 0.95) -> Indicator:
     """Net Promoter Score (promoters 9-10 minus detractors 0-6, in points) with Rocks' adjusted
     Wald interval (`nps_interval`)."""
-    x = _clean(scores)
+    x = on_scale(_clean(scores), "nps")
     n = len(x)
     if n == 0:
         return Indicator(None, 0)
@@ -139,9 +155,13 @@ def _log_choose(n: float, k: Any) -> Any:
 
 
 def csat(scores: Iterable[Any], confidence: float = 0.95) -> dict[str, Indicator]:
-    """CSAT on 1-5: the mean, and the top-2-box share (4 or 5), each with its interval."""
-    x = _clean(scores)
-    return {"mean": mean_ci(x, confidence), "top2": proportion_ci(int((x >= 4).sum()), len(x), confidence)}
+    """CSAT on 1-5: the mean (its t interval clipped to the scale), and the top-2-box share (4 or
+    5) with Wilson's interval."""
+    x = on_scale(_clean(scores), "csat")
+    return {
+        "mean": mean_ci(x, confidence, SCALES["csat"]),
+        "top2": proportion_ci(int((x >= 4).sum()), len(x), confidence),
+    }
 
 
 @dataclass(frozen=True)
@@ -363,11 +383,16 @@ def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
 
 
 def crosstab_test(table: Sequence[Sequence[int]]) -> dict[str, Any]:
-    """Chi-square test of independence on a contingency table, with Cramér's V."""
+    """Chi-square test of independence on a contingency table, with Cramér's V. Empty rows and
+    columns (a category nobody chose) are left out; with fewer than two of either left there is
+    nothing to test, and the answer says so instead of a number."""
     arr = np.asarray(table, dtype=float)
+    arr = arr[arr.sum(axis=1) > 0][:, arr.sum(axis=0) > 0] if arr.ndim == 2 else arr
+    if arr.ndim != 2 or min(arr.shape) < 2:
+        why = "not estimable: fewer than two non-empty rows or columns"
+        return {"chi2": None, "p": None, "dof": 0, "cramers_v": None, "not_estimable": why}
     chi2, p, dof, _ = sps.chi2_contingency(arr)
-    n = arr.sum()
-    v = math.sqrt(chi2 / (n * (min(arr.shape) - 1))) if n and min(arr.shape) > 1 else None
+    v = math.sqrt(chi2 / (arr.sum() * (min(arr.shape) - 1)))
     return {"chi2": float(chi2), "p": float(p), "dof": int(dof), "cramers_v": v}
 
 
@@ -449,6 +474,7 @@ def weighted_nps(scores: Iterable[Any], weights: Sequence[float], confidence: fl
     w = pd.Series(list(weights), dtype=float)
     keep = s.notna() & w.notna()
     s, w = s[keep], w[keep]
+    on_scale(s.to_numpy(dtype=float), "nps")
     if not len(s):
         return Indicator(None, 0)
     total = w.sum()
