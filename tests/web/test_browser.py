@@ -150,3 +150,20 @@ def test_customer_submits_the_public_form_on_a_phone(live_server):
     ]
     assert items[0]["customer"]["email"] == "guest@example.com"
     assert items[0]["language"] == "zh"
+
+
+def test_the_channels_page_shows_the_forms_qr_code(live_server):
+    acct = make_account(role="admin")
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = signed_in(browser, live_server, acct.email)
+            expect(page).to_have_url(f"{live_server}/inbox")
+            page.goto(f"{live_server}/admin/channels")
+            qr = page.locator(f"img[src='/f/{acct.org_slug}/qr.svg']")
+            expect(qr).to_be_visible()
+            # Chromium decoded the file: an SVG without its namespace is a broken image (width 0).
+            page.wait_for_function("img => img.complete", arg=qr.element_handle())
+            assert qr.evaluate("img => img.naturalWidth") > 0
+        finally:
+            browser.close()

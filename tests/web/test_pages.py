@@ -3,6 +3,7 @@
 import base64
 import re
 from datetime import UTC, datetime
+from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -394,13 +395,17 @@ def test_public_form_honeypot_and_unknown_org(client):
     assert count_feedback() == 0
 
 
-def test_public_form_qr_code_is_svg(client):
-    acct = make_account()
+def test_public_form_qr_code_is_a_standalone_svg_shown_on_the_channels_page(client):
+    acct = make_account(role="admin")
     r = client.get(f"/f/{acct.org_slug}/qr.svg")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("image/svg+xml")
-    assert r.text.lstrip().startswith("<svg") and r.text.rstrip().endswith("</svg>")
-    assert "<path" in r.text
+    # An <img> shows an SVG file only when it declares the SVG namespace.
+    root = ElementTree.fromstring(r.content)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.find("{http://www.w3.org/2000/svg}path") is not None
+    login(client, acct.email)
+    assert f'<img src="/f/{acct.org_slug}/qr.svg"' in client.get("/admin/channels").text
 
 
 def test_public_form_sends_one_acknowledgement_with_the_tracking_link(client, smtp):

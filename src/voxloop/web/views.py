@@ -1,5 +1,6 @@
 """Server-rendered pages: sign-in, inbox, record detail, staff entry, admin, public form and status."""
 
+import io
 import math
 import re
 from datetime import date, datetime, time, timedelta
@@ -808,7 +809,9 @@ async def public_submit(request: Request, slug: str, db: DbSession, embed: int =
 def public_form_qr(slug: str, db: DbSession) -> Response:
     org = _public_org(db, slug)
     qr = segno.make(f"{get_settings().base_url.rstrip('/')}/f/{org.slug}", error="m")
-    return Response(qr.svg_inline(scale=6), media_type="image/svg+xml")
+    buf = io.BytesIO()  # a standalone file with its namespace: svg_inline is only for inside HTML
+    qr.save(buf, kind="svg", scale=6)
+    return Response(buf.getvalue(), media_type="image/svg+xml")
 
 
 @router.get("/t/{tracking_code}")
