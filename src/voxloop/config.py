@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # How often executors run the daily round: themes and emerging common problems in the last
     # week's feedback, scheduled reports, retention.
     themes_seconds: float = 86400.0
+    # The characters POST /api/v1/text/analyze reads in one request, all texts together
+    # (about 20 µs of CPU each): more is refused with 422.
+    text_analyze_max_chars: int = 200_000
     # Webhooks to private, loopback or link-local addresses are refused unless this is true.
     webhook_allow_private: bool = False
     # Signs session cookies. Empty: a random key made on first start and kept in

@@ -77,6 +77,26 @@ def test_analyze_refuses_bad_requests_naming_the_field(client):
     assert r.status_code == 422
 
 
+def test_analyze_reads_a_bounded_amount_of_text_per_request(client, settings_env):
+    """A viewer cannot buy a minute of CPU with one call: the texts together are capped."""
+    acct = make_account(role="viewer")
+    texts = ["房间很吵" * 1250] * 50  # 250,000 characters: over the default 200,000
+    assert client.post("/api/v1/text/analyze", json={"texts": texts}, headers=acct.headers).status_code == 422
+    settings_env(TEXT_ANALYZE_MAX_CHARS="1000")
+    r = client.post("/api/v1/text/analyze", json={"texts": ["x" * 600, "y" * 600]}, headers=acct.headers)
+    assert r.status_code == 422
+    [field] = r.json()["error"]["fields"]
+    assert field["field"] == "texts" and "1,000" in field["reason"] and "1,200" in field["reason"]
+    r = client.post("/api/v1/text/analyze", json={"texts": ["x" * 600, "y" * 400]}, headers=acct.headers)
+    assert r.status_code == 200 and len(r.json()["results"]) == 2
+    long = {"texts": ["好" * 20_000]}  # analysis reads its first 5,000 characters; redaction all
+    assert client.post("/api/v1/text/analyze", json=long, headers=acct.headers).status_code == 422
+    settings_env(TEXT_ANALYZE_MAX_CHARS="5000")
+    assert client.post("/api/v1/text/analyze", json=long, headers=acct.headers).status_code == 200
+    redacted = {**long, "redact": True}
+    assert client.post("/api/v1/text/analyze", json=redacted, headers=acct.headers).status_code == 422
+
+
 def _examples(per_label: int = 20) -> list[dict[str, str]]:
     products = corpora.zh_products()
     codes = {"水果": "fruit", "洗发水": "shampoo", "热水器": "heater", "衣服": "clothes"}

@@ -4,12 +4,14 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.deps import ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
 from voxloop.jobs import service as jobs
 from voxloop.text import analysis, categories, pii, service
 from voxloop.text.duplicates import near_duplicates
+from voxloop.text.normalize import MAX_CHARS
 from voxloop.text.schemas import (
     AnalysisRead,
     AnalyzeRequest,
@@ -28,6 +30,11 @@ router = APIRouter(prefix="/api/v1/text", tags=["text"])
 def analyze(body: AnalyzeRequest, org: ApiOrg) -> AnalyzeResponse:
     """Language, sentiment, emotion, feedback type, keywords, aspects and personal data for up
     to 1,000 texts; the category too once the organization has a learned model."""
+    # Analysis reads each text's first MAX_CHARS; redaction reads all of it.
+    read = sum(len(t) if body.redact else min(len(t), MAX_CHARS) for t in body.texts)
+    limit = get_settings().text_analyze_max_chars
+    if read > limit:
+        raise invalid("texts", f"{read:,} characters to read; at most {limit:,} in one request")
     with session_scope(readonly=True) as db:  # no write lock held while the models run
         model = service.category_model(db=db, org_id=org.id)
         words = service.dictionary(db=db, org_id=org.id)
