@@ -384,8 +384,8 @@ def _text_train_heads(args: argparse.Namespace) -> None:
     print(json.dumps({"safety": model.report}, indent=1))
     rows = files.training_records(Path(args.eval), "triage.jsonl")
     texts = [r["text"] for r in rows]
-    cues = [g.feedback_type for g in analysis.guess(texts)]
-    types = type_model.train(encoder.embed(texts), [r["type"] for r in rows], cues)
+    cues = analysis.guess(texts)
+    types = type_model.train(texts, encoder.embed(texts), [r["type"] for r in rows], cues)
     type_model.save(types)
     print(json.dumps({"types": types.report}, indent=1))
 

@@ -114,13 +114,13 @@ def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_the_safety_check_on_messages_it_has_never_seen():
-    """Measured 0.957 recall and 5.3 % false alarms (the issue asks 0.97 and 3 %)."""
+    """Measured 0.980 recall and 4.8 % false alarms (the issue asks 0.97 and 3 %)."""
     rows = _holdout("safety.jsonl")
     figures = evaluation.detection(
         rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
     )
     assert figures["n"] >= 600 and sum(r["urgent"] for r in rows) >= 200
-    assert figures["recall"] >= 0.93 and figures["false positives"] <= 0.065
+    assert figures["recall"] >= 0.96 and figures["false positives"] <= 0.06
 
 
 def test_the_spam_check_on_messages_it_has_never_seen():
@@ -134,24 +134,24 @@ def test_the_spam_check_on_messages_it_has_never_seen():
 
 def test_feedback_types_on_messages_the_models_have_never_seen():
     """Triage's type and polarity (with the learned head) on the held-out feedback: measured
-    0.80 and 0.81, against 0.715 for the cues alone."""
+    0.835 and 0.843, against 0.715 for the cues alone."""
     rows = _holdout("triage.jsonl")
     learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
-    assert learned["type"] >= 0.77 and learned["polarity"] >= 0.78
+    assert learned["type"] >= 0.81 and learned["polarity"] >= 0.82
     assert learned["type"] > cues["type"]
 
 
 def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clears_it(client):
     agent = make_account(role="agent")
-    unsure = submit(client, agent, "无线网络一直断线，希望尽快修好")  # a complaint that hopes
+    unsure = submit(client, agent, "关于发票的事")  # says only what it is about
     sure = submit(client, agent, "Thank you so much, the concierge was wonderful!", email="b@example.com")
     drain()
     got = client.get(f"/api/v1/feedback/{unsure['id']}", headers=agent.headers).json()
-    assert got["review"] == "type" and got["type"] == "complaint"
+    assert got["review"] == "type"
     listed = client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"]
     assert [r["id"] for r in listed] == [unsure["id"]] and sure["id"] not in [r["id"] for r in listed]
-    r = client.patch(f"/api/v1/feedback/{unsure['id']}", json={"type": "complaint"}, headers=agent.headers)
-    assert r.status_code == 200 and r.json()["review"] is None  # confirmed as it was: no longer waiting
+    r = client.patch(f"/api/v1/feedback/{unsure['id']}", json={"type": "inquiry"}, headers=agent.headers)
+    assert r.status_code == 200 and r.json()["review"] is None  # a person said what it is: no longer waiting
     assert (
         client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"] == []
     )

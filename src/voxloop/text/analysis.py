@@ -283,7 +283,7 @@ def guess(
     model = type_model.shipped() if meaning else None
     if model is None or not found:
         return found
-    types = model.types(encoder.embed(texts), [g.feedback_type for g in found])
+    types = model.types(texts, encoder.embed(texts), found)
     return [
         replace(
             g,

@@ -268,7 +268,8 @@ _NOT_NOW = re.compile(
 # Something that happened before and is told now: calm, unless the message says it is
 # happening now ("the battery I bought last week is smoking right now").
 _PAST = re.compile(
-    r"上周|上个月|上次|去年|前年|之前|以前|已经报(?:警|案)|\blast (?:week|month|year|time)\b|\bback in\b|"
+    r"上周|上个月|上次|去年|前年|之前|以前|前天|年初|已经报(?:警|案)|"
+    r"\blast (?:week|month|year|time|term|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bback in\b|"
     r"\b(?:days?|weeks?|months?|years?) ago\b|\bin (?:january|february|march|april|may|june|july|august|september|"
     r"october|november|december)\b|\bhelped me\b|\bgood that you\b|recovering|恢复得"
 )
@@ -280,8 +281,34 @@ _SENTENCE = re.compile(r"[^.!?。！？;；\n]+[.!?。！？;；\n]*")
 _COMPILED = {kind: [re.compile(p) for p in phrases] for kind, phrases in _PHRASES.items()}
 _FIGURATIVE = re.compile(
     r"\b(?:stole the show|stole my heart|steal of a deal|a steal\b|fire(?:d)? (?:him|her|them|the)|"
-    r"点不着火|打不着火|不着火|killing me|killed me|daylight robbery|highway robbery|about heart attacks|dying (?:for|to)|died laughing|heart attack (?:prices|bill)|shocked (?:by|at|to see) "
-    r"the (?:price|bill|cost)|on fire (?:tonight|today|this season))|偷工减料|偷懒|抢手|抢购|抢票|抢先|刀工|抢光|抢不到|被抢光"
+    r"killing me|killed me|(?:daylight|highway) robbery|robbery in (?:broad )?daylight|"
+    r"(?:that'?s|it'?s|is|pure|absolute|total) (?:robbery|theft|a rip-?off)|about heart attacks|dying (?:for|to)|"
+    r"died laughing|heart attack (?:prices|bill)|(?:gave|give|giving|gives) (?:me|us) a heart attack|"
+    r"shocked (?:by|at|to see) the (?:price|bill|cost)|on fire (?:tonight|today|this season)|"
+    r"(?:is|are|was) choking (?:us|me)\b|(?:fire|theft|fire and theft) (?:cover|insurance|policy)|"
+    r"knife (?:set|block)|(?:butter|steak|bread) knife)"
+    r"|点不着火|打不着火|不着火|偷工减料|偷懒|抢手|抢购|抢票|抢先|刀工|抢光|抢不到|被抢光"
+)
+# A message that says nobody came to harm: its alarming words tell of something else.
+_UNHARMED = re.compile(
+    r"\b(?:nobody|no one|no-one|none of us) (?:was|got|is|were) (?:hurt|injured|harmed)|"
+    r"(?:has|have)n'?t been (?:hurt|injured|harmed)|(?:didn'?t|did not) (?:cut|hurt|injure) (?:myself|himself|herself)|"
+    r"没(?:有)?(?:人)?受伤|没人受伤|无人受伤|没有人受伤|人没事|都没事"
+)
+# A question about what would happen, or what to do, if something happened: not happening.
+_HYPOTHETICAL = re.compile(
+    r"^\W*(?:what (?:if|happens if|would happen if|should|do)|what'?s the (?:plan|procedure|process) (?:if|when|for)|"
+    r"if (?:i|we|my|our|a|the|there|someone|your)|in case|should (?:i|we)|do you (?:have|keep|offer|notify)|"
+    r"is there an?|are there|are (?:staff|your staff)|will (?:staff|you)|does (?:the|your))\b.*\?\s*$|"
+    r"(?:如果|万一|假如|要是|若是|一旦|若).{0,40}(?:吗|呢|么|怎么|怎样|如何|哪|能不能|会不会|是否|？|\?)|"
+    r"^[^，,。！？!?]{0,12}有(?:没有)?[^，,。！？!?]{0,16}吗[？?]?\s*$|"
+    r"\bif\b[^.!]*\?\s*$|风险.{0,6}[？?]|(?:险|保障|理赔|报案).{0,12}(?:吗|怎么|流程|[？?])|包不包括"
+)
+# Over already: the message says it is repaired, handled or reported.
+_OVER = re.compile(
+    r"\b(?:was|were|has been|have been|got) (?:repaired|fixed|handled|sorted|resolved|put out|dealt with)\b|"
+    r"\bthe fire brigade (?:already )?came|"
+    r"已经(?:修复|修好|处理|解决|立案|结痂|恢复|报警|报案)|已修复|处理了也|派出所已经"
 )
 
 
@@ -309,8 +336,12 @@ def alarm(text: object) -> Alarm | None:
     value = normalize(text)
     if not value:
         return None
+    if _UNHARMED.search(value) or (_OVER.search(value) and not _NOW.search(value)):
+        return None
     for sentence in _SENTENCE.findall(value):
-        if _NOT_NOW.search(sentence) or (_PAST.search(value) and not _NOW.search(value)):
+        if _NOT_NOW.search(sentence) or _HYPOTHETICAL.search(sentence.strip()):
+            continue
+        if _PAST.search(value) and not _NOW.search(value):
             continue
         plain = _FIGURATIVE.sub(" ", sentence)
         for kind, patterns in _COMPILED.items():
