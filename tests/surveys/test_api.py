@@ -186,25 +186,35 @@ def test_the_sample_size_planner(client):
     assert client.get("/api/v1/surveys/plan?margin=2", headers=analyst.headers).status_code == 422
 
 
-def test_the_same_device_twice_is_a_duplicate_but_is_kept(client):
+def test_one_phone_on_one_wifi_is_flagged_for_review_and_still_counted(client):
+    # Nine hotel guests answer on the same model of phone over the hotel's Wi-Fi: one device
+    # signature, nine people. They are flagged for a person to look at, not dropped.
     analyst = make_account(role="analyst")
-    key = make(client, analyst, template="nps")["key"]
-    assert answer(client, key, {"nps": 9}, language="zh").json()["quality_flags"] == []
-    second = answer(client, key, {"nps": 4, "why": "x"}, language="zh").json()
-    assert (
-        second["quality_flags"][0]["flag"] == "duplicate"
-        and "same device" in second["quality_flags"][0]["reason"]
-    )
+    survey = make(client, analyst, template="nps")
+    assert answer(client, survey["key"], {"nps": 9}, language="zh").json()["quality_flags"] == []
+    for score in (10, 9, 8, 9, 10, 7, 9, 10):
+        flags = answer(client, survey["key"], {"nps": score}, language="zh").json()["quality_flags"]
+        assert [f["flag"] for f in flags] == ["same_device"] and "same device" in flags[0]["reason"]
+    summary = client.get(f"/api/v1/surveys/{survey['id']}/summary", headers=analyst.headers).json()
+    assert (summary["included"], summary["flagged"], summary["for_review"]) == (9, {}, {"same_device": 8})
+    assert summary["headline"]["nps"]["n"] == 9
+    analysis = client.get(f"/api/v1/surveys/{survey['id']}/analysis", headers=analyst.headers).json()
+    assert analysis["n"] == 9
 
 
-def test_identical_long_answers_are_duplicates_but_short_ones_are_chance(client):
+def test_identical_long_answers_are_flagged_for_review_but_short_ones_are_chance(client):
     analyst = make_account(role="analyst")
-    long_key = make(client, analyst, template="service_satisfaction")["key"]
+    long_survey = make(client, analyst, template="service_satisfaction")
+    long_key = long_survey["key"]
     rows = {"attitude": 4, "efficiency": 3, "ability": 5, "outcome": 4, "environment": 2, "convenience": 4}
     same = {"dims": rows, "attention": 2, "csat": 4, "nps": 8}
     assert answer(client, long_key, same, device="one", language="zh").json()["quality_flags"] == []
     copy = answer(client, long_key, same, device="two", language="zh").json()["quality_flags"]
-    assert copy[0]["flag"] == "duplicate" and copy[0]["reason"].startswith("the same answers as response #")
+    assert copy[0]["flag"] == "same_answers" and copy[0]["reason"].startswith(
+        "the same answers as response #"
+    )
+    summary = client.get(f"/api/v1/surveys/{long_survey['id']}/summary", headers=analyst.headers).json()
+    assert summary["included"] == 2
     short_key = make(client, analyst, template="nps")["key"]
     answer(client, short_key, {"nps": 9}, device="one", language="zh")
     assert answer(client, short_key, {"nps": 9}, device="two", language="zh").json()["quality_flags"] == []

@@ -199,3 +199,33 @@ def test_the_post_case_delay_is_a_day_by_default_and_changed_on_the_survey_page(
     assert 'name="delay_hours" min="0" max="720" step="any" value="1.5"' in staff.get(url).text
     zh = staff.get(url, headers={"Accept-Language": "zh-CN"}).text
     assert "工单解决后多少小时发送" in zh
+
+
+def test_a_browser_that_answered_already_is_left_out_but_its_neighbour_on_the_same_wifi_is_not(client):
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="nps")
+    url = f"/s/{survey['key']}"
+
+    def answer_on_the_page(browser, score: str):  # type: ignore[no-untyped-def]
+        page = browser.get(f"{url}?lang=en")
+        form = {"csrf_token": csrf(page.text), "lang": "en", "page": "0", "nps": score}
+        assert browser.post(url, data=form).status_code == 200
+
+    guest = new_client(client)
+    answer_on_the_page(guest, "9")
+    answer_on_the_page(guest, "0")  # the same browser again: its cookie says so
+    neighbour = new_client(client)  # same phone model, same hotel Wi-Fi, another person
+    answer_on_the_page(neighbour, "10")
+    flags = [
+        [f["flag"] for f in r["quality_flags"]]
+        for r in client.get(f"/api/v1/surveys/{survey['id']}/responses", headers=analyst.headers).json()
+    ]
+    assert sorted(flags) == [[], ["duplicate"], ["same_device"]]
+    summary = client.get(f"/api/v1/surveys/{survey['id']}/summary", headers=analyst.headers).json()
+    assert summary["included"] == 2 and summary["headline"]["nps"]["score"] == 100.0
+    assert summary["flagged"] == {"duplicate": 1} and summary["for_review"] == {"same_device": 1}
+    staff = new_client(client)
+    login(staff, analyst.email)
+    shown = staff.get(f"/surveys/{survey['id']}", headers={"Accept-Language": "en"}).text
+    assert '<ul class="review"><li>same_device: 1</li></ul>' in shown
+    assert "counted in the statistics" in shown

@@ -149,10 +149,10 @@ def test_quality_flags_with_reasons():
     assert attention == [{"flag": "attention", "reason": "attention answered 4, the check asked for 2"}]
     incomplete = _flags(survey, {"dims": rows}, completed=False)
     assert incomplete[0] == {"flag": "incomplete", "reason": "1 of 2 required questions answered"}
-    assert (
-        _flags(survey, good, duplicate="same answers as response #3 within an hour")[-1]["flag"]
-        == "duplicate"
-    )
+    same = _flags(survey, good, duplicate=("same_answers", "the same answers as response #3 within an hour"))
+    assert same[-1]["flag"] == "same_answers" and not quality.excluded(same)  # a look, still counted
+    seen = _flags(survey, good, duplicate=("duplicate", "this browser has answered this survey already"))
+    assert quality.excluded(seen) and quality.excluded(same + speeder)
 
 
 @pytest.mark.parametrize(

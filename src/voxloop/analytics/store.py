@@ -26,6 +26,7 @@ from voxloop.config import get_settings
 from voxloop.customers.models import Customer
 from voxloop.feedback.models import Feedback
 from voxloop.surveys import definition as d
+from voxloop.surveys import quality
 from voxloop.surveys.models import Response, Survey
 from voxloop.themes.models import Theme, ThemeRun
 
@@ -214,7 +215,7 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
                 r.language,
                 r.hidden.get("channel"),
                 r.hidden.get("branch"),
-                bool(r.quality_flags),
+                quality.excluded(r.quality_flags),
                 *(r.answers.get(q) if q else None for q in (picks["nps"], picks["csat"], picks["ces"])),
                 r.customer_id,
                 departments.get(int(case)) if str(case := r.hidden.get("case_id") or "").isdigit() else None,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from voxloop.analytics import stats
 from voxloop.surveys import definition as d
+from voxloop.surveys import quality
 from voxloop.surveys import service as surveys
 from voxloop.surveys.models import Response
 from voxloop.text import incidents
@@ -38,7 +39,7 @@ def analyse(
         for r in db.scalars(
             select(Response).where(Response.survey_id == survey.id, Response.completed.is_(True))
         )
-        if include_flagged or not r.quality_flags
+        if include_flagged or not quality.excluded(r.quality_flags)
     ]
     rows = [r.answers for r in responses]
     weight = None

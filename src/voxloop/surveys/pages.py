@@ -22,6 +22,8 @@ from voxloop.surveys.views import link
 from voxloop.web.pages import Csrf, page, request_locale
 
 router = APIRouter(include_in_schema=False)
+ANSWERED = "surveys_answered"  # session key: the surveys this browser has completed
+ANSWERED_KEEP = 50
 Key = Annotated[str, Path(max_length=16)]
 
 
@@ -214,6 +216,7 @@ async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Res
                 hidden=hidden,
                 started_at=datetime.fromtimestamp(int(started), UTC) if started.isdigit() else None,
                 mode="email" if token else "link",
+                seen=survey.id in request.session.get(ANSWERED, []),
                 fingerprint=service.fingerprint(
                     request.headers.get("user-agent", ""),
                     request.headers.get("accept-language", ""),
@@ -244,6 +247,9 @@ async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Res
             status_code=422,
         )
     if last:
+        # The browser remembers it answered (survey ids only, so an anonymous answer stays
+        # unlinked): a second answer from it is a repeat, unlike one from the same Wi-Fi.
+        request.session[ANSWERED] = [*request.session.get(ANSWERED, []), survey.id][-ANSWERED_KEEP:]
         return page(
             request,
             "survey_done.html",

@@ -1,9 +1,10 @@
 """Response-quality flags, each with its reason. Pure.
 
-Flagged responses are kept and reviewable; statistics leave them out unless asked not to.
+Flagged responses are kept and reviewable; statistics leave them out unless asked not to,
+except for the flags that are only a reason to look (REVIEW_ONLY).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from voxloop.surveys import definition as d
@@ -11,6 +12,15 @@ from voxloop.surveys import definition as d
 SPEEDER_RATIO = 0.4  # faster than 40 % of the median completion time
 MIN_SAMPLE = 10  # completed responses needed before anyone is called a speeder
 STRAIGHT_MIN = 4  # items in a block before identical answers count as straight-lining
+# Signs of a repeat that different people give too (guests sharing the hotel's Wi-Fi and the
+# same phone model; happy guests answering the same way): a person looks, the answer counts.
+# A browser's cookie is proof ("duplicate"); a used invitation token is refused outright.
+REVIEW_ONLY = frozenset({"same_device", "same_answers"})
+
+
+def excluded(flags: Iterable[Mapping[str, str]]) -> bool:
+    """Whether a response's flags leave it out of the statistics."""
+    return any(f["flag"] not in REVIEW_ONLY for f in flags)
 
 
 def flags(
@@ -22,8 +32,9 @@ def flags(
     duration_seconds: float | None,
     median_seconds: float | None,
     sample: int,
-    duplicate: str | None = None,
+    duplicate: tuple[str, str] | None = None,
 ) -> list[dict[str, str]]:
+    """`duplicate`: (flag, reason) when the response looks like a repeat of another."""
     out: list[dict[str, str]] = []
     visible = d.shown(definition, answers, hidden)
     required = [q for q in visible if q.get("required")]
@@ -60,7 +71,7 @@ def flags(
                 }
             )
     if duplicate:
-        out.append({"flag": "duplicate", "reason": duplicate})
+        out.append({"flag": duplicate[0], "reason": duplicate[1]})
     return out
 
 

@@ -221,6 +221,7 @@ class Submission:
     started_at: datetime | None = None
     mode: str = "link"
     fingerprint: str | None = None  # sha256 of the device's signature, computed by the view
+    seen: bool = False  # the browser's cookie says it completed this survey already
 
 
 def submit(*, db: Session, key: str, sub: Submission) -> Response:
@@ -286,7 +287,7 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             duration_seconds=response.duration_seconds,
             median_seconds=median,
             sample=sample,
-            duplicate=_duplicate(db, survey, response),
+            duplicate=_duplicate(db, survey, response, sub.seen),
         )
         webhooks.emit(
             db=db,
@@ -366,7 +367,12 @@ def _invitation(db: Session, survey: Survey, token: str) -> Invitation:
     return invitation
 
 
-def _duplicate(db: Session, survey: Survey, response: Response) -> str | None:
+def _duplicate(db: Session, survey: Survey, response: Response, seen: bool) -> tuple[str, str] | None:
+    """Whether a response repeats another: `seen`, this browser's cookie says it answered
+    already (left out of the statistics); the same device and network, or the same long
+    answers, only asks for a look (quality.REVIEW_ONLY)."""
+    if seen:
+        return "duplicate", "this browser has answered this survey already"
     now = utcnow()
     if response.fingerprint:
         same_device = db.scalar(
@@ -379,7 +385,7 @@ def _duplicate(db: Session, survey: Survey, response: Response) -> str | None:
             )
         )
         if same_device is not None:
-            return f"same device as response #{same_device} within 24 hours"
+            return "same_device", f"same device and network as response #{same_device} within 24 hours"
     if response.answers_hash is None:  # too short to tell a copy from a coincidence
         return None
     same = db.scalar(
@@ -391,7 +397,9 @@ def _duplicate(db: Session, survey: Survey, response: Response) -> str | None:
             Response.submitted_at >= (_day(now) if survey.anonymous else now - DUPLICATE_WINDOW),
         )
     )
-    return f"the same answers as response #{same} within an hour" if same is not None else None
+    return (
+        ("same_answers", f"the same answers as response #{same} within an hour") if same is not None else None
+    )
 
 
 def answers_hash(answers: dict[str, Any]) -> str | None:
@@ -421,13 +429,14 @@ def responses(*, db: Session, org_id: int, survey_id: int, limit: int = 500) -> 
 
 def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool = False) -> dict[str, Any]:
     """Counts, completion rate, per-question distributions and the NPS/CSAT/CES headline with
-    n. Flagged responses are left out unless include_flagged."""
+    n. Flagged responses are left out unless include_flagged; those only flagged for review
+    (quality.REVIEW_ONLY) are counted."""
     survey = get(db=db, org_id=org_id, survey_id=survey_id)
     rows = db.scalars(select(Response).where(Response.survey_id == survey_id)).all()
     started = len(rows)
     completed = [r for r in rows if r.completed]
     flagged = Counter(f["flag"] for r in rows for f in r.quality_flags)
-    used = [r for r in completed if include_flagged or not r.quality_flags]
+    used = [r for r in completed if include_flagged or not quality.excluded(r.quality_flags)]
     definition = published(db, survey) if survey.version else survey.definition
     distributions: dict[str, Any] = {}
     headline: dict[str, Any] = {}
@@ -471,7 +480,8 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
         "completed": len(completed),
         "completion_rate": round(len(completed) / started, 4) if started else None,
         "included": len(used),
-        "flagged": dict(flagged),
+        "flagged": {k: n for k, n in flagged.items() if k not in quality.REVIEW_ONLY},
+        "for_review": {k: n for k, n in flagged.items() if k in quality.REVIEW_ONLY},
         "headline": headline,
         "questions": distributions,
     }
