@@ -18,7 +18,7 @@ from voxloop.deps import DbSession
 from voxloop.errors import NotFound, VoxloopError, field_error
 from voxloop.surveys import service as surveys
 from voxloop.text import files
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, request_locale, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -87,14 +87,14 @@ def list_page(
 
 
 @router.post("/customers/import", dependencies=[Csrf, web_require("triage.manage")])
-async def import_file(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+def import_file(request: Request, org: WebOrg, actor: WebActor, db: DbSession, data: WebForm) -> Response:
     params = {"q": "", "tag": "", "value_tier": "", "region": ""}
-    upload = (await request.form()).get("file")
+    upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors = [field_error("file", "choose a CSV, TSV, XLSX or JSONL file")]
         return _list_page(request, org, db, params, errors=errors, status_code=422)
     try:
-        frame = files.read_upload(await upload.read(), upload.filename)
+        frame = files.read_upload(upload.file.read(), upload.filename)
     except files.TableError as exc:
         return _list_page(request, org, db, params, errors=[field_error("file", str(exc))], status_code=422)
     result = directory.import_table(db=db, org_id=org.id, actor=actor, frame=frame)

@@ -32,14 +32,14 @@ def lookup(
 
 
 @router.post("/import", dependencies=[require("triage.manage")])
-async def import_customers(
+def import_customers(
     org: ApiOrg, actor: ApiActor, db: DbSession, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """A CSV, TSV, XLSX or JSONL export of the CRM, one customer per row, with columns named
     like the fields (external_id, name, email, phone, tags, value_tier, region, segment,
     contact_email, contact_phone): matched by external id, email or phone, else created."""
     try:
-        frame = files.read_upload(await file.read(), file.filename or "customers.csv")
+        frame = files.read_upload(file.file.read(), file.filename or "customers.csv")
     except files.TableError as exc:
         raise invalid("file", str(exc)) from exc
     result = directory.import_table(db=db, org_id=org.id, actor=actor, frame=frame)

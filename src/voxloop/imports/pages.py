@@ -16,7 +16,7 @@ from voxloop.imports import mapping as m
 from voxloop.imports import service, staging
 from voxloop.imports.models import ImportRun
 from voxloop.text import files
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, request_locale, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 SAMPLE_ROWS = 5
@@ -91,16 +91,15 @@ def _mapping_page(
 
 
 @router.post("/imports/upload", dependencies=[Csrf, web_require("triage.manage")])
-async def upload(request: Request, org: WebOrg, db: DbSession) -> Response:
+def upload(request: Request, org: WebOrg, db: DbSession, data: WebForm) -> Response:
     """Keep the file and ask for the mapping: the chosen source's, else columns named like fields."""
-    data = await request.form()
     chosen, new_name = _text(data, "source", 100), _text(data, "new_source", 100)
     file = data.get("file")
     try:
         if not isinstance(file, UploadFile) or not file.filename:
             raise invalid("file", "choose a CSV, TSV, XLSX or JSONL file")
         saved = service.get_source(db=db, org_id=org.id, name=chosen) if chosen else None
-        key, frame = staging.keep(org_id=org.id, content=await file.read(), filename=file.filename)
+        key, frame = staging.keep(org_id=org.id, content=file.file.read(), filename=file.filename)
     except files.TableError as exc:
         return _index(request, org, db, [field_error("file", str(exc))], 422)
     except NotFound:
@@ -119,8 +118,7 @@ async def upload(request: Request, org: WebOrg, db: DbSession) -> Response:
     return _mapping_page(request, org, db, form, frame)
 
 
-async def _submitted(request: Request) -> dict[str, Any]:
-    data = await request.form()
+def _submitted(data: FormData) -> dict[str, Any]:
     return {
         "upload": _text(data, "upload", 100),
         "filename": _text(data, "filename", 255) or "upload",
@@ -139,9 +137,9 @@ def _save_source(db: Any, org: Any, form: dict[str, Any]) -> None:
 
 
 @router.post("/imports/check", dependencies=[Csrf, web_require("triage.manage")])
-async def check(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+def check(request: Request, org: WebOrg, actor: WebActor, db: DbSession, data: WebForm) -> Response:
     """The dry run: counts, the per-row report and the first rows, writing nothing."""
-    form = await _submitted(request)
+    form = _submitted(data)
     frame = staging.load(org_id=org.id, key=form["upload"])
     try:
         _save_source(db, org, form)
@@ -158,9 +156,9 @@ async def check(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -
 
 
 @router.post("/imports/run", dependencies=[Csrf, web_require("triage.manage")])
-async def run(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
+def run(request: Request, org: WebOrg, actor: WebActor, db: DbSession, data: WebForm) -> Response:
     """Queue the import; its page shows the progress while it is written in the background."""
-    form = await _submitted(request)
+    form = _submitted(data)
     frame = staging.load(org_id=org.id, key=form["upload"])
     try:
         _save_source(db, org, form)

@@ -28,7 +28,7 @@ def _json_object(value: str | None, field: str) -> dict[str, Any]:
 
 
 @router.post("", response_model=ImportResult, dependencies=[require("triage.manage")])
-async def import_file(
+def import_file(
     org: ApiOrg,
     actor: ApiActor,
     db: DbSession,
@@ -54,7 +54,7 @@ async def import_file(
         fields, constants = _json_object(mapping, "mapping"), _json_object(defaults, "defaults")
         if not fields:
             raise invalid("mapping", "give a mapping (field -> column) or the name of a saved source")
-    content, filename = await file.read(), file.filename or "upload.csv"
+    content, filename = file.file.read(), file.filename or "upload.csv"
     try:
         if background:
             key, frame = staging.keep(org_id=org.id, content=content, filename=filename)

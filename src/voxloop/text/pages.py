@@ -10,7 +10,7 @@ from voxloop.jobs import service as jobs
 from voxloop.text import categories, files, service
 from voxloop.text.tasks import LEARN
 from voxloop.triage import service as triage
-from voxloop.web.pages import Csrf, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebForm, WebOrg, page, web_require
 
 router = APIRouter(include_in_schema=False)
 MAX_ROWS = 50_000
@@ -37,13 +37,12 @@ def model_page(request: Request, org: WebOrg, db: DbSession) -> Response:
 
 
 @router.post("/admin/categories/examples", dependencies=[Csrf, web_require("triage.manage")])
-async def upload_examples(request: Request, org: WebOrg, db: DbSession) -> Response:
-    form = await request.form()
+def upload_examples(request: Request, org: WebOrg, db: DbSession, form: WebForm) -> Response:
     upload, text_column, label_column = form.get("file"), form.get("text_column"), form.get("label_column")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, org, db, ["file: choose a CSV, TSV, XLSX or JSONL file"], 422)
     try:
-        frame = files.read_upload(await upload.read(), upload.filename)
+        frame = files.read_upload(upload.file.read(), upload.filename)
         files.require_columns(frame, upload.filename, str(text_column or ""), str(label_column or ""))
     except files.TableError as exc:
         return _page(request, org, db, [str(exc)], 422)

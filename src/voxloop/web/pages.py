@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization, User, may
@@ -138,3 +139,12 @@ async def check_csrf(request: Request) -> None:
 
 
 Csrf = Depends(check_csrf)
+
+
+async def _web_form(request: Request) -> FormData:
+    return await request.form()  # parsed once per request (Csrf has read it already)
+
+
+# The submitted form, for a route that is a plain def: what it does with it (files, spreadsheets,
+# the database) then runs in the thread pool, never on the event loop.
+WebForm = Annotated[FormData, Depends(_web_form)]
