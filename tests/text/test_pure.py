@@ -2,6 +2,7 @@
 
 from voxloop.text import pii
 from voxloop.text.duplicates import near_duplicates
+from voxloop.text.intent import intent
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
 from voxloop.text.normalize import MAX_CHARS, clean, normalize
@@ -98,3 +99,10 @@ def test_an_organizations_own_words_stay_whole():
 def test_links_and_handles_are_left_out_but_emails_kept():
     assert normalize("@united delayed again http://t.co/x1 mail li@qq.com") == "delayed again mail li@qq.com"
     assert normalize("致敬//@Mr_凡先生:大家记得戴口罩") == "致敬// 大家记得戴口罩"
+
+
+def test_thanks_then_a_turn_to_what_went_wrong_is_a_complaint():
+    turned = "谢谢王老师平时的照顾。但是这次体育课孩子摔伤了，学校到放学才通知家长，这个处理我们不能接受。"
+    assert intent(normalize(turned), "positive", 0.3, 0.0).feedback_type == "complaint"
+    solved = "谢谢师傅，空调坏了两天，今天终于修好了，效率很高。"  # the problem told is the one solved
+    assert intent(normalize(solved), "positive", 0.6, 0.0).feedback_type == "praise"

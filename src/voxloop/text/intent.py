@@ -81,7 +81,7 @@ PROBLEM = re.compile(
     r"一直跟着|推销|骚扰|还没|还是没|仍然没|至今没|到现在|好几天|好几次|又(?:坏|停|断|出|是|来)|老是|总是|每次都|"
     r"从不|从来不|从来没|估算|补缴|不合理|不清楚|不明白|不透明|问题没解决|没解决|没处理|不处理|处理不了|"
     r"断网|断线|停水|停电|没信号|信号差|卡顿|闪退|崩溃|登不上|登录不了|重复登录|麻烦死|很麻烦|太麻烦|"
-    r"被拒|拒绝|不给|不让|不能退|不能换|影响|耽误|误了|错过|吃出|拉肚子|投诉无门"
+    r"被拒|拒绝|不给|不让|不能退|不能换|影响|耽误|误了|错过|吃出|拉肚子|投诉无门|不能接受|无法接受|接受不了|难以接受|摔伤"
 )
 # A problem denied: evidence for praise, and not a problem.
 NEGATED_PROBLEM = re.compile(
@@ -112,6 +112,8 @@ GRATITUDE = re.compile(
     r"went out of (?:his|her|their) way|\blegend\b|life ?saver|saved (?:my|our) (?:day|trip|holiday)|"
     r"(?:so|very|super|genuinely|incredibly) helpful"
 )
+# A turn to what went wrong: what follows it is the point of the message.
+PIVOT = re.compile(r"但是|可是|不过|然而|只是|\b(?:but|however|unfortunately|though|sadly|that said)\b")
 OTHER = re.compile(
     r"发错了|发错群|请忽略|请大家忽略|忽略(?:上|前)|撤销|撤回|可以关闭|关闭(?:本|这个)?工单|工单可以|不用(?:处理|回复|回电)了|"
     r"请以这[张个份]为准|已经(?:解决|修好|到账|收到)了?[，,。]?(?:谢谢|不用|可以|请)|是我(?:自己)?(?:看错|搞错|弄错)|"
@@ -143,6 +145,12 @@ def _negated_problem_only(text: str) -> bool:
     return PROBLEM.search(rest) is None
 
 
+def _problem_after_turn(text: str) -> bool:
+    """A problem stated after the message turns ("谢谢老师。但是孩子摔伤了…", "Thanks, but…")."""
+    turns = list(PIVOT.finditer(text))
+    return bool(turns) and PROBLEM.search(text[turns[0].end() :]) is not None
+
+
 def intent(text: str, sentiment: str, score: float, suggestion: float) -> Intent:
     """The type of a normalized text and its polarity, from the sentiment model's label and
     score (P(pos) − P(neg)), the suggestion model's probability and the cues above."""
@@ -162,7 +170,8 @@ def intent(text: str, sentiment: str, score: float, suggestion: float) -> Intent
         return Intent("complaint", "negative")
     if ASKING.search(text) or (question and (opens_asking or not problem)):
         return Intent("inquiry", "neutral")
-    if problem and score > 0.2 and GRATITUDE.search(text) and not PRAISE_IRONY.search(text):
+    thanked = GRATITUDE.search(text) and not PRAISE_IRONY.search(text) and not _problem_after_turn(text)
+    if problem and score > 0.2 and thanked:
         return Intent("praise", "positive")
     if denied:
         return Intent("praise", "positive")
