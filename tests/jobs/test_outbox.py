@@ -61,6 +61,19 @@ def test_english_feedback_gets_an_english_email(client, smtp):
     assert msg["Subject"].startswith("We have received your feedback")
 
 
+def test_the_acknowledgement_is_in_the_language_the_customer_wrote_in(client, smtp):
+    acct = make_account()
+    customer = {"email": "li@example.com", "locale": "zh_CN"}  # who chose Chinese once, writes English now
+    client.post(
+        "/api/v1/feedback",
+        headers=acct.headers,
+        json={"description": "The Wi-Fi keeps dropping in room 1203", "customer": customer},
+    )
+    executor.drain()
+    [msg] = smtp.wait_for(1)
+    assert msg["Subject"].startswith("We have received your feedback")
+
+
 def test_no_email_without_an_address(client, smtp):
     acct = make_account()
     client.post("/api/v1/feedback", headers=acct.headers, json={"description": "anonymous note"})

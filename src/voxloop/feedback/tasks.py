@@ -4,7 +4,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from voxloop.accounts.models import Organization
 from voxloop.audit.service import SYSTEM
+from voxloop.common.i18n import customer_locale
 from voxloop.config import get_settings
 from voxloop.db import session_scope
 from voxloop.feedback import service
@@ -34,7 +36,8 @@ def acknowledge(payload: dict[str, Any]) -> None:
         customer = service.customer_of(db=db, record=record)
         if done is not None or customer is None or not customer.email:
             return
-        locale = customer.locale or ("zh_CN" if record.language == "zh" else "en")
+        org = db.get(Organization, record.org_id)
+        locale = customer_locale(record.language, customer.locale, org.default_locale if org else None)
         ctx = {"record": record, "customer": customer, "url": tracking_url(record.tracking_code)}
         subject = render("email/acknowledgement_subject.txt", locale, **ctx).strip()
         email.send(
