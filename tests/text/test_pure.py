@@ -106,3 +106,10 @@ def test_thanks_then_a_turn_to_what_went_wrong_is_a_complaint():
     assert intent(normalize(turned), "positive", 0.3, 0.0).feedback_type == "complaint"
     solved = "谢谢师傅，空调坏了两天，今天终于修好了，效率很高。"  # the problem told is the one solved
     assert intent(normalize(solved), "positive", 0.6, 0.0).feedback_type == "praise"
+
+
+def test_a_request_to_check_or_fix_with_a_thank_you_is_not_praise():
+    polite = "您好，我的信用卡账单里有一笔年费300元，办卡时说首年免年费的，麻烦核实一下，谢谢。"
+    assert intent(normalize(polite), "positive", 0.2, 0.0).feedback_type == "complaint"
+    thanks = "Thank you so much for fixing the heater so quickly, please pass on my thanks to Tom."
+    assert intent(normalize(thanks), "positive", 0.9, 0.0).feedback_type == "praise"

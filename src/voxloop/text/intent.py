@@ -112,6 +112,12 @@ GRATITUDE = re.compile(
     r"went out of (?:his|her|their) way|\blegend\b|life ?saver|saved (?:my|our) (?:day|trip|holiday)|"
     r"(?:so|very|super|genuinely|incredibly) helpful"
 )
+# Asking someone to check, sort out or fix something: a thank-you around it is politeness.
+ASKS_TO_FIX = re.compile(
+    r"麻烦(?:帮忙|您|你们|尽快)?(?:查|核实|核对|协调|处理|解决|看一下|看看|跟进|修|退|改)|请(?:尽快)?(?:核实|处理|解决|修|退还|更正)|"
+    r"\b(?:please|could you|can you|would you mind) (?:check|look into|fix|sort|investigate|resolve|correct|refund|"
+    r"send someone|have someone)"
+)
 # A turn to what went wrong: what follows it is the point of the message.
 PIVOT = re.compile(r"但是|可是|不过|然而|只是|\b(?:but|however|unfortunately|though|sadly|that said)\b")
 OTHER = re.compile(
@@ -176,6 +182,8 @@ def intent(text: str, sentiment: str, score: float, suggestion: float) -> Intent
     if denied:
         return Intent("praise", "positive")
     if problem:
+        return Intent("complaint", "negative")
+    if ASKS_TO_FIX.search(text) and not GRATITUDE.search(text) and score < 0.5:
         return Intent("complaint", "negative")
     if PRAISE_WORDS.search(text):
         return Intent("praise", "positive")
