@@ -539,3 +539,19 @@ def test_a_formula_in_the_organization_name_stays_text_in_the_excel_report(clien
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     title = sheet["A1"]
     assert title.data_type == "s" and title.value.startswith("'=HYPERLINK(")
+
+
+def _with_row(row: str) -> bytes:
+    """The real workbook with one more row in its sheet's XML."""
+    sheet = zipfile.ZipFile(io.BytesIO(_workbook())).read(SHEET)
+    return _rezip(sheet.replace(b"</sheetData>", row.encode() + b"</sheetData>"))
+
+
+def test_a_workbook_that_expands_past_the_row_or_cell_limit_is_refused_while_it_is_read(client, settings_env):
+    """A few compressed bytes can put a cell a million rows down or 16,384 columns across, which
+    the reader would fill in; reading stops at the limit instead."""
+    far_down = _with_row('<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    _refused_naming_the_file(_uploads(client, far_down), "more than 200,000 rows")
+    settings_env(UPLOAD_MAX_CELLS="10000")
+    wide = _with_row('<row r="4"><c r="XFD4" t="inlineStr"><is><t>x</t></is></c></row>')
+    _refused_naming_the_file(_uploads(client, wide), "more than 10,000 cells")

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     mail_from: str = "Voxloop <no-reply@voxloop.local>"
 
     max_body_bytes: int = 16 * 1024 * 1024
+    # What one uploaded table (an import, customers, category examples) may hold; a workbook is
+    # refused as soon as reading it passes either, before the table is built.
+    upload_max_rows: int = 200_000
+    upload_max_cells: int = 4_000_000
     max_batch_body_bytes: int = 32 * 1024 * 1024
     vendor_dir: Path = Path("node_modules")
     # who may show the public feedback form and surveys in a frame (CSP frame-ancestors)
