@@ -18,6 +18,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, str, bool]] = {
     "paper": ("纸质/意见箱", "Paper / suggestion box", True),
     "interview": ("访谈/座谈/观察", "Interview / focus group / observation", True),
     "import": ("导入", "Import", False),
+    "survey": ("问卷回访", "Survey follow-up", False),  # a follow-up case opened by a survey answer
 }
 
 STATUSES = ("new", "triaged", "assigned", "in_progress", "waiting_customer", "resolved", "closed")
@@ -41,6 +42,8 @@ class Feedback(TenantMixin, Base):
     __table_args__ = (
         Index("ix_feedback_org_received", "org_id", "received_at", "id"),
         Index("ix_feedback_org_external_ref", "org_id", "external_ref"),  # imports find duplicates
+        # one follow-up case per survey response, however often or at once it is asked for
+        Index("uq_feedback_survey_response", "survey_response_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -57,6 +60,10 @@ class Feedback(TenantMixin, Base):
     customer_request: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
     external_ref: Mapped[str | None] = mapped_column(String(200))
+    # The survey response whose answers opened this follow-up case (channel "survey"). No
+    # foreign key: survey_responses already refers to feedback, and a cycle would make the
+    # two tables impossible to create or empty in order.
+    survey_response_id: Mapped[int | None] = mapped_column(BigId)
     # Who recorded it: "web_form", "api:<email>", "web:<email>" for staff entry, "demo", ...
     recorded_by: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

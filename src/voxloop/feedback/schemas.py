@@ -129,6 +129,7 @@ class FeedbackRead(BaseModel):
     customer_request: str | None
     language: str
     external_ref: str | None
+    survey_response_id: int | None = None  # the survey answer that opened this follow-up case
     attachments: list[AttachmentRead] = []
     type: str | None = None
     category: str | None = None

@@ -50,6 +50,7 @@ class Draft:
     language: str | None = None
     external_ref: str | None = None
     blobs: list[attachments.Blob] = field(default_factory=list)
+    survey_response_id: int | None = None  # a follow-up case: the survey answer that opened it
     # The record's own columns, worked out where the draft is made (a request thread), so the
     # writer, which holds the database lock, only inserts.
     row: dict[str, Any] = field(init=False, repr=False)
@@ -67,6 +68,7 @@ class Draft:
             "branch": self.branch or None,
             "language": self.language or detect_language(text),
             "external_ref": self.external_ref,
+            "survey_response_id": self.survey_response_id,
             "search_text": index_text(
                 self.description, self.customer_request, self.touchpoint, self.product, self.branch
             ),
@@ -97,7 +99,7 @@ def _restore(
 
 DRAFT_FIELDS = (
     "channel", "description", "received_at", "customer_request", "touchpoint", "product", "branch",
-    "language", "external_ref",
+    "language", "external_ref", "survey_response_id",
 )  # fmt: skip
 
 

@@ -28,6 +28,9 @@ class Survey(TenantMixin, Base):
     remind_after_days: Mapped[int] = mapped_column(default=0, server_default="0")
     close_at: Mapped[datetime | None]
     quota: Mapped[int | None]  # completed responses after which the survey closes
+    # Which answers open a follow-up case (voxloop.surveys.follow_up.Rules); keys left out
+    # take the defaults, so {} means the defaults.
+    follow_up: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -83,6 +86,11 @@ class Response(TenantMixin, Base):
     )
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    # The case following this answer up: the one it opened, or the respondent's open case
+    # it was noted on.
+    follow_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback.id", ondelete="SET NULL"), index=True
+    )
     hidden: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers_hash: Mapped[str | None] = mapped_column(String(64))  # finds identical responses fast

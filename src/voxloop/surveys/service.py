@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common.time import as_utc, utcnow
+from voxloop.customers.service import Contact
 from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
 from voxloop.surveys import definition as d
-from voxloop.surveys import quality, templates
+from voxloop.surveys import flows, quality, templates
 from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
 from voxloop.webhooks import service as webhooks
 
@@ -221,6 +222,7 @@ class Submission:
     started_at: datetime | None = None
     mode: str = "link"
     fingerprint: str | None = None  # sha256 of the device's signature, computed by the view
+    contact: Contact | None = None  # left by the respondent: "you may contact me"
     seen: bool = False  # the browser's cookie says it completed this survey already
 
 
@@ -305,6 +307,9 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
                     "quality_flags": response.quality_flags,
                 }  # fmt: skip
             ],
+        )
+        flows.after_response(
+            db=db, survey=survey, definition=definition, response=response, contact=sub.contact
         )
     else:
         response.quality_flags = quality.flags(

@@ -12,6 +12,7 @@ from voxloop.db import session_scope, write_lock
 from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
 from voxloop.jobs.executor import task
+from voxloop.surveys import flows
 from voxloop.surveys.invitations import CANCELLED, CASE_FINISHED, INVITE, REMIND
 from voxloop.surveys.models import Invitation, Survey
 from voxloop.web.render import render
@@ -78,3 +79,10 @@ def send_invitation(payload: dict[str, Any]) -> None:
 @task(REMIND)
 def send_reminder(payload: dict[str, Any]) -> None:
     _send(int(payload["invitation_id"]), reminder=True)
+
+
+@task(flows.OPEN_FOLLOW_UP)
+def open_follow_up(payload: dict[str, Any]) -> None:
+    """An unhappy answer: its follow-up case, or a note on the respondent's open one."""
+    with session_scope() as db:
+        flows.open_follow_up(db=db, response_id=int(payload["response_id"]))

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.orm import Session
 
 from voxloop.common import ratelimit
@@ -15,10 +15,23 @@ from voxloop.customers import service as customers
 from voxloop.db import session_scope, write_lock
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import invalid
-from voxloop.surveys import invitations, sampling, service, templates
+from voxloop.feedback.schemas import CustomerIn
+from voxloop.surveys import follow_up, invitations, sampling, service, templates
 from voxloop.surveys.models import Response, Survey
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
+
+
+class FollowUpRules(BaseModel):
+    """Which answers open a follow-up case; a threshold set to null switches that rule off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    nps_max: Annotated[int, Field(ge=0, le=10)] | None = 6
+    csat_max: Annotated[int, Field(ge=1, le=5)] | None = 2
+    ces_min: Annotated[int, Field(ge=1, le=7)] | None = 6
+    resolution_no: bool = True
 
 
 class SurveyCreate(BaseModel):
@@ -34,6 +47,7 @@ class SurveyCreate(BaseModel):
     remind_after_days: Annotated[int, Field(ge=0, le=60)] = 0
     close_at: AwareDatetime | None = None
     quota: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    follow_up: FollowUpRules = FollowUpRules()
 
 
 class SurveySettings(BaseModel):
@@ -47,6 +61,7 @@ class SurveySettings(BaseModel):
     remind_after_days: Annotated[int, Field(ge=0, le=60)] | None = None
     close_at: AwareDatetime | None = None
     quota: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    follow_up: FollowUpRules | None = None
 
 
 class SurveyRead(BaseModel):
@@ -65,7 +80,13 @@ class SurveyRead(BaseModel):
     close_at: datetime | None
     quota: int | None
     definition: dict[str, Any]
+    follow_up: FollowUpRules = FollowUpRules()
     link: str = ""
+
+    @field_validator("follow_up", mode="before")
+    @classmethod
+    def _with_defaults(cls, stored: Any) -> Any:
+        return follow_up.Rules.of(stored).as_dict() if isinstance(stored, dict) else stored
 
 
 class ResponseRead(BaseModel):
@@ -82,6 +103,7 @@ class ResponseRead(BaseModel):
     answers: dict[str, Any]
     quality_flags: list[dict[str, str]]
     feedback_id: int | None
+    follow_up_id: int | None  # the case following this answer up
 
 
 class PublicResponse(BaseModel):
@@ -94,6 +116,8 @@ class PublicResponse(BaseModel):
     resume: Annotated[str, Field(max_length=64)] | None = None
     hidden: dict[str, Any] = {}
     started_at: AwareDatetime | None = None
+    # Giving any of these means "you may contact me": an unhappy answer then opens a case.
+    contact: CustomerIn | None = None
 
 
 class PublicResponseRead(BaseModel):
@@ -189,9 +213,12 @@ def configure_survey(
     """Change settings: name, invitation delay, contact cap, automatic reminders, closing date,
     quota. `close_at` and `quota` may be set to null to remove them."""
     changes = body.model_dump(exclude_unset=True)
-    for key in ("name", "delay_minutes", "contact_cap_days", "remind_after_days"):
+    for key in ("name", "delay_minutes", "contact_cap_days", "remind_after_days", "follow_up"):
         if key in changes and changes[key] is None:
             raise invalid(key, "cannot be null")
+    if "follow_up" in changes:  # the rules given change, the others stay
+        current = service.get(db=db, org_id=org.id, survey_id=survey_id).follow_up
+        changes["follow_up"] = {**follow_up.Rules.of(current).as_dict(), **changes["follow_up"]}
     survey = service.configure(db=db, org_id=org.id, actor=actor, survey_id=survey_id, changes=changes)
     db.commit()
     return read(survey)
@@ -264,10 +291,15 @@ def _respond(db: Session, survey_key: str, body: PublicResponse, request: Reques
                 request.headers.get("accept-language", ""),
                 request.client.host if request.client else "",
             ),
+            contact=_contact(body.contact),
         ),
     )
     db.commit()
     return PublicResponseRead.of(response)
+
+
+def _contact(c: CustomerIn | None) -> customers.Contact | None:
+    return customers.Contact(name=c.name, email=c.email, phone=c.phone, locale=c.locale) if c else None
 
 
 class InvitationsCreate(BaseModel):

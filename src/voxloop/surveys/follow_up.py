@@ -1,0 +1,134 @@
+"""Which answers of a survey response call for a follow-up case, given the survey's rules, and
+what the case says. Pure: no database.
+
+A survey's rules are JSON kept with its settings (Survey.follow_up); keys left out take the
+defaults, so a new survey follows up detractors and the clearly unhappy:
+
+    {"enabled": true, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": true}
+
+A threshold set to null switches that rule off. A resolution question is a single choice with
+a "no" option whose id is "resolved" (the post-case template's) or that says
+"resolution": true.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from voxloop.common.i18n import N_
+from voxloop.surveys import definition as d
+
+Kind = Literal["nps", "csat", "ces", "resolution"]
+MAX_DESCRIPTION = 10_000  # what any other intake path accepts
+
+
+@dataclass(frozen=True)
+class Rules:
+    enabled: bool = True
+    nps_max: int | None = 6  # detractors: 0-6
+    csat_max: int | None = 2  # 1-5
+    ces_min: int | None = 6  # 1-7, 7 the hardest
+    resolution_no: bool = True
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any] | None) -> "Rules":
+        """The rules a survey keeps, the defaults filling in what it leaves out."""
+        known = {k: v for k, v in (stored or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One answer that calls for a follow-up."""
+
+    question: str
+    kind: Kind
+    value: int | str
+
+
+def is_resolution(q: Mapping[str, Any]) -> bool:
+    return (
+        q["type"] == "single"
+        and (q.get("resolution") is True or q["id"] == "resolved")
+        and any(str(o.get("value")) == "no" for o in q.get("options", []) if isinstance(o, dict))
+    )
+
+
+def triggers(definition: Mapping[str, Any], answers: Mapping[str, Any], rules: Rules) -> list[Trigger]:
+    """The answers that call for a follow-up, in question order; none when the rules are off."""
+    if not rules.enabled:
+        return []
+    found: list[Trigger] = []
+    for q in d.questions(definition):
+        value = answers.get(q["id"])
+        if value is None:
+            continue
+        kind = q["type"]
+        scored = isinstance(value, int) and not isinstance(value, bool)
+        if kind == "nps" and scored and rules.nps_max is not None and value <= rules.nps_max:
+            found.append(Trigger(q["id"], "nps", value))
+        elif kind == "csat" and scored and rules.csat_max is not None and value <= rules.csat_max:
+            found.append(Trigger(q["id"], "csat", value))
+        elif kind == "ces" and scored and rules.ces_min is not None and value >= rules.ces_min:
+            found.append(Trigger(q["id"], "ces", value))
+        elif rules.resolution_no and is_resolution(q) and str(value) == "no":
+            found.append(Trigger(q["id"], "resolution", "no"))
+    return found
+
+
+HEADING = N_("Follow-up of a survey answer: %(title)s (response #%(response)s)")
+REASON = N_("Why a follow-up: %(reasons)s")
+SCORE = N_("%(question)s: %(value)s (scale %(low)s–%(high)s)")
+CHOICE = N_("%(question)s: %(answer)s")
+QUOTE = N_("In their words: “%(text)s”")
+REASONS: dict[Kind, str] = {
+    "nps": N_("a detractor (NPS %(value)s)"),
+    "csat": N_("dissatisfied (CSAT %(value)s)"),
+    "ces": N_("hard to get help (CES %(value)s)"),
+    "resolution": N_("the problem was not solved"),
+}
+
+
+def describe(
+    definition: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    found: list[Trigger],
+    *,
+    language: str,
+    response_id: int,
+    gettext: Callable[[str], str],
+) -> str:
+    """The case's description: why it was opened, the scores and choices the respondent gave
+    and their open answers quoted, in the language they answered in."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, dict):
+            return str(value.get(language) or next(iter(value.values()), ""))
+        return str(value)
+
+    lines = [
+        gettext(HEADING) % {"title": text(definition.get("title", "")), "response": response_id},
+        gettext(REASON)
+        % {"reasons": ", ".join(gettext(REASONS[t.kind]) % {"value": t.value} for t in found)},
+    ]
+    quotes = []
+    for q in d.questions(definition):
+        value = answers.get(q["id"])
+        if value in (None, "", [], {}):
+            continue
+        if q["type"] in d.SCALES:
+            low, high = d.scale(q)
+            lines.append(
+                gettext(SCORE) % {"question": text(q["text"]), "value": value, "low": low, "high": high}
+            )
+        elif q["type"] == "single":
+            labels = {str(o["value"]): text(o.get("label", o["value"])) for o in q.get("options", [])}
+            lines.append(
+                gettext(CHOICE) % {"question": text(q["text"]), "answer": labels.get(str(value), value)}
+            )
+        elif q["type"] == "text":
+            quotes.append(gettext(QUOTE) % {"text": str(value).strip()})
+    return "\n".join([*lines, *quotes])[:MAX_DESCRIPTION]
