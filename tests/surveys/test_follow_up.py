@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select, update
 
 from tests.factories import make_account
 from tests.surveys.test_api import answer, make
+from tests.web.test_pages import login
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
@@ -246,3 +247,17 @@ def test_the_survey_after_a_follow_up_case_opens_no_other(client):
     answer(client, post_case["key"], {"csat": 1, "resolved": "no"}, device="b", language="zh", token=token)
     drain()
     assert len(cases()) == 2 and "不满意（CSAT 1）, 问题未解决" in cases()[1].description
+
+
+def test_the_response_page_links_its_case_and_the_case_page_shows_the_answers_that_opened_it(client):
+    manager = make_account(role="manager")
+    survey = make(client, manager, template="nps")
+    r = answer(client, survey["key"], {"nps": 2, "why": "空调坏了没人修"}, language="zh", contact=GUEST)
+    drain()
+    [case] = cases()
+    login(client, manager.email)
+    listed = client.get(f"/surveys/{survey['id']}/responses").text
+    assert f'href="/feedback/{case.id}">#{case.id}</a>' in listed
+    page = client.get(f"/feedback/{case.id}").text
+    assert f"Opened by the answers of survey response #{r.json()['id']}" in page
+    assert "空调坏了没人修" in page and "贬损者（NPS 2）" in page
