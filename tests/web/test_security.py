@@ -1,12 +1,16 @@
 """Security headers (a CSP without inline script, no framing but of the embeddable public
 pages), templates free of inline script, and the sign-in lockout."""
 
+import inspect
 import re
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi.routing import APIRoute
 
 from tests.factories import PASSWORD, make_account
 from tests.web.test_browser import live_server  # noqa: F401 - the fixture
@@ -99,3 +103,24 @@ def test_fifty_parallel_guesses_are_evaluated_at_most_five_times(live_server):  
     assert statuses.count(400) <= 5  # a 400 is a password that was checked and found wrong
     assert statuses.count(400) + statuses.count(429) == 50
     assert late.status_code == 429  # the right password, after the limit, waits too
+
+
+# Async routes run on the event loop; these do nothing there that blocks: the health check and
+# the metrics hand their work to a thread, intake hands its record to the group-commit writer.
+ON_THE_LOOP = {"/api/v1/health", "/api/v1/health/live", "/metrics", "/api/v1/docs", "/api/v1/feedback"}
+
+
+def test_only_routes_that_do_no_blocking_work_run_on_the_event_loop(app):
+    """A form, a file, a spreadsheet or a database call in an async route stalls every other
+    request in the process; such routes are plain defs, which run in the thread pool."""
+    on_loop = {route.path for route in _routes(app.routes) if inspect.iscoroutinefunction(route.endpoint)}
+    assert on_loop == ON_THE_LOOP
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every API route, inside the included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI's wrapper of an included router
+        yield from _routes(included.routes if included is not None else getattr(route, "routes", []))

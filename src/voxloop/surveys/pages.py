@@ -19,7 +19,7 @@ from voxloop.surveys import definition as d
 from voxloop.surveys import invitations, service
 from voxloop.surveys.models import Response as SurveyResponse
 from voxloop.surveys.views import link
-from voxloop.web.pages import Csrf, page, request_locale
+from voxloop.web.pages import Csrf, WebForm, page, request_locale
 
 router = APIRouter(include_in_schema=False)
 ANSWERED = "surveys_answered"  # session key: the surveys this browser has completed
@@ -168,8 +168,7 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
 
 
 @router.post("/s/{survey_key}", dependencies=[Csrf])
-async def survey_submit(request: Request, survey_key: Key, db: DbSession) -> Response:
-    form = await request.form()
+def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebForm) -> Response:
     survey = service.open_survey(db, survey_key)
     definition = service.published(db, survey)
     lang = _language(request, definition, str(form.get("lang", "")))

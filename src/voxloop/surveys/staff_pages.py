@@ -15,7 +15,7 @@ from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid
 from voxloop.surveys import invitations, sampling, service, templates
 from voxloop.surveys.views import link
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,8 +77,7 @@ def _delay_minutes(raw: str) -> int:
 
 
 @router.post("/surveys", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
-    form = await request.form()
+def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm) -> Response:
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
         data: dict[str, Any] = {
@@ -182,10 +181,9 @@ def survey_responses(
 
 
 @router.post("/surveys/{survey_id}/definition", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_edit(
-    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+def survey_edit(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
-    form = await request.form()
     try:
         service.edit(
             db=db,
@@ -215,8 +213,7 @@ def survey_publish(
 
 
 @router.post("/surveys/{survey_id}/invitations", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
-    form = await request.form()
+def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: DbSession, form: WebForm) -> Response:
     emails = [e.strip() for e in str(form.get("emails", "")).replace(",", "\n").splitlines() if e.strip()]
     bad = [e for e in emails if "@" not in e]
     try:
@@ -252,11 +249,11 @@ def _configure(
 
 
 @router.post("/surveys/{survey_id}/reminders", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_reminders(
-    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+def survey_reminders(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
     """Automatic reminders: after how many days (0: none)."""
-    raw = str((await request.form()).get("remind_after_days", "")).strip()
+    raw = str(form.get("remind_after_days", "")).strip()
 
     def changes() -> dict[str, Any]:
         if not raw.isdigit() or int(raw) > 60:
@@ -267,9 +264,9 @@ async def survey_reminders(
 
 
 @router.post("/surveys/{survey_id}/delay", dependencies=[Csrf, web_require("surveys.manage")])
-async def survey_delay(
-    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+def survey_delay(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
     """How many hours after a case is resolved its satisfaction survey goes out."""
-    raw = str((await request.form()).get("delay_hours", "")).strip()
+    raw = str(form.get("delay_hours", "")).strip()
     return _configure(request, org, actor, db, survey_id, lambda: {"delay_minutes": _delay_minutes(raw)})

@@ -17,7 +17,7 @@ from voxloop.routing import rules as routing_rules
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
 from voxloop.triage import service as triage
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -87,8 +87,7 @@ def _routing(
 
 
 @router.post("/admin/routing", dependencies=[Csrf, web_require("triage.manage")])
-async def routing_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
-    form = await request.form()
+def routing_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm) -> Response:
     match: dict[str, list[Any]] = {}
     for key in routing_rules.CONDITIONS:
         values = _list(str(form.get(key, "")))
@@ -152,10 +151,9 @@ def _commitments(request: Request, org: Any, db: Any, errors: Any = None, status
 
 
 @router.post("/admin/calendars/{calendar_id}", dependencies=[Csrf, web_require("commitments.manage")])
-async def calendar_update(
-    request: Request, calendar_id: PathId, org: WebOrg, actor: WebActor, db: DbSession
+def calendar_update(
+    request: Request, calendar_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
-    form = await request.form()
     hours: dict[str, list[list[str]]] = {}
     for day in calendar.WEEKDAYS:  # "09:00-12:00, 13:00-18:00"
         hours[day] = []
@@ -179,8 +177,9 @@ async def calendar_update(
 
 
 @router.post("/admin/commitments", dependencies=[Csrf, web_require("commitments.manage")])
-async def commitment_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
-    form = await request.form()
+def commitment_create(
+    request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
+) -> Response:
     match: dict[str, list[Any]] = {}
     for key in ("channel", "type", "priority"):
         values = [str(v).strip() for v in form.getlist(key) if str(v).strip()]

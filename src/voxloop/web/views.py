@@ -39,7 +39,7 @@ from voxloop.feedback.tasks import tracking_url
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
 from voxloop.triage import service as triage
-from voxloop.web.pages import Csrf, WebActor, WebOrg, WebUser, page, request_locale, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, WebUser, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 Opt = Annotated[str, Form()]
@@ -231,7 +231,7 @@ def _staff_channels(db: Any, org_id: int) -> dict[str, Channel]:
     return {k: c for k, c in service.active_channels(db=db, org_id=org_id).items() if c.staff_entry}
 
 
-async def _blobs(files: list[UploadFile] | None) -> list[attachments.Blob]:
+def _blobs(files: list[UploadFile] | None) -> list[attachments.Blob]:
     settings = get_settings()
     real = [f for f in files or [] if f.filename]
     if len(real) > settings.max_attachments:
@@ -240,7 +240,7 @@ async def _blobs(files: list[UploadFile] | None) -> list[attachments.Blob]:
         )
     out = []
     for i, f in enumerate(real):
-        data = await f.read(settings.max_attachment_bytes + 1)
+        data = f.file.read(settings.max_attachment_bytes + 1)
         out.append(attachments.check(f.filename or "file", f.content_type or "", data, f"attachments.{i}"))
     return out
 
@@ -268,10 +268,9 @@ def _errors(exc: ValidationError | VoxloopError) -> list[dict[str, str]]:
 
 
 @router.post("/feedback/new", dependencies=[Csrf, web_require("feedback.create")])
-async def entry_submit(
-    request: Request, org: WebOrg, user: WebUser, actor: WebActor, db: DbSession
+def entry_submit(
+    request: Request, org: WebOrg, user: WebUser, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     staff = _staff_channels(db, org.id)
     channel = values.get("channel", "")
@@ -279,7 +278,7 @@ async def entry_submit(
         if channel not in staff:
             raise InvalidInput(fields=[{"field": "channel", "reason": "choose a staff-entry channel"}])
         data = _fields_from_form(values)
-        blobs = await _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
+        blobs = _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
         received_at = _parse_datetime_local(values.get("received_at"), org.timezone)
         draft = flows.draft_from(data, channel=channel, channels=staff, blobs=blobs, received_at=received_at)
     except (ValidationError, VoxloopError) as exc:
@@ -719,8 +718,9 @@ _KEYWORD_SEPARATORS = re.compile(r"[,，、\n]")
 
 
 @router.post("/admin/triage", dependencies=[Csrf, web_require("triage.manage")])
-async def triage_rule_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
-    form = await request.form()
+def triage_rule_create(
+    request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
+) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     match: dict[str, Any] = {}
     keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(values.get("keywords", "")) if k.strip()]
@@ -770,17 +770,16 @@ def public_form(request: Request, slug: str, db: DbSession, embed: int = 0) -> R
 
 
 @router.post("/f/{slug}")
-async def public_submit(request: Request, slug: str, db: DbSession, embed: int = 0) -> Response:
+def public_submit(request: Request, slug: str, db: DbSession, form: WebForm, embed: int = 0) -> Response:
     org = _public_org(db, slug)
     ratelimit.check_public(request, org.slug)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         if values.get("website"):
             raise InvalidInput(fields=[{"field": "website", "reason": "must be left empty"}])
         values.setdefault("locale", request_locale(request))
         data = _fields_from_form(values)
-        blobs = await _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
+        blobs = _blobs([f for f in form.getlist("attachments") if isinstance(f, UploadFile)])
         channels = service.active_channels(db=db, org_id=org.id)
         draft = flows.draft_from(data, channel="web_form", channels=channels, blobs=blobs)
     except (ValidationError, VoxloopError) as exc:
