@@ -1,21 +1,94 @@
-"""The demo that `make run` loads: staff, routing, a closed history and a few open cases."""
+"""The demo that `make run` loads: a year of varied feedback on every channel, the two common
+problems, a closed history with kept and broken commitments, and answered surveys."""
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import select
 
 from voxloop import demo
 from voxloop.cases import kpis
-from voxloop.common.time import utcnow
+from voxloop.commitments.models import CaseClock
+from voxloop.common.time import as_utc, utcnow
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
+from voxloop.surveys.models import Response, Survey
 
 
-def test_the_demo_loads_with_routed_cases_and_a_history(client):
-    message = demo.load(months=2, per_month=20)
+def _month(at) -> int:  # type: ignore[no-untyped-def]
+    """Months before now, counted in whole 30.4-day steps."""
+    return int((utcnow() - as_utc(at)).days // demo.MONTH_DAYS)
+
+
+def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client):
+    message = demo.load()
     assert "loaded demo organization 'cloudhill'" in message
     assert "exists already" in demo.load()
     with session_scope() as db:
-        rows = db.query(Feedback.status, Feedback.department_id).all()
-        org_id = db.query(Feedback.org_id).first()[0]
-        report = kpis.report(db, org_id, "department", utcnow().replace(year=utcnow().year - 1), utcnow())
-    assert len(rows) == 40
-    assert sum(1 for _, dept in rows if dept is not None) >= 20  # routing rules took most cases
-    assert {"closed"} <= {s for s, _ in rows}
+        records = db.execute(
+            select(
+                Feedback.description,
+                Feedback.language,
+                Feedback.channel,
+                Feedback.branch,
+                Feedback.product,
+                Feedback.received_at,
+                Feedback.status,
+                Feedback.department_id,
+                Feedback.customer_id,
+            )
+        ).all()
+        states = [
+            s for row in db.execute(select(CaseClock.response_state, CaseClock.resolution_state)) for s in row
+        ]
+        surveys = {s.definition["sections"][0]["questions"][0]["type"]: s for s in db.scalars(select(Survey))}
+        answered = Counter(db.scalars(select(Response.survey_id).where(Response.completed.is_(True))))
+        quarters = {
+            (at.year, (at.month - 1) // 3)
+            for at in db.scalars(select(Response.submitted_at).where(Response.survey_id == surveys["nps"].id))
+        }
+        open_answers = db.scalars(select(Response.answers)).all()
+        org_id = db.scalar(select(Feedback.org_id))
+        report = kpis.report(db, org_id, "department", utcnow() - timedelta(days=400), utcnow())
+
+    assert len(records) >= 2000
+    assert len({r.description for r in records}) >= 1000
+    assert {r.language for r in records} == {"zh", "en"}
+    assert {r.channel for r in records} >= set(demo.CHANNEL_WEIGHTS)
+    assert {r.branch for r in records} == {h["branch"] for h in json.loads(demo.DATA.read_text())["hotels"]}
+    assert min(as_utc(r.received_at) for r in records) < utcnow() - timedelta(days=330)
+    assert sum(1 for r in records if r.customer_id) > len(records) / 2
+    assert sum(1 for r in records if r.department_id) > len(records) / 2  # routed
+
+    # Seasons: the summer holidays are busier than spring.
+    by_month = Counter(as_utc(r.received_at).month for r in records)
+    assert by_month[8] > by_month[4]
+
+    # Wi-Fi at the Bund hotel rose, then fell once fixed; breakfast queues at Guomao stayed.
+    wifi = Counter(
+        _month(r.received_at) for r in records if r.branch == "上海外滩店" and r.product in ("网络", "Wi-Fi")
+    )
+    assert wifi[3] > 2 * wifi[5] and wifi[3] > 3 * (wifi[1] + wifi[0])
+    breakfast = [
+        r for r in records if r.branch == "北京国贸店" and r.product in ("自助早餐", "Buffet breakfast")
+    ]
+    assert {r.language for r in breakfast} == {"zh", "en"}
+    recent = Counter(_month(r.received_at) for r in breakfast)
+    assert recent[0] + recent[1] >= recent[7] + recent[8] > 0
+    others = [
+        r for r in records if r.branch == "北京首都机场店" and r.product in ("自助早餐", "Buffet breakfast")
+    ]
+    assert len(breakfast) > 2 * len(others)
+
+    # The closed history kept most commitments and broke some.
+    done = [s for s in states if s in ("met", "late", "breached")]
+    assert 0.03 < sum(1 for s in done if s != "met") / len(done) < 0.3
+    assert {"closed"} <= {r.status for r in records}
     assert report["total"]["resolution_rate"] > 0.5 and report["total"]["first_response_hours"] is not None
+
+    # The post-case CSAT and the relationship NPS, answered over the year, some with reasons.
+    assert surveys["csat"].trigger == "case_resolved"
+    assert answered[surveys["csat"].id] >= 100 and answered[surveys["nps"].id] >= 100
+    assert len(quarters) >= 3
+    assert any("why" in a for a in open_answers)

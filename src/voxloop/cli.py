@@ -421,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="load the Cloudhill Hotels demo organization")
     p.add_argument("--months", type=int, default=12)
-    p.add_argument("--per-month", type=int, default=60)
+    p.add_argument("--per-month", type=int, default=180)
     p.set_defaults(func=_demo)
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)

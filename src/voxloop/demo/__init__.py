@@ -5,18 +5,31 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import bindparam, delete, select, update
+
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import SYSTEM, Actor
-from voxloop.common.time import utcnow
+from voxloop.cases.service import THANK
+from voxloop.commitments.clocks import OPEN_STATES
+from voxloop.commitments.models import CaseClock
+from voxloop.commitments.service import working_time
+from voxloop.common.time import as_utc, utcnow
 from voxloop.customers.service import Contact
 from voxloop.db import session_scope
+from voxloop.demo import surveys as demo_surveys
+from voxloop.demo import texts
 from voxloop.feedback import flows
+from voxloop.feedback.models import Feedback
 from voxloop.feedback.service import Draft
+from voxloop.jobs.executor import drain, run_pending
+from voxloop.jobs.models import OutboxMessage
 from voxloop.routing import service as routing
+from voxloop.themes.models import Alert
+from voxloop.triage.service import SAFETY
 
 SLUG = "cloudhill"
 PASSWORD = "voxloop-demo"
-DATA = Path(__file__).resolve().parent / "feedback.json"
+DATA = Path(__file__).resolve().parent / "organization.json"
 CHANNEL_WEIGHTS = {
     "web_form": 5,
     "hotline": 3,
@@ -26,11 +39,24 @@ CHANNEL_WEIGHTS = {
     "interview": 1,
     "api": 1,
 }
-ZH_NAMES = ["王女士", "李先生", "张女士", "刘先生", "陈女士", "杨先生", "赵女士", "黄先生"]
-EN_NAMES = ["Emily Clark", "James Miller", "Sophie Martin", "Daniel Brown", "Olivia Wilson"]
+ZH_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高"
+EN_FIRST = ("Emily", "James", "Sophie", "Daniel", "Olivia", "Thomas", "Hannah", "Lucas", "Chloe", "Ryan")
+EN_LAST = ("Clark", "Miller", "Martin", "Brown", "Wilson", "Taylor", "Walker", "Evans", "Hughes", "Wright")
+EN_SHARE = 0.3  # the group's guests who write in English
+MONTH_DAYS = 30.4
+# The two common problems of S5, records per month by months before today (at 180 a month):
+# Wi-Fi at the Bund hotel rose for two months and fell once the access points were replaced;
+# breakfast queues at Guomao have grown and stayed.
+PROBLEMS = (
+    ("上海外滩店", "wifi", {5: 5, 4: 14, 3: 26, 2: 6, 1: 2, 0: 1}),
+    ("北京国贸店", "breakfast", {8: 8, 7: 11, 6: 13, 5: 14, 4: 15, 3: 16, 2: 15, 1: 16, 0: 15}),
+)
+# Commitment steps met late in the closed history: most kept, a realistic few broken.
+LATE = {"response": 0.08, "resolution": 0.12}
+DEFAULT_HOURS = {"response": 4, "resolution": 40}  # for a step the commitment leaves open
 
 
-def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
+def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     """Create the organization with its staff and feedback; does nothing if it already exists."""
     data = json.loads(DATA.read_text(encoding="utf-8"))
     rng = random.Random(seed)
@@ -70,70 +96,185 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
                 db=db, org_id=org.id, actor=SYSTEM, name=name, match=match, department_id=depts[dept].id
             )
         db.commit()
+        org_id = org.id
 
-        now = utcnow()
-        channels = list(CHANNEL_WEIGHTS)
-        weights = list(CHANNEL_WEIGHTS.values())
-        drafts = []
-        for i in range(months * per_month):
-            item = rng.choice(data["items"])
-            hotel = rng.choice(data["hotels"])
-            zh = item["lang"] == "zh"
-            contact = None
-            if rng.random() < 0.75:
-                n = rng.randrange(400)
-                name = rng.choice(ZH_NAMES if zh else EN_NAMES)
-                contact = Contact(
-                    name=name,
-                    email=f"guest{n}@example.{'cn' if zh else 'com'}" if rng.random() < 0.7 else None,
-                    phone=(f"+86 138{n:08d}" if zh else f"+44 7700 9{n:05d}") if rng.random() < 0.5 else None,
-                    locale="zh_CN" if zh else "en",
-                )
-            drafts.append(
-                Draft(
-                    channel=rng.choices(channels, weights)[0],
-                    description=item["text"],
-                    customer_request=item["ask"],
-                    touchpoint=item["touchpoint"],
-                    product=item["product"],
-                    branch=hotel["branch"],
-                    language=item["lang"],
-                    contact=contact,
-                    received_at=now - timedelta(days=rng.uniform(0, months * 30.4), minutes=i % 7),
-                )
-            )
-        drafts.sort(key=lambda d: d.received_at)
+        drafts = _drafts(data["hotels"], months, per_month, rng)
         actor = Actor(label="demo")
         for start in range(0, len(drafts), 500):
             # Historical records: their customers were acknowledged long ago.
             flows.receive(db=db, org=org, actor=actor, drafts=drafts[start : start + 500], acknowledge=False)
-    # Classify the year of feedback now, so the demo opens on a triaged inbox.
-    from voxloop.jobs.executor import drain
-
+    # Classify the year of feedback now, so the demo opens on a triaged inbox. Guests of a
+    # year ago are not thanked today, nor managers woken for a months-old alarm: only the last
+    # week's records keep those messages.
+    run_pending()
+    _forget_old_messages()
     drain()
-    # The year's history was handled long ago: only the last week's records keep running
-    # commitment clocks, so the demo opens with a realistic set of deadlines, not 700 breaches.
-    from sqlalchemy import bindparam, delete, select, update
-
-    from voxloop.commitments.models import CaseClock
-    from voxloop.feedback.models import Feedback
-
-    # Older cases were answered and closed, after a plausible time, so the KPI page has a history.
+    closed = _close_history(rng)
     with session_scope() as db:
-        old = select(Feedback.id).where(Feedback.received_at < utcnow() - timedelta(days=7))
-        db.execute(delete(CaseClock).where(CaseClock.feedback_id.in_(old)))
-        done = [
-            {
-                "fid": fid,
-                "responded": received + timedelta(hours=rng.uniform(0.2, 30)),
-                "resolved": received + timedelta(hours=rng.uniform(30, 150)),
-            }
-            for fid, received in db.execute(
-                select(Feedback.id, Feedback.received_at).where(Feedback.id.in_(old), Feedback.flag.is_(None))
+        csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
+        nps = demo_surveys.relationship_nps(db, org_id, rng, quarters=max(1, months // 3))
+        db.commit()
+    return (
+        f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records, "
+        f"{csat} CSAT and {nps} NPS responses\n"
+        f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
+    )
+
+
+def _forget_old_messages() -> None:
+    cutoff = utcnow() - timedelta(days=7)
+    with session_scope() as db:
+        old = set(db.scalars(select(Feedback.id).where(Feedback.received_at < cutoff)))
+        alerts = {a.id: a.detail.get("feedback_id") for a in db.scalars(select(Alert))}
+        stale = []
+        pending = select(OutboxMessage).where(
+            OutboxMessage.status == "pending", OutboxMessage.task.in_((THANK, SAFETY))
+        )
+        for m in db.scalars(pending):
+            fid = m.payload.get("feedback_id") or alerts.get(m.payload.get("alert_id", 0))
+            if fid is not None and fid in old:
+                stale.append(m.id)
+        db.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(stale)))
+        db.commit()
+
+
+def _people(rng: random.Random, lang: str, n: int) -> list[Contact]:
+    """Distinct guests: one name, email and phone each, so the customer list has no duplicates."""
+    out = []
+    for i in range(n):
+        if lang == "zh":
+            name = rng.choice(ZH_SURNAMES) + rng.choice(("女士", "先生"))
+            email, phone = f"guest{i}@example.cn", f"+86 138{i:08d}"
+        else:
+            name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+            email, phone = f"guest{i}@example.com", f"+44 7700 9{i:05d}"
+        out.append(
+            Contact(
+                name=name,
+                email=email if rng.random() < 0.75 else None,
+                phone=phone if rng.random() < 0.6 else None,
+                locale="zh_CN" if lang == "zh" else "en",
             )
-        ]
-        if done:
-            t = Feedback.__table__
+        )
+    return out
+
+
+def _drafts(hotels: list[dict[str, str]], months: int, per_month: int, rng: random.Random) -> list[Draft]:
+    """The year's feedback: everyday topics and real review sentences spread over the seasons,
+    and the two common problems on top."""
+    now = utcnow()
+    days = int(months * MONTH_DAYS)
+    n = months * per_month
+    corpus = texts.from_corpora(rng, zh=int(n * 0.12), en=int(n * 0.06))
+    topics, topic_weights = list(texts.WEIGHTS), list(texts.WEIGHTS.values())
+    branches = [h["branch"] for h in hotels]
+    ago = rng.choices(range(days), [texts.season(now - timedelta(days=d)) for d in range(days)], k=n)
+    items: list[tuple[texts.Text, str, float]] = []
+    for i, d in enumerate(ago):
+        item = corpus[i] if i < len(corpus) else None
+        if item is None:
+            lang = "en" if rng.random() < EN_SHARE else "zh"
+            item = texts.from_template(rng, rng.choices(topics, topic_weights)[0], lang)
+        items.append((item, rng.choice(branches), d + rng.random()))
+    scale = per_month / 180
+    for branch, topic, by_month in PROBLEMS:
+        for months_ago, count in by_month.items():
+            if months_ago >= months:
+                continue
+            for _ in range(round(count * scale)):
+                lang = "en" if rng.random() < EN_SHARE else "zh"
+                at = (months_ago + rng.random()) * MONTH_DAYS
+                items.append((texts.from_template(rng, topic, lang), branch, at))
+    people = {lang: _people(rng, lang, max(20, int(n * share))) for lang, share in (("zh", 0.4), ("en", 0.2))}
+    channels, weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
+    drafts = [
+        Draft(
+            channel=rng.choices(channels, weights)[0],
+            description=item.text,
+            customer_request=item.ask,
+            touchpoint=item.touchpoint,
+            product=item.product,
+            branch=branch,
+            language=item.lang,
+            contact=rng.choice(people[item.lang]) if rng.random() < 0.8 else None,
+            received_at=now - timedelta(days=days_ago),
+        )
+        for item, branch, days_ago in items
+    ]
+    drafts.sort(key=lambda d: d.received_at)
+    return drafts
+
+
+def _close_history(rng: random.Random) -> list[demo_surveys.Closed]:
+    """Cases older than a week were answered and closed long ago: each commitment step is
+    recorded met or late, late at a realistic rate, so the SLA and KPI pages have a history.
+    The last week's cases keep their running clocks."""
+    now = utcnow()
+    fb, ck = Feedback.__table__.c, CaseClock.__table__.c
+    closed, cases, clocks = [], [], []
+    with session_scope() as db:
+        rows = db.execute(
+            select(
+                fb.id,
+                fb.received_at,
+                fb.language,
+                fb.channel,
+                fb.branch,
+                ck.calendar_id,
+                ck.started_work,
+                ck.response_due,
+                ck.resolution_due,
+                ck.dispatch_state,
+                ck.handling_state,
+            )  # fmt: skip
+            .select_from(Feedback.__table__.outerjoin(CaseClock.__table__, ck.feedback_id == fb.id))
+            .where(fb.received_at < now - timedelta(days=7), fb.flag.is_(None))
+        ).all()
+        axes = {}
+        for r in rows:
+            received = as_utc(r.received_at)
+            late = {step: rng.random() < rate for step, rate in LATE.items()}
+            if r.calendar_id is None:
+                responded = received + timedelta(hours=rng.uniform(0.2, 30))
+                resolved = received + timedelta(hours=rng.uniform(30, 150))
+            else:
+                if r.calendar_id not in axes:
+                    axes[r.calendar_id] = working_time(db, r.calendar_id)
+                axis = axes[r.calendar_id]
+                times = {}
+                for step, due in (("response", r.response_due), ("resolution", r.resolution_due)):
+                    target = (due - r.started_work) if due is not None else DEFAULT_HOURS[step] * 3600
+                    share = rng.uniform(1.1, 4) if late[step] else rng.uniform(0.1, 0.95)
+                    times[step] = axis.wall(r.started_work + int(target * share))
+                responded = min(times["response"], now - timedelta(hours=2))
+                resolved = max(times["resolution"], responded + timedelta(minutes=20))
+                resolved = min(resolved, now - timedelta(hours=1))
+                state = {
+                    step: None if due is None else "met" if axis.work(at) <= due else "late"
+                    for step, due, at in (
+                        ("response", r.response_due, responded),
+                        ("resolution", r.resolution_due, resolved),
+                    )
+                }
+                clocks.append(
+                    {
+                        "fid": r.id,
+                        "response": state["response"],
+                        "resolution": state["resolution"],
+                        "dispatch": "met" if r.dispatch_state in OPEN_STATES else r.dispatch_state,
+                        "handling": "met" if r.handling_state in OPEN_STATES else r.handling_state,
+                        "escalation": 1 if "late" in state.values() else 0,
+                    }
+                )
+                late = {step: state[step] == "late" for step in state}
+            cases.append({"fid": r.id, "responded": responded, "resolved": resolved})
+            closed.append(
+                demo_surveys.Closed(
+                    r.id, resolved, any(late.values()), r.language or "zh", r.channel, r.branch
+                )
+            )
+        t = Feedback.__table__
+        if cases:
             db.execute(
                 update(t)
                 .where(t.c.id == bindparam("fid"))
@@ -142,10 +283,23 @@ def load(months: int = 12, per_month: int = 60, seed: int = 7) -> str:
                     first_response_at=bindparam("responded"),
                     resolved_at=bindparam("resolved"),
                 ),
-                done,
+                cases,
+            )
+        if clocks:
+            c = CaseClock.__table__
+            db.execute(
+                update(c)
+                .where(c.c.feedback_id == bindparam("fid"))
+                .values(
+                    response_state=bindparam("response"),
+                    resolution_state=bindparam("resolution"),
+                    dispatch_state=bindparam("dispatch"),
+                    handling_state=bindparam("handling"),
+                    escalation=bindparam("escalation"),
+                    next_due=None,
+                    warn_at=None,
+                ),
+                clocks,
             )
         db.commit()
-    return (
-        f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records\n"
-        f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
-    )
+    return closed
