@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # refused as soon as reading it passes either, before the table is built.
     upload_max_rows: int = 200_000
     upload_max_cells: int = 4_000_000
+    # Background imports one organization may have running at once; another waits (429).
+    import_max_running: int = 2
     max_batch_body_bytes: int = 32 * 1024 * 1024
     vendor_dir: Path = Path("node_modules")
     # who may show the public feedback form and surveys in a frame (CSP frame-ancestors)

@@ -160,3 +160,18 @@ def test_import_from_the_command_line(client, tmp_path, capsys):
     items = client.get("/api/v1/feedback", headers=manager.headers).json()["items"]
     assert len(items) == 4 and {i["channel"] for i in items} == {"hotline"}
     assert {i["sentiment"] for i in items} == {None}  # left to a worker
+
+
+def test_an_organization_runs_at_most_the_allowed_imports_at_once(client, settings_env):
+    settings_env(IMPORT_MAX_RUNNING="1")
+    manager = make_account(role="manager")
+    other = make_account(role="manager")
+    assert _import(client, manager, mapping=json.dumps(MAPPING), background="true").status_code == 202
+    busy = _import(client, manager, mapping=json.dumps(MAPPING), background="true")
+    assert busy.status_code == 429
+    [field] = busy.json()["error"]["fields"]
+    assert field["field"] == "file" and "at most 1 at once" in field["reason"]
+    assert busy.headers["retry-after"]
+    assert _import(client, other, mapping=json.dumps(MAPPING), background="true").status_code == 202
+    drain()
+    assert _import(client, manager, mapping=json.dumps(MAPPING), background="true").status_code == 202

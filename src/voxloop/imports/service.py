@@ -4,19 +4,21 @@ same external reference), the rest written in batches of 1,000 through normal in
 never acknowledged: the customers wrote long ago)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import Actor
 from voxloop.common import forked
+from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.db import write_lock
-from voxloop.errors import InvalidInput, NotFound, VoxloopError, field_error, invalid
+from voxloop.errors import InvalidInput, NotFound, RateLimited, VoxloopError, field_error, invalid
 from voxloop.feedback import flows
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
@@ -101,6 +103,7 @@ def queue(
         raise InvalidInput(fields=wrong)
     db.commit()
     with write_lock():
+        _refuse_past_running_limit(db, org.id)
         record = ImportRun(
             org_id=org.id, filename=filename[:255], source=source, dry_run=False, rows=len(frame),
             by=actor.label, created=0, duplicates=0, failed=0, problems=[], position=0, status="running",
@@ -111,6 +114,25 @@ def queue(
         jobs.enqueue(db=db, org_id=org.id, task=RUN, payload={**payload, "user_id": actor.user_id})
         db.commit()
     return record
+
+
+def _refuse_past_running_limit(db: Session, org_id: int) -> None:
+    """One organization's imports may not take every worker: past VOXLOOP_IMPORT_MAX_RUNNING
+    at once, another waits (429). A run left running a day (its upload is no longer kept)
+    counts no more."""
+    limit = get_settings().import_max_running
+    running = db.scalar(
+        select(func.count())
+        .select_from(ImportRun)
+        .where(
+            ImportRun.org_id == org_id,
+            ImportRun.status == "running",
+            ImportRun.created_at > utcnow() - timedelta(days=1),  # as long as staging keeps uploads
+        )
+    )
+    if (running or 0) >= limit:
+        reason = f"{running} imports are running for this organization; at most {limit} at once"
+        raise RateLimited(fields=[field_error("file", reason)], headers={"Retry-After": "60"})
 
 
 def get_run(*, db: Session, org_id: int, run_id: int) -> ImportRun:
