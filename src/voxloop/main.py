@@ -14,6 +14,7 @@ from voxloop.analytics.pages import router as analytics_pages_router
 from voxloop.analytics.views import router as analytics_router
 from voxloop.cases.views import kpis_router, templates_router
 from voxloop.cases.views import router as cases_router
+from voxloop.commitments.pages import router as commitments_pages_router
 from voxloop.commitments.views import router as commitments_router
 from voxloop.common.middleware import BodyLimitMiddleware, NulMiddleware, SecurityHeadersMiddleware
 from voxloop.config import get_settings
@@ -92,6 +93,7 @@ def create_app() -> FastAPI:
     app.include_router(triage_router)
     app.include_router(routing_router)
     app.include_router(commitments_router)
+    app.include_router(commitments_pages_router)
     app.include_router(surveys_router)
     app.include_router(analytics_router)
     app.include_router(analytics_pages_router)

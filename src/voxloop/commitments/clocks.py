@@ -42,7 +42,7 @@ def target_seconds(commitment: Commitment, step: str, *, next_response: bool = F
     return None if minutes is None else minutes * 60
 
 
-def _lead(commitment: Commitment, step: str) -> int:
+def lead(commitment: Commitment, step: str) -> int:
     """How long before a deadline the warning comes."""
     return (target_seconds(commitment, step) or 0) * (100 - commitment.warn_percent) // 100
 
@@ -85,7 +85,7 @@ def refresh(clock: Any, commitment: Commitment) -> None:
         if state in OPEN_STATES:
             dues.append(due)
         if state == "pending":
-            warns.append(due - _lead(commitment, step))
+            warns.append(due - lead(commitment, step))
         if state == "breached" and clock.escalation < 2:  # managers hear of it half a limit later
             dues.append(due + (target_seconds(commitment, step) or 0) // 2)
     clock.next_due = min(dues, default=None)
@@ -333,7 +333,7 @@ def _act(db: Session, clock: CaseClock, commitment: Commitment, at: int, counts:
         if due <= at:
             setattr(clock, f"{step}_state", "breached")
             breached.append(step)
-        elif state == "pending" and due - _lead(commitment, step) <= at:
+        elif state == "pending" and due - lead(commitment, step) <= at:
             setattr(clock, f"{step}_state", "warned")
             warned.append(step)
     for step in warned:
