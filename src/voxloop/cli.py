@@ -167,6 +167,7 @@ def _stats(args: argparse.Namespace) -> None:
 
     spec = report.Spec(
         scales={name: cols.split(",") for name, _, cols in (s.partition("=") for s in args.scale)},
+        reverse=[i for items in args.reverse for i in items.split(",") if i],
         nps=args.nps,
         csat=args.csat,
         ces=args.ces,
@@ -453,6 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("input", help="a .csv or .xlsx file, one row per respondent")
     p.add_argument("--scale", action="append", default=[], metavar="NAME=COL,COL,...", help="a scale's items")
+    p.add_argument(
+        "--reverse",
+        action="append",
+        default=[],
+        metavar="COL,COL,...",
+        help="reverse-keyed items of the scales",
+    )
     p.add_argument("--nps", action="append", default=[], metavar="COL")
     p.add_argument("--csat", action="append", default=[], metavar="COL")
     p.add_argument("--ces", action="append", default=[], metavar="COL")

@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pingouin
 import pytest
 from scipy import stats as sps
@@ -269,3 +270,80 @@ def test_a_crosstab_with_an_empty_row_tests_the_rest_or_says_why_not():
     assert (result["chi2"], result["p"], result["dof"]) == pytest.approx((chi2, p, dof))
     nothing = stats.crosstab_test([[4, 7], [0, 0]])
     assert nothing["p"] is None and nothing["not_estimable"].startswith("not estimable")
+
+
+def keyed_items(n: int = 60, seed: int = 4) -> pd.DataFrame:
+    """Three 1-5 items of one trait, C3 worded the other way round (agreeing is unfavourable)."""
+    rng = np.random.default_rng(seed)
+    trait = rng.normal(0, 1, n)
+    item = lambda sign: np.clip(np.round(3 + sign * trait + rng.normal(0, 0.7, n)), 1, 5)  # noqa: E731
+    return pd.DataFrame({"C1": item(1), "C2": item(1), "C3": item(-1)})
+
+
+def cronbach(x: np.ndarray) -> float:
+    """Cronbach's alpha from its definition: k/(k-1) (1 - sum of item variances / total variance)."""
+    k = x.shape[1]
+    return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+
+
+def test_reverse_keyed_items_are_scored_the_other_way_and_a_negative_item_is_named():
+    frame = keyed_items()
+    recoded = frame.assign(C3=6 - frame["C3"]).to_numpy()
+    keyed = stats.reliability(frame, reverse=["C3"], bounds=(1, 5))
+    assert keyed.alpha == pytest.approx(cronbach(recoded), abs=1e-9) and keyed.alpha > 0.7
+    assert keyed.reversed == ["C3"] and keyed.warnings == []
+    plain = stats.reliability(frame)  # as psych's alpha without check.keys: a warning naming C3
+    assert plain.alpha == pytest.approx(cronbach(frame.to_numpy()), abs=1e-9) and plain.alpha < 0
+    r = sps.pearsonr(frame["C3"], frame["C1"] + frame["C2"]).statistic
+    assert len(plain.warnings) == 1 and f"C3 (item-total r = {r:.3f})" in plain.warnings[0]
+    assert "C1" not in plain.warnings[0] and "C2" not in plain.warnings[0]
+
+
+def test_voxloop_stats_takes_reverse_keyed_items(capsys, tmp_path):
+    from voxloop.cli import main
+
+    frame = keyed_items()
+    path = tmp_path / "items.csv"
+    frame.to_csv(path, index=False)
+    main(["stats", str(path), "--scale", "C=C1,C2,C3"])
+    out = capsys.readouterr().out
+    assert f"alpha {cronbach(frame.to_numpy()):.3f}" in out and "warning: negatively correlated" in out
+    main(["stats", str(path), "--scale", "C=C1,C2,C3", "--reverse", "C3"])
+    out = capsys.readouterr().out
+    alpha = cronbach(frame.assign(C3=6 - frame["C3"]).to_numpy())
+    assert f"(3 items, n = 60; reverse-keyed: C3): alpha {alpha:.3f}" in out and "warning" not in out
+    with pytest.raises(SystemExit) as stop:
+        main(["stats", str(path), "--scale", "C=C1,C2", "--reverse", "C3"])
+    assert "reverse-keyed items in no --scale: C3" in str(stop.value)
+
+
+def test_a_survey_definition_marks_reverse_keyed_rows(client):
+    from voxloop.surveys import definition
+
+    rows = [{"id": f"C{i}", "text": {"zh": f"第{i}项"}} for i in (1, 2, 3)]
+    matrix = {"id": "block", "type": "matrix", "text": {"zh": "评价"}, "rows": rows}
+    survey = {"languages": ["zh"], "title": {"zh": "调查"}, "sections": [{"id": "s", "questions": [matrix]}]}
+    rows[2]["reverse"] = "yes"
+    assert {"field": "questions.block.rows.C3.reverse", "reason": "true or false"} in definition.check(survey)
+    rows[2]["reverse"] = True
+    assert definition.check(survey) == []
+    analyst = make_account(role="analyst")
+    created = client.post(
+        "/api/v1/surveys", json={"name": "keyed", "definition": survey}, headers=analyst.headers
+    )
+    assert created.status_code == 201, created.text
+    published = client.post(f"/api/v1/surveys/{created.json()['id']}/publish", headers=analyst.headers).json()
+    frame = keyed_items(40)
+    for i, row in frame.astype(int).iterrows():
+        r = client.post(
+            f"/api/v1/public/surveys/{published['key']}/responses",
+            json={"language": "zh", "answers": {"block": row.to_dict()}},
+            headers={"User-Agent": f"respondent {i}"},
+        )
+        assert r.status_code == 201, r.text
+    result = client.get(
+        f"/api/v1/surveys/{published['id']}/analysis?include_flagged=true", headers=analyst.headers
+    ).json()
+    block = result["reliability"]["block"]
+    assert block["reversed"] == ["C3"] and block["warnings"] == []
+    assert block["alpha"] == pytest.approx(cronbach(frame.assign(C3=6 - frame["C3"]).to_numpy()), abs=1e-9)

@@ -12,6 +12,7 @@ from voxloop.analytics import stats
 @dataclass
 class Spec:
     scales: dict[str, list[str]] = field(default_factory=dict)  # name -> item columns
+    reverse: list[str] = field(default_factory=list)  # reverse-keyed items of the scales
     nps: list[str] = field(default_factory=list)
     csat: list[str] = field(default_factory=list)
     ces: list[str] = field(default_factory=list)
@@ -55,12 +56,18 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         n_eff = stats.effective_n(weights.to_numpy())
         lines += [f"Weighted by raking on {', '.join(spec.weights)} (effective n = {n_eff:.1f})", ""]
     scale_scores: dict[str, pd.Series] = {}
+    stray = [i for i in spec.reverse if not any(i in items for items in spec.scales.values())]
+    if stray:
+        raise ValueError(f"reverse-keyed items in no --scale: {', '.join(stray)}")
     for name, items in spec.scales.items():
         _check(frame, items)
-        rel = stats.reliability(frame[items])
-        scale_scores[name] = frame[items].mean(axis=1)
+        reverse = [i for i in items if i in spec.reverse]
+        rel = stats.reliability(frame[items], reverse=reverse)
+        scale_scores[name] = stats.reverse_keyed(frame[items], reverse).mean(axis=1)
         alpha = _ci(rel.alpha, rel.ci_low, rel.ci_high)
-        lines.append(f"Reliability of {name} ({len(items)} items, n = {rel.n}): alpha {alpha}")
+        keyed = f"; reverse-keyed: {', '.join(reverse)}" if reverse else ""
+        lines.append(f"Reliability of {name} ({len(items)} items, n = {rel.n}{keyed}): alpha {alpha}")
+        lines += [f"  warning: {w}" for w in rel.warnings]
         for item in rel.items:
             r, without = item["item_total_r"], item["alpha_if_deleted"]
             lines.append(f"  {item['item']:<16} item-total r {r:.3f}   alpha if deleted {without:.3f}")

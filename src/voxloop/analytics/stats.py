@@ -171,11 +171,37 @@ class Reliability:
     ci_high: float
     n: int
     items: list[dict[str, Any]]  # per item: corrected item-total r, alpha if deleted
+    reversed: list[str] = field(default_factory=list)  # items scored the other way round
+    warnings: list[str] = field(default_factory=list)
 
 
-def reliability(frame: pd.DataFrame, nan_policy: str = "pairwise", confidence: float = 0.95) -> Reliability:
+def reverse_keyed(
+    frame: pd.DataFrame, items: Sequence[str], bounds: tuple[float, float] | None = None
+) -> pd.DataFrame:
+    """The items as numbers, `items` scored the other way round: low + high - x on the scale
+    `bounds`, by default the lowest and highest answer to any item (as psych's reverse.code)."""
+    unknown = [i for i in items if i not in frame.columns]
+    if unknown:
+        raise ValueError(f"reverse-keyed items not in the scale: {', '.join(map(str, unknown))}")
+    data = frame.apply(pd.to_numeric, errors="coerce").astype(float)
+    if items:
+        low, high = bounds if bounds is not None else (data.min().min(), data.max().max())
+        data[list(items)] = float(low) + float(high) - data[list(items)]
+    return data
+
+
+def reliability(
+    frame: pd.DataFrame,
+    nan_policy: str = "pairwise",
+    confidence: float = 0.95,
+    reverse: Sequence[str] = (),
+    bounds: tuple[float, float] | None = None,
+) -> Reliability:
     """Cronbach's alpha with Feldt's interval (pingouin, as R psych), corrected item-total
-    correlations and alpha if the item were deleted."""
+    correlations and alpha if the item were deleted. `reverse` names reverse-keyed items, scored
+    low + high - x first (`reverse_keyed`); an item that still correlates negatively with the
+    rest of the scale is named in `warnings`, as psych's alpha does without check.keys."""
+    frame = reverse_keyed(frame, reverse, bounds)
     alpha, ci = pingouin.cronbach_alpha(frame, nan_policy=nan_policy, ci=confidence)
     complete = frame.dropna()
     items = []
@@ -189,8 +215,34 @@ def reliability(frame: pd.DataFrame, nan_policy: str = "pairwise", confidence: f
             else float("nan")
         )
         items.append({"item": str(col), "item_total_r": round(r, 4), "alpha_if_deleted": round(without, 4)})
+    # psych's alpha: an item loading negatively on the first principal component (signed so the
+    # loadings sum positive) is probably reverse-keyed; item-total r alone misleads with few items
+    first = _first_component(complete)
+    negative = [i for i, loading in zip(items, first, strict=True) if loading < 0]
+    warnings = (
+        [
+            "negatively correlated with the first principal component (psych), probably reverse-keyed: "
+            + ", ".join(f"{i['item']} (item-total r = {i['item_total_r']:.3f})" for i in negative)
+        ]
+        if negative
+        else []
+    )
     n = len(complete) if nan_policy == "listwise" else len(frame.dropna(how="all"))
-    return Reliability(float(alpha), float(ci[0]), float(ci[1]), n, items)
+    return Reliability(
+        float(alpha), float(ci[0]), float(ci[1]), n, items, [str(i) for i in reverse], warnings
+    )
+
+
+def _first_component(complete: pd.DataFrame) -> np.ndarray:
+    """The items' loadings on the first principal component of their correlations, signed so
+    they sum positive; zeros when there is nothing to correlate."""
+    varying = complete.std() > 0
+    loadings = np.zeros(complete.shape[1])
+    if len(complete) > 2 and varying.sum() >= 2:
+        values, vectors = np.linalg.eigh(np.corrcoef(complete.loc[:, varying], rowvar=False))
+        first = vectors[:, -1] * math.sqrt(max(values[-1], 0.0))
+        loadings[varying.to_numpy()] = first if first.sum() >= 0 else -first
+    return loadings
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,9 @@ def analyse(
                 [{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float
             )
             if len(frame.dropna(how="all")) >= MIN_RELIABILITY and frame.shape[1] >= 2:
-                out["reliability"][q["id"]] = asdict(stats.reliability(frame))
+                reverse = [r["id"] for r in q["rows"] if r.get("reverse")]
+                rel = stats.reliability(frame, reverse=reverse, bounds=d.scale(q))
+                out["reliability"][q["id"]] = asdict(rel)
                 varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
                 if varying.shape[1] >= 2:
                     out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)

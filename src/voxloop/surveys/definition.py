@@ -162,6 +162,13 @@ def _question(
                     errors.append(
                         {"field": f"{where}.items.{r['id']}", "reason": f"dimension: {', '.join(DIMENSIONS)}"}
                     )
+    # a reverse-keyed item (agreeing is the unfavourable answer) is scored the other way round
+    # in the reliability of its block
+    rows = q.get("rows") if kind == "matrix" and isinstance(q.get("rows"), list) else []
+    for item in [q, *(r for r in rows if isinstance(r, dict))]:
+        if "reverse" in item and not isinstance(item["reverse"], bool):
+            name = where if item is q else f"{where}.rows.{item.get('id')}"
+            errors.append({"field": f"{name}.reverse", "reason": "true or false"})
     if kind == "rating" and not (isinstance(q.get("max"), int) and 2 <= q["max"] <= 10):
         errors.append({"field": f"{where}.max", "reason": "a whole number from 2 to 10"})
     if kind == "attention" and not (
