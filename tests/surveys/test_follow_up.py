@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select, update
 
 from tests.factories import make_account
 from tests.surveys.test_api import answer, make
-from tests.web.test_pages import login
+from tests.web.test_pages import csrf_of, login, new_client
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
@@ -261,3 +261,40 @@ def test_the_response_page_links_its_case_and_the_case_page_shows_the_answers_th
     page = client.get(f"/feedback/{case.id}").text
     assert f"Opened by the answers of survey response #{r.json()['id']}" in page
     assert "空调坏了没人修" in page and "贬损者（NPS 2）" in page
+
+
+def test_the_follow_up_rules_are_shown_and_edited_on_the_survey_page(client):
+    manager = make_account(role="manager")
+    survey = make(client, manager, template="nps")
+    staff = new_client(client)
+    login(staff, manager.email)
+    url = f"/surveys/{survey['id']}"
+    page = staff.get(url).text
+    assert 'name="enabled" value="1" checked' in page and 'name="nps_max" min="0" max="10" value="6"' in page
+    assert 'name="ces_min" min="1" max="7" value="6"' in page
+    token = csrf_of(page)
+    bad = staff.post(f"{url}/follow-up", data={"csrf_token": token, "enabled": "1", "nps_max": "11"})
+    assert bad.status_code == 422 and "follow_up.nps_max" in bad.text
+    worse = staff.post(f"{url}/follow-up", data={"csrf_token": token, "csat_max": "two"})
+    assert worse.status_code == 422 and "follow_up.csat_max" in worse.text
+    # a number left empty switches that rule off; an unticked box switches the rules off
+    saved = staff.post(
+        f"{url}/follow-up",
+        data={"csrf_token": token, "nps_max": "7", "csat_max": "", "ces_min": "5"},
+    )
+    assert saved.status_code == 200  # followed the redirect back to the page
+    got = client.get(f"/api/v1/surveys/{survey['id']}", headers=manager.headers).json()
+    assert got["follow_up"] == {
+        "enabled": False, "nps_max": 7, "csat_max": None, "ces_min": 5, "resolution_no": False
+    }  # fmt: skip
+    page = staff.get(url).text
+    assert 'name="enabled" value="1">' in page and 'name="nps_max" min="0" max="10" value="7"' in page
+    answer(client, survey["key"], {"nps": 0}, device="a", language="zh", contact=GUEST)
+    drain()
+    assert cases() == []  # switched off on the page
+    staff.post(f"{url}/follow-up", data={"csrf_token": token, "enabled": "1", "nps_max": "7"})
+    answer(client, survey["key"], {"nps": 7}, device="b", language="zh", contact=GUEST)
+    drain()
+    assert len(cases()) == 1
+    zh = staff.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "回访规则" in zh

@@ -14,6 +14,7 @@ FORMS = {
     "invitations": {"emails": "guest@example.com"},
     "reminders": {"remind_after_days": "7"},
     "delay": {"delay_hours": "24"},
+    "follow-up": {"enabled": "1", "nps_max": "6"},
 }
 
 

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid
-from voxloop.surveys import invitations, sampling, service, templates
-from voxloop.surveys.views import link
+from voxloop.surveys import follow_up, invitations, sampling, service, templates
+from voxloop.surveys.views import FollowUpRules, link
 from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
 
 router = APIRouter(include_in_schema=False)
@@ -115,6 +116,7 @@ def _detail(
         definition_json=json.dumps(survey.definition, ensure_ascii=False, indent=2),
         invited=invitations.counts(db=db, survey_id=survey.id),
         delay_hours=hours(survey.delay_minutes),
+        rules=follow_up.Rules.of(survey.follow_up),
         errors=errors,
     )
 
@@ -270,3 +272,29 @@ def survey_delay(
     """How many hours after a case is resolved its satisfaction survey goes out."""
     raw = str(form.get("delay_hours", "")).strip()
     return _configure(request, org, actor, db, survey_id, lambda: {"delay_minutes": _delay_minutes(raw)})
+
+
+@router.post("/surveys/{survey_id}/follow-up", dependencies=[Csrf, web_require("surveys.manage")])
+def survey_follow_up(
+    request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
+) -> Response:
+    """The follow-up rules: on or off, the thresholds (a number left empty switches that rule
+    off) and the "no" on a resolution question; checked as the API checks them."""
+
+    def changes() -> dict[str, Any]:
+        data: dict[str, Any] = {k: bool(form.get(k)) for k in ("enabled", "resolution_no")}
+        for key in ("nps_max", "csat_max", "ces_min"):
+            raw = str(form.get(key, "")).strip()
+            data[key] = raw or None
+        try:
+            rules = FollowUpRules.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInput(
+                fields=[
+                    {"field": ".".join(["follow_up", *map(str, e["loc"])]), "reason": e["msg"]}
+                    for e in exc.errors()
+                ]
+            ) from exc
+        return {"follow_up": rules.model_dump()}
+
+    return _configure(request, org, actor, db, survey_id, changes)
