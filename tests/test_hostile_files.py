@@ -354,10 +354,11 @@ def test_markup_in_a_name_and_description_is_text_in_the_acknowledgement_email(c
     drain()
     [ack] = [m for m in smtp.wait_for(1) if m["Message-ID"].startswith("<ack-")]
     html = ack.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert f"Dear {BREAKOUT_ESCAPED}," in html and f"{SCRIPT_ESCAPED} 空调坏了" in html
+    # written in Chinese, so answered in Chinese (whatever language the form page was in)
+    assert f"尊敬的{BREAKOUT_ESCAPED}：" in html and f"{SCRIPT_ESCAPED} 空调坏了" in html
     assert "<script" not in html and "<img" not in html
     text = ack.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"Dear {BREAKOUT}," in text and f"{SCRIPT} 空调坏了" in text  # plain text stays as typed
+    assert f"尊敬的{BREAKOUT}：" in text and f"{SCRIPT} 空调坏了" in text  # plain text stays as typed
 
 
 def test_markup_is_text_on_the_customer_pages_and_in_echoed_form_values(client):
