@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from voxloop.config import get_settings
+from voxloop.mail import catcher
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -16,15 +17,16 @@ def _serve(args: argparse.Namespace) -> None:
         get_settings().refuse_placeholder_beyond_loopback(args.host)
     except ValueError as exc:
         sys.exit(f"error: {exc}")
-    uvicorn.run(
-        "voxloop.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    with catcher.catching():  # only while no SMTP server is configured, never in production
+        uvicorn.run(
+            "voxloop.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level="info",
+        )
 
 
 def _migrate(_: argparse.Namespace) -> None:
@@ -37,7 +39,8 @@ def _migrate(_: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from voxloop.demo import load
 
-    print(load(months=args.months, per_month=args.per_month))
+    with catcher.catching():  # the last week's demo mail goes out while it loads
+        print(load(months=args.months, per_month=args.per_month))
 
 
 def _users_create(args: argparse.Namespace) -> None:

@@ -28,6 +28,7 @@ from voxloop.imports.views import router as imports_router
 from voxloop.initiatives.pages import router as initiatives_pages_router
 from voxloop.initiatives.views import router as initiatives_router
 from voxloop.jobs.executor import InProcessExecutor
+from voxloop.mail.pages import router as mail_pages_router
 from voxloop.monitoring.metrics import LatencyMiddleware
 from voxloop.monitoring.views import router as monitoring_router
 from voxloop.privacy.views import router as privacy_router
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     app.include_router(routing_router)
     app.include_router(commitments_router)
     app.include_router(commitments_pages_router)
+    app.include_router(mail_pages_router)
     app.include_router(surveys_router)
     app.include_router(analytics_router)
     app.include_router(analytics_pages_router)
