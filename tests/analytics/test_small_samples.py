@@ -347,3 +347,97 @@ def test_a_survey_definition_marks_reverse_keyed_rows(client):
     block = result["reliability"]["block"]
     assert block["reversed"] == ["C3"] and block["warnings"] == []
     assert block["alpha"] == pytest.approx(cronbach(frame.assign(C3=6 - frame["C3"]).to_numpy()), abs=1e-9)
+
+
+def test_an_alpha_that_cannot_be_estimated_says_why_instead_of_nan():
+    alike = pd.DataFrame({"a": [3, 3, 3, 3], "b": [3, 3, 3, 3]})
+    cancelling = pd.DataFrame({"a": [1, 2, 3, 4], "b": [4, 3, 2, 1]})
+    for frame in (alike, cancelling):  # pingouin's own answer: NaN or -inf, not a number to show
+        assert not math.isfinite(pingouin.cronbach_alpha(frame)[0])
+        result = stats.reliability(frame)
+        assert result.alpha is None and result.ci_low is None
+        assert result.not_estimable == "not estimable: the total score is the same for every respondent"
+    one = stats.reliability(pd.DataFrame({"a": [1, 2, 3], "b": [2, None, None]}))
+    assert one.alpha is None and "fewer than 2 respondents" in one.not_estimable
+    constant_item = stats.reliability(pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 3, 3, 5], "c": [3, 3, 3, 3]}))
+    assert constant_item.alpha is not None and constant_item.items[2]["item_total_r"] is None
+
+
+def test_nullable_integer_columns_give_the_same_numbers_as_plain_ones():
+    raw = [[1, 2, 2], [2, 2, 3], [4, None, 4], [5, 4, 5], [3, 3, 2], [4, 5, 4]]
+    nullable = pd.DataFrame(raw, columns=["a", "b", "c"]).astype("Int64")
+    assert nullable["b"].isna().sum() == 1 and str(nullable.dtypes["b"]) == "Int64"
+    complete = np.array([r for r in raw if None not in r], dtype=float)
+    result = stats.reliability(nullable, nan_policy="listwise")
+    assert result.alpha == pytest.approx(cronbach(complete), abs=1e-9) and result.n == 5
+    scores = pd.Series([10, 9, None, 3, 7], dtype="Int64")
+    assert stats.nps(scores).value == pytest.approx(100 * (2 - 1) / 4) and stats.nps(scores).n == 4
+    assert stats.csat(pd.Series([5, None, 4], dtype="Int64"))["mean"].value == 4.5
+    fit = stats.drivers(nullable["a"], nullable[["b", "c"]])
+    x = np.column_stack([np.ones(len(complete)), complete[:, 1:]])
+    coef = np.linalg.lstsq(x, complete[:, 0], rcond=None)[0]
+    assert fit["n"] == 5 and [fit["drivers"][c]["coef"] for c in "bc"] == pytest.approx(coef[1:], abs=1e-4)
+
+
+def test_a_constant_driver_is_dropped_with_a_note():
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame({"speed": rng.integers(1, 6, 40), "price": rng.integers(1, 6, 40), "branch": [1] * 40})
+    y = 0.6 * x["speed"] + 0.3 * x["price"] + rng.normal(0, 0.5, 40)
+    fit = stats.drivers(y, x)
+    assert set(fit["drivers"]) == {"speed", "price"}
+    assert fit["notes"] == ["branch left out: the same for every respondent, it explains nothing"]
+    design = np.column_stack([np.ones(40), x[["speed", "price"]]])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    r2 = 1 - ((y - design @ coef) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert fit["drivers"]["speed"]["coef"] == pytest.approx(coef[1], abs=1e-4)
+    assert fit["r2"] == pytest.approx(r2, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "predictors", "why"),
+    [
+        ([1, 2, 3], {"a": [1, 2, 3], "b": [3, 1, 2]}, "3 complete respondents for 2 drivers"),
+        ([4, 4, 4, 4, 4], {"a": [1, 2, 3, 4, 5]}, "the outcome does not vary"),
+        ([1, 3, 2, 5, 4], {"a": [1, 2, 3, 4, 5], "b": [2, 4, 6, 8, 10]}, "exact combinations"),
+        ([2, 4, 6, 8, 10], {"a": [1, 2, 3, 4, 5]}, "explain the outcome exactly"),
+        ([1, 2, 3], {"a": [2, 2, 2]}, "no driver varies"),
+    ],
+)
+def test_drivers_that_cannot_be_estimated_say_why(outcome, predictors, why):
+    fit = stats.drivers(outcome, pd.DataFrame(predictors))
+    assert fit["r2"] is None and fit["drivers"] == {} and why in fit["not_estimable"]
+
+
+def test_group_comparisons_without_variation_say_why_instead_of_p_0():
+    alike_within = {"a": [3, 3, 3], "b": [5, 5, 5]}
+    with np.errstate(all="ignore"):  # scipy: t = inf, p = 0 — a certainty the data cannot give
+        assert not math.isfinite(sps.ttest_ind([3, 3, 3], [5, 5, 5], equal_var=False).statistic)
+    two = stats.compare_groups(alike_within)
+    assert "no variation within the groups" in two["tests"]["welch_t"]["not_estimable"]
+    u = sps.mannwhitneyu([3, 3, 3], [5, 5, 5], alternative="two-sided")
+    assert two["tests"]["mann_whitney"]["p"] == pytest.approx(u.pvalue)
+    with np.errstate(all="ignore"):  # scipy's Kruskal-Wallis when every answer is the same: NaN
+        assert math.isnan(sps.kruskal([4, 4], [4, 4], [4, 4]).statistic)
+    three = stats.compare_groups({"a": [4, 4], "b": [4, 4], "c": [4, 4], "d": [1]})
+    assert three["tests"]["kruskal_wallis"] == {"not_estimable": "not estimable: every answer is the same"}
+    assert three["left_out"] == {"d": 1}
+    none = stats.compare_groups({"a": [1], "b": []})
+    assert none["tests"] == {} and "fewer than 2 groups" in none["not_estimable"]
+
+
+def test_the_stats_report_never_prints_nan(capsys, tmp_path):
+    from voxloop.cli import main
+
+    path = tmp_path / "flat.csv"
+    rng = np.random.default_rng(2)
+    pd.DataFrame(
+        {"q1": [3] * 12, "q2": [3] * 12, "sat": rng.integers(1, 6, 12), "speed": rng.integers(1, 6, 12),
+         "branch": [2] * 12}
+    ).to_csv(path, index=False)  # fmt: skip
+    main(["stats", str(path), "--scale", "flat=q1,q2", "--outcome", "sat", "--drivers", "speed,branch",
+          "--correlations", "sat,speed,branch"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower() and "inf" not in out.lower()
+    assert "alpha not estimable: the total score is the same for every respondent" in out
+    assert "note: branch left out: the same for every respondent" in out
+    assert "  branch: not estimable: it does not vary" in out

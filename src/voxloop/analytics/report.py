@@ -39,6 +39,11 @@ def _ci(value: float | None, low: float | None, high: float | None, digits: int 
     return f"{value:.{digits}f}{interval}"
 
 
+def _num(value: float | None, digits: int = 3, kind: str = "f") -> str:
+    """A number as text; "—" where it is not estimable (never "nan")."""
+    return "—" if value is None else f"{value:.{digits}{kind}}"
+
+
 def _check(frame: pd.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -64,13 +69,13 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         reverse = [i for i in items if i in spec.reverse]
         rel = stats.reliability(frame[items], reverse=reverse)
         scale_scores[name] = stats.reverse_keyed(frame[items], reverse).mean(axis=1)
-        alpha = _ci(rel.alpha, rel.ci_low, rel.ci_high)
+        alpha = _ci(rel.alpha, rel.ci_low, rel.ci_high) if rel.not_estimable is None else rel.not_estimable
         keyed = f"; reverse-keyed: {', '.join(reverse)}" if reverse else ""
         lines.append(f"Reliability of {name} ({len(items)} items, n = {rel.n}{keyed}): alpha {alpha}")
         lines += [f"  warning: {w}" for w in rel.warnings]
         for item in rel.items:
-            r, without = item["item_total_r"], item["alpha_if_deleted"]
-            lines.append(f"  {item['item']:<16} item-total r {r:.3f}   alpha if deleted {without:.3f}")
+            r, without = _num(item["item_total_r"]), _num(item["alpha_if_deleted"])
+            lines.append(f"  {item['item']:<16} item-total r {r}   alpha if deleted {without}")
         lines.append("")
     for col in spec.nps:
         _check(frame, [col])
@@ -108,12 +113,15 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         if missing:
             raise ValueError(f"no such columns or scales: {', '.join(missing)}")
         result = stats.drivers(columns[spec.outcome], pd.DataFrame({d: columns[d] for d in spec.drivers}))
-        lines.append(f"Key drivers of {spec.outcome} (n = {result['n']}, R² = {result['r2']:.3f})")
+        fit = result.get("not_estimable") or f"R² = {result['r2']:.3f}"
+        lines.append(f"Key drivers of {spec.outcome} (n = {result['n']}, {fit})")
+        lines += [f"  note: {note}" for note in result["notes"]]
         ranked = sorted(result["drivers"].items(), key=lambda kv: -kv[1]["relative_weight"])
         for name, d in ranked:
+            share = f"{d['share']:.0%} of R²" if d["share"] is not None else "R² 0"
             lines.append(
-                f"  {name:<16} coef {d['coef']:+.3f}  p {d['p']:.4f}"
-                f"  relative weight {d['relative_weight']:.3f} ({d['share']:.0%} of R²)"
+                f"  {name:<16} coef {d['coef']:+.3f}  p {_num(d['p'], 4)}"
+                f"  relative weight {d['relative_weight']:.3f} ({share})"
             )
         lines.append("")
     if spec.efa:
@@ -146,7 +154,13 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         _check(frame, spec.correlations)
         cor = stats.correlations(frame[spec.correlations])
         lines.append("Correlations (Pearson; p adjusted by Holm)")
+        lines += [f"  {column}: {why}" for column, why in cor["not_estimable"].items()]
         for pair in cor["pairs"]:
+            if pair["r"] is None:
+                lines.append(f"  {pair['x']} ~ {pair['y']}: not estimable (one of them does not vary)")
+                continue
             r = _ci(pair["r"], pair["ci_low"], pair["ci_high"])
-            lines.append(f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {pair['p_adjusted']:.3g}")
+            lines.append(
+                f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {_num(pair['p_adjusted'], 3, 'g')}"
+            )
     return "\n".join(lines).rstrip() + "\n"

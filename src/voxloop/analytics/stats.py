@@ -35,10 +35,19 @@ class Indicator:
 
 
 def _clean(values: Iterable[Any]) -> np.ndarray:
-    arr = np.array(
-        [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], dtype=float
-    )
-    return arr
+    """The answers as floats, missing ones (None, NaN, pandas' NA of a nullable column) left out."""
+    return np.array([v for v in values if not _missing(v)], dtype=float)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (pd.api.types.is_scalar(v) and bool(pd.isna(v)))
+
+
+def _finite(x: Any, digits: int | None = None) -> float | None:
+    """A number that can be shown, or None for NaN and inf (which say "not estimable")."""
+    if x is None or not math.isfinite(float(x)):
+        return None
+    return round(float(x), digits) if digits is not None else float(x)
 
 
 def on_scale(x: np.ndarray, kind: str) -> np.ndarray:
@@ -166,13 +175,14 @@ def csat(scores: Iterable[Any], confidence: float = 0.95) -> dict[str, Indicator
 
 @dataclass(frozen=True)
 class Reliability:
-    alpha: float
-    ci_low: float
-    ci_high: float
+    alpha: float | None  # None when not estimable, and `not_estimable` says why
+    ci_low: float | None
+    ci_high: float | None
     n: int
     items: list[dict[str, Any]]  # per item: corrected item-total r, alpha if deleted
     reversed: list[str] = field(default_factory=list)  # items scored the other way round
     warnings: list[str] = field(default_factory=list)
+    not_estimable: str | None = None
 
 
 def reverse_keyed(
@@ -202,19 +212,31 @@ def reliability(
     low + high - x first (`reverse_keyed`); an item that still correlates negatively with the
     rest of the scale is named in `warnings`, as psych's alpha does without check.keys."""
     frame = reverse_keyed(frame, reverse, bounds)
-    alpha, ci = pingouin.cronbach_alpha(frame, nan_policy=nan_policy, ci=confidence)
     complete = frame.dropna()
+    n = len(complete) if nan_policy == "listwise" else len(frame.dropna(how="all"))
+    keyed = [str(i) for i in reverse]
+    if frame.shape[1] < 2 or len(complete) < 2:
+        why = "fewer than 2 items" if frame.shape[1] < 2 else "fewer than 2 respondents answered every item"
+        return Reliability(None, None, None, n, [], keyed, [], f"not estimable: {why}")
+    alpha, ci = _alpha(frame, nan_policy, confidence)
+    if alpha is None or alpha > 1:
+        why = (
+            "the total score is the same for every respondent"
+            if alpha is None
+            else "the pairwise covariances contradict each other (too few complete answers)"
+        )
+        return Reliability(None, None, None, n, [], keyed, [], f"not estimable: {why}")
     items = []
     for col in frame.columns:
         rest = frame.drop(columns=[col])
         total = complete.drop(columns=[col]).sum(axis=1)
-        r = float(np.corrcoef(complete[col], total)[0, 1]) if len(complete) > 2 else float("nan")
-        without = (
-            float(pingouin.cronbach_alpha(rest, nan_policy=nan_policy)[0])
-            if rest.shape[1] >= 2
-            else float("nan")
+        varies = len(complete) > 2 and complete[col].std() > 0 and total.std() > 0
+        r = float(np.corrcoef(complete[col], total)[0, 1]) if varies else None
+        without = _alpha(rest, nan_policy, confidence)[0] if rest.shape[1] >= 2 else None
+        without = without if without is not None and without <= 1 else None
+        items.append(
+            {"item": str(col), "item_total_r": _finite(r, 4), "alpha_if_deleted": _finite(without, 4)}
         )
-        items.append({"item": str(col), "item_total_r": round(r, 4), "alpha_if_deleted": round(without, 4)})
     # psych's alpha: an item loading negatively on the first principal component (signed so the
     # loadings sum positive) is probably reverse-keyed; item-total r alone misleads with few items
     first = _first_component(complete)
@@ -222,15 +244,25 @@ def reliability(
     warnings = (
         [
             "negatively correlated with the first principal component (psych), probably reverse-keyed: "
-            + ", ".join(f"{i['item']} (item-total r = {i['item_total_r']:.3f})" for i in negative)
+            + ", ".join(f"{i['item']} (item-total r = {_shown(i['item_total_r'])})" for i in negative)
         ]
         if negative
         else []
     )
-    n = len(complete) if nan_policy == "listwise" else len(frame.dropna(how="all"))
-    return Reliability(
-        float(alpha), float(ci[0]), float(ci[1]), n, items, [str(i) for i in reverse], warnings
-    )
+    return Reliability(alpha, ci[0], ci[1], n, items, keyed, warnings)
+
+
+def _alpha(frame: pd.DataFrame, nan_policy: str, confidence: float) -> tuple[float | None, tuple[Any, Any]]:
+    """pingouin's alpha and Feldt interval, None where the total score does not vary (0/0)."""
+    with np.errstate(all="ignore"):
+        alpha, ci = pingouin.cronbach_alpha(frame, nan_policy=nan_policy, ci=confidence)
+    if _finite(alpha) is None:
+        return None, (None, None)
+    return float(alpha), (_finite(ci[0]), _finite(ci[1]))
+
+
+def _shown(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
 
 
 def _first_component(complete: pd.DataFrame) -> np.ndarray:
@@ -355,18 +387,42 @@ def servqual_gaps(
 def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any]:
     """Key-driver analysis: OLS of the outcome on the drivers (coefficients, p values, R²) and
     Johnson's relative weights (each driver's share of R², which stays fair when drivers
-    correlate)."""
-    frame = predictors.assign(_y=list(outcome)).dropna()
+    correlate). A driver that is the same for every respondent says nothing and would stand in
+    for the intercept: it is dropped, and `notes` says so. Where no regression can be fitted
+    (too few respondents, an outcome that does not vary, drivers that are copies of each other,
+    a perfect fit) `not_estimable` says why instead of numbers."""
+    frame = predictors.apply(pd.to_numeric, errors="coerce").astype(float)
+    frame = frame.assign(_y=pd.to_numeric(pd.Series(list(outcome)), errors="coerce").astype(float).to_numpy())
+    frame = frame.dropna()
     y, x = frame["_y"], frame.drop(columns=["_y"])
-    model = sm.OLS(y, sm.add_constant(x)).fit()
+    constant = [c for c in x.columns if x[c].nunique() <= 1] if len(frame) else []
+    notes = [f"{c} left out: the same for every respondent, it explains nothing" for c in constant]
+    x = x.drop(columns=constant)
+    n, k = len(frame), x.shape[1]
+    design = sm.add_constant(x, has_constant="add")
+    why = (
+        "no respondent answered the outcome and every driver" if n == 0
+        else "no driver varies" if k == 0
+        else f"{n} complete respondents for {k} drivers (at least {k + 2} needed)" if n < k + 2
+        else "the outcome does not vary" if y.nunique() <= 1
+        else "some drivers are exact combinations of others" if np.linalg.matrix_rank(design) <= k
+        else None
+    )  # fmt: skip
+    if why is None:
+        model = sm.OLS(y, design).fit()
+        if model.ssr <= 1e-12 * model.centered_tss:
+            why = "the drivers explain the outcome exactly (nothing is left to test against)"
+    if why is not None:
+        return {"n": n, "r2": None, "drivers": {}, "notes": notes, "not_estimable": f"not estimable: {why}"}
     weights = relative_weights(y.to_numpy(), x.to_numpy())
     return {
         "n": int(model.nobs),
         "r2": round(float(model.rsquared), 4),
+        "notes": notes,
         "drivers": {
             c: {
                 "coef": round(float(model.params[c]), 4),
-                "p": float(model.pvalues[c]),
+                "p": _finite(model.pvalues[c]),
                 "relative_weight": round(float(w), 4),
                 "share": round(float(w / weights.sum()), 4) if weights.sum() else None,
             }
@@ -378,7 +434,7 @@ def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any
 def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Johnson (2000): regress y on the orthogonal counterparts of the predictors and share the
     R² back through the loadings. The weights sum to the model's R²."""
-    rxx = np.corrcoef(x, rowvar=False)
+    rxx = np.atleast_2d(np.corrcoef(x, rowvar=False))
     rxy = np.array([np.corrcoef(x[:, j], y)[0, 1] for j in range(x.shape[1])])
     values, vectors = np.linalg.eigh(rxx)
     lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
@@ -388,50 +444,72 @@ def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     """Do the groups differ? Two groups: Welch's t (Hedges' g) and Mann-Whitney U (rank-biserial
-    r); more: one-way ANOVA (eta squared) and Kruskal-Wallis (epsilon squared)."""
+    r); more: one-way ANOVA (eta squared) and Kruskal-Wallis (epsilon squared). Groups with
+    fewer than 2 answers are left out (`left_out`); a test the data cannot carry (no variation
+    within the groups, every answer the same) gives `not_estimable` and why, not NaN or p = 0."""
     data = {k: _clean(v) for k, v in groups.items()}
+    left_out = {k: len(v) for k, v in data.items() if len(v) < 2}
     data = {k: v for k, v in data.items() if len(v) >= 2}
     if len(data) < 2:
-        return {"groups": {k: len(v) for k, v in data.items()}, "tests": {}}
+        return {
+            "groups": {k: len(v) for k, v in data.items()},
+            "left_out": left_out,
+            "tests": {},
+            "not_estimable": "not estimable: fewer than 2 groups with at least 2 answers",
+        }
     arrays = list(data.values())
     summary = {
         k: {"n": len(v), "mean": round(float(v.mean()), 4), "median": float(np.median(v))}
         for k, v in data.items()
     }
+    grand = np.concatenate(arrays)
+    if np.ptp(grand) == 0:
+        why = "not estimable: every answer is the same"
+        names = ("welch_t", "mann_whitney") if len(arrays) == 2 else ("anova", "kruskal_wallis")
+        return {"groups": summary, "left_out": left_out, "tests": {t: {"not_estimable": why} for t in names}}
+    within = sum(float(((x - x.mean()) ** 2).sum()) for x in arrays)
+    no_within = "not estimable: no variation within the groups (each answers alike)"
     tests: dict[str, Any] = {}
-    if len(arrays) == 2:
-        a, b = arrays
-        t = sps.ttest_ind(a, b, equal_var=False)
-        u = sps.mannwhitneyu(a, b, alternative="two-sided")
-        tests["welch_t"] = {
-            "statistic": float(t.statistic),
-            "p": float(t.pvalue),
-            "hedges_g": float(pingouin.compute_effsize(a, b, eftype="hedges")),
-        }
-        tests["mann_whitney"] = {
-            "statistic": float(u.statistic),
-            "p": float(u.pvalue),
-            # positive when the first group tends to score higher (U is the first group's), as
-            # pingouin's mwu and Kerby (2014): r = 2 U1 / (n1 n2) - 1
-            "rank_biserial": float(2 * u.statistic / (len(a) * len(b)) - 1),
-        }
-    else:
-        f = sps.f_oneway(*arrays)
-        h = sps.kruskal(*arrays)
-        grand = np.concatenate(arrays)
-        between = sum(len(x) * (x.mean() - grand.mean()) ** 2 for x in arrays)
-        total = float(((grand - grand.mean()) ** 2).sum())
-        tests["anova"] = {
-            "statistic": float(f.statistic),
-            "p": float(f.pvalue),
-            "eta_squared": float(between / total) if total else None,
-        }
-        tests["kruskal_wallis"] = {
-            "statistic": float(h.statistic),
-            "p": float(h.pvalue),
-            "epsilon_squared": float(h.statistic / (len(grand) - 1)),
-        }
-    return {"groups": summary, "tests": tests}
+    with np.errstate(all="ignore"):
+        if len(arrays) == 2:
+            a, b = arrays
+            u = sps.mannwhitneyu(a, b, alternative="two-sided")
+            if within:
+                t = sps.ttest_ind(a, b, equal_var=False)
+                g = pingouin.compute_effsize(a, b, eftype="hedges")
+                tests["welch_t"] = {
+                    "statistic": float(t.statistic),
+                    "p": float(t.pvalue),
+                    "hedges_g": _finite(g),
+                }
+            else:
+                tests["welch_t"] = {"not_estimable": no_within}
+            tests["mann_whitney"] = {
+                "statistic": float(u.statistic),
+                "p": float(u.pvalue),
+                # positive when the first group tends to score higher (U is the first group's), as
+                # pingouin's mwu and Kerby (2014): r = 2 U1 / (n1 n2) - 1
+                "rank_biserial": float(2 * u.statistic / (len(a) * len(b)) - 1),
+            }
+        else:
+            h = sps.kruskal(*arrays)
+            between = sum(len(x) * (x.mean() - grand.mean()) ** 2 for x in arrays)
+            total = float(((grand - grand.mean()) ** 2).sum())
+            if within:
+                f = sps.f_oneway(*arrays)
+                tests["anova"] = {
+                    "statistic": float(f.statistic),
+                    "p": float(f.pvalue),
+                    "eta_squared": float(between / total),
+                }
+            else:
+                tests["anova"] = {"not_estimable": no_within}
+            tests["kruskal_wallis"] = {
+                "statistic": float(h.statistic),
+                "p": float(h.pvalue),
+                "epsilon_squared": float(h.statistic / (len(grand) - 1)),
+            }
+    return {"groups": summary, "left_out": left_out, "tests": tests}
 
 
 def crosstab_test(table: Sequence[Sequence[int]]) -> dict[str, Any]:
@@ -563,24 +641,34 @@ def weighted_mean(values: Iterable[Any], weights: Sequence[float], confidence: f
 def correlations(frame: pd.DataFrame, method: str = "pearson", adjust_method: str = "holm") -> dict[str, Any]:
     """The correlation matrix, and each pair's r, 95 % CI, n and p (pingouin), the p values
     corrected for the number of pairs (Holm by default)."""
-    pairs = pingouin.pairwise_corr(frame, method=method)
+    frame = frame.apply(pd.to_numeric, errors="coerce").astype(float)
+    with np.errstate(all="ignore"):
+        pairs = pingouin.pairwise_corr(frame, method=method)
     # pingouin 0.7 renamed "p-unc" and "CI95%"
     p_col, ci_col = ("p_unc", "CI95") if "p_unc" in pairs else ("p-unc", "CI95%")
-    adjusted = adjust(pairs[p_col].tolist(), adjust_method)
+    # a column that does not vary has no correlation: its pairs are not estimable, and are left
+    # out of the multiplicity correction
+    finite = [i for i, p in enumerate(pairs[p_col]) if _finite(p) is not None]
+    corrected = dict(zip(finite, adjust([pairs[p_col].iloc[i] for i in finite], adjust_method), strict=True))
+    adjusted = [corrected.get(i) for i in range(len(pairs))]
     matrix = frame.corr(method=method)
     return {
         "method": method,
-        "matrix": {a: {b: round(float(matrix.loc[a, b]), 4) for b in matrix.columns} for a in matrix.index},
+        # pingouin leaves out the pairs of a column that does not vary: say so
+        "not_estimable": {
+            str(c): "not estimable: it does not vary" for c in frame.columns if frame[c].nunique() <= 1
+        },
+        "matrix": {a: {b: _finite(matrix.loc[a, b], 4) for b in matrix.columns} for a in matrix.index},
         "pairs": [
             {
                 "x": row["X"],
                 "y": row["Y"],
                 "n": int(row["n"]),
-                "r": round(float(row["r"]), 4),
-                "ci_low": round(float(row[ci_col][0]), 4),
-                "ci_high": round(float(row[ci_col][1]), 4),
-                "p": float(row[p_col]),
-                "p_adjusted": float(p),
+                "r": _finite(row["r"], 4),
+                "ci_low": _finite(row[ci_col][0], 4) if p is not None else None,
+                "ci_high": _finite(row[ci_col][1], 4) if p is not None else None,
+                "p": _finite(row[p_col]),
+                "p_adjusted": p,
             }  # fmt: skip
             for (_, row), p in zip(pairs.iterrows(), adjusted, strict=True)
         ],

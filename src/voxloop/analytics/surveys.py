@@ -80,7 +80,10 @@ def analyse(
             if len(frame.dropna(how="all")) >= MIN_RELIABILITY and frame.shape[1] >= 2:
                 reverse = [r["id"] for r in q["rows"] if r.get("reverse")]
                 rel = stats.reliability(frame, reverse=reverse, bounds=d.scale(q))
-                out["reliability"][q["id"]] = asdict(rel)
+                if rel.not_estimable is None:
+                    out["reliability"][q["id"]] = asdict(rel)
+                else:  # no alpha to show: say why
+                    out.setdefault("not_estimable", {})[f"reliability.{q['id']}"] = rel.not_estimable
                 varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
                 if varying.shape[1] >= 2:
                     out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)
@@ -125,5 +128,8 @@ def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:
         members = [i for i, dd in dims.items() if dd == dim]
         frame = pd.DataFrame({i: [p for _, p in pairs[i]] for i in members}, dtype=float)
         if len(members) >= 2 and len(frame.dropna(how="all")) >= MIN_RELIABILITY:
-            reliability[dim] = asdict(stats.reliability(frame))
+            rel = stats.reliability(frame)
+            reliability[dim] = (
+                asdict(rel) if rel.not_estimable is None else {"not_estimable": rel.not_estimable}
+            )
     return {**result, "reliability": reliability}
