@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -113,6 +114,13 @@ def field_error(field: str, reason: str) -> dict[str, str]:
 
 def invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput(fields=[field_error(field, reason)])
+
+
+def invalid_model(exc: ValidationError, prefix: str) -> InvalidInput:
+    """A form's fields checked by an API schema, named as the API names them (prefix.field)."""
+    return InvalidInput(
+        fields=[field_error(".".join([prefix, *map(str, e["loc"])]), e["msg"]) for e in exc.errors()]
+    )
 
 
 def _locale(request: Request) -> str:

@@ -298,3 +298,40 @@ def test_the_follow_up_rules_are_shown_and_edited_on_the_survey_page(client):
     assert len(cases()) == 1
     zh = staff.get(url, headers={"Accept-Language": "zh-CN"}).text
     assert "回访规则" in zh
+
+
+def test_an_anonymous_respondent_on_the_survey_page_may_leave_contact_details_and_is_called_back(client):
+    analyst = make_account(role="analyst")
+    survey = make(client, analyst, template="nps", anonymous=True)
+    url = f"/s/{survey['key']}"
+    page = client.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "我们可以联系您吗？（选填）" in page
+    assert 'name="contact.name"' in page and 'name="contact.email"' in page and 'name="contact.phone"' in page
+    form = {"csrf_token": csrf_of(page), "lang": "zh", "page": "0", "nps": "2", "why": "空调坏了没人修"}
+    bad = client.post(url, data={**form, "contact.email": "not-an-address", "contact.phone": "13800000000"})
+    assert bad.status_code == 422 and "contact.email" in bad.text
+    assert 'value="13800000000"' in bad.text  # what they typed stays
+    drain()
+    assert cases() == []  # nothing was saved
+    done = client.post(url, data={**form, "contact.name": "王女士", "contact.email": "wang@example.com"})
+    assert done.status_code == 200 and "感谢您的反馈" in done.text
+    drain()
+    [case] = cases()
+    record = client.get(f"/api/v1/feedback/{case.id}", headers=analyst.headers).json()
+    assert record["customer"]["email"] == "wang@example.com" and record["customer"]["name"] == "王女士"
+    assert "空调坏了没人修" in case.description
+    # another browser, as unhappy, leaves nothing: counted, not followed up
+    other = new_client(client)
+    page = other.get(url, headers={"Accept-Language": "zh-CN"}).text
+    quiet = other.post(
+        url, data={**form, "csrf_token": csrf_of(page), "contact.name": "", "contact.email": ""}
+    )
+    assert quiet.status_code == 200
+    drain()
+    assert len(cases()) == 1
+    assert len(responses(client, analyst, survey)) == 2
+    # with the rules off the page does not ask
+    client.patch(
+        f"/api/v1/surveys/{survey['id']}", json={"follow_up": {"enabled": False}}, headers=analyst.headers
+    )
+    assert 'name="contact.email"' not in client.get(url, headers={"Accept-Language": "zh-CN"}).text

@@ -10,15 +10,17 @@ from urllib.parse import urlencode
 import segno
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from voxloop.accounts import service as accounts
 from voxloop.deps import DbSession
-from voxloop.errors import NotFound, VoxloopError
+from voxloop.errors import NotFound, VoxloopError, invalid_model
+from voxloop.feedback.schemas import CustomerIn
 from voxloop.surveys import definition as d
-from voxloop.surveys import invitations, service
+from voxloop.surveys import follow_up, invitations, service
 from voxloop.surveys.models import Response as SurveyResponse
-from voxloop.surveys.views import link
+from voxloop.surveys.views import contact_of, link
 from voxloop.web.pages import Csrf, WebForm, page, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -75,6 +77,8 @@ def _render(
         answers=answers,
         state=state,
         errors=errors or [],
+        # An anonymous or link respondent may ask to be called back; an invited one is known.
+        offer_contact=follow_up.Rules.of(survey.follow_up).enabled and not state.get("t"),
         pipe=lambda text: d.pipe(text, answers, hidden),
         ordered=lambda q: d.option_order(
             q, seed=f"{state['started']}{state.get('resume', '')}{state.get('t', '')}"
@@ -167,6 +171,22 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
     return out
 
 
+CONTACT_FIELDS = ("name", "email", "phone")
+
+
+def contact_from_form(form: FormData, lang: str) -> CustomerIn | None:
+    """The contact details left on the last page, checked as the API checks them; none when
+    every field is empty."""
+    given = {k: str(form.get(f"contact.{k}", "")).strip() for k in CONTACT_FIELDS}
+    given = {k: v for k, v in given.items() if v}
+    if not given:
+        return None
+    try:
+        return CustomerIn.model_validate({**given, "locale": "zh_CN" if lang == "zh" else "en"})
+    except ValidationError as exc:
+        raise invalid_model(exc, "contact") from exc
+
+
 @router.post("/s/{survey_key}", dependencies=[Csrf])
 def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebForm) -> Response:
     survey = service.open_survey(db, survey_key)
@@ -201,8 +221,10 @@ def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebFor
         "resume": resume or "",
         "hidden": hidden,
         "started": started,
+        "contact": {k: str(form.get(f"contact.{k}", "")) for k in CONTACT_FIELDS},
     }
     try:
+        contact = contact_from_form(form, lang) if last else None
         response = service.submit(
             db=db,
             key=survey_key,
@@ -221,6 +243,7 @@ def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebFor
                     request.headers.get("accept-language", ""),
                     request.client.host if request.client else "",
                 ),
+                contact=contact_of(contact),
             ),
         )
         if not last:  # the page's required questions must be answered before going on

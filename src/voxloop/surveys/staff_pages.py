@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
-from voxloop.errors import InvalidInput, VoxloopError, invalid
+from voxloop.errors import InvalidInput, VoxloopError, invalid, invalid_model
 from voxloop.surveys import follow_up, invitations, sampling, service, templates
 from voxloop.surveys.views import FollowUpRules, link
 from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
@@ -289,12 +289,7 @@ def survey_follow_up(
         try:
             rules = FollowUpRules.model_validate(data)
         except ValidationError as exc:
-            raise InvalidInput(
-                fields=[
-                    {"field": ".".join(["follow_up", *map(str, e["loc"])]), "reason": e["msg"]}
-                    for e in exc.errors()
-                ]
-            ) from exc
+            raise invalid_model(exc, "follow_up") from exc
         return {"follow_up": rules.model_dump()}
 
     return _configure(request, org, actor, db, survey_id, changes)

@@ -291,14 +291,14 @@ def _respond(db: Session, survey_key: str, body: PublicResponse, request: Reques
                 request.headers.get("accept-language", ""),
                 request.client.host if request.client else "",
             ),
-            contact=_contact(body.contact),
+            contact=contact_of(body.contact),
         ),
     )
     db.commit()
     return PublicResponseRead.of(response)
 
 
-def _contact(c: CustomerIn | None) -> customers.Contact | None:
+def contact_of(c: CustomerIn | None) -> customers.Contact | None:
     return customers.Contact(name=c.name, email=c.email, phone=c.phone, locale=c.locale) if c else None
 
 
