@@ -81,7 +81,8 @@ def proportion_ci(successes: int, n: int, confidence: float = 0.95) -> Indicator
     if n == 0:
         return Indicator(None, 0)
     low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
-    return Indicator(successes / n, n, float(low), float(high))
+    share = successes / n  # at 0 or n Wilson's bound is the share itself, bar rounding (5e-17)
+    return Indicator(share, n, float(min(low, share)), float(max(high, share)))
 
 
 # Rocks (2016): pseudo-observations added to detractors, passives and promoters before a Wald
@@ -551,8 +552,9 @@ def p_chart(events: Sequence[int], totals: Sequence[int]) -> dict[str, Any]:
     return {
         "centre": p_bar,
         "points": [round(float(x), 6) for x in p],
-        "upper": [round(float(x), 6) for x in upper],
-        "lower": [round(float(x), 6) for x in lower],
+        # a period with nothing received has no limits
+        "upper": [round(float(x), 6) if t > 0 else None for x, t in zip(upper, n, strict=True)],
+        "lower": [round(float(x), 6) if t > 0 else None for x, t in zip(lower, n, strict=True)],
         "beyond_limits": beyond,
         "runs": runs,
         "out_of_control": sorted({*beyond, *runs}),
@@ -736,6 +738,14 @@ def ipa(performance: Mapping[str, float], importance: Mapping[str, float]) -> di
 CHART_RULES = ["beyond_limits", "run_of_8"]
 
 
+def _no_chart(**extra: Any) -> dict[str, Any]:
+    """A chart with no data: nothing to centre or flag."""
+    return {
+        "centre": None, "upper": None, "lower": None, **extra, "beyond_limits": [], "runs": [],
+        "charted": False, "rules": CHART_RULES, "not_estimable": "not estimable: no data",
+    }  # fmt: skip
+
+
 def _runs(x: np.ndarray, centre: float) -> list[int]:
     """Western Electric rule 4: the points ending 8 in a row on one side of the centre."""
     side = np.sign(x - centre)
@@ -748,6 +758,8 @@ def individuals_chart(values: Sequence[float]) -> dict[str, Any]:
     1 (beyond 3 sigma) and 4 (8 in a row on one side of the centre). With no moving range
     (every value the same, or a single one) there is no variation to chart."""
     x = np.asarray(values, dtype=float)
+    if not len(x):
+        return _no_chart(moving_range=None)
     centre = float(x.mean())
     mr_bar = float(np.abs(np.diff(x)).mean()) if len(x) > 1 else 0.0
     sigma = mr_bar / 1.128
@@ -774,6 +786,8 @@ def xbar_chart(means: Sequence[float], sizes: Sequence[int], variances: Sequence
     points breaking Western Electric rules 1 and 4. When no subgroup varies within (one answer
     each, or identical answers) sigma is 0 and there is no variation to chart."""
     x, n = np.asarray(means, dtype=float), np.asarray(sizes, dtype=float)
+    if not n.sum():
+        return {**_no_chart(sigma=None), "points": [], "upper": [], "lower": []}
     v = np.nan_to_num(np.asarray(variances, dtype=float))
     centre = float((x * n).sum() / n.sum())
     dof = float((n - 1).clip(min=0).sum())

@@ -1,0 +1,191 @@
+"""Issue 19, "done when": every public statistic fed random small samples (n = 0..5, constant,
+at the ends of the scale, with missing answers) raises nothing but the documented ValueError for
+scores off the scale, shows no NaN or inf, and keeps its intervals inside the scale and around
+the estimate."""
+
+import math
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voxloop.analytics import indicators as ind
+from voxloop.analytics import stats
+
+QUICK = settings(max_examples=60, deadline=None)
+MISSING = st.sampled_from([None, float("nan"), pd.NA])
+
+
+def answers(low: int, high: int, size: int = 5) -> st.SearchStrategy[list[Any]]:
+    """Up to `size` answers on the scale, some missing, often all alike or at an end."""
+    value = st.one_of(st.integers(low, high), st.sampled_from([low, high]), MISSING)
+    constant = st.tuples(st.integers(low, high), st.integers(0, size)).map(lambda t: [t[0]] * t[1])
+    return st.one_of(st.lists(value, max_size=size), constant)
+
+
+def finite(result: Any) -> None:
+    """No NaN or inf anywhere in a result (dicts, lists, dataclasses, numbers)."""
+    if is_dataclass(result):
+        result = asdict(result)  # type: ignore[arg-type]
+    if isinstance(result, dict):
+        for v in result.values():
+            finite(v)
+    elif isinstance(result, list | tuple):
+        for v in result:
+            finite(v)
+    elif isinstance(result, float | np.floating):
+        assert math.isfinite(result), result
+
+
+def around(value: float | None, low: float | None, high: float | None, lo: float, hi: float) -> None:
+    """An interval inside the scale [lo, hi] holding its estimate (or no interval at all)."""
+    if value is None:
+        assert low is None and high is None
+        return
+    assert lo <= value <= hi
+    if low is not None or high is not None:
+        assert lo <= low <= value <= high <= hi, (low, value, high)
+
+
+@QUICK
+@given(answers(0, 10), st.lists(st.sampled_from([-3, 11, 12.5]), max_size=2))
+def test_nps(scores, off):
+    if off:
+        with pytest.raises(ValueError, match="off the scale"):
+            stats.nps([*scores, *off])
+        return
+    r = stats.nps(scores)
+    finite(r)
+    around(r.value, r.ci_low, r.ci_high, -100, 100)
+    assert r.n == sum(not stats._missing(s) for s in scores)
+
+
+@QUICK
+@given(answers(1, 5), st.lists(st.sampled_from([0, 6, 10]), max_size=2))
+def test_csat_and_wilson(scores, off):
+    if off:
+        with pytest.raises(ValueError, match="off the scale"):
+            stats.csat([*scores, *off])
+        return
+    r = stats.csat(pd.Series(scores, dtype=object))
+    finite(r)
+    around(r["mean"].value, r["mean"].ci_low, r["mean"].ci_high, 1, 5)
+    around(r["top2"].value, r["top2"].ci_low, r["top2"].ci_high, 0, 1)
+
+
+@QUICK
+@given(answers(1, 7))
+def test_a_mean_with_its_interval(scores):
+    r = stats.mean_ci(scores, bounds=(1, 7))
+    finite(r)
+    around(r.value, r.ci_low, r.ci_high, 1, 7)
+
+
+@QUICK
+@given(st.integers(0, 5).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson(pair):
+    r = stats.proportion_ci(*pair)
+    finite(r)
+    around(r.value, r.ci_low, r.ci_high, 0, 1)
+
+
+def summary(metric: str, scores: list[int]) -> tuple[Any, ...]:
+    """A period as the indicators keep it: (n, promoters, detractors), (n, mean, variance) or
+    (n, events, None)."""
+    n = len(scores)
+    if metric == "nps":
+        return n, sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+    if metric == "csat":
+        return n, float(np.mean(scores)) if n else 0.0, float(np.var(scores, ddof=1)) if n > 1 else None
+    return n, sum(scores), None
+
+
+@QUICK
+@given(
+    st.sampled_from([("nps", 0, 10), ("csat", 1, 5), ("complaint_rate", 0, 1)]).flatmap(
+        lambda m: st.tuples(
+            st.just(m[0]),
+            st.lists(st.sampled_from([m[1], m[2], (m[1] + m[2]) // 2]), max_size=5),
+            st.lists(st.integers(m[1], m[2]), max_size=5),
+        )
+    )
+)
+def test_change_tests(case):
+    metric, before, after = case
+    r = ind.change(metric, summary(metric, before), summary(metric, after))
+    finite(r)
+    assert r["p"] is None or 0 < r["p"] <= 1
+    if before and after:
+        p, _ = stats.nps_change_test(summary("nps", [min(s, 10) for s in before]), summary("nps", after))
+        assert 0 < p <= 1
+
+
+@QUICK
+@given(st.lists(st.integers(0, 5).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))), max_size=5))
+def test_p_chart(periods):
+    r = stats.p_chart([e for e, _ in periods], [n for _, n in periods])
+    finite(r)
+    for point, low, high, (_, n) in zip(r["points"], r["lower"], r["upper"], periods, strict=True):
+        if n and r["charted"]:
+            assert 0 <= low <= r["centre"] <= high <= 1 and 0 <= point <= 1
+
+
+@QUICK
+@given(st.lists(st.integers(1, 5), max_size=5))
+def test_individuals_chart(values):
+    r = stats.individuals_chart(values)
+    finite(r)
+    if values:
+        assert r["lower"] <= r["centre"] <= r["upper"]
+    assert r["beyond_limits"] == [] or r["charted"]
+
+
+@QUICK
+@given(st.lists(st.lists(st.integers(1, 5), min_size=1, max_size=5), max_size=5))
+def test_xbar_chart(groups):
+    variances = [float(np.var(g, ddof=1)) if len(g) > 1 else float("nan") for g in groups]
+    r = stats.xbar_chart([float(np.mean(g)) for g in groups], [len(g) for g in groups], variances)
+    finite(r)
+    for low, high in zip(r["lower"], r["upper"], strict=True):
+        assert low <= r["centre"] <= high
+
+
+@QUICK
+@given(st.lists(answers(1, 5), min_size=2, max_size=4))
+def test_compare_groups(groups):
+    r = stats.compare_groups({f"g{i}": g for i, g in enumerate(groups)})
+    finite(r)
+    for test in r["tests"].values():
+        assert "not_estimable" in test or 0 < test["p"] <= 1
+
+
+@QUICK
+@given(st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), max_size=4))
+def test_crosstab(table):
+    r = stats.crosstab_test(table)
+    finite(r)
+    assert r["p"] is None or 0 < r["p"] <= 1
+    assert r["p"] is not None or r["not_estimable"]
+
+
+@QUICK
+@given(
+    st.integers(2, 3).flatmap(
+        lambda k: st.lists(
+            st.lists(st.one_of(st.integers(1, 5), st.just(None)), min_size=k, max_size=k), max_size=5
+        )
+    ),
+    st.sampled_from(["pairwise", "listwise"]),
+)
+def test_alpha(rows, policy):
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"][: len(rows[0])] if rows else ["a", "b"], dtype=float)
+    r = stats.reliability(frame, nan_policy=policy)
+    finite(r)
+    assert (r.alpha is None) == (r.not_estimable is not None)
+    if r.alpha is not None:
+        assert r.alpha <= 1
+        around(r.alpha, r.ci_low, r.ci_high, -math.inf, 1)
