@@ -3,10 +3,12 @@
 import threading
 
 from sqlalchemy import delete, func, select, update
+from statsmodels.stats.proportion import proportion_confint
 
 from tests.factories import make_account
 from tests.surveys.test_api import answer, make
 from tests.web.test_pages import csrf_of, login, new_client
+from voxloop.commitments.models import CaseClock
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
@@ -335,3 +337,52 @@ def test_an_anonymous_respondent_on_the_survey_page_may_leave_contact_details_an
         f"/api/v1/surveys/{survey['id']}", json={"follow_up": {"enabled": False}}, headers=analyst.headers
     )
     assert 'name="contact.email"' not in client.get(url, headers={"Accept-Language": "zh-CN"}).text
+
+
+def test_follow_up_closed_loop_and_recovery_rates_match_a_hand_count(client):
+    """Five NPS answers: three detractors (two left an email, one did not), two not unhappy.
+    The first case is answered within its commitment, the second late; the re-survey after the
+    first finds the guest satisfied, after the second still unhappy."""
+    manager = make_account(role="manager")
+    nps = make(client, manager, template="nps")
+    post_case = make(client, manager, template="csat_post_case")
+    guests = [GUEST, {"email": "li@example.com"}]
+    for i, score in enumerate((2, 3)):
+        answer(client, nps["key"], {"nps": score}, device=f"g{i}", language="zh", contact=guests[i])
+    for i, score in enumerate((1, 9, 8)):
+        answer(client, nps["key"], {"nps": score}, device=f"x{i}", language="zh")
+    drain()
+    first, second = cases()
+    with session_scope() as db:
+        for case, state in ((first, "met"), (second, "late")):
+            clock = db.get(CaseClock, case.id)  # the default commitments cover every case
+            assert clock is not None and clock.response_due is not None
+            clock.response_state = state
+        survey = db.get(Survey, post_case["id"])
+        for case, guest in ((first, guests[0]), (second, guests[1])):
+            recipient = invitations.Recipient(
+                email=guest["email"], customer_id=case.customer_id, feedback_id=case.id
+            )
+            invitations.invite(db=db, survey=survey, recipients=[recipient])
+        db.commit()
+        tokens = dict(db.execute(select(Invitation.feedback_id, Invitation.token)).all())
+    for case, again in ((first, {"csat": 5, "resolved": "yes"}), (second, {"csat": 2, "resolved": "no"})):
+        r = answer(client, post_case["key"], again, device=f"r{case.id}", token=tokens[case.id])
+        assert r.status_code == 201, r.text
+    drain()
+    summary = client.get(f"/api/v1/surveys/{nps['id']}/summary", headers=manager.headers).json()
+    rates = summary["follow_up"]
+
+    def wilson(k: int, n: int) -> list[float]:
+        return [round(x, 4) for x in proportion_confint(k, n, method="wilson")]
+
+    # 3 answers met a rule, 2 of them have a case; 1 of the 2 cases answered in time; of the 2
+    # re-surveyed, 1 recovered
+    for name, k, n in (("follow_up_rate", 2, 3), ("closed_loop_rate", 1, 2), ("recovery_rate", 1, 2)):
+        got = rates[name]
+        assert (got["n"], round(got["value"], 4)) == (n, round(k / n, 4)), name
+        assert [round(got["ci_low"], 4), round(got["ci_high"], 4)] == wilson(k, n), name
+    staff = new_client(client)
+    login(staff, manager.email)
+    page = staff.get(f"/surveys/{nps['id']}", headers={"Accept-Language": "zh-CN"}).text
+    assert "回访率" in page and "67%" in page and "闭环率" in page and "挽回率" in page

@@ -6,7 +6,7 @@ import secrets
 import statistics
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,13 +14,15 @@ from cachetools import LRUCache, TTLCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from voxloop.analytics import stats
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
+from voxloop.commitments.models import CaseClock
 from voxloop.common.time import as_utc, utcnow
 from voxloop.customers.service import Contact
 from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
 from voxloop.surveys import definition as d
-from voxloop.surveys import flows, quality, templates
+from voxloop.surveys import flows, follow_up, quality, templates
 from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
 from voxloop.webhooks import service as webhooks
 
@@ -489,4 +491,58 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
         "for_review": {k: n for k, n in flagged.items() if k in quality.REVIEW_ONLY},
         "headline": headline,
         "questions": distributions,
+        "follow_up": follow_up_rates(db=db, survey=survey, definition=definition, responses=used),
+    }
+
+
+RECOVERED = {"nps": 7, "csat": 4}  # a re-survey answer at least this high: passive or promoter, satisfied
+
+
+def follow_up_rates(
+    *, db: Session, survey: Survey, definition: dict[str, Any], responses: list[Response]
+) -> dict[str, Any]:
+    """Closing the loop, each rate with n and Wilson's 95 % interval:
+    follow-up rate: answers that met a rule and have a follow-up case / answers that met a rule
+    (the rules as they stand, counted even while switched off, which then shows how many went
+    unfollowed); closed-loop rate: follow-up cases whose first response was within their
+    commitment / follow-up cases; recovery rate: follow-up cases re-surveyed afterwards whose
+    latest answer is passive or promoter (or CSAT >= 4) / follow-up cases re-surveyed."""
+    rules = replace(follow_up.Rules.of(survey.follow_up), enabled=True)
+    met = [r for r in responses if follow_up.triggers(definition, r.answers, rules)]
+    followed = sum(1 for r in met if r.follow_up_id is not None)
+    case_ids = {r.follow_up_id for r in responses if r.follow_up_id is not None}
+    states = dict(
+        db.execute(
+            select(CaseClock.feedback_id, CaseClock.response_state).where(CaseClock.feedback_id.in_(case_ids))
+        ).all()
+    )
+    latest: dict[int, Response] = {}  # the re-survey of each case: its latest answer
+    for r in db.scalars(
+        select(Response)
+        .where(Response.feedback_id.in_(case_ids), Response.completed.is_(True))
+        .order_by(Response.submitted_at, Response.id)
+    ):
+        latest[r.feedback_id] = r  # type: ignore[index]
+    recovered: list[bool] = []
+    asked_in: dict[int, dict[str, Any]] = {}
+    for r in latest.values():
+        if r.survey_id not in asked_in:
+            asked_in[r.survey_id] = published(db, get(db=db, org_id=survey.org_id, survey_id=r.survey_id))
+        asked = asked_in[r.survey_id]
+        score = next(
+            (
+                (q["type"], r.answers[q["id"]])
+                for q in d.questions(asked)
+                if q["type"] in RECOVERED and isinstance(r.answers.get(q["id"]), int)
+            ),
+            None,
+        )
+        if score is not None:
+            recovered.append(score[1] >= RECOVERED[score[0]])
+    return {
+        "follow_up_rate": stats.proportion_ci(followed, len(met)).as_dict(),
+        "closed_loop_rate": stats.proportion_ci(
+            sum(1 for c in case_ids if states.get(c) == "met"), len(case_ids)
+        ).as_dict(),
+        "recovery_rate": stats.proportion_ci(sum(recovered), len(recovered)).as_dict(),
     }
