@@ -189,3 +189,26 @@ def test_alpha(rows, policy):
     if r.alpha is not None:
         assert r.alpha <= 1
         around(r.alpha, r.ci_low, r.ci_high, -math.inf, 1)
+
+
+@QUICK
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.one_of(st.integers(1, 7), MISSING), st.one_of(st.integers(1, 7), MISSING)),
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_servqual_gaps(items):
+    length = max(len(i) for i in items)  # every item answered by the same respondents, in order
+    pairs = {f"i{k}": v + [(None, None)] * (length - len(v)) for k, v in enumerate(items)}
+    r = stats.servqual_gaps(pairs, {name: "empathy" for name in pairs}, scale=(1, 7))
+    finite(r)
+    for row in [*r["items"].values(), *r["dimensions"].values()]:
+        assert -6 <= row["gap"] <= 6
+        assert (row["p"] is None) == ("not_estimable" in row)
+        if row["ci_low"] is not None:
+            assert -6 <= row["ci_low"] <= row["ci_high"] <= 6 and 0 < row["p"] <= 1

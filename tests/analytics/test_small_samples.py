@@ -441,3 +441,36 @@ def test_the_stats_report_never_prints_nan(capsys, tmp_path):
     assert "alpha not estimable: the total score is the same for every respondent" in out
     assert "note: branch left out: the same for every respondent" in out
     assert "  branch: not estimable: it does not vary" in out
+
+
+def test_servqual_dimensions_carry_n_an_interval_and_the_paired_test_with_nan_as_missing():
+    import re
+
+    from tests.analytics.test_stats import DATA
+
+    raw = pd.read_csv(DATA / "survey_servqual_kiosk" / "kiosk_servqual_utf8.csv")  # blanks read as NaN
+    servqual = raw.columns[3:51]  # the first 48 questions: 24 items, expectation then perception
+    columns = {m.groups(): c for c in servqual if (m := re.match(r"(\d+)-([12])\.", c))}
+    items = sorted({int(k) for k, _ in columns})
+    e = pd.DataFrame({k: raw[columns[(str(k), "1")]] for k in items})
+    p = pd.DataFrame({k: raw[columns[(str(k), "2")]] for k in items})
+    assert e.isna().to_numpy().sum() > 0  # the raw file has missing answers
+    pairs = {f"sq{k}": list(zip(e[k], p[k], strict=True)) for k in items}
+    groups = {"security": (19, 20, 21), "reliability": (1, 2, 3), "control": (7, 8)}
+    result = stats.servqual_gaps(pairs, {f"sq{k}": d for d, ks in groups.items() for k in ks})
+    gaps = (p - e).mean()  # pandas skips NaN: each item's gap over its complete pairs
+    for dim, ks in groups.items():
+        got = result["dimensions"][dim]
+        assert got["gap"] == round(float(gaps[list(ks)].mean()), 4)  # unrounded item gaps averaged
+        respondent = (p[list(ks)] - e[list(ks)]).mean(axis=1).dropna()  # each one's dimension gap
+        test = pingouin.ttest(respondent, 0)
+        assert got["n"] == len(respondent)
+        assert got["t"] == pytest.approx(float(test["T"].iloc[0]), abs=1e-4)
+        assert got["p"] == pytest.approx(
+            float(test[[c for c in test if c.startswith("p")][0]].iloc[0]), rel=1e-6
+        )
+        ci = sps.t.interval(0.95, len(respondent) - 1, loc=respondent.mean(), scale=sps.sem(respondent))
+        assert (got["ci_low"], got["ci_high"]) == pytest.approx(ci, abs=1e-4)
+    flat = stats.servqual_gaps({"a": [(3, 4), (2, 3), (5, float("nan"))]}, {"a": "empathy"})
+    assert flat["items"]["a"]["n"] == 2 and flat["dimensions"]["empathy"]["p"] is None
+    assert "every respondent's gap is the same" in flat["dimensions"]["empathy"]["not_estimable"]

@@ -351,38 +351,78 @@ def parallel_analysis(corr: np.ndarray, n: int, iterations: int = 50, seed: int 
 
 
 def servqual_gaps(
-    pairs: Mapping[str, Sequence[tuple[float, float]]], dimensions: Mapping[str, str]
+    pairs: Mapping[str, Sequence[tuple[float, float]]],
+    dimensions: Mapping[str, str],
+    confidence: float = 0.95,
+    scale: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Perception minus expectation per item (with a paired t test) and per dimension (the
-    mean of its items' gaps, with a paired test on respondents' dimension means)."""
-    items = {}
+    """Perception minus expectation per item (with a paired t test) and per dimension: the gap
+    the mean of its items' unrounded gaps; n, the t interval and the paired t test on the
+    respondents' dimension gaps (each respondent's mean gap over the dimension's items they
+    answered). The i-th pair of every item is the i-th respondent's; a pair with a missing side
+    (None, NaN) is left out. A test the answers cannot carry is None with `not_estimable`. With
+    the answers' `scale` (low, high) the intervals are clipped to the gaps it allows, +/-(high - low)."""
+    widest = scale[1] - scale[0] if scale is not None else math.inf
+    items, gaps, differences = {}, {}, {}
     for item, values in pairs.items():
-        arr = np.array([v for v in values if None not in v], dtype=float)
+        arr = np.array(
+            [v if not any(_missing(x) for x in v) else (np.nan, np.nan) for v in values], dtype=float
+        )
+        arr = arr.reshape(-1, 2)
+        differences[item] = arr[:, 1] - arr[:, 0]
+        arr = arr[~np.isnan(arr).any(axis=1)]
         if len(arr) < 2:
             continue
         e, p = arr[:, 0], arr[:, 1]
-        t = sps.ttest_rel(p, e)
+        gaps[item] = float((p - e).mean())
         items[item] = {
             "expectation": round(float(e.mean()), 4),
             "perception": round(float(p.mean()), 4),
-            "gap": round(float((p - e).mean()), 4),
-            "t": round(float(t.statistic), 4) if not math.isnan(t.statistic) else None,
-            "p": float(t.pvalue) if not math.isnan(t.pvalue) else None,
-            "n": len(arr),
+            "gap": round(gaps[item], 4),
+            **_paired_test(p - e, confidence, widest),
         }
     by_dimension: dict[str, list[str]] = {}
     for item, dim in dimensions.items():
         if item in items:
             by_dimension.setdefault(dim, []).append(item)
-    dims = {
-        dim: {
-            "gap": round(float(np.mean([items[i]["gap"] for i in members])), 4),
+    dims = {}
+    for dim, members in by_dimension.items():
+        block = np.column_stack([differences[i] for i in members])
+        answered = (~np.isnan(block)).sum(axis=1)
+        per_respondent = np.nansum(block, axis=1)[answered > 0] / answered[answered > 0]
+        dims[dim] = {
+            "gap": round(float(np.mean([gaps[i] for i in members])), 4),
             "items": members,
+            **_paired_test(per_respondent, confidence, widest),
         }
-        for dim, members in by_dimension.items()
-    }
-    overall = round(float(np.mean([v["gap"] for v in items.values()])), 4) if items else None
+    overall = round(float(np.mean(list(gaps.values()))), 4) if gaps else None
     return {"items": items, "dimensions": dims, "overall_gap": overall}
+
+
+def _paired_test(d: np.ndarray, confidence: float, widest: float = math.inf) -> dict[str, Any]:
+    """n, the t interval of the mean difference and the paired t test (a one-sample t of the
+    differences, as scipy's ttest_rel); not estimable when the differences do not vary."""
+    n = len(d)
+    if n < 2 or d.std() == 0:
+        why = "fewer than 2 respondents" if n < 2 else "every respondent's gap is the same"
+        return {
+            "n": n,
+            "ci_low": None,
+            "ci_high": None,
+            "t": None,
+            "p": None,
+            "not_estimable": f"not estimable: {why}",
+        }
+    t = sps.ttest_1samp(d, 0.0)
+    half = float(sps.t.ppf((1 + confidence) / 2, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    mean = float(d.mean())
+    return {
+        "n": n,
+        "ci_low": round(max(mean - half, -widest), 4),
+        "ci_high": round(min(mean + half, widest), 4),
+        "t": round(float(t.statistic), 4),
+        "p": float(t.pvalue),
+    }
 
 
 def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:
             pair = (v or {}).get(item["id"]) or {}
             pairs[item["id"]].append((pair.get("expectation"), pair.get("perception")))
     dims = {i["id"]: i["dimension"] for i in q["items"]}
-    result = stats.servqual_gaps(pairs, dims)
+    result = stats.servqual_gaps(pairs, dims, scale=d.scale(q))
     reliability = {}
     for dim in d.DIMENSIONS:
         members = [i for i, dd in dims.items() if dd == dim]
