@@ -76,6 +76,17 @@ def test_a_category_with_one_example_is_named_and_the_rest_still_learn():
     assert sorted(model.labels) == sorted(LABELS[:3])
 
 
+def test_the_scores_come_from_peoples_labels_when_there_are_enough():
+    train, _ = _banking(LABELS[:3], per_label=20)
+    texts, labels = list(train["text"]), list(train["label"])
+    by_rules = categories.learn(texts, labels, by_people=[False] * len(texts))
+    assert (by_rules.report["measured_on"], by_rules.report["measured"]) == ("rules", len(texts))
+    people = [i % 2 == 0 for i in range(len(texts))]  # half the labels were given by people
+    mixed = categories.learn(texts, labels, by_people=people)
+    assert (mixed.report["measured_on"], mixed.report["measured"]) == ("people", sum(people))
+    assert sum(c["examples"] for c in mixed.report["categories"].values()) == sum(people)
+
+
 def test_trust_needs_enough_distinct_examples_not_only_a_score():
     assert categories.trust(examples=36, f1=0.95) == "yes"
     assert categories.trust(examples=4, f1=1.0) == "not yet"

@@ -52,6 +52,34 @@ def test_a_category_with_one_example_is_named_and_does_not_stop_the_others_learn
     assert "80 examples" in page and "<td>sweets</td>" not in page
     assert "Too few different examples to learn yet" in page and "sweets (1)" in page
     assert "yes</td>" in page  # 20 different examples each are enough to trust
+    assert "Scored on the 80 labels people gave" in page
+
+
+def test_a_model_learned_from_rules_alone_is_not_called_trustworthy(client):
+    manager = make_account(role="manager")
+    texts = ["The lift is broken again", "No hot water in the shower", "The air conditioner is noisy"]
+    texts += ["Checkout took forty minutes", "Nobody answered the phone", "We waited an hour for the bill"]
+    for code, words in (
+        ("facilities", "broken,hot water,air conditioner"),
+        ("response_speed", "minutes,answered,hour"),
+    ):
+        rule = {
+            "name": code,
+            "match": {"keywords": words.split(",")},
+            "sets": {"category": code},
+            "position": 0,
+        }
+        assert client.post("/api/v1/triage-rules", json=rule, headers=manager.headers).status_code == 201
+    for text in texts:
+        r = client.post("/api/v1/feedback", json={"description": text}, headers=manager.headers)
+        assert r.status_code == 201
+    drain()
+    client.post("/api/v1/text/categories/retrain", headers=manager.headers)
+    drain()
+    login(client, manager.email)
+    page = client.get("/admin/categories/model").text
+    assert "only say how well the model repeats the categories your triage rules set" in page
+    assert "not measured on people's labels yet" in page and "yes</td>" not in page
 
 
 def test_a_file_without_the_named_column_or_with_unknown_categories_is_refused(client):

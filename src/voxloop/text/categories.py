@@ -35,6 +35,7 @@ FORMAT = "voxloop-categories/2"  # 2: the sentence embedding beside the n-grams
 FORMATS = ("voxloop-categories/1", FORMAT)  # a /1 model (n-grams only) still predicts as it did
 DEFAULT_THRESHOLD = 0.35
 MIN_PER_CATEGORY = 2
+MIN_MEASURED = 20  # labels from people needed to score the model on them
 
 
 TRUSTED = (20, 0.8)  # distinct examples and cross-validated F1 for "yes"
@@ -136,14 +137,20 @@ def learn(
     threshold: float = DEFAULT_THRESHOLD,
     folds: int = 5,
     meaning: bool = True,
+    by_people: Sequence[bool] | None = None,
 ) -> CategoryModel:
     """Train on the distinct examples; report accuracy and per-category scores from
     cross-validation. A category with fewer than `MIN_PER_CATEGORY` distinct examples is left
     out and named in the report (`too_small`); the rest still learn. `meaning=False` leaves the
     sentence embedding out (n-grams only, as format 1 models)."""
-    pairs = [(normalize(t), str(y).strip()) for t, y in zip(texts, labels, strict=True)]
-    # The same sentence twice teaches nothing new and would be scored against itself.
-    pairs = list(dict.fromkeys((t, y) for t, y in pairs if t and y and y.lower() != "nan"))
+    people = list(by_people) if by_people is not None else [True] * len(texts)
+    labelled: dict[tuple[str, str], bool] = {}
+    for t, y, person in zip(texts, labels, people, strict=True):
+        pair = (normalize(t), str(y).strip())
+        if pair[0] and pair[1] and pair[1].lower() != "nan":
+            # the same sentence twice teaches nothing new and would be scored against itself
+            labelled[pair] = labelled.get(pair, False) or bool(person)
+    pairs = list(labelled)
     counts = Counter(y for _, y in pairs)
     too_small = {y: n for y, n in sorted(counts.items()) if n < MIN_PER_CATEGORY}
     counts = Counter({y: n for y, n in counts.items() if y not in too_small})
@@ -164,14 +171,23 @@ def learn(
         )
         pipeline.fit(X, y)
     names = sorted(counts)
+    # Scored on the labels people gave where there are enough: a rule's labels are a function
+    # of the text, and a model that repeats them well says little about the categories.
+    mask = np.array([labelled[pair] for pair in pairs])
+    measured_on = "people" if mask.sum() >= MIN_MEASURED else "rules"
+    if measured_on == "rules":
+        mask = np.ones(len(pairs), dtype=bool)
+    y, predicted = y[mask], np.asarray(predicted)[mask]
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=names, zero_division=0
     )
     report = {
         "examples": len(X),
+        "measured_on": measured_on,
+        "measured": int(mask.sum()),
         "folds": k,
         "accuracy": round(float(accuracy_score(y, predicted)), 4),
-        "macro_f1": round(float(f1_score(y, predicted, average="macro")), 4),
+        "macro_f1": round(float(f1_score(y, predicted, average="macro", labels=names, zero_division=0)), 4),
         "categories": {
             name: {
                 "examples": int(support[j]),

@@ -27,6 +27,7 @@ def _page(request: Request, org: WebOrg, db: DbSession, errors: list[str] | None
         trust=categories.trust,
         trusted=categories.TRUSTED[0],
         least=categories.MIN_PER_CATEGORY,
+        min_measured=categories.MIN_MEASURED,
         waiting=", ".join(f"{c} ({n})" for c, n in service.too_small(db=db, org_id=org.id).items()),
     )
 

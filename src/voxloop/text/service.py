@@ -43,11 +43,13 @@ def add_examples(*, db: Session, org_id: int, rows: Sequence[tuple[str, str]], s
     return len(rows)
 
 
-def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str]]:
+def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str], list[bool]]:
     """Imported examples, plus records whose category a rule or a person set (an agent's
-    correction counts; the model's own guesses do not teach it)."""
+    correction counts; the model's own guesses do not teach it); and whether each label is a
+    person's (imported history and corrections) rather than a rule's."""
     texts: list[str] = []
     labels: list[str] = []
+    people: list[bool] = []
     for text, label in db.execute(
         select(CategoryExample.text, CategoryExample.category)
         .where(CategoryExample.org_id == org_id)
@@ -56,6 +58,7 @@ def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str]
     ):
         texts.append(text)
         labels.append(label)
+        people.append(True)
     corrected = select(TriageLabel.feedback_id).where(
         TriageLabel.org_id == org_id, TriageLabel.field == "category"
     )
@@ -71,13 +74,14 @@ def training_examples(*, db: Session, org_id: int) -> tuple[list[str], list[str]
         if row.id in corrected_ids or not by_model:
             texts.append(row.description)
             labels.append(row.category)
-    return texts, labels
+            people.append(row.id in corrected_ids)
+    return texts, labels, people
 
 
 def too_small(*, db: Session, org_id: int) -> dict[str, int]:
     """The organization's categories with too few different examples to learn yet, with how
     many each has."""
-    texts, labels = training_examples(db=db, org_id=org_id)
+    texts, labels, _ = training_examples(db=db, org_id=org_id)
     distinct = Counter(label for _, label in {(normalize(t), y) for t, y in zip(texts, labels, strict=True)})
     codes = db.scalars(select(Category.code).where(Category.org_id == org_id, Category.is_active.is_(True)))
     return {c: distinct[c] for c in sorted(codes) if distinct[c] < categories.MIN_PER_CATEGORY}

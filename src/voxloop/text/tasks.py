@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 def learn_categories(payload: dict[str, Any]) -> None:
     """Train on everything labelled so far; running twice only trains twice."""
     with session_scope(readonly=True) as db:
-        texts, labels = service.training_examples(db=db, org_id=payload["org_id"])
+        texts, labels, people = service.training_examples(db=db, org_id=payload["org_id"])
     try:
-        model = categories.learn(texts, labels)
+        model = categories.learn(texts, labels, by_people=people)
     except categories.LearnError as exc:  # not enough labels yet: nothing to retry
         log.info("category model for org %s not trained: %s", payload["org_id"], exc)
         return
