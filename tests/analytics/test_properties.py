@@ -61,7 +61,7 @@ def test_nps(scores, off):
     r = stats.nps(scores)
     finite(r)
     around(r.value, r.ci_low, r.ci_high, -100, 100)
-    assert r.n == sum(not stats._missing(s) for s in scores)
+    assert r.n == sum(s is not None and not pd.isna(s) for s in scores)
 
 
 @QUICK
