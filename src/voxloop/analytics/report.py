@@ -79,10 +79,10 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         lines.append("")
     for col in spec.nps:
         _check(frame, [col])
-        r = stats.nps(frame[col])
-        shares = r.extra
+        score = stats.nps(frame[col])
+        shares = score.extra
         lines.append(
-            f"NPS of {col} (n = {r.n}): {_ci(r.value, r.ci_low, r.ci_high, 1)}"
+            f"NPS of {col} (n = {score.n}): {_ci(score.value, score.ci_low, score.ci_high, 1)}"
             f"  promoters {shares.get('promoters', 0):.1%}, passives {shares.get('passives', 0):.1%}, "
             f"detractors {shares.get('detractors', 0):.1%}"
         )

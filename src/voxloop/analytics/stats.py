@@ -262,7 +262,7 @@ def _alpha(frame: pd.DataFrame, nan_policy: str, confidence: float) -> tuple[flo
     return float(alpha), (_finite(ci[0]), _finite(ci[1]))
 
 
-def _shown(x: float | None, digits: int = 3) -> str:
+def _shown(x: Any, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 

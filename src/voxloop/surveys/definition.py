@@ -164,8 +164,9 @@ def _question(
                     )
     # a reverse-keyed item (agreeing is the unfavourable answer) is scored the other way round
     # in the reliability of its block
-    rows = q.get("rows") if kind == "matrix" and isinstance(q.get("rows"), list) else []
-    for item in [q, *(r for r in rows if isinstance(r, dict))]:
+    given = q.get("rows")
+    keyed: list[Any] = given if kind == "matrix" and isinstance(given, list) else []
+    for item in [q, *(r for r in keyed if isinstance(r, dict))]:
         if "reverse" in item and not isinstance(item["reverse"], bool):
             name = where if item is q else f"{where}.rows.{item.get('id')}"
             errors.append({"field": f"{name}.reverse", "reason": "true or false"})

@@ -35,9 +35,12 @@ _WORDS = (0.2, 0.3, 0.4, 0.5)  # the n-gram model's share of the average
 class Cues(Protocol):
     """What the cue-based typing says of a text (an `analysis.Guess`)."""
 
-    feedback_type: str
-    sentiment: str
-    sentiment_score: float
+    @property
+    def feedback_type(self) -> str: ...
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def sentiment_score(self) -> float: ...
 
 
 @dataclass
