@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     text_analyze_max_chars: int = 200_000
     # Webhooks to private, loopback or link-local addresses are refused unless this is true.
     webhook_allow_private: bool = False
+    # How long one webhook delivery may take (connecting, sending, the answer) before it is retried.
+    webhook_timeout_seconds: float = 10.0
     # Signs session cookies. Empty: a random key made on first start and kept in
     # <data dir>/secret_key, so no two installs share one and `make run` needs nothing.
     secret_key: str = ""

@@ -1,6 +1,7 @@
 """Webhooks against a real HTTP receiver: signed deliveries for each event, retries with
 back-off through the outbox, the delivery log, redelivery, and no calls to private networks."""
 
+import ipaddress
 import json
 import threading
 import time
@@ -12,8 +13,11 @@ import pytest
 from tests.conftest import free_port
 from tests.factories import make_account
 from voxloop.cli import main
+from voxloop.db import session_scope
 from voxloop.jobs.executor import drain
-from voxloop.webhooks import signing
+from voxloop.webhooks import service as webhooks
+from voxloop.webhooks import signing, tasks, urls
+from voxloop.webhooks.models import Webhook
 
 
 class Receiver:
@@ -106,7 +110,7 @@ def test_a_failing_receiver_is_retried_with_back_off_and_can_be_redelivered(clie
     drain()
     log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers).json()
     assert (log[0]["status"], log[0]["attempts"], log[0]["response_status"]) == ("retrying", 1, 500)
-    assert "answered 500" in log[0]["error"]
+    assert log[0]["error"] == "could not deliver (HTTP 500)"
     drain()
     assert len(receiver.requests) == 1  # not due yet
     clock.advance(seconds=6)
@@ -201,3 +205,90 @@ def test_imported_feedback_is_announced_once_classified(client, receiver, tmp_pa
     by_text = {e["data"]["channel"] + ":" + e["data"]["type"]: e["data"] for e in events}
     assert len(events) == 2 and set(by_text) == {"import:complaint", "import:praise"}
     assert {e["data"]["sentiment"] for e in events} == {"negative", "positive"}
+
+
+class Rebinding:
+    """A name server under an attacker's control: `first` for the first lookup, then `later`."""
+
+    def __init__(self, first: list[str], later: list[str]) -> None:
+        self.first, self.later = first, later
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[urls.Address]:
+        answer = self.later if self.lookups else self.first
+        self.lookups.append(host)
+        return [ipaddress.ip_address(a) for a in answer]
+
+
+def _pending_delivery(client, receiver, url):  # type: ignore[no-untyped-def]
+    """A subscription now pointing at `url` (a name only the test's resolver knows) and the id
+    of the delivery waiting for it."""
+    admin = make_account(role="admin")
+    hook = _subscribe(client, admin, receiver.url, ["feedback.created"])
+    with session_scope() as db:
+        row = db.get(Webhook, hook["id"])
+        row.url = url
+        webhooks.emit(db=db, org_id=row.org_id, event="feedback.created", data=[{"id": 1}])
+        db.commit()
+    log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers).json()
+    return log[0]["id"], lambda: client.get(
+        f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin.headers
+    ).json()[0]
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_reaches_nothing_inside(
+    client, receiver, settings_env
+):
+    """DNS rebinding: the name answers a public address for the check and 127.0.0.1 to any
+    later lookup. The delivery goes to the address checked (and fails there), never inside."""
+    delivery_id, logged = _pending_delivery(
+        client, receiver, f"http://hooks.rebind.test:{receiver.port}/hooks/voxloop"
+    )
+    settings_env(WEBHOOK_ALLOW_PRIVATE="false", WEBHOOK_TIMEOUT_SECONDS="0.5")
+    resolver = Rebinding(first=["93.184.216.34"], later=["127.0.0.1"])
+    with pytest.raises(tasks.DeliveryFailed):
+        tasks.deliver({"delivery_id": delivery_id}, resolver=resolver)
+    assert receiver.requests == []
+    assert resolver.lookups == ["hooks.rebind.test"]  # resolved once: checked and connected alike
+    entry = logged()
+    assert (entry["status"], entry["error"], entry["response_status"]) == (
+        "retrying",
+        "could not deliver",
+        None,
+    )
+
+
+def test_a_name_with_any_private_address_is_refused_without_a_connection(client, receiver, settings_env):
+    delivery_id, logged = _pending_delivery(
+        client, receiver, f"http://hooks.rebind.test:{receiver.port}/hooks/voxloop"
+    )
+    settings_env(WEBHOOK_ALLOW_PRIVATE="false")
+    resolver = Rebinding(first=["93.184.216.34", "127.0.0.1"], later=["127.0.0.1"])
+    with pytest.raises(tasks.DeliveryFailed):
+        tasks.deliver({"delivery_id": delivery_id}, resolver=resolver)
+    assert receiver.requests == []
+    # The log does not say which address the name had: that would map the inside.
+    assert logged()["error"] == "could not deliver"
+
+
+def test_the_checked_address_is_the_one_connected_to_with_the_name_in_the_host_header(client, receiver):
+    """Private targets allowed (the receiver runs here): the name is resolved by the given
+    resolver only, the request goes to that address, and the receiver sees its own name."""
+    url = f"http://hooks.pinned.test:{receiver.port}/hooks/voxloop"
+    delivery_id, logged = _pending_delivery(client, receiver, url)
+    resolver = Rebinding(first=["127.0.0.1"], later=["10.255.255.1"])
+    tasks.deliver({"delivery_id": delivery_id}, resolver=resolver)
+    assert resolver.lookups == ["hooks.pinned.test"]
+    [(headers, body)] = receiver.requests
+    assert headers["host"] == f"hooks.pinned.test:{receiver.port}"
+    assert json.loads(body)["event"] == "feedback.created"
+    assert (logged()["status"], logged()["response_status"]) == ("delivered", 200)
+
+
+def test_the_delivery_log_does_not_tell_open_ports_from_closed_ones(client, receiver):
+    closed = free_port()
+    delivery_id, logged = _pending_delivery(client, receiver, f"http://127.0.0.1:{closed}/x")
+    with pytest.raises(tasks.DeliveryFailed):
+        tasks.deliver({"delivery_id": delivery_id})
+    entry = logged()
+    assert (entry["error"], entry["response_status"]) == ("could not deliver", None)

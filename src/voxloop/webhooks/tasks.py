@@ -2,9 +2,9 @@
 the outbox, and the delivery log says what happened each time."""
 
 import json
+import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -16,7 +16,8 @@ from voxloop.webhooks import signing, urls
 from voxloop.webhooks.models import Webhook, WebhookDelivery
 from voxloop.webhooks.service import DELIVER
 
-TIMEOUT_SECONDS = 10.0
+log = logging.getLogger(__name__)
+COULD_NOT_DELIVER = "could not deliver"
 
 
 class DeliveryFailed(Exception):
@@ -32,8 +33,26 @@ def _record(delivery_id: int, **values: Any) -> None:
             db.commit()
 
 
+def _post(target: urls.Target, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST to the checked address itself, never to what the name resolves to by then; the
+    Host header and, over https, the TLS server name (and so the certificate check) stay the
+    URL's host."""
+    url = httpx.URL(target.url)
+    pinned = url.copy_with(host=str(target.address))
+    extensions = {"sni_hostname": url.raw_host.decode("ascii")} if url.scheme == "https" else None
+    # trust_env off: a proxy from the environment would resolve the name again itself.
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        response = client.post(
+            pinned,
+            content=body,
+            headers={**headers, "Host": url.netloc.decode("ascii")},
+            extensions=extensions,
+        )
+    return response.status_code
+
+
 @task(DELIVER)
-def deliver(payload: dict[str, Any]) -> None:
+def deliver(payload: dict[str, Any], *, resolver: urls.Resolver = urls.resolve) -> None:
     with session_scope(readonly=True) as db:
         delivery = db.get(WebhookDelivery, int(payload["delivery_id"]))
         hook = db.get(Webhook, delivery.webhook_id) if delivery else None
@@ -44,37 +63,30 @@ def deliver(payload: dict[str, Any]) -> None:
     settings = get_settings()
     body = json.dumps(body_data, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    error, status = None, None
-    # Checked again at sending time: the name may resolve elsewhere now (DNS rebinding).
-    reason = urls.problem(url, allow_private=settings.webhook_allow_private)
-    if reason:
-        error = f"url {reason}"
-    else:
-        try:
-            response = httpx.post(
-                url,
-                content=body,
-                timeout=TIMEOUT_SECONDS,
-                follow_redirects=False,
-                headers={
-                    "Content-Type": "application/json",
-                    "User-Agent": "Voxloop-Webhooks/1",
-                    "X-Voxloop-Event": event,
-                    "X-Voxloop-Delivery": str(delivery_id),
-                    "X-Voxloop-Timestamp": str(timestamp),
-                    "X-Voxloop-Signature": signing.sign(secret, timestamp, body),
-                },
-            )
-            status = response.status_code
-            if not 200 <= status < 300:
-                error = f"{urlsplit(url).hostname} answered {status}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Voxloop-Webhooks/1",
+        "X-Voxloop-Event": event,
+        "X-Voxloop-Delivery": str(delivery_id),
+        "X-Voxloop-Timestamp": str(timestamp),
+        "X-Voxloop-Signature": signing.sign(secret, timestamp, body),
+    }
+    status = None
+    # The log says no more than this (and the status, when one came back): what a refused
+    # address or a failed connection was would tell a subscriber which inside ports are open.
+    error: str | None = COULD_NOT_DELIVER
+    try:
+        # Checked again at sending time, and sent to the address checked (DNS rebinding).
+        target = urls.check(url, allow_private=settings.webhook_allow_private, resolver=resolver)
+        status = _post(target, body, headers, settings.webhook_timeout_seconds)
+        error = None if 200 <= status < 300 else f"{COULD_NOT_DELIVER} (HTTP {status})"
+    except (urls.Refused, httpx.HTTPError) as exc:
+        log.info("webhook delivery %s could not be delivered: %s: %s", delivery_id, type(exc).__name__, exc)
     if error is None:
         _record(delivery_id, status="delivered", attempts=attempts, response_status=status, error=None,
                 delivered_at=utcnow())  # fmt: skip
         return
     final = attempts >= settings.outbox_max_attempts
     _record(delivery_id, status="failed" if final else "retrying", attempts=attempts, response_status=status,
-            error=error[:2000])  # fmt: skip
+            error=error)  # fmt: skip
     raise DeliveryFailed(error)
