@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common.time import utcnow
+from voxloop.customers import erasure
+from voxloop.customers.erasure import ERASED
 from voxloop.customers.models import Customer
 from voxloop.customers.schemas import CustomerUpdate
 from voxloop.errors import Conflict, NotFound, invalid
@@ -29,9 +31,9 @@ from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
 from voxloop.surveys import definition as d
-from voxloop.surveys.models import Invitation, OptOut, Response, Survey
+from voxloop.surveys import optouts
+from voxloop.surveys.models import Invitation, Response, Survey
 
-ERASED = "[erased]"
 ERASE_ANALYTICS = "customers.erase_analytics"
 EDITABLE = ("name", "email", "phone", "locale", "segment", "external_id", "tags", "value_tier", "region",
             "contact_email", "contact_phone")  # fmt: skip
@@ -295,12 +297,27 @@ def export_archive(*, db: Session, org_id: int, customer_id: int) -> bytes:
 
 
 def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[str, int]:
-    """Anonymise a customer everywhere (see the module's docstring); the analytics store
-    follows through the outbox. The caller commits."""
+    """Anonymise a customer everywhere (see the module's docstring and `erasure`); their files,
+    caught mail and the analytics store follow through the outbox. The caller commits."""
     customer = get(db=db, org_id=org_id, customer_id=customer_id)
+    found = erasure.traces(db=db, customer=customer)
     feedback_ids = list(
         db.scalars(select(Feedback.id).where(Feedback.org_id == org_id, Feedback.customer_id == customer.id))
     )
+    invitation_ids = list(
+        db.scalars(
+            select(Invitation.id).where(Invitation.org_id == org_id, Invitation.customer_id == customer.id)
+        )
+    )
+    responses = list(
+        db.scalars(
+            select(Response).where(
+                Response.org_id == org_id,
+                or_(Response.customer_id == customer.id, Response.invitation_id.in_(invitation_ids)),
+            )
+        )
+    )
+    files: list[str] = []
     if feedback_ids:
         db.execute(
             update(Feedback)
@@ -317,11 +334,7 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
             )
             .values(data={"text": ERASED})
         )
-        for a in db.scalars(select(Attachment).where(Attachment.feedback_id.in_(feedback_ids))):
-            db.delete(a)
-    responses = list(
-        db.scalars(select(Response).where(Response.org_id == org_id, Response.customer_id == customer.id))
-    )
+        files = _drop_attachments(db, feedback_ids)
     open_questions = {
         s.id: d.free_text(s.definition)
         for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in responses})))
@@ -330,20 +343,44 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
         asked = open_questions.get(r.survey_id, set())
         r.answers = {k: (ERASED if k in asked else v) for k, v in r.answers.items()}
         r.customer_id, r.fingerprint, r.hidden = None, None, {}
+    if invitation_ids:
+        invited = update(Invitation).where(Invitation.id.in_(invitation_ids))
+        db.execute(invited.values(customer_id=None, email=ERASED, hidden={}))
     if customer.email:
-        invited = update(Invitation).where(Invitation.org_id == org_id, Invitation.customer_id == customer.id)
-        db.execute(invited.values(customer_id=None, email=ERASED))
-        opted_out = select(OptOut.id).where(OptOut.org_id == org_id, OptOut.email == customer.email)
-        if db.scalar(opted_out) is None:
-            db.add(OptOut(org_id=org_id, email=customer.email))  # never surveyed again, even if re-added
+        optouts.add(db=db, org_id=org_id, email=customer.email)  # never surveyed again, even if re-added
+    addresses = sorted(optouts.key(e) for e in found.distinct if "@" in e)
     customer.name, customer.email, customer.phone, customer.external_id = "", None, None, None
     customer.tags, customer.value_tier, customer.region, customer.segment = None, None, None, None
     customer.contact_email = customer.contact_phone = False
     customer.erased_at = utcnow()
+    db.flush()
+    links = erasure.Links(customer.id, feedback_ids, invitation_ids, [r.id for r in responses])
+    erasure.erase_copies(db=db, org_id=org_id, found=found, links=links)
     audit.record(db=db, org_id=org_id, actor=actor, action="erase", entity="customer", entity_id=customer.id,
                  before=None, after={"feedback": len(feedback_ids), "responses": len(responses)})  # fmt: skip
-    jobs.enqueue(db=db, org_id=org_id, task=ERASE_ANALYTICS, payload={"feedback_ids": feedback_ids})
+    jobs.enqueue(
+        db=db,
+        org_id=org_id,
+        task=ERASE_ANALYTICS,
+        payload={
+            "customer_id": customer.id,
+            "feedback_ids": feedback_ids,
+            "files": files,
+            "addresses": addresses,
+        },
+    )
     return {"feedback": len(feedback_ids), "responses": len(responses)}
+
+
+def _drop_attachments(db: Session, feedback_ids: list[int]) -> list[str]:
+    """Delete the records' attachments; the files no other record shares, to delete once this
+    commits."""
+    rows = list(db.scalars(select(Attachment).where(Attachment.feedback_id.in_(feedback_ids))))
+    for a in rows:
+        db.delete(a)
+    db.flush()
+    digests = {a.sha256 for a in rows}
+    return sorted(digests - set(db.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(digests)))))
 
 
 IMPORTABLE = ("external_id", "name", "email", "phone", "locale", "segment", "tags", "value_tier", "region",

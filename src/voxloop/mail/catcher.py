@@ -5,13 +5,13 @@ replies on /admin/mail instead of a log full of "connection refused"."""
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +117,16 @@ def recent(*, settings: Settings | None = None, limit: int = 50) -> list[Caught]
             )
         )
     return out
+
+
+def forget(concerns: Callable[[str], bool], settings: Settings | None = None) -> int:
+    """Delete the caught messages from or to an address `concerns` picks (an erased customer's);
+    how many."""
+    deleted = 0
+    for path in folder(settings).glob("*.eml"):
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        people = getaddresses([str(msg[h]) for h in ("From", "To", "Cc", "Reply-To") if msg[h]])
+        if any(concerns(address) for _, address in people if address):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -14,7 +14,8 @@ from voxloop.customers.models import Customer
 from voxloop.errors import InvalidInput
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
-from voxloop.surveys.models import Invitation, OptOut, Survey
+from voxloop.surveys import optouts
+from voxloop.surveys.models import Invitation, Survey
 
 INVITE = "surveys.invite"
 REMIND = "surveys.remind"
@@ -41,7 +42,7 @@ def invite(
     if len(recipients) > MAX_BATCH:
         raise InvalidInput(fields=[{"field": "recipients", "reason": f"at most {MAX_BATCH} at once"}])
     emails = {r.email.strip().lower() for r in recipients}
-    opted_out = _in(db, select(OptOut.email).where(OptOut.org_id == survey.org_id), OptOut.email, emails)
+    opted_out = optouts.opted_out(db=db, org_id=survey.org_id, emails=emails)
     recent: set[str] = set()
     if survey.contact_cap_days:
         since = utcnow() - timedelta(days=survey.contact_cap_days)
@@ -146,11 +147,7 @@ def opt_out(*, db: Session, token: str) -> Invitation | None:
     invitation = db.scalar(select(Invitation).where(Invitation.token == token))
     if invitation is None:
         return None
-    exists = db.scalar(
-        select(OptOut.id).where(OptOut.org_id == invitation.org_id, OptOut.email == invitation.email)
-    )
-    if exists is None:
-        db.add(OptOut(org_id=invitation.org_id, email=invitation.email))
+    optouts.add(db=db, org_id=invitation.org_id, email=invitation.email)
     db.execute(
         update(Invitation)
         .where(
