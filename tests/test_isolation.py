@@ -44,7 +44,8 @@ OPEN = {
 
 
 IDS = (
-    "feedback_id", "customer_id", "department_id", "user_id", "rule_id", "calendar_id", "remedy_id",
+    "feedback_id", "customer_id", "department_id", "user_id", "rule_id", "calendar_id", "commitment_id",
+    "remedy_id",
     "survey_id", "theme_id", "alert_id", "webhook_id", "delivery_id", "initiative_id", "action_id",
     "schedule_id", "run_id",
 )  # fmt: skip
@@ -115,6 +116,7 @@ def _victim(client) -> tuple[Account, dict[str, Any]]:  # type: ignore[no-untype
         },
     )
     ids["calendar_id"] = client.get("/api/v1/calendars", headers=h).json()[0]["id"]
+    ids["commitment_id"] = client.get("/api/v1/commitments", headers=h).json()[0]["id"]
     survey = post("/api/v1/surveys", {"template": "nps"})
     ids["survey_id"] = survey["id"]
     ids["survey_key"] = post(f"/api/v1/surveys/{survey['id']}/publish", {})["key"]

@@ -271,12 +271,13 @@ def test_bad_calendars_and_commitments_are_refused_with_reasons(client):
     ]
     r = client.post(
         "/api/v1/commitments",
-        json={"name": "x", "calendar_id": 999999, "match": {"colour": ["red"]}, "remedy": "cake"},
+        json={"name": "x", "calendar_id": 999999, "match": {"colour": ["red"]}, "remedies": ["cake"]},
         headers=manager.headers,
     )
     fields = {f["field"] for f in r.json()["error"]["fields"]}
     assert (
-        r.status_code == 422 and {"match.colour", "first_response_minutes", "remedy", "calendar_id"} <= fields
+        r.status_code == 422
+        and {"match.colour", "first_response_minutes", "remedies", "calendar_id"} <= fields
     )
     agent = make_account(role="agent", org_slug=manager.org_slug)
     assert client.post("/api/v1/calendars", json={}, headers=agent.headers).status_code == 403

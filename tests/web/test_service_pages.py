@@ -75,7 +75,7 @@ def test_manager_edits_the_calendar_and_adds_a_commitment(client):
             "priority": ["1", "2"],
             "first_response_minutes": "30",
             "resolution_minutes": "240",
-            "remedy": "compensation",
+            "remedies": ["compensation", "callback"],
             "is_public": "1",
             "csrf_token": token,
         },
@@ -89,6 +89,15 @@ def test_manager_edits_the_calendar_and_adds_a_commitment(client):
     assert (
         made["match"] == {"channel": ["hotline"], "priority": [1, 2]} and made["first_response_minutes"] == 30
     )
+    assert made["remedies"] == ["compensation", "callback"]
+    r = client.post(
+        f"/admin/commitments/{made['id']}/remedies",
+        data={"remedies": ["apology", "voucher"], "csrf_token": token},
+    )
+    assert r.status_code in (200, 303)
+    listed = client.get("/api/v1/commitments", headers=manager.headers).json()
+    assert next(c for c in listed if c["id"] == made["id"])["remedies"] == ["apology", "voucher"]
+    assert 'value="voucher" checked' in client.get("/admin/commitments", headers=EN).text
     bad = client.post(
         "/admin/commitments",
         data={"name": "x", "calendar_id": str(cal["id"]), "resolution_minutes": "-5", "csrf_token": token},

@@ -25,6 +25,23 @@ def _locale(db: Any, customer: Any, record: Feedback) -> str:
     return i18n.customer_locale(record.language, customer.locale, org.default_locale if org else None)
 
 
+def worded(db: Any, record: Feedback, customer: Any, kind: str, **extra: str) -> tuple[str, str]:
+    """A message to the customer in the organization's words (cases/templates.py), in the
+    customer's language: subject and body."""
+    org = db.get(Organization, record.org_id)
+    return templates.render(
+        *service.template(db=db, org_id=record.org_id, kind=kind, locale=_locale(db, customer, record)),
+        {
+            "customer_name": customer.name,
+            "organization": org.name if org else "",
+            "tracking_code": record.tracking_code,
+            "tracking_url": tracking_url(record.tracking_code),
+            "feedback": record.description[:500],
+            **extra,
+        },
+    )
+
+
 @task(service.REPLY)
 def send_reply(payload: dict[str, Any]) -> None:
     """Email a staff reply to the customer. The Message-ID is the reply's own, so a retry
@@ -61,19 +78,8 @@ def thank_you(payload: dict[str, Any]) -> None:
         customer = feedback.customer_of(db=db, record=record)
         if done is not None or customer is None or not customer.email:
             return
-        org = db.get(Organization, record.org_id)
-        locale = _locale(db, customer, record)
         kind = f"thanks_{record.type}"
-        subject, body = templates.render(
-            *service.template(db=db, org_id=record.org_id, kind=kind, locale=locale),
-            {
-                "customer_name": customer.name,
-                "organization": org.name if org else "",
-                "tracking_code": record.tracking_code,
-                "tracking_url": tracking_url(record.tracking_code),
-                "feedback": record.description[:500],
-            },
-        )
+        subject, body = worded(db, record, customer, kind)
         db.commit()  # end the read before sending and writing
         email.send(
             to=customer.email,

@@ -351,10 +351,7 @@ def _act(db: Session, clock: CaseClock, commitment: Commitment, at: int, counts:
         )
     for step in breached:
         counts["breached"] += 1
-        if commitment.remedy:
-            db.add(
-                Remedy(org_id=clock.org_id, feedback_id=clock.feedback_id, step=step, kind=commitment.remedy)
-            )
+        _propose_remedies(db, clock, commitment, step)
         if clock.escalation == 0:
             clock.escalation = 1
             _notify(db, clock, "breach", step, 1)
@@ -372,6 +369,16 @@ def _act(db: Session, clock: CaseClock, commitment: Commitment, at: int, counts:
         _notify(db, clock, "escalation", late[0], 2)
         counts["escalated"] += 1
     refresh(clock, commitment)
+
+
+def _propose_remedies(db: Session, clock: CaseClock, commitment: Commitment, step: str) -> None:
+    """Each remedy the commitment names, once per case: a second broken step owes no second
+    apology, and one declined stays declined."""
+    known = set(db.scalars(select(Remedy.kind).where(Remedy.feedback_id == clock.feedback_id)))
+    for kind in commitment.remedies:
+        if kind not in known:
+            db.add(Remedy(org_id=clock.org_id, feedback_id=clock.feedback_id, step=step, kind=kind))
+    db.flush()
 
 
 def _notify(db: Session, clock: CaseClock, kind: str, step: str, level: int) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, inspect
 
 from voxloop.commitments import calendar
 from voxloop.commitments.models import Calendar, CalendarVersion, Commitment
@@ -21,14 +21,14 @@ COUNTRY_OF_ZONE = {
 }
 
 # (zh name, en name, match, minutes: first response, next response, resolution, dispatch,
-#  handling, remedy, public)
-DEFAULT_COMMITMENTS: list[tuple[str, str, dict[str, Any], dict[str, int | None], str | None, bool]] = [
+#  handling, remedies, public)
+DEFAULT_COMMITMENTS: list[tuple[str, str, dict[str, Any], dict[str, int | None], list[str], bool]] = [
     (
         "紧急问题",
         "Urgent issues",
         {"priority": [1]},
         {"first_response": 60, "next_response": 60, "resolution": 480, "dispatch": 30, "handling": 420},
-        "apology",
+        ["apology"],
         True,
     ),
     (
@@ -36,7 +36,7 @@ DEFAULT_COMMITMENTS: list[tuple[str, str, dict[str, Any], dict[str, int | None],
         "Complaints",
         {"type": ["complaint"]},
         {"first_response": 240, "next_response": 240, "resolution": 1440, "dispatch": 60, "handling": 1200},
-        "apology",
+        ["apology"],
         True,
     ),
     (
@@ -44,7 +44,7 @@ DEFAULT_COMMITMENTS: list[tuple[str, str, dict[str, Any], dict[str, int | None],
         "All other feedback",
         {},
         {"first_response": 480, "next_response": 480, "resolution": 2400, "dispatch": None, "handling": None},
-        None,
+        [],
         True,
     ),
 ]
@@ -76,7 +76,9 @@ def seed_core(conn: Connection, org_id: int, time_zone: str) -> None:
             created_by="voxloop",
         )
     )
-    for position, (zh, en, match, minutes, remedy, public) in enumerate(DEFAULT_COMMITMENTS):
+    # Migration 0003 seeds organizations of its time, before commitments named their remedies.
+    has_remedies = "remedies" in {c["name"] for c in inspect(conn).get_columns("commitments")}
+    for position, (zh, en, match, minutes, kinds, public) in enumerate(DEFAULT_COMMITMENTS):
         conn.execute(
             insert(Commitment.__table__).values(
                 org_id=org_id,
@@ -92,7 +94,7 @@ def seed_core(conn: Connection, org_id: int, time_zone: str) -> None:
                 dispatch_minutes=minutes["dispatch"],
                 handling_minutes=minutes["handling"],
                 warn_percent=80,
-                remedy=remedy,
+                **({"remedies": kinds} if has_remedies else {}),
                 is_public=public,
                 is_active=True,
                 created_at=now,

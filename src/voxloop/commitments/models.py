@@ -57,7 +57,9 @@ class Commitment(TenantMixin, Base):
     dispatch_minutes: Mapped[int | None]
     handling_minutes: Mapped[int | None]
     warn_percent: Mapped[int] = mapped_column(default=80)  # warn when this share of a limit is used
-    remedy: Mapped[str | None] = mapped_column(String(24))  # apology | compensation | follow_up
+    # What a broken commitment owes the customer, each proposed once per case (remedies.KINDS).
+    # No Python default: migration 0003 seeds commitments with the tables of its time.
+    remedies: Mapped[list[str]] = mapped_column(server_default="[]")
     is_public: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -100,9 +102,10 @@ class Remedy(TenantMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     step: Mapped[str] = mapped_column(String(16))  # which deadline was missed
-    kind: Mapped[str] = mapped_column(String(24))  # apology | compensation | follow_up
+    kind: Mapped[str] = mapped_column(String(24))  # remedies.KINDS
     status: Mapped[str] = mapped_column(String(16), default="proposed")
-    amount: Mapped[str | None] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[str | None] = mapped_column(String(40))  # what was given: a sum, a voucher
+    note: Mapped[str] = mapped_column(Text, default="")  # internal
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")  # to the customer
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

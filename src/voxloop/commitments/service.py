@@ -18,7 +18,8 @@ from voxloop.feedback.models import DEFAULT_CHANNELS, Feedback
 from voxloop.triage.rules import TYPES
 
 STEP_FIELDS = ("first_response", "next_response", "resolution", "dispatch", "handling")
-REMEDIES = ("apology", "compensation", "follow_up")
+# What a broken commitment may owe the customer (remedies.py says which ones write to them).
+REMEDIES = ("apology", "voucher", "compensation", "callback", "follow_up")
 
 _axes: dict[int, tuple[int, calendar.WorkingTime]] = {}
 _axes_lock = threading.Lock()
@@ -160,14 +161,46 @@ def check_commitment(db: Session, org_id: int, data: dict[str, Any]) -> list[dic
         errors.append(
             {"field": "first_response_minutes", "reason": "a commitment needs at least one time limit"}
         )
-    if data.get("remedy") not in (None, *REMEDIES):
-        errors.append({"field": "remedy", "reason": f"must be one of {', '.join(REMEDIES)}"})
+    errors += check_remedies(data.get("remedies") or [])
     cal = db.scalar(
         select(Calendar.id).where(Calendar.org_id == org_id, Calendar.id == data.get("calendar_id"))
     )
     if cal is None:
         errors.append({"field": "calendar_id", "reason": "no such calendar in this organization"})
     return errors
+
+
+def check_remedies(kinds: list[str]) -> list[dict[str, str]]:
+    if any(k not in REMEDIES for k in kinds) or len(set(kinds)) != len(kinds):
+        return [{"field": "remedies", "reason": f"a list without repeats of: {', '.join(REMEDIES)}"}]
+    return []
+
+
+def set_remedies(
+    *, db: Session, org_id: int, actor: Actor, commitment_id: int, kinds: list[str]
+) -> Commitment:
+    """The remedies a breach of this commitment proposes, each once per case."""
+    commitment = db.scalar(
+        select(Commitment).where(Commitment.org_id == org_id, Commitment.id == commitment_id)
+    )
+    if commitment is None:
+        raise NotFound()
+    errors = check_remedies(kinds)
+    if errors:
+        raise InvalidInput(fields=errors)
+    before = list(commitment.remedies)
+    commitment.remedies = list(kinds)
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="commitment",
+        entity_id=commitment.id,
+        before={"remedies": before},
+        after={"remedies": commitment.remedies},
+    )
+    return commitment
 
 
 def create_commitment(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> Commitment:

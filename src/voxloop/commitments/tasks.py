@@ -1,16 +1,21 @@
-"""Outbox handler: tell the right people about a warning, a breach or an escalation."""
+"""Outbox handlers: tell the right people about a warning, a breach or an escalation; send the
+customer a delivered remedy."""
 
 from typing import Any
 
 from sqlalchemy import select
 
 from voxloop.accounts.models import Department, Organization, Role, User
-from voxloop.commitments import clocks
+from voxloop.audit.service import SYSTEM
+from voxloop.cases import tasks as case_tasks
+from voxloop.commitments import clocks, remedies
+from voxloop.commitments.models import Remedy
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.config import get_settings
-from voxloop.db import session_scope
-from voxloop.feedback.models import Feedback
+from voxloop.db import session_scope, write_lock
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.integrations import email
 from voxloop.jobs.executor import task
 from voxloop.web.render import render
@@ -72,3 +77,53 @@ def notify(payload: dict[str, Any]) -> None:
                 # One message per case, step, level and person: a retry does not send it twice.
                 message_id=f"<sla-{record.id}-{payload['step']}-{payload['kind']}-{payload['level']}-{user.id}@voxloop>",
             )
+
+
+@task(remedies.DELIVERED)
+def remedy_delivered(payload: dict[str, Any]) -> None:
+    """Email a delivered remedy (an apology, a voucher, compensation) to the customer, in their
+    language and the organization's words; the timeline says it went, or that there was no
+    address to send it to. Once: a retry finds the timeline entry."""
+    with session_scope() as db:
+        remedy = db.get(Remedy, int(payload["remedy_id"]))
+        record = db.get(Feedback, remedy.feedback_id) if remedy else None
+        if remedy is None or record is None or remedy.status != "delivered":
+            return
+        done = db.scalars(
+            select(FeedbackEvent.data).where(
+                FeedbackEvent.feedback_id == record.id,
+                FeedbackEvent.kind.in_(("remedy_sent", "remedy_unsent")),
+            )
+        ).all()
+        if any(d.get("remedy_id") == remedy.id for d in done):
+            return
+        customer = feedback.customer_of(db=db, record=record)
+        to = customer.email if customer else None
+        if customer is not None and to:
+            subject, body = case_tasks.worded(
+                db,
+                record,
+                customer,
+                f"remedy_{remedy.kind}",
+                remedy_detail=remedy.amount or "",
+                message=remedy.message,
+            )
+            db.commit()  # end the read before sending and writing
+            email.send(
+                to=to,
+                subject=subject,
+                text=body,
+                message_id=f"<remedy-{remedy.id}-{record.tracking_code}@voxloop>",
+            )
+        with write_lock():
+            feedback.add_event(
+                db=db,
+                org_id=record.org_id,
+                feedback_id=record.id,
+                kind="remedy_sent" if to else "remedy_unsent",
+                actor=SYSTEM,
+                data={"remedy_id": remedy.id, "kind": remedy.kind, "to": to}
+                if to
+                else {"remedy_id": remedy.id, "kind": remedy.kind},
+            )
+            db.commit()

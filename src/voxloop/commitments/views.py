@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from voxloop.accounts import service as accounts
 from voxloop.commitments import remedies, service
-from voxloop.common.types import BodyId, PathId
+from voxloop.common.types import MAX_ID, BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import NotFound
 
@@ -61,7 +61,7 @@ class CommitmentIn(BaseModel):
     dispatch_minutes: Minutes | None = None
     handling_minutes: Minutes | None = None
     warn_percent: Annotated[int, Field(ge=1, le=99)] = 80
-    remedy: str | None = None
+    remedies: Annotated[list[str], Field(max_length=10)] = []
     is_public: bool = False
     position: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
@@ -82,8 +82,14 @@ class CommitmentRead(BaseModel):
     dispatch_minutes: int | None
     handling_minutes: int | None
     warn_percent: int
-    remedy: str | None
+    remedies: list[str]
     is_public: bool
+
+
+class CommitmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    remedies: Annotated[list[str], Field(max_length=10)]
 
 
 class PublicCommitment(BaseModel):
@@ -114,7 +120,17 @@ class RemedyRead(BaseModel):
     status: str
     amount: str | None
     note: str
+    message: str
     created_at: datetime
+    updated_at: datetime
+
+
+class RemedyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Annotated[str, Field(max_length=24)]
+    amount: Annotated[str, Field(max_length=40)] | None = None
+    message: Annotated[str, Field(max_length=4000)] = ""
 
 
 class RemedyUpdate(BaseModel):
@@ -123,6 +139,7 @@ class RemedyUpdate(BaseModel):
     status: str
     amount: Annotated[str, Field(max_length=40)] | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
+    message: Annotated[str, Field(max_length=4000)] | None = None
 
 
 @router.get("/calendars", response_model=list[CalendarRead], dependencies=[require("feedback.read")])
@@ -185,6 +202,22 @@ def create_commitment(body: CommitmentIn, org: ApiOrg, actor: ApiActor, db: DbSe
     return CommitmentRead.model_validate(commitment)
 
 
+@router.patch(
+    "/commitments/{commitment_id}",
+    response_model=CommitmentRead,
+    dependencies=[JsonBody, require("commitments.manage")],
+)
+def update_commitment(
+    commitment_id: PathId, body: CommitmentUpdate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> CommitmentRead:
+    """The remedies a breach of this commitment proposes (each once per case)."""
+    commitment = service.set_remedies(
+        db=db, org_id=org.id, actor=actor, commitment_id=commitment_id, kinds=body.remedies
+    )
+    db.commit()
+    return CommitmentRead.model_validate(commitment)
+
+
 @router.get("/public/commitments/{org_slug}", response_model=PublicCommitments, tags=["public"])
 def public_commitments(
     org_slug: Annotated[str, Path(max_length=64)],
@@ -217,11 +250,28 @@ def public_commitments(
 
 @router.get("/remedies", response_model=list[RemedyRead], dependencies=[require("feedback.read")])
 def list_remedies(
-    org: ApiOrg, db: DbSession, status_: Annotated[str | None, Query(alias="status", max_length=16)] = None
+    org: ApiOrg,
+    db: DbSession,
+    status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    feedback_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[RemedyRead]:
-    return [
-        RemedyRead.model_validate(r) for r in remedies.list_remedies(db=db, org_id=org.id, status=status_)
-    ]
+    found = remedies.list_remedies(db=db, org_id=org.id, status=status_, feedback_id=feedback_id)
+    return [RemedyRead.model_validate(r) for r in found]
+
+
+@router.post(
+    "/feedback/{feedback_id}/remedies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RemedyRead,
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def propose_remedy(
+    feedback_id: PathId, body: RemedyCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> RemedyRead:
+    """Propose a remedy on a case (an apology, a voucher, a call-back, ...)."""
+    remedy = remedies.propose(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, **body.model_dump())
+    db.commit()
+    return RemedyRead.model_validate(remedy)
 
 
 @router.patch(

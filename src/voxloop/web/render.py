@@ -50,6 +50,8 @@ EVENT_LABELS = {
     "commitment_breached": N_("Commitment broken"),
     "escalated": N_("Escalated"),
     "remedy": N_("Service remedy"),
+    "remedy_sent": N_("Remedy sent to the customer"),
+    "remedy_unsent": N_("Remedy not emailed: the customer left no address"),
 }
 STEP_LABELS = {
     "response": N_("Response"),
@@ -65,7 +67,19 @@ STEP_STATE_LABELS = {
     "late": N_("met late"),
     "void": N_("void"),
 }
-REMEDY_LABELS = {"apology": N_("Apology"), "compensation": N_("Compensation"), "follow_up": N_("Follow-up")}
+REMEDY_LABELS = {
+    "apology": N_("Apology"),
+    "voucher": N_("Voucher"),
+    "compensation": N_("Compensation"),
+    "callback": N_("Call-back"),
+    "follow_up": N_("Follow-up"),
+}
+REMEDY_STATUS_LABELS = {
+    "proposed": N_("Proposed"),
+    "approved": N_("Approved"),
+    "delivered": N_("Carried out"),
+    "declined": N_("Declined"),
+}
 # Triage values (Feedback.type, .sentiment, .severity/.urgency, .flag), as pages show them.
 TYPE_LABELS = {
     "praise": N_("Praise"),
@@ -155,6 +169,7 @@ def environment(locale: str) -> Environment:
     env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
     env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
     env.globals["remedy_label"] = lambda v: label(REMEDY_LABELS, v)
+    env.globals["remedy_status_label"] = lambda v: label(REMEDY_STATUS_LABELS, v)
     env.globals["type_labels"] = TYPE_LABELS
     env.globals["sentiment_labels"] = SENTIMENT_LABELS
     env.globals["level_labels"] = LEVEL_LABELS

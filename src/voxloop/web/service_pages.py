@@ -176,6 +176,22 @@ def calendar_update(
     return _redirect("/admin/commitments")
 
 
+@router.post(
+    "/admin/commitments/{commitment_id}/remedies", dependencies=[Csrf, web_require("commitments.manage")]
+)
+def commitment_remedies(
+    request: Request, commitment_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
+) -> Response:
+    kinds = [str(v) for v in form.getlist("remedies") if str(v)]
+    try:
+        commitments.set_remedies(db=db, org_id=org.id, actor=actor, commitment_id=commitment_id, kinds=kinds)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        return _commitments(request, org, db, errors=_errors(exc), status_code=exc.status_code)
+    return _redirect("/admin/commitments")
+
+
 @router.post("/admin/commitments", dependencies=[Csrf, web_require("commitments.manage")])
 def commitment_create(
     request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
@@ -191,7 +207,7 @@ def commitment_create(
         "description": str(form.get("description", "")).strip(),
         "calendar_id": int(c) if (c := str(form.get("calendar_id", ""))).isdigit() else 0,
         "match": match,
-        "remedy": str(form.get("remedy", "")) or None,
+        "remedies": [str(v) for v in form.getlist("remedies") if str(v)],
         "is_public": bool(form.get("is_public")),
     }
     errors = []

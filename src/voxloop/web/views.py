@@ -23,6 +23,7 @@ from voxloop.cases import kpis, workflow
 from voxloop.cases import service as cases
 from voxloop.cases.schemas import NoteCreate
 from voxloop.commitments import clocks, remedies
+from voxloop.commitments.service import REMEDIES
 from voxloop.common import i18n, ratelimit
 from voxloop.common.i18n import N_
 from voxloop.common.text_checks import clean_text
@@ -334,7 +335,9 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         handlers=[
             u for u in accounts.list_users(db=db, org_id=org.id) if u.is_active and u.can("feedback.handle")
         ],
-        remedies=[r for r in remedies.list_remedies(db=db, org_id=org.id) if r.feedback_id == record.id],
+        remedies=remedies.list_remedies(db=db, org_id=org.id, feedback_id=record.id),
+        remedy_kinds=REMEDIES,
+        remedy_next=remedies.NEXT,
     )
 
 
