@@ -4,12 +4,16 @@ import json
 import random
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
 
 from voxloop.accounts import service as accounts
+from voxloop.accounts.models import Organization
 from voxloop.audit.service import SYSTEM, Actor
 from voxloop.cases.service import THANK
+from voxloop.commitments import service as commitments
 from voxloop.commitments.clocks import OPEN_STATES
 from voxloop.commitments.models import CaseClock
 from voxloop.commitments.service import working_time
@@ -65,36 +69,7 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
             return (
                 f"demo organization '{SLUG}' exists already; sign in as admin@cloudhill.example / {PASSWORD}"
             )
-        org = accounts.create_org(db=db, slug=SLUG, name="云栖酒店集团 Cloudhill Hotels")
-        depts = {
-            zh: accounts.create_department(db=db, org_id=org.id, actor=SYSTEM, name=zh, name_en=en)
-            for zh, en in data["departments"]
-        }
-        for email, name, role, dept in data["users"]:
-            accounts.create_user(
-                db=db,
-                org_id=org.id,
-                actor=SYSTEM,
-                email=email,
-                password=PASSWORD,
-                role=role,
-                name=name,
-                department_id=depts[dept].id if dept else None,
-                locale="en" if email.startswith("frontoffice") else "zh_CN",
-            )
-        # Department heads hear of broken commitments; routing rules send cases to departments.
-        people = {u.email: u for u in accounts.list_users(db=db, org_id=org.id)}
-        depts["工程部"].head_id = people["engineer@cloudhill.example"].id
-        depts["客服中心"].head_id = people["manager@cloudhill.example"].id
-        depts["前厅部"].head_id = people["frontoffice@cloudhill.example"].id
-        for name, match, dept in (
-            ("设施报修 Facilities", {"category": ["facilities"]}, "工程部"),
-            ("前台服务 Front office", {"category": ["service_attitude", "process_policy"]}, "前厅部"),
-            ("其他投诉 Other complaints", {"type": ["complaint"]}, "客服中心"),
-        ):
-            routing.create_rule(
-                db=db, org_id=org.id, actor=SYSTEM, name=name, match=match, department_id=depts[dept].id
-            )
+        org = create_organization(db, data)
         db.commit()
         org_id = org.id
 
@@ -119,6 +94,50 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
         f"{csat} CSAT and {nps} NPS responses\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
     )
+
+
+def create_organization(db: Session, data: dict[str, Any] | None = None) -> Organization:
+    """Cloudhill Hotels without its feedback: departments and their heads, staff, the routing
+    rules that send each scenario's case where SCENARIOS.md says, and what a broken commitment
+    owes the guest (S2: an apology, a voucher, a call-back). The caller commits."""
+    data = data or json.loads(DATA.read_text(encoding="utf-8"))
+    org = accounts.create_org(db=db, slug=SLUG, name="云栖酒店集团 Cloudhill Hotels")
+    depts = {
+        zh: accounts.create_department(db=db, org_id=org.id, actor=SYSTEM, name=zh, name_en=en)
+        for zh, en in data["departments"]
+    }
+    for email, name, role, dept in data["users"]:
+        accounts.create_user(
+            db=db,
+            org_id=org.id,
+            actor=SYSTEM,
+            email=email,
+            password=PASSWORD,
+            role=role,
+            name=name,
+            department_id=depts[dept].id if dept else None,
+            locale="en" if email.startswith("frontoffice") else "zh_CN",
+        )
+    # Department heads hear of broken commitments; routing rules send cases to departments.
+    people = {u.email: u for u in accounts.list_users(db=db, org_id=org.id)}
+    depts["工程部"].head_id = people["engineer@cloudhill.example"].id
+    depts["客服中心"].head_id = people["manager@cloudhill.example"].id
+    depts["前厅部"].head_id = people["frontoffice@cloudhill.example"].id
+    for rule in data["routing"]:
+        routing.create_rule(
+            db=db,
+            org_id=org.id,
+            actor=SYSTEM,
+            name=rule["name"],
+            match=rule["match"],
+            department_id=depts[rule["department"]].id,
+        )
+    by_name = {c.name: c for c in commitments.list_commitments(db=db, org_id=org.id)}
+    for name, kinds in data["remedies"].items():
+        commitments.set_remedies(
+            db=db, org_id=org.id, actor=SYSTEM, commitment_id=by_name[name].id, kinds=kinds
+        )
+    return org
 
 
 def _forget_old_messages() -> None:
