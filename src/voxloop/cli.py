@@ -17,7 +17,11 @@ def _serve(args: argparse.Namespace) -> None:
         get_settings().refuse_placeholder_beyond_loopback(args.host)
     except ValueError as exc:
         sys.exit(f"error: {exc}")
-    with catcher.catching():  # only while no SMTP server is configured, never in production
+    from voxloop.mail import inbound
+
+    # The catcher only while no SMTP server is configured, never in production; the intake
+    # listener in development or where VOXLOOP_MAIL_INTAKE_PORT says.
+    with catcher.catching(), inbound.listening():
         uvicorn.run(
             "voxloop.main:create_app",
             factory=True,

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
     mail_max_bytes: int = 25 * 1024 * 1024
     mail_per_sender_per_hour: int = 30  # more from one address in an hour is refused as a flood
+    # The loopback port `voxloop serve` takes mail in on (the demo's service mailbox): None means
+    # 2525 in development and off elsewhere; 0 is off everywhere.
+    mail_intake_port: int | None = None
 
     rate_limit_storage: str = "memory://"
     public_rate_per_ip: str = "20/minute"

@@ -1,6 +1,7 @@
-"""Where email comes in: an SMTP listener (`voxloop mail serve`) and an IMAP poller for an
-existing mailbox (`voxloop mail poll`). Both hand raw messages to mail.service.take, and
-answer the sender's server (250) or mark the message seen only after it is committed."""
+"""Where email comes in: an SMTP listener (`voxloop mail serve`, and on loopback beside
+`voxloop serve` in development) and an IMAP poller for an existing mailbox (`voxloop mail
+poll`). Both hand raw messages to mail.service.take, and answer the sender's server (250) or
+mark the message seen only after it is committed."""
 
 import imaplib
 import logging
@@ -13,7 +14,7 @@ from aiosmtpd.controller import Controller
 from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts import service as accounts
-from voxloop.config import get_settings
+from voxloop.config import Settings, get_settings
 from voxloop.db import session_scope
 from voxloop.mail import service
 from voxloop.mail.parse import recipients
@@ -66,6 +67,46 @@ def smtp_controller(host: str, port: int) -> Controller:
         data_size_limit=get_settings().mail_max_bytes,
         decode_data=False,
     )
+
+
+DEV_INTAKE_PORT = 2525
+LOOPBACK = "127.0.0.1"
+
+
+def intake_port(settings: Settings) -> int | None:
+    """The loopback port `voxloop serve` takes mail in on: VOXLOOP_MAIL_INTAKE_PORT wherever it
+    is set (0: off), else 2525 in development (what `make run` uses) and off in tests and
+    production, where `voxloop mail serve` or `voxloop mail poll` is the way in."""
+    port = settings.mail_intake_port
+    if port is None:
+        return DEV_INTAKE_PORT if settings.env == "development" else None
+    return port or None
+
+
+@contextmanager
+def listening(settings: Settings | None = None) -> Iterator[Controller | None]:
+    """The SMTP listener on loopback for the block, when `intake_port` says so (else None; also
+    None when the port is taken: serving the pages matters more than the demo's mailbox)."""
+    settings = settings or get_settings()
+    port = intake_port(settings)
+    controller = smtp_controller(LOOPBACK, port) if port else None
+    if controller is not None:
+        try:
+            controller.start()
+        except (OSError, RuntimeError) as exc:
+            log.warning("email intake not started on %s:%s: %s", LOOPBACK, port, exc)
+            controller = None
+        else:
+            print(
+                f"voxloop: mail sent to {LOOPBACK}:{port} for <org slug>@… "
+                "(the demo's: cloudhill@voxloop.local) becomes feedback",
+                flush=True,
+            )
+    try:
+        yield controller
+    finally:
+        if controller is not None:
+            controller.stop()
 
 
 @dataclass(frozen=True)
