@@ -35,7 +35,9 @@ def responses(client, acct, survey):  # type: ignore[no-untyped-def]
 
 def test_default_rules_pick_detractors_the_dissatisfied_hard_effort_and_unsolved():
     rules = Rules.of({})
-    assert rules == Rules(enabled=True, nps_max=6, csat_max=2, ces_min=6, resolution_no=True)
+    assert rules == Rules(
+        enabled=True, nps_max=6, csat_max=2, ces_min=6, resolution_no=True, complaint=True, resurvey=True
+    )
     post_case, nps, ces = templates.CSAT_POST_CASE, templates.NPS, templates.CES
     assert follow_up.triggers(nps, {"nps": 6}, rules) == [Trigger("nps", "nps", 6)]
     assert follow_up.triggers(nps, {"nps": 7}, rules) == []  # a passive
@@ -183,7 +185,8 @@ def test_the_rule_can_be_switched_off_and_edited_per_survey(client):
     analyst = make_account(role="analyst")
     survey = make(client, analyst, template="nps")
     assert survey["follow_up"] == {
-        "enabled": True, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": True
+        "enabled": True, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": True,
+        "complaint": True, "resurvey": True,
     }  # fmt: skip
     off = client.patch(
         f"/api/v1/surveys/{survey['id']}", json={"follow_up": {"enabled": False}}, headers=analyst.headers
@@ -199,7 +202,8 @@ def test_the_rule_can_be_switched_off_and_edited_per_survey(client):
         headers=analyst.headers,
     )
     assert on.json()["follow_up"] == {
-        "enabled": True, "nps_max": 7, "csat_max": 2, "ces_min": 6, "resolution_no": True
+        "enabled": True, "nps_max": 7, "csat_max": 2, "ces_min": 6, "resolution_no": True,
+        "complaint": True, "resurvey": True,
     }  # fmt: skip
     answer(client, survey["key"], {"nps": 7}, device="b", language="zh", contact=GUEST)
     drain()
@@ -287,7 +291,8 @@ def test_the_follow_up_rules_are_shown_and_edited_on_the_survey_page(client):
     assert saved.status_code == 200  # followed the redirect back to the page
     got = client.get(f"/api/v1/surveys/{survey['id']}", headers=manager.headers).json()
     assert got["follow_up"] == {
-        "enabled": False, "nps_max": 7, "csat_max": None, "ces_min": 5, "resolution_no": False
+        "enabled": False, "nps_max": 7, "csat_max": None, "ces_min": 5, "resolution_no": False,
+        "complaint": False, "resurvey": False,
     }  # fmt: skip
     page = staff.get(url).text
     assert 'name="enabled" value="1">' in page and 'name="nps_max" min="0" max="10" value="7"' in page

@@ -22,6 +22,7 @@ from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
 from voxloop.surveys import follow_up
 from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
+from voxloop.text import analysis
 
 OPEN_FOLLOW_UP = "surveys.open_follow_up"
 CHANNEL = "survey"
@@ -51,7 +52,13 @@ def after_response(
     stays fast; the case is opened by the outbox, so it is not lost either). Who may be
     contacted: whoever left an email or a phone with the answer, else the customer the
     invitation was for; an anonymous survey only the former."""
-    if not follow_up.triggers(definition, response.answers, follow_up.Rules.of(survey.follow_up)):
+    rules = follow_up.Rules.of(survey.follow_up)
+    if response.resurvey_of_id is not None:
+        return False  # the answer after a follow-up case: recovery, not another case
+    if not (
+        follow_up.triggers(definition, response.answers, rules)
+        or follow_up.may_complain(definition, response.answers, rules)
+    ):
         return False
     if contact is not None and (contact.email or contact.phone):
         response.customer_id = customers.resolve_many(db=db, org_id=survey.org_id, contacts=[contact])[0]
@@ -86,13 +93,16 @@ def open_follow_up(*, db: Session, response_id: int) -> int | None:
             SurveyVersion.survey_id == survey.id, SurveyVersion.number == response.version
         )
     )
-    found = follow_up.triggers(definition or {}, response.answers, follow_up.Rules.of(survey.follow_up))
-    if not found:  # switched off since the answer came
-        return None
+    if response.resurvey_of_id is not None:
+        return None  # the survey after a follow-up case: recovery, not another case
     if response.feedback_id is not None:
         origin = db.get(Feedback, response.feedback_id)
         if origin is not None and origin.survey_response_id is not None:
-            return None  # the survey after a follow-up case: recovery, not another case
+            return None
+    rules = follow_up.Rules.of(survey.follow_up)
+    found = follow_up.triggers(definition or {}, response.answers, rules, complaints)
+    if not found:  # not unhappy after all (the open answer is no complaint), or switched off
+        return None
     locale = i18n.normalize(response.language)
     text = follow_up.describe(
         definition or {},
@@ -123,6 +133,12 @@ def open_follow_up(*, db: Session, response_id: int) -> int | None:
         cases.add_note(db=db, org_id=org.id, actor=actor, feedback_id=open_case, text=text)
         db.commit()
     return open_case
+
+
+def complaints(texts: list[str]) -> list[bool]:
+    """Which open answers the triage models type as complaints (read as live triage reads a
+    small batch: with the sentence encoder)."""
+    return [g.feedback_type == "complaint" for g in analysis.guess(texts, meaning=True)]
 
 
 def _open(

@@ -4,11 +4,14 @@ what the case says. Pure: no database.
 A survey's rules are JSON kept with its settings (Survey.follow_up); keys left out take the
 defaults, so a new survey follows up detractors and the clearly unhappy:
 
-    {"enabled": true, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": true}
+    {"enabled": true, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": true,
+     "complaint": true, "resurvey": true}
 
 A threshold set to null switches that rule off. A resolution question is a single choice with
 a "no" option whose id is "resolved" (the post-case template's) or that says
-"resolution": true.
+"resolution": true. "complaint": an open answer the text models type as a complaint (the
+caller passes the model in, so this module stays pure). "resurvey": once the follow-up case is
+resolved, the respondent is asked one question again (templates.RESURVEY).
 """
 
 from collections.abc import Callable, Mapping
@@ -18,7 +21,9 @@ from typing import Any, Literal
 from voxloop.common.i18n import N_
 from voxloop.surveys import definition as d
 
-Kind = Literal["nps", "csat", "ces", "resolution"]
+Kind = Literal["nps", "csat", "ces", "resolution", "complaint"]
+# Which texts the triage models type as complaints, one flag per text.
+Complaints = Callable[[list[str]], list[bool]]
 MAX_DESCRIPTION = 10_000  # what any other intake path accepts
 
 
@@ -29,6 +34,8 @@ class Rules:
     csat_max: int | None = 2  # 1-5
     ces_min: int | None = 6  # 1-7, 7 the hardest
     resolution_no: bool = True
+    complaint: bool = True  # an open answer typed complaint
+    resurvey: bool = True  # one question again once the case is resolved
 
     @classmethod
     def of(cls, stored: Mapping[str, Any] | None) -> "Rules":
@@ -57,8 +64,29 @@ def is_resolution(q: Mapping[str, Any]) -> bool:
     )
 
 
-def triggers(definition: Mapping[str, Any], answers: Mapping[str, Any], rules: Rules) -> list[Trigger]:
-    """The answers that call for a follow-up, in question order; none when the rules are off."""
+def open_answers(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The open (text) answers given, in question order: (question id, text)."""
+    return [
+        (q["id"], str(answers[q["id"]]).strip())
+        for q in d.questions(definition)
+        if q["type"] == "text" and isinstance(answers.get(q["id"]), str) and answers[q["id"]].strip()
+    ]
+
+
+def may_complain(definition: Mapping[str, Any], answers: Mapping[str, Any], rules: Rules) -> bool:
+    """Whether the complaint rule has an open answer to read (the models read it later)."""
+    return rules.enabled and rules.complaint and bool(open_answers(definition, answers))
+
+
+def triggers(
+    definition: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    rules: Rules,
+    complaints: Complaints | None = None,
+) -> list[Trigger]:
+    """The answers that call for a follow-up, scores and choices in question order, then open
+    answers typed complaint (read only when `complaints`, the text models, is given); none when
+    the rules are off."""
     if not rules.enabled:
         return []
     found: list[Trigger] = []
@@ -76,7 +104,27 @@ def triggers(definition: Mapping[str, Any], answers: Mapping[str, Any], rules: R
             found.append(Trigger(q["id"], "ces", value))
         elif rules.resolution_no and is_resolution(q) and str(value) == "no":
             found.append(Trigger(q["id"], "resolution", "no"))
+    texts = open_answers(definition, answers) if rules.complaint and complaints is not None else []
+    if texts:
+        flags = complaints([t for _, t in texts]) if complaints is not None else []
+        found += [
+            Trigger(qid, "complaint", "complaint") for (qid, _), bad in zip(texts, flags, strict=True) if bad
+        ]
     return found
+
+
+# A re-survey answer at least this high: passive or promoter, satisfied.
+RECOVERED = {"nps": 7, "csat": 4}
+
+
+def recovered(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> bool | None:
+    """Whether an answer after a follow-up case says the respondent was won back: its first NPS
+    or CSAT score is passive/promoter or satisfied; None when it gives neither."""
+    for q in d.questions(definition):
+        value = answers.get(q["id"])
+        if q["type"] in RECOVERED and isinstance(value, int) and not isinstance(value, bool):
+            return value >= RECOVERED[q["type"]]
+    return None
 
 
 HEADING = N_("Follow-up of a survey answer: %(title)s (response #%(response)s)")
@@ -89,6 +137,7 @@ REASONS: dict[Kind, str] = {
     "csat": N_("dissatisfied (CSAT %(value)s)"),
     "ces": N_("hard to get help (CES %(value)s)"),
     "resolution": N_("the problem was not solved"),
+    "complaint": N_("a complaint in their own words"),
 }
 
 

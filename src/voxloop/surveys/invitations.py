@@ -2,7 +2,7 @@
 bounces, and the survey sent by itself after a case is resolved."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +14,8 @@ from voxloop.customers.models import Customer
 from voxloop.errors import InvalidInput
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
-from voxloop.surveys import optouts
-from voxloop.surveys.models import Invitation, Survey
+from voxloop.surveys import follow_up, optouts, templates
+from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
 
 INVITE = "surveys.invite"
 REMIND = "surveys.remind"
@@ -33,10 +33,15 @@ class Recipient:
 
 
 def invite(
-    *, db: Session, survey: Survey, recipients: list[Recipient], delay: timedelta | None = None
+    *,
+    db: Session,
+    survey: Survey,
+    recipients: list[Recipient],
+    delay: timedelta | None = None,
+    capped: bool = True,
 ) -> dict[str, Any]:
-    """Create invitations and queue their emails; people who opted out, or were invited within
-    the survey's contact cap, are skipped and counted. The caller commits."""
+    """Create invitations and queue their emails; people who opted out, or (`capped`) were
+    invited within the survey's contact cap, are skipped and counted. The caller commits."""
     if survey.status != "live":
         raise InvalidInput(fields=[{"field": "survey", "reason": "publish the survey before inviting"}])
     if len(recipients) > MAX_BATCH:
@@ -44,7 +49,7 @@ def invite(
     emails = {r.email.strip().lower() for r in recipients}
     opted_out = optouts.opted_out(db=db, org_id=survey.org_id, emails=emails)
     recent: set[str] = set()
-    if survey.contact_cap_days:
+    if survey.contact_cap_days and capped:
         since = utcnow() - timedelta(days=survey.contact_cap_days)
         recent = _in(
             db,
@@ -178,20 +183,25 @@ def bounced(*, db: Session, org_id: int, addresses: list[str]) -> int:
 
 def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str, Any] | None:
     """The organization's post-case survey (trigger "case_resolved"), sent after its delay to
-    the customer of a resolved case, within the contact cap, unless they asked for no email.
-    The caller commits."""
+    the customer of a resolved case, within the contact cap, unless they asked for no email; a
+    follow-up case's customer gets the one-question re-survey instead, when the survey whose
+    answer opened the case says so. The caller commits."""
     if not email:
         return None
     if record.customer_id is not None:
         customer = db.get(Customer, record.customer_id)
         if customer is not None and not customer.contact_email:
             return None
-    survey = db.scalar(
-        select(Survey)
-        .where(Survey.org_id == record.org_id, Survey.trigger == "case_resolved", Survey.status == "live")
-        .order_by(Survey.id.desc())
-        .limit(1)
-    )
+    kind = resurvey_kind(db, record)
+    if kind is not None:
+        survey = resurvey_survey(db, record.org_id, kind)
+    else:
+        survey = db.scalar(
+            select(Survey)
+            .where(Survey.org_id == record.org_id, Survey.trigger == "case_resolved", Survey.status == "live")
+            .order_by(Survey.id.desc())
+            .limit(1)
+        )
     if survey is None:
         return None
     already = db.scalar(
@@ -216,7 +226,53 @@ def after_case(*, db: Session, record: Feedback, email: str | None) -> dict[str,
             Recipient(email=email, customer_id=record.customer_id, feedback_id=record.id, hidden=hidden)
         ],
         delay=timedelta(minutes=survey.delay_minutes),
+        # the re-survey closes the loop the respondent asked for: not held back by the cap
+        capped=kind is None,
     )
+
+
+def resurvey_kind(db: Session, record: Feedback) -> str | None:
+    """For a follow-up case whose survey re-surveys: "nps" when the answer that opened it was a
+    detractor's, else "csat"; None for any other case."""
+    if record.survey_response_id is None:
+        return None
+    found = db.execute(
+        select(Survey.follow_up, SurveyVersion.definition, Response.answers)
+        .join(Response, Response.survey_id == Survey.id)
+        .join(
+            SurveyVersion,
+            (SurveyVersion.survey_id == Survey.id) & (SurveyVersion.number == Response.version),
+        )
+        .where(Response.id == record.survey_response_id)
+    ).first()
+    if found is None:
+        return None
+    stored, definition, answers = found
+    rules = follow_up.Rules.of(stored)
+    if not rules.resurvey:
+        return None
+    kinds = {t.kind for t in follow_up.triggers(definition, answers, replace(rules, enabled=True))}
+    return "nps" if "nps" in kinds else "csat"
+
+
+def resurvey_survey(db: Session, org_id: int, kind: str) -> Survey | None:
+    """The organization's re-survey of this kind, made and published on first use; None when
+    someone has closed it (no more re-surveys)."""
+    trigger = f"resurvey_{kind}"
+    survey = db.scalar(
+        select(Survey).where(Survey.org_id == org_id, Survey.trigger == trigger).order_by(Survey.id).limit(1)
+    )
+    if survey is None:
+        name, definition = templates.RESURVEY[kind]
+        survey = Survey(
+            org_id=org_id, key=secrets.token_urlsafe(9)[:12], name=name, status="live", version=1,
+            definition=definition, trigger=trigger, follow_up={"enabled": False},
+        )  # fmt: skip
+        db.add(survey)
+        db.flush()
+        db.add(SurveyVersion(org_id=org_id, survey_id=survey.id, number=1, definition=definition))
+        db.flush()
+    return survey if survey.status == "live" else None
 
 
 def cancel_for_case(*, db: Session, feedback_id: int) -> int:

@@ -91,6 +91,11 @@ class Response(TenantMixin, Base):
     follow_up_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback.id", ondelete="SET NULL"), index=True
     )
+    # A re-survey's answer (or the post-case survey's, of a follow-up case): the answer whose
+    # follow-up case it asks about again.
+    resurvey_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="SET NULL"), index=True
+    )
     hidden: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers_hash: Mapped[str | None] = mapped_column(String(64))  # finds identical responses fast

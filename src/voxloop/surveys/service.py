@@ -21,6 +21,7 @@ from voxloop.commitments.models import CaseClock
 from voxloop.common.time import as_utc, utcnow
 from voxloop.customers.service import Contact
 from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
+from voxloop.feedback.models import Feedback
 from voxloop.surveys import definition as d
 from voxloop.surveys import flows, follow_up, quality, templates
 from voxloop.surveys.models import Invitation, Response, Survey, SurveyVersion
@@ -265,6 +266,7 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             customer_id=None if survey.anonymous or not invitation else invitation.customer_id,
             started_at=_day(sub.started_at or now) if survey.anonymous else sub.started_at,
             resume_token=secrets.token_urlsafe(18)[:24],
+            resurvey_of_id=_resurveyed(db, invitation),
         )
         db.add(response)
     response.language = sub.language
@@ -318,6 +320,14 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
             definition, answers, hidden, completed=False, duration_seconds=None, median_seconds=None, sample=0
         )
     return response
+
+
+def _resurveyed(db: Session, invitation: Invitation | None) -> int | None:
+    """The answer an invitation asks about again: the one that opened the follow-up case the
+    invitation was sent after (the re-survey, or the post-case survey of a follow-up case)."""
+    if invitation is None or invitation.feedback_id is None:
+        return None
+    return db.scalar(select(Feedback.survey_response_id).where(Feedback.id == invitation.feedback_id))
 
 
 def _median(db: Session, survey_id: int) -> tuple[float | None, int]:
@@ -495,9 +505,6 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
     }
 
 
-RECOVERED = {"nps": 7, "csat": 4}  # a re-survey answer at least this high: passive or promoter, satisfied
-
-
 def follow_up_rates(
     *, db: Session, survey: Survey, definition: dict[str, Any], responses: list[Response]
 ) -> dict[str, Any]:
@@ -508,7 +515,13 @@ def follow_up_rates(
     commitment / follow-up cases; recovery rate: follow-up cases re-surveyed afterwards whose
     latest answer is passive or promoter (or CSAT >= 4) / follow-up cases re-surveyed."""
     rules = replace(follow_up.Rules.of(survey.follow_up), enabled=True)
-    met = [r for r in responses if follow_up.triggers(definition, r.answers, rules)]
+    # an open answer typed complaint is known to have met a rule once its case is opened
+    met = [
+        r
+        for r in responses
+        if r.resurvey_of_id is None  # a re-survey measures recovery; it opens no case
+        and (r.follow_up_id is not None or follow_up.triggers(definition, r.answers, rules))
+    ]
     followed = sum(1 for r in met if r.follow_up_id is not None)
     case_ids = {r.follow_up_id for r in responses if r.follow_up_id is not None}
     states = dict(
@@ -528,17 +541,9 @@ def follow_up_rates(
     for r in latest.values():
         if r.survey_id not in asked_in:
             asked_in[r.survey_id] = published(db, get(db=db, org_id=survey.org_id, survey_id=r.survey_id))
-        asked = asked_in[r.survey_id]
-        score = next(
-            (
-                (q["type"], r.answers[q["id"]])
-                for q in d.questions(asked)
-                if q["type"] in RECOVERED and isinstance(r.answers.get(q["id"]), int)
-            ),
-            None,
-        )
-        if score is not None:
-            recovered.append(score[1] >= RECOVERED[score[0]])
+        won = follow_up.recovered(asked_in[r.survey_id], r.answers)
+        if won is not None:
+            recovered.append(won)
     return {
         "follow_up_rate": stats.proportion_ci(followed, len(met)).as_dict(),
         "closed_loop_rate": stats.proportion_ci(

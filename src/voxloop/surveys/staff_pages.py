@@ -279,10 +279,12 @@ def survey_follow_up(
     request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
     """The follow-up rules: on or off, the thresholds (a number left empty switches that rule
-    off) and the "no" on a resolution question; checked as the API checks them."""
+    off), the "no" on a resolution question, complaints in open answers and the re-survey;
+    checked as the API checks them."""
 
     def changes() -> dict[str, Any]:
-        data: dict[str, Any] = {k: bool(form.get(k)) for k in ("enabled", "resolution_no")}
+        flags = ("enabled", "resolution_no", "complaint", "resurvey")
+        data: dict[str, Any] = {k: bool(form.get(k)) for k in flags}
         for key in ("nps_max", "csat_max", "ces_min"):
             raw = str(form.get(key, "")).strip()
             data[key] = raw or None

@@ -247,6 +247,32 @@ SERVICE_SATISFACTION: dict[str, Any] = {
     ],
 }
 
+
+def _again(kind: str, question: dict[str, str]) -> dict[str, Any]:
+    return {
+        "languages": ["zh", "en"],
+        "title": _t("回访：再问您一个问题", "After our follow-up: one question"),
+        "hidden": ["case_id", "channel", "agent", "branch"],
+        "sections": [
+            {"id": "main", "questions": [{"id": kind, "type": kind, "required": True, "text": question}]}
+        ],
+    }
+
+
+# The one question asked again once a follow-up case is resolved: a detractor's NPS question,
+# else satisfaction (recovered: NPS >= 7, CSAT >= 4). The survey is made per organization on
+# first use (Survey.trigger "resurvey_nps" / "resurvey_csat") and may be edited like any other.
+RESURVEY: dict[str, tuple[str, dict[str, Any]]] = {
+    "nps": ("Re-survey after follow-up (NPS)", _again("nps", NPS["sections"][0]["questions"][0]["text"])),
+    "csat": (
+        "Re-survey after follow-up (CSAT)",
+        _again(
+            "csat",
+            _t("我们联系并处理之后，您现在满意吗？", "Now that we have followed up, how satisfied are you?"),
+        ),
+    ),
+}
+
 TEMPLATES: dict[str, tuple[str, dict[str, Any]]] = {
     "csat_post_case": ("Post-case CSAT", CSAT_POST_CASE),
     "nps": ("Relationship NPS", NPS),

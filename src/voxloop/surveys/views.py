@@ -32,6 +32,8 @@ class FollowUpRules(BaseModel):
     csat_max: Annotated[int, Field(ge=1, le=5)] | None = 2
     ces_min: Annotated[int, Field(ge=1, le=7)] | None = 6
     resolution_no: bool = True
+    complaint: bool = True  # an open answer the triage models type as a complaint
+    resurvey: bool = True  # one question again once the follow-up case is resolved
 
 
 class SurveyCreate(BaseModel):
@@ -104,6 +106,7 @@ class ResponseRead(BaseModel):
     quality_flags: list[dict[str, str]]
     feedback_id: int | None
     follow_up_id: int | None  # the case following this answer up
+    resurvey_of_id: int | None  # the answer whose follow-up case this one asks about again
 
 
 class PublicResponse(BaseModel):
