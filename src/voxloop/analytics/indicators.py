@@ -19,9 +19,18 @@ SCORECARD = {
     "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
     "complaint_rate": (N_("Complaint rate"), lambda v: f"{v:.1%}"),
     "compliance": (N_("Commitments kept"), lambda v: f"{v:.1%}"),
+    "follow_up_rate": (N_("Follow-up rate"), lambda v: f"{v:.1%}"),
+    "contact_time": (N_("Contact time (median working hours)"), lambda v: f"{v:.1f} h"),
+    "closed_loop_rate": (N_("Closed-loop rate"), lambda v: f"{v:.1%}"),
+    "recovery_rate": (N_("Recovery rate"), lambda v: f"{v:.1%}"),
 }
 RESPONSE_METRICS = ("nps", "csat", "ces")
-METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance")
+# Closing the loop with unhappy respondents, over the answers that met a follow-up rule:
+# answers with a case; working hours from the answer to the case's first reply (median);
+# first replies within the commitment; re-surveyed respondents won back.
+FOLLOW_UP_METRICS = ("follow_up_rate", "contact_time", "closed_loop_rate", "recovery_rate")
+DURATIONS = ("contact_time",)  # medians of hours, with a distribution-free interval
+METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance", *FOLLOW_UP_METRICS)
 # What each source can be grouped and filtered by: its own columns, and the customer's
 # segment, value tier and region (from the customer directory).
 COLUMNS = {
@@ -32,6 +41,9 @@ COLUMNS = {
     "feedback": (
         "channel", "branch", "language", "type", "category", "department_id", "product", "touchpoint",
         "sentiment",
+    ),
+    "follow_ups": (
+        "survey_id", "channel", "branch", "language", "department_id", "product", "touchpoint",
     ),
 }  # fmt: skip
 CUSTOMER = ("segment", "value_tier", "region")
@@ -52,7 +64,12 @@ def _query(
 ) -> tuple[str, list[Any]]:
     """The DuckDB query for a metric's (n, a, b) per period and group; one row for the whole
     window when `period` is None."""
-    source = "responses" if metric in RESPONSE_METRICS else "clocks" if metric == "compliance" else "feedback"
+    source = (
+        "responses" if metric in RESPONSE_METRICS
+        else "clocks" if metric == "compliance"
+        else "follow_ups" if metric in FOLLOW_UP_METRICS
+        else "feedback"
+    )  # fmt: skip
     if metric not in METRICS:
         raise ValueError(f"metric: one of {', '.join(METRICS)}")
     if period is not None and period not in PERIODS:
@@ -67,6 +84,7 @@ def _query(
         "responses": ("response_facts", "submitted_at"),
         "clocks": ("clock_facts", "received_at"),
         "feedback": ("feedback_facts", "received_at"),
+        "follow_ups": ("follow_up_facts", "submitted_at"),
     }[source]
     where = ["f.org_id = ?", f"f.{at} >= ?", f"f.{at} < ?"]
     params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None)]
@@ -93,6 +111,17 @@ def _query(
     elif metric == "compliance":  # deadlines kept among deadlines measured
         measures = "sum(measured), sum(kept), 0"
         where.append("measured > 0")
+    elif metric == "follow_up_rate":
+        measures = "count(*), count(*) FILTER (WHERE followed), 0"
+    elif metric == "contact_time":  # the hours themselves: a median has no sufficient summary
+        measures = "count(contact_hours), median(contact_hours), list(contact_hours ORDER BY contact_hours)"
+        where.append("contact_hours IS NOT NULL")
+    elif metric == "closed_loop_rate":
+        measures = "count(in_time), count(*) FILTER (WHERE in_time), 0"
+        where.append("in_time IS NOT NULL")
+    elif metric == "recovery_rate":
+        measures = "count(recovered), count(*) FILTER (WHERE recovered), 0"
+        where.append("recovered IS NOT NULL")
     elif metric == "negative_share":  # records the text models or triage rules call negative
         measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
     else:
@@ -130,6 +159,24 @@ def totals(
     return {**value, "summary": (n, a, b)}
 
 
+def by_group(
+    *,
+    org_id: int,
+    metric: str,
+    group_by: str,
+    start: datetime,
+    end: datetime,
+    filters: dict[str, Any] | None = None,
+) -> dict[Any, dict[str, Any]]:
+    """A metric over one window per group (None: records without one), each with n and CI."""
+    sql, params = _query(
+        org_id=org_id, metric=metric, period=None, group_by=group_by, start=start, end=end, filters=filters
+    )
+    with store.connect(read_only=True) as conn:
+        rows = conn.execute(sql, params).fetchall()
+    return {g: _value(metric, int(n), a, b) for _, g, n, a, b in rows if n}
+
+
 def change(metric: str, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
     """The test of the change between two windows (the right one for the metric) and its
     effect size: Cohen's h for rates, Hedges' g for mean scores, the difference for NPS. With
@@ -139,7 +186,9 @@ def change(metric: str, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict
         return {"test": None, "p": None, "effect": None, "effect_size": None}
     p, test = _test_change(metric, before, after)
     effect: float | None
-    if metric in ("csat", "ces"):
+    if metric in DURATIONS:
+        effect, name = float(a1) - float(a0), "difference"
+    elif metric in ("csat", "ces"):
         pooled = math.sqrt(((n0 - 1) * float(b0 or 0) + (n1 - 1) * float(b1 or 0)) / (n0 + n1 - 2))
         correction = 1 - 3 / (4 * (n0 + n1) - 9)
         effect = (float(a1) - float(a0)) / pooled * correction if pooled else None
@@ -233,6 +282,8 @@ def scorecard(
 
 
 def _value(metric: str, n: int, a: Any, b: Any) -> dict[str, Any]:
+    if metric in DURATIONS:
+        return _median(n, float(a), list(b))
     if metric == "nps":
         return _nps(n, int(a), int(b))
     if metric in ("csat", "ces"):
@@ -272,13 +323,24 @@ def _mean(n: int, mean: float, var: float | None) -> dict[str, Any]:
     return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half, "sd": math.sqrt(var)}
 
 
+def _median(n: int, median: float, values: list[float]) -> dict[str, Any]:
+    """A median with its distribution-free 95 % interval (the binomial order statistics, as
+    scipy's quantile_test gives it); none below 6 values, where no pair of order statistics
+    covers 95 %."""
+    low = high = None
+    if n >= 6:
+        ci = sps.quantile_test(values, q=median, p=0.5).confidence_interval(0.95)
+        low, high = float(ci.low), float(ci.high)
+    return {"value": median, "n": n, "ci_low": low, "ci_high": high}
+
+
 def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The control chart of a series of periods: an X-bar chart for scores (each period a
     subgroup of answers; an individuals chart when every period has one answer), a p-chart for
     rates; `signals` lists the periods out of control, `rules` the rules applied, and `charted`
     is False when there is not enough variation to set limits."""
     rows = [r for r in rows if r["n"] and r["value"] is not None]
-    if len(rows) < 2:
+    if len(rows) < 2 or metric in DURATIONS:  # medians of skewed hours: no Shewhart limits
         return None
     if metric in RESPONSE_METRICS and all(r["n"] == 1 for r in rows):
         chart = stats.individuals_chart([r["value"] for r in rows])
@@ -312,6 +374,8 @@ def _test_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> 
     """The p value of a change and the test's name; defined wherever both sides have 2 answers,
     also when neither varies (all promoters, all fives, no complaints)."""
     (n0, a0, b0), (n1, a1, b1) = before, now
+    if metric in DURATIONS:
+        return float(sps.mannwhitneyu(list(b1), list(b0)).pvalue), "Mann-Whitney U"
     if metric == "nps":
         return stats.nps_change_test((n0, int(a0), int(b0)), (n1, int(a1), int(b1)))
     if metric in ("csat", "ces"):
@@ -341,6 +405,8 @@ def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | N
     n, a, b = summary
     if n < 2:
         return None
+    if metric in DURATIONS:  # the sign test of the median against the target
+        return float(sps.quantile_test(list(b), q=target, p=0.5).pvalue)
     if metric == "nps":
         # the adjusted Wald of the interval (stats.nps_interval): defined at -100 and +100
         m = n + sum(stats.NPS_PSEUDO)

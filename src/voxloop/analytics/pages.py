@@ -158,6 +158,7 @@ def scorecard_page(
         request,
         "reports/scorecard.html",
         cards=cards,
+        by_department=_loop_by_department(db, org.id, filters, locale),
         nps_rows=figures["nps"]["rows"],
         synced=datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M") if synced else "—",
         params=asdict(f),
@@ -165,6 +166,33 @@ def scorecard_page(
         dates=False,
         **_choices(db, org.id),
     )
+
+
+def _loop_by_department(db: DbSession, org_id: int, filters: dict[str, Any], locale: str) -> dict[str, Any]:
+    """Closing the loop over the last 12 months, per department (that of the follow-up case,
+    else of the case the survey asked about): each indicator with n and its 95 % interval."""
+    end = utcnow()
+    start = end - timedelta(days=365)
+    figures = {
+        m: indicators.by_group(
+            org_id=org_id, metric=m, group_by="department_id", start=start, end=end, filters=filters
+        )
+        for m in indicators.FOLLOW_UP_METRICS
+    }
+    names = {
+        d.id: (d.name if locale == "zh_CN" or not d.name_en else d.name_en)
+        for d in db.execute(
+            select(Department.id, Department.name, Department.name_en).where(Department.org_id == org_id)
+        )
+    }
+    seen = sorted({g for by in figures.values() for g in by}, key=lambda g: (g is None, names.get(g, "")))
+    metrics = indicators.FOLLOW_UP_METRICS
+    return {
+        "metrics": [
+            (m, i18n.gettext(indicators.SCORECARD[m][0], locale), indicators.SCORECARD[m][1]) for m in metrics
+        ],
+        "rows": [(names.get(g, "—"), [figures[m].get(g) for m in metrics]) for g in seen],
+    }
 
 
 # The records behind a point of each feedback metric, as inbox filters.
@@ -205,7 +233,7 @@ def trends_page(
     start, end = f.window(ZoneInfo(org.timezone), weeks=26 if period == "week" else 52)
     filters = f.for_query()
     scores = metric in indicators.RESPONSE_METRICS
-    if survey_id and scores:
+    if survey_id and (scores or metric in indicators.FOLLOW_UP_METRICS):
         if not survey_id.isdigit():
             raise invalid("survey_id", "a survey's id")
         filters["survey_id"] = int(survey_id)
@@ -231,7 +259,7 @@ def trends_page(
         db.execute(
             select(Survey.id, Survey.name).where(Survey.org_id == org.id).order_by(Survey.id.desc())
         ).all()
-        if scores
+        if scores or metric in indicators.FOLLOW_UP_METRICS
         else []
     )
     return page(
@@ -247,7 +275,7 @@ def trends_page(
         goal=goal,
         target=target,
         drill=drill,
-        rate=not scores,
+        rate=not scores and metric not in indicators.DURATIONS,
         surveys=surveys,
         survey_id=survey_id,
         params=f.shown(start, end),

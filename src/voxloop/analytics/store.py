@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,15 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voxloop.commitments.models import CaseClock
-from voxloop.common.time import utcnow
+from voxloop.commitments import service as commitments
+from voxloop.commitments.models import Calendar, CaseClock
+from voxloop.common.time import as_utc, utcnow
 from voxloop.config import get_settings
 from voxloop.customers.models import Customer
 from voxloop.feedback.models import Feedback
 from voxloop.surveys import definition as d
-from voxloop.surveys import quality
-from voxloop.surveys.models import Response, Survey
+from voxloop.surveys import follow_up, quality
+from voxloop.surveys.models import Response, Survey, SurveyVersion
 from voxloop.themes.models import Theme, ThemeRun
 
 BATCH = 50_000
@@ -99,9 +101,18 @@ ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS product VARCHAR;
 ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS touchpoint VARCHAR;
 CREATE TABLE IF NOT EXISTS customer_facts (
     id BIGINT PRIMARY KEY, org_id BIGINT, segment VARCHAR, value_tier VARCHAR, region VARCHAR);
+CREATE TABLE IF NOT EXISTS follow_up_facts (
+    id BIGINT PRIMARY KEY, org_id BIGINT, survey_id BIGINT, submitted_at TIMESTAMP, channel VARCHAR,
+    branch VARCHAR, language VARCHAR, product VARCHAR, touchpoint VARCHAR, department_id BIGINT,
+    customer_id BIGINT, flagged BOOLEAN, followed BOOLEAN, contact_hours DOUBLE, in_time BOOLEAN,
+    recovered BOOLEAN);
 """
 FEEDBACK_WIDTH = 15
 RESPONSE_WIDTH = 16
+FOLLOW_UP_WIDTH = 16
+# An unhappy answer's loop (the reply, the deadline, the re-survey) is copied again on every
+# sync for this long after the answer.
+FOLLOW_UP_REFRESH_DAYS = 90
 
 
 def path() -> Path:
@@ -226,6 +237,107 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
     return out
 
 
+def _follow_up_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
+    """Per answer that met a follow-up rule (the survey's rules as they stand, counted even
+    while switched off, or opened a case), how its loop went: whether it has a case, the
+    working hours from the answer to the case's first reply (on the case's calendar), whether
+    that reply kept its commitment (None until the deadline is met or missed) and whether the
+    latest answer after the case says the respondent was won back (None before one). Answers
+    that are themselves a re-survey are no rows: they open no case."""
+    surveys = {s.id: s for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
+    versions = {
+        (v.survey_id, v.number): v.definition
+        for v in db.scalars(select(SurveyVersion).where(SurveyVersion.survey_id.in_(surveys)))
+    }
+    met = []
+    for r in rows:
+        survey = surveys.get(r.survey_id)
+        if survey is None or r.resurvey_of_id is not None:
+            continue
+        rules = replace(follow_up.Rules.of(survey.follow_up), enabled=True)
+        definition = versions.get((r.survey_id, r.version), survey.definition)
+        if r.follow_up_id is not None or follow_up.triggers(definition, r.answers, rules):
+            met.append(r)
+    if not met:
+        return []
+    case_ids = {r.follow_up_id for r in met if r.follow_up_id is not None}
+    about = {int(c) for r in met if str(c := r.hidden.get("case_id") or "").isdigit()}
+    records = {
+        f.id: f
+        for f in db.execute(
+            select(Feedback.id, Feedback.department_id, Feedback.first_response_at).where(
+                Feedback.id.in_(case_ids | about)
+            )
+        )
+    }
+    clocks = {
+        c.feedback_id: c
+        for c in db.execute(
+            select(CaseClock.feedback_id, CaseClock.calendar_id, CaseClock.response_state).where(
+                CaseClock.feedback_id.in_(case_ids)
+            )
+        )
+    }
+    fallback = {
+        org_id: calendar_id
+        for org_id, calendar_id in db.execute(
+            select(Calendar.org_id, func.min(Calendar.id))
+            .where(Calendar.org_id.in_({r.org_id for r in met}))
+            .group_by(Calendar.org_id)
+        )
+    }
+    won = _recovered(db, case_ids)
+    out = []
+    for r in met:
+        case = records.get(r.follow_up_id) if r.follow_up_id is not None else None
+        clock = clocks.get(r.follow_up_id) if r.follow_up_id is not None else None
+        hours = None
+        if case is not None and case.first_response_at is not None:
+            calendar_id = clock.calendar_id if clock is not None else fallback.get(r.org_id)
+            if calendar_id is not None:
+                axis = commitments.working_time(db, calendar_id)
+                hours = max(axis.between(as_utc(r.submitted_at), as_utc(case.first_response_at)), 0) / 3600
+        state = clock.response_state if clock is not None else None
+        about_case = records.get(int(c)) if str(c := r.hidden.get("case_id") or "").isdigit() else None
+        department = case.department_id if case is not None else None
+        if department is None and about_case is not None:
+            department = about_case.department_id
+        out.append(
+            (
+                r.id, r.org_id, r.survey_id, r.submitted_at, r.hidden.get("channel"), r.hidden.get("branch"),
+                r.language, r.hidden.get("product"), r.hidden.get("touchpoint"), department, r.customer_id,
+                quality.excluded(r.quality_flags), r.follow_up_id is not None, hours,
+                state == "met" if state in ("met", "late", "breached") else None,
+                won.get(r.follow_up_id) if r.follow_up_id is not None else None,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _recovered(db: Session, case_ids: set[int]) -> dict[int, bool]:
+    """Per follow-up case re-surveyed (the re-survey, or the post-case survey): whether its
+    latest answer says the respondent was won back."""
+    latest: dict[int, Response] = {}
+    for r in db.scalars(
+        select(Response)
+        .where(Response.feedback_id.in_(case_ids), Response.completed.is_(True))
+        .order_by(Response.submitted_at, Response.id)
+    ):
+        latest[r.feedback_id] = r  # type: ignore[index]
+    asked = {
+        (v.survey_id, v.number): v.definition
+        for v in db.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id.in_({r.survey_id for r in latest.values()}))
+        )
+    }
+    out = {}
+    for case_id, r in latest.items():
+        won = follow_up.recovered(asked.get((r.survey_id, r.version), {"sections": []}), r.answers)
+        if won is not None:
+            out[case_id] = won
+    return out
+
+
 def _customer_rows(db: Session, mark: int) -> tuple[list[tuple[Any, ...]], int]:
     """Customers created or changed since the watermark (microseconds since the epoch, the
     last change copied): their segment, value tier and region, which the indicators filter
@@ -260,7 +372,8 @@ def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list
 
 def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
     """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
-    copied = {"feedback": 0, "responses": 0, "clocks": 0, "refreshed": 0, "themes": 0, "customers": 0}
+    sources = ("feedback", "responses", "clocks", "refreshed", "themes", "customers", "follow_ups")
+    copied = dict.fromkeys(sources, 0)
     t = Feedback.__table__
     with _lock, connect() as conn:
         while True:
@@ -298,6 +411,7 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
         if recent:
             _write(conn, "feedback_facts", FEEDBACK_WIDTH, recent, None, None)
             copied["refreshed"] = len(recent)
+        copied["follow_ups"] = _sync_follow_ups(db, conn, batch)
         customers, mark = _customer_rows(db, _watermark(conn, "customers"))
         if customers:
             _write(conn, "customer_facts", 5, customers, "customers", mark)
@@ -307,6 +421,37 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             _write(conn, "theme_facts", 10, themes, "themes", max(r[0] for r in themes))
             copied["themes"] = len(themes)
     return copied
+
+
+def _sync_follow_ups(db: Session, conn: duckdb.DuckDBPyConnection, batch: int) -> int:
+    """The unhappy answers new since the last sync, and those of the last
+    FOLLOW_UP_REFRESH_DAYS again (their loops move on). How many answers were read."""
+    read = 0
+    recent = utcnow() - timedelta(days=FOLLOW_UP_REFRESH_DAYS)
+    for fresh in (False, True):
+        after = 0
+        while True:
+            stmt = select(Response).where(Response.completed.is_(True)).order_by(Response.id).limit(batch)
+            if fresh:
+                stmt = stmt.where(Response.id > after, Response.submitted_at >= recent)
+            else:
+                stmt = stmt.where(Response.id > max(after, _watermark(conn, "follow_ups")))
+            responses = list(db.scalars(stmt))
+            if not responses:
+                break
+            first, after = responses[0].id, responses[-1].id
+            rows = _follow_up_rows(db, responses)
+            if fresh:  # an answer that no longer meets a rule (the rules changed) leaves
+                conn.execute(
+                    "DELETE FROM follow_up_facts WHERE id BETWEEN ? AND ? AND submitted_at >= ?",
+                    [first, after, _naive(recent)],
+                )
+            if rows:
+                _write(conn, "follow_up_facts", FOLLOW_UP_WIDTH, rows, None if fresh else "follow_ups", after)
+            elif not fresh:
+                conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", ["follow_ups", after])
+            read += len(responses)
+    return read
 
 
 def _write(

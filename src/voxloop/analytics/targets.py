@@ -16,6 +16,10 @@ RANGES = {
     "complaint_rate": (0.0, 1.0),
     "negative_share": (0.0, 1.0),
     "compliance": (0.0, 1.0),
+    "follow_up_rate": (0.0, 1.0),
+    "contact_time": (0.0, 1000.0),  # working hours
+    "closed_loop_rate": (0.0, 1.0),
+    "recovery_rate": (0.0, 1.0),
 }
 
 

@@ -19,7 +19,16 @@ from voxloop.themes.models import Alert, Theme, ThemeMember
 
 MENTIONS = "mention_share"
 METRICS = (*indicators.METRICS, MENTIONS)
-RATES = ("complaint_rate", "negative_share", "compliance", MENTIONS)
+INCREASING = ("nps", "csat", "compliance", "follow_up_rate", "closed_loop_rate", "recovery_rate")
+RATES = (
+    "complaint_rate",
+    "negative_share",
+    "compliance",
+    "follow_up_rate",
+    "closed_loop_rate",
+    "recovery_rate",
+    MENTIONS,
+)
 ORIGINS = ("alert", "theme", "category", "touchpoint", "manual")
 PROCESS_STEPS = (
     "intake", "triage", "dispatch", "handling", "reply", "follow_up",
@@ -92,8 +101,7 @@ def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> I
         metric=metric,
         filters=filters,
         terms=terms,
-        direction=data.get("direction")
-        or ("increase" if metric in ("nps", "csat", "compliance") else "decrease"),
+        direction=data.get("direction") or ("increase" if metric in INCREASING else "decrease"),
         baseline_days=days,
         baseline_value=base["value"],
         baseline_n=base["n"],
