@@ -2,6 +2,7 @@
 problems, a closed history with kept and broken commitments, and answered surveys."""
 
 import json
+import logging
 from collections import Counter
 from datetime import timedelta
 
@@ -21,8 +22,10 @@ def _month(at) -> int:  # type: ignore[no-untyped-def]
     return int((utcnow() - as_utc(at)).days // demo.MONTH_DAYS)
 
 
-def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client):
+def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, caplog, smtp):
+    caplog.set_level(logging.WARNING)  # mail goes to a real SMTP server, as `voxloop demo` has its catcher
     message = demo.load()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert "loaded demo organization 'cloudhill'" in message
     assert "exists already" in demo.load()
     with session_scope() as db:
@@ -42,7 +45,24 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client):
         states = [
             s for row in db.execute(select(CaseClock.response_state, CaseClock.resolution_state)) for s in row
         ]
-        surveys = {s.definition["sections"][0]["questions"][0]["type"]: s for s in db.scalars(select(Survey))}
+        surveys = {
+            s.definition["sections"][0]["questions"][0]["type"]: s
+            for s in db.scalars(
+                select(Survey).where(Survey.trigger.not_like("resurvey_%") | Survey.trigger.is_(None))
+            )
+        }
+        follow_ups = db.execute(
+            select(
+                Response.survey_id, Response.answers, Response.follow_up_id, Feedback.status, Feedback.channel
+            )
+            .outerjoin(Feedback, Feedback.id == Response.follow_up_id)
+            .where(Response.resurvey_of_id.is_(None))
+        ).all()
+        again = db.execute(
+            select(Response.answers, Feedback.survey_response_id)
+            .join(Feedback, Feedback.id == Response.feedback_id)
+            .where(Response.resurvey_of_id.is_not(None))
+        ).all()
         answered = Counter(db.scalars(select(Response.survey_id).where(Response.completed.is_(True))))
         quarters = {
             (at.year, (at.month - 1) // 3)
@@ -56,7 +76,9 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client):
     assert len({r.description for r in records}) >= 1000
     assert {r.language for r in records} == {"zh", "en"}
     assert {r.channel for r in records} >= set(demo.CHANNEL_WEIGHTS)
-    assert {r.branch for r in records} == {h["branch"] for h in json.loads(demo.DATA.read_text())["hotels"]}
+    hotels = {h["branch"] for h in json.loads(demo.DATA.read_text())["hotels"]}
+    assert {r.branch for r in records if r.channel != "survey"} == hotels  # the relationship NPS has none
+    assert {r.branch for r in records} <= hotels | {None}
     assert min(as_utc(r.received_at) for r in records) < utcnow() - timedelta(days=330)
     assert sum(1 for r in records if r.customer_id) > len(records) / 2
     assert sum(1 for r in records if r.department_id) > len(records) / 2  # routed
@@ -92,3 +114,18 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client):
     assert answered[surveys["csat"].id] >= 100 and answered[surveys["nps"].id] >= 100
     assert len(quarters) >= 3
     assert any("why" in a for a in open_answers)
+
+    # Unhappy answers opened follow-up cases at realistic rates: most unhappy post-case answers
+    # (the case's customer, when known by email or phone), about half the NPS detractors (those
+    # who left contact details);
+    # the older ones were called back and closed, and some respondents answered the re-survey.
+    detractors = [f for f in follow_ups if f.survey_id == surveys["nps"].id and f.answers.get("nps", 10) <= 6]
+    followed = [f for f in detractors if f.follow_up_id is not None]
+    assert len(detractors) >= 30 and 0.4 < len(followed) / len(detractors) < 0.8
+    unhappy = [f for f in follow_ups if f.survey_id == surveys["csat"].id and f.answers["csat"] <= 2]
+    assert unhappy and sum(1 for f in unhappy if f.follow_up_id) / len(unhappy) > 0.5
+    assert {f.channel for f in follow_ups if f.follow_up_id} == {"survey"}
+    assert "closed" in {f.status for f in follow_ups if f.follow_up_id}
+    assert len(again) >= 10 and all(s is not None for _, s in again)
+    won = [("nps" in a and a["nps"] >= 7) or ("csat" in a and a["csat"] >= 4) for a, _ in again]
+    assert 0.2 < sum(won) / len(won) < 0.85

@@ -89,9 +89,22 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
         csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
         nps = demo_surveys.relationship_nps(db, org_id, rng, quarters=max(1, months // 3))
         db.commit()
+        cloudhill = accounts.get_org_by_slug(db=db, slug=SLUG)
+        assert cloudhill is not None
+        follow_ups = demo_surveys.follow_up_cases(db, cloudhill, rng)
+    # The follow-up cases are triaged and routed like any other; those older than a week were
+    # called back and closed, and some of their respondents answered the re-survey.
+    run_pending()
+    _forget_old_messages()
+    drain()
+    called_back = _close_history(rng, only=follow_ups)
+    with session_scope() as db:
+        again = demo_surveys.resurveys(db, org_id, called_back, rng)
+        db.commit()
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records, "
-        f"{csat} CSAT and {nps} NPS responses\n"
+        f"{csat} CSAT and {nps} NPS responses, {len(follow_ups)} follow-up cases of unhappy answers "
+        f"and {again} re-survey answers\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
     )
 
@@ -224,10 +237,10 @@ def _drafts(hotels: list[dict[str, str]], months: int, per_month: int, rng: rand
     return drafts
 
 
-def _close_history(rng: random.Random) -> list[demo_surveys.Closed]:
-    """Cases older than a week were answered and closed long ago: each commitment step is
-    recorded met or late, late at a realistic rate, so the SLA and KPI pages have a history.
-    The last week's cases keep their running clocks."""
+def _close_history(rng: random.Random, only: list[int] | None = None) -> list[demo_surveys.Closed]:
+    """Cases older than a week (of `only`, when given) were answered and closed long ago: each
+    commitment step is recorded met or late, late at a realistic rate, so the SLA and KPI pages
+    have a history. The last week's cases keep their running clocks."""
     now = utcnow()
     fb, ck = Feedback.__table__.c, CaseClock.__table__.c
     closed, cases, clocks = [], [], []
@@ -247,7 +260,11 @@ def _close_history(rng: random.Random) -> list[demo_surveys.Closed]:
                 ck.handling_state,
             )  # fmt: skip
             .select_from(Feedback.__table__.outerjoin(CaseClock.__table__, ck.feedback_id == fb.id))
-            .where(fb.received_at < now - timedelta(days=7), fb.flag.is_(None))
+            .where(
+                fb.received_at < now - timedelta(days=7),
+                fb.flag.is_(None),
+                fb.id.in_(only) if only is not None else fb.id.is_not(None),
+            )
         ).all()
         axes = {}
         for r in rows:

@@ -1,16 +1,27 @@
 """The demo's surveys: the post-case CSAT that closed cases answered, and the relationship NPS
-answered quarter by quarter, through the survey service so quality flags are worked out."""
+answered quarter by quarter, through the survey service so quality flags are worked out; the
+follow-up cases their unhappy answers opened, and the re-survey after each closed one."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxloop.audit.service import SYSTEM
-from voxloop.common.time import utcnow
+from voxloop.accounts.models import Organization
+from voxloop.audit.service import SYSTEM, Actor
+from voxloop.common import i18n
+from voxloop.common.time import as_utc, utcnow
+from voxloop.customers.models import Customer
+from voxloop.customers.service import Contact
+from voxloop.feedback import flows as intake
+from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback
+from voxloop.surveys import flows, follow_up, invitations
 from voxloop.surveys import service as surveys
-from voxloop.surveys.models import Response
+from voxloop.surveys.models import Response, Survey
 
 
 @dataclass(frozen=True)
@@ -119,4 +130,110 @@ def relationship_nps(db: Session, org_id: int, rng: Random, quarters: int = 4, p
             at = start + timedelta(days=rng.uniform(0, 91))
             _answer(db, survey.key, language=language, answers=answers, hidden=None, at=at, rng=rng)
             n += 1
+    return n
+
+
+# Of the unhappy respondents to the anonymous NPS survey, those who left contact details on its
+# last page; the post-case survey's respondents are the cases' customers, known already.
+NPS_CONTACT_SHARE = 0.6
+# Of the closed follow-up cases, the respondents who answer the re-survey, and how many of them
+# are won back when the call-back came in time, and when it was late.
+RESURVEY_SHARE = 0.55
+RECOVERY = {False: 0.65, True: 0.3}
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙"
+
+
+def follow_up_cases(db: Session, org: Organization, rng: Random) -> list[int]:
+    """The follow-up cases of the unhappy answers there is someone to call back for, opened a
+    few minutes after each answer as the outbox opens them (same intake, the survey channel,
+    the description in the respondent's language); their ids."""
+    surveys_ = db.scalars(select(Survey).where(Survey.org_id == org.id))
+    rules = {s.id: (s.definition, follow_up.Rules.of(s.follow_up)) for s in surveys_}
+    answered = db.scalars(
+        select(Response).where(Response.org_id == org.id, Response.completed.is_(True)).order_by(Response.id)
+    ).all()
+    drafts, responses = [], []
+    for r in answered:
+        definition, rule = rules[r.survey_id]
+        found = follow_up.triggers(definition, r.answers, rule)
+        contact = _reachable(db, r, rng) if found else None
+        if contact is None:
+            continue  # counted, not followed up
+        hidden = r.hidden or {}
+        drafts.append(
+            feedback.Draft(
+                channel=flows.CHANNEL,
+                description=follow_up.describe(
+                    definition, r.answers, found, language=r.language, response_id=r.id,
+                    gettext=_translator(r.language),
+                ),
+                received_at=as_utc(r.submitted_at) + timedelta(minutes=rng.uniform(1, 20)),
+                contact=contact,
+                branch=str(hidden["branch"])[:200] if hidden.get("branch") else None,
+                language=r.language,
+                survey_response_id=r.id,
+            )
+        )  # fmt: skip
+        responses.append(r)
+    if not drafts:
+        return []
+
+    def link(s: Session, created: list[feedback.Created]) -> None:
+        for r, c in zip(responses, created, strict=True):
+            r.follow_up_id = c.id
+
+    created = intake.receive(
+        db=db, org=org, actor=Actor(label="demo"), drafts=drafts, acknowledge=False, also=link
+    )
+    return [c.id for c in created]
+
+
+def _translator(language: str) -> Callable[[str], str]:
+    locale = i18n.normalize(language)
+    return lambda message: i18n.gettext(message, locale)
+
+
+def _reachable(db: Session, r: Response, rng: Random) -> Contact | None:
+    """Whom to call back about an unhappy answer: the customer of the case the survey asked
+    about, else (an anonymous answer) the contact details a share of respondents leave."""
+    if r.feedback_id is not None:
+        record = db.get(Feedback, r.feedback_id)
+        customer = db.get(Customer, record.customer_id) if record and record.customer_id else None
+        if customer is None or not (customer.email or customer.phone):
+            return None
+        return Contact(name=customer.name, email=customer.email, phone=customer.phone, locale=customer.locale)
+    if rng.random() >= NPS_CONTACT_SHARE:
+        return None
+    zh = r.language == "zh"
+    return Contact(
+        name=rng.choice(_SURNAMES) + rng.choice(("女士", "先生")) if zh else f"Guest {r.id}",
+        email=f"nps{r.id}@example.{'cn' if zh else 'com'}",
+        locale="zh_CN" if zh else "en",
+    )
+
+
+def resurveys(db: Session, org_id: int, closed: list[Closed], rng: Random) -> int:
+    """The one question asked again after each closed follow-up case, answered by some; won back
+    more often when the call-back kept its commitment."""
+    now, n = utcnow(), 0
+    for case in closed:
+        record = db.get(Feedback, case.feedback_id)
+        kind = invitations.resurvey_kind(db, record) if record is not None else None
+        survey = invitations.resurvey_survey(db, org_id, kind) if kind else None
+        at = case.resolved_at + timedelta(days=1, hours=rng.uniform(0, 48))
+        if record is None or survey is None or at >= now or rng.random() >= RESURVEY_SHARE:
+            continue
+        won = rng.random() < RECOVERY[case.late]
+        if kind == "nps":
+            score = rng.choice((7, 8, 8, 9, 10)) if won else rng.choices(range(7), (1, 1, 2, 3, 4, 6, 8))[0]
+        else:
+            score = rng.choice((4, 4, 5)) if won else rng.choice((1, 2, 3, 3))
+        hidden = {"case_id": str(record.id), "channel": record.channel, "branch": record.branch or ""}
+        response = _answer(
+            db, survey.key, language=case.language, answers={kind: score}, hidden=hidden, at=at, rng=rng
+        )
+        response.feedback_id = record.id
+        response.customer_id = record.customer_id
+        response.resurvey_of_id = record.survey_response_id
+        n += 1
     return n
