@@ -53,6 +53,24 @@ def test_round_robin_spreads_cases_and_skips_unavailable_members(client):
     assert more[0]["assignee"]["id"] == a  # continues after the last one
 
 
+def test_a_department_nobody_works_in_still_takes_its_cases_unassigned(client):
+    """Routed beside an assigned case in one batch, on either database (PostgreSQL once failed
+    the whole batch on the untyped empty assignee)."""
+    admin = make_account(role="admin")
+    eng = department(client, admin, "Engineering")
+    a = member(client, admin, eng, "a@z.example")
+    kitchen = department(client, admin, "Food & Beverage")
+    rule(client, admin, "breakfast", {"keywords": ["早餐"]}, kitchen)
+    rule(client, admin, "facilities", {"category": ["facilities"]}, eng)
+    cases = submit(client, admin, ["早餐排队等了四十分钟", "房间的空调坏了"])
+    assert [(c["department"]["id"], c["assignee"]) for c in cases] == [
+        (kitchen, None),
+        (eng, cases[1]["assignee"]),
+    ]
+    assert cases[1]["assignee"]["id"] == a and cases[1]["status"] == "assigned"
+    assert cases[0]["status"] != "assigned"
+
+
 def test_least_loaded_gives_the_case_to_whoever_has_fewest_open(client):
     admin = make_account(role="admin")
     desk = department(client, admin, "Front desk")

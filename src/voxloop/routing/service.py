@@ -229,19 +229,21 @@ def apply_routes(*, db: Session, routes: list[dict[str, Any]]) -> None:
         return
     now = utcnow()
     table = Feedback.__table__
+    # Typed: PostgreSQL cannot tell the type of a bare "$n IS NOT NULL" (a department nobody
+    # can take cases in routes without an assignee).
+    assignee = bindparam("assignee_id", type_=table.c.assignee_id.type)
     db.execute(
         update(table)
         .where(table.c.id == bindparam("fid"), table.c.department_id.is_(None))
         .values(
             department_id=bindparam("department_id"),
-            assignee_id=bindparam("assignee_id"),
-            assigned_at=case((bindparam("assignee_id").is_not(None), now), else_=None),
+            assignee_id=assignee,
+            assigned_at=case((assignee.is_not(None), now), else_=None),
             routed_at=now,
             status=case(
                 (
                     # no IN (...) here: executemany takes no expanding parameters
-                    ((table.c.status == "new") | (table.c.status == "triaged"))
-                    & bindparam("assignee_id").is_not(None),
+                    ((table.c.status == "new") | (table.c.status == "triaged")) & assignee.is_not(None),
                     "assigned",
                 ),
                 else_=table.c.status,
