@@ -76,15 +76,16 @@ def test_each_scenarios_case_lands_in_the_department_the_scenario_names(client, 
     drain()  # triage, then routing
     with session_scope() as db:
         names = {d.id: d.name for d in db.scalars(select(Department).where(Department.org_id == cloudhill))}
-        landed = {
-            r.tracking_code: names.get(r.department_id or 0)
-            for r in db.scalars(select(Feedback).where(Feedback.org_id == cloudhill))
-        }
+        records = list(db.scalars(select(Feedback).where(Feedback.org_id == cloudhill)))
+        landed = {r.tracking_code: names.get(r.department_id or 0) for r in records}
+        heads = [d.head_id for d in db.scalars(select(Department).where(Department.org_id == cloudhill))]
     got = [
         (scenario, text[:30], landed[c.tracking_code])
         for (scenario, _, text, _, _), c in zip(CASES, created, strict=True)
     ]
     assert got == [(scenario, text[:30], dept) for scenario, _, text, _, dept in CASES]
+    # Every department has someone to take its cases and a head to hear of broken commitments.
+    assert all(r.assignee_id for r in records) and all(heads)
 
 
 def test_a_broken_complaint_commitment_owes_an_apology_a_voucher_and_a_call_back(cloudhill):

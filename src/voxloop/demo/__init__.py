@@ -133,9 +133,8 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
         )
     # Department heads hear of broken commitments; routing rules send cases to departments.
     people = {u.email: u for u in accounts.list_users(db=db, org_id=org.id)}
-    depts["工程部"].head_id = people["engineer@cloudhill.example"].id
-    depts["客服中心"].head_id = people["manager@cloudhill.example"].id
-    depts["前厅部"].head_id = people["frontoffice@cloudhill.example"].id
+    for dept, email in data["heads"].items():
+        depts[dept].head_id = people[email].id
     for rule in data["routing"]:
         routing.create_rule(
             db=db,
