@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from voxloop import demo
 from voxloop.cases import kpis
-from voxloop.commitments.models import CaseClock
+from voxloop.commitments.models import CaseClock, Remedy
 from voxloop.common.time import as_utc, utcnow
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
@@ -70,6 +70,7 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
         }
         open_answers = db.scalars(select(Response.answers)).all()
         org_id = db.scalar(select(Feedback.org_id))
+        remedies = db.execute(select(Remedy.kind, Remedy.status, Remedy.amount)).all()
         report = kpis.report(db, org_id, "department", utcnow() - timedelta(days=400), utcnow())
 
     assert len(records) >= 2000
@@ -107,6 +108,11 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     done = [s for s in states if s in ("met", "late", "breached")]
     assert 0.03 < sum(1 for s in done if s != "met") / len(done) < 0.3
     assert {"closed"} <= {r.status for r in records}
+    # What the broken commitments owed (S2): an apology, a voucher and a call-back, mostly
+    # delivered, a delivered voucher with what was given.
+    assert {r.kind for r in remedies} == {"apology", "voucher", "callback"}
+    assert 0.6 < sum(1 for r in remedies if r.status == "delivered") / len(remedies) < 0.95
+    assert all(r.amount for r in remedies if r.kind == "voucher" and r.status == "delivered")
     assert report["total"]["resolution_rate"] > 0.5 and report["total"]["first_response_hours"] is not None
 
     # The post-case CSAT and the relationship NPS, answered over the year, some with reasons.

@@ -15,7 +15,7 @@ from voxloop.audit.service import SYSTEM, Actor
 from voxloop.cases.service import THANK
 from voxloop.commitments import service as commitments
 from voxloop.commitments.clocks import OPEN_STATES
-from voxloop.commitments.models import CaseClock
+from voxloop.commitments.models import CaseClock, Commitment, Remedy
 from voxloop.commitments.service import working_time
 from voxloop.common.time import as_utc, utcnow
 from voxloop.customers.service import Contact
@@ -57,6 +57,11 @@ PROBLEMS = (
 )
 # Commitment steps met late in the closed history: most kept, a realistic few broken.
 LATE = {"response": 0.08, "resolution": 0.12}
+# What a delivered voucher or compensation gave, in the guest's language.
+REMEDY_GIVEN = {
+    "voucher": {"zh": "200元餐饮代金券", "en": "CNY 200 dining voucher"},
+    "compensation": {"zh": "退还一晚房费", "en": "one night's rate refunded"},
+}
 DEFAULT_HOURS = {"response": 4, "resolution": 40}  # for a step the commitment leaves open
 
 
@@ -85,6 +90,7 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     _forget_old_messages()
     drain()
     closed = _close_history(rng)
+    _remedies(org_id, closed, random.Random(seed + 1))  # its own draws: the rest stay as they were
     with session_scope() as db:
         csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
         nps = demo_surveys.relationship_nps(db, org_id, rng, quarters=max(1, months // 3))
@@ -150,6 +156,40 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
             db=db, org_id=org.id, actor=SYSTEM, commitment_id=by_name[name].id, kinds=kinds
         )
     return org
+
+
+def _remedies(org_id: int, closed: list[demo_surveys.Closed], rng: random.Random) -> int:
+    """What the history's broken commitments owed the guest (the commitment's remedies, once
+    per case): most delivered, with what was given, a few declined or approved and pending."""
+    late = {c.feedback_id: c for c in closed if c.late}
+    made = []
+    with session_scope() as db:
+        rows = db.execute(
+            select(CaseClock.feedback_id, CaseClock.response_state, Commitment.remedies)
+            .join(Commitment, Commitment.id == CaseClock.commitment_id)
+            .where(CaseClock.feedback_id.in_(late))
+        ).all()
+        for fid, response_state, kinds in rows:
+            case = late[fid]
+            proposed = case.resolved_at - timedelta(hours=rng.uniform(2, 48))
+            for kind in kinds:
+                status = rng.choices(("delivered", "declined", "approved"), (0.8, 0.1, 0.1))[0]
+                given = REMEDY_GIVEN.get(kind, {}).get(case.language) if status == "delivered" else None
+                made.append(
+                    Remedy(
+                        org_id=org_id,
+                        feedback_id=fid,
+                        step="response" if response_state == "late" else "resolution",
+                        kind=kind,
+                        status=status,
+                        amount=given,
+                        created_at=proposed,
+                        updated_at=case.resolved_at,
+                    )
+                )
+        db.add_all(made)
+        db.commit()
+    return len(made)
 
 
 def _forget_old_messages() -> None:
