@@ -385,11 +385,14 @@ def _text_train(args: argparse.Namespace) -> None:
 def _text_train_heads(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from voxloop.text import analysis, encoder, files, type_model, urgency
+    from voxloop.text import analysis, encoder, files, spam_model, type_model, urgency
 
     model = urgency.train_shipped(Path(args.eval))
     urgency.save(model)
     print(json.dumps({"safety": model.report}, indent=1))
+    spam = spam_model.train_shipped(Path(args.eval))
+    spam_model.save(spam)
+    print(json.dumps({"spam": spam.report}, indent=1))
     rows = files.training_records(Path(args.eval), "triage.jsonl")
     texts = [r["text"] for r in rows]
     cues = analysis.guess(texts)
@@ -558,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_text_train)
     p = text.add_parser(
         "train-heads",
-        help="train the safety check's and the feedback type's learned heads on the sets in eval/",
+        help="train the safety, spam and feedback-type learned heads on the sets in eval/",
     )
     p.add_argument("--eval", default="eval", help="the folder of hand-written sets (never eval/holdout)")
     p.set_defaults(func=_text_train_heads)

@@ -83,8 +83,28 @@ def test_spam_and_nonsense_are_flagged_with_a_reason_and_real_short_messages_are
         "thx, pls fix asap",
         "请问可以开增值税专用发票吗？",
         "can I pay with WeChat Pay?",
+        "贵行可以办理比特币相关的业务吗？",  # a word spam uses, in a customer's question
+        "Does the hotel casino open before noon?",
     ):
         assert triaged(text)["flag"] is None, text
+
+
+def test_disguised_spam_is_flagged_by_the_learned_head_and_the_phrases_alone_miss_it():
+    disguised = "宝子们💰每天躺着就有收入📲＋薇❤：ｈｕａ８８６　名额不多先到先得"
+    assert spam.check(disguised, known_word) is None  # the phrases do not know this spelling
+    flagged = triaged(disguised)
+    assert flagged["flag"] == "spam" and "learned model" in flagged["flag_reason"]
+
+
+def test_a_message_that_says_it_is_over_raises_no_learned_alarm():
+    for text in (
+        "Last night's small kitchen fire was put out within minutes and nobody was hurt.",
+        "上周电梯困人的事已经处理好了，谢谢物业及时处理",
+        "What would happen if someone got trapped in the lift at night?",
+    ):
+        assert safety.calm(text), text
+        assert safety.alarms([text]) == [None], text
+    assert not safety.calm("The lift stopped between floors and we are still inside, please hurry")
 
 
 def test_a_safety_alarm_is_pinned_alerted_by_email_and_never_thanked(client, smtp):
@@ -114,7 +134,7 @@ def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_the_safety_check_on_messages_it_has_never_seen():
-    """Measured 0.980 recall and 4.8 % false alarms (the issue asks 0.97 and 3 %)."""
+    """Measured 0.972 recall and 4.6 % false alarms (the issue asks 0.97 and 3 %)."""
     rows = _holdout("safety.jsonl")
     figures = evaluation.detection(
         rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
@@ -124,21 +144,23 @@ def test_the_safety_check_on_messages_it_has_never_seen():
 
 
 def test_the_spam_check_on_messages_it_has_never_seen():
-    """Measured 0.477 recall, 4.9 % of genuine messages flagged."""
+    """Phrases and learned head, as triage uses them: measured 0.832 recall and 4.1 % of genuine
+    messages flagged (the phrases alone: 0.477 and 3.8 %)."""
     rows = _holdout("spam.jsonl")
-    figures = evaluation.detection(
-        rows, "spam", [spam.check(r["text"], known_word) is not None for r in rows]
-    )
-    assert figures["recall"] >= 0.45 and figures["false positives"] <= 0.06
+    texts = [r["text"] for r in rows]
+    figures = evaluation.detection(rows, "spam", [f is not None for f in spam.checks(texts, known_word)])
+    phrases = evaluation.detection(rows, "spam", [spam.check(t, known_word) is not None for t in texts])
+    assert figures["recall"] >= 0.80 and figures["false positives"] <= 0.05
+    assert figures["recall"] > phrases["recall"] + 0.2
 
 
 def test_feedback_types_on_messages_the_models_have_never_seen():
     """Triage's type and polarity (with the learned head) on the held-out feedback: measured
-    0.830 and 0.838, against 0.720 for the cues alone."""
+    0.853 and 0.860, against 0.720 for the cues alone; 4 of 160 complaints typed praise."""
     rows = _holdout("triage.jsonl")
     learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
-    assert learned["type"] >= 0.81 and learned["polarity"] >= 0.82
-    assert learned["type"] > cues["type"]
+    assert learned["type"] >= 0.84 and learned["polarity"] >= 0.84
+    assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 6
 
 
 def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clears_it(client):

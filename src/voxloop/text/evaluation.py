@@ -47,6 +47,12 @@ def _spam(rows: list[Row]) -> dict[str, Any]:
     return detection(rows, "spam", [spam.check(r["text"], known_word) is not None for r in rows])
 
 
+def _spam_learned(rows: list[Row]) -> dict[str, Any]:
+    return detection(
+        rows, "spam", [f is not None for f in spam.checks([r["text"] for r in rows], known_word)]
+    )
+
+
 def typing(rows: list[Row], meaning: bool = False) -> dict[str, Any]:
     """Type and polarity accuracy of triage's guess, and complaints typed praise."""
     guessed = guess([r["text"] for r in rows], meaning=meaning)
@@ -64,7 +70,8 @@ def typing(rows: list[Row], meaning: bool = False) -> dict[str, Any]:
 SETS: list[tuple[str, str, Callable[[list[Row]], dict[str, Any]]]] = [
     ("safety: phrases", "safety.jsonl", _phrases),
     ("safety: phrases + learned head", "safety.jsonl", _alarms),
-    ("spam and nonsense", "spam.jsonl", _spam),
+    ("spam and nonsense: patterns", "spam.jsonl", _spam),
+    ("spam and nonsense: patterns + learned head", "spam.jsonl", _spam_learned),
     ("type and polarity: cues", "triage.jsonl", typing),
     ("type and polarity: cues + learned head", "triage.jsonl", lambda rows: typing(rows, meaning=True)),
 ]

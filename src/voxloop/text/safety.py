@@ -330,19 +330,34 @@ def _negated(sentence: str, start: int) -> bool:
     return _NEGATED_BEFORE.search(before) is not None
 
 
+def _over(value: str) -> bool:
+    """The message says nobody was hurt, or that it is over (repaired, handled, in the past)
+    and nothing says it is happening now."""
+    return bool(
+        _UNHARMED.search(value) or ((_OVER.search(value) or _PAST.search(value)) and not _NOW.search(value))
+    )
+
+
+def _live(sentence: str) -> bool:
+    """A sentence about now: not "no longer", not "what if…?"."""
+    return not (_NOT_NOW.search(sentence) or _HYPOTHETICAL.search(sentence.strip()))
+
+
+def calm(text: object) -> bool:
+    """Whether the message itself says there is nothing to do now: empty, over, nobody hurt,
+    or only questions about what-if and things no longer happening. The learned head is not
+    asked about such a message."""
+    value = normalize(text)
+    return not value or _over(value) or not any(_live(s) for s in _SENTENCE.findall(value))
+
+
 def alarm(text: object) -> Alarm | None:
     """The first kind of immediate need the text states, with the phrase that states it; None
     for a calm message."""
     value = normalize(text)
-    if not value:
+    if not value or _over(value):
         return None
-    if _UNHARMED.search(value) or (_OVER.search(value) and not _NOW.search(value)):
-        return None
-    for sentence in _SENTENCE.findall(value):
-        if _NOT_NOW.search(sentence) or _HYPOTHETICAL.search(sentence.strip()):
-            continue
-        if _PAST.search(value) and not _NOW.search(value):
-            continue
+    for sentence in filter(_live, _SENTENCE.findall(value)):
         plain = _FIGURATIVE.sub(" ", sentence)
         for kind, patterns in _COMPILED.items():
             for pattern in patterns:
@@ -353,11 +368,12 @@ def alarm(text: object) -> Alarm | None:
 
 
 def alarms(texts: Sequence[object], *, learned: bool = True) -> list[Alarm | None]:
-    """Each text's alarm: the phrases first; where they find nothing and `learned` is set,
-    the learned head (`voxloop.text.urgency`), which reads the words and the meaning."""
+    """Each text's alarm: the phrases first; where they find nothing, the message does not say
+    it is over or hypothetical (`calm`) and `learned` is set, the learned head
+    (`voxloop.text.urgency`), which reads the words and the meaning."""
     found = [alarm(t) for t in texts]
     model = urgency.shipped() if learned else None
-    rest = [i for i, a in enumerate(found) if a is None]
+    rest = [i for i, a in enumerate(found) if a is None and not calm(texts[i])]
     if model is None or not rest:
         return found
     for i, (p, kind) in zip(rest, model.predict([texts[i] for i in rest]), strict=True):

@@ -6,8 +6,9 @@ Measured on the hand-written set in eval/spam.jsonl (`make eval`).
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from voxloop.text import spam_model
 from voxloop.text.tokenize import cut
 
 _URL = re.compile(
@@ -61,6 +62,9 @@ _TEST = re.compile(
     r"(?:\W*(?:test(?:ing)?|message|msg|only|again|\d+|测试|一下|123|请忽略|please ignore|ignore|1|2|3|消息|内容))*\W*$",
     re.I,
 )
+# "Testing whether the form works" is a test message; a longer one that goes on to say something
+# ("… because email doesn't. My order is #88213.") is feedback.
+TEST_MAX_CHARS = 60
 _LETTERS = re.compile(r"[a-z]+", re.I)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORDISH = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -181,9 +185,25 @@ def _gibberish(text: str, known: Known) -> str | None:
     return None
 
 
+# Words that name what spam sells but that customers also write about (a bank asked about
+# bitcoin, a complaint about the casino night, "click here to reset" not working): they count
+# as solicitation only where the message does not ask something.
+_TOPIC = re.compile(
+    r"比特币|虚拟币|usdt|挖矿|空投|刷单|刷好评|扫码\S?|进群|拉群|博彩|赌场|棋牌|批发|货源|外链|引流|涨粉|"
+    r"casino|betting|jackpot|wholesale|oem|click (?:here|the link|this link|below)|order now|shop now|buy now|"
+    r"limited (?:time )?offer|airdrop|presale"
+)
+_QUESTION = re.compile(r"[?？]|吗")
+
+
 def _ad(text: str) -> str | None:
-    found = _AD_ZH.search(text) or _AD_EN.search(text)
-    return found.group(0).strip()[:40] if found else None
+    asks = _QUESTION.search(text) is not None
+    for pattern in (_AD_ZH, _AD_EN):
+        for found in pattern.finditer(text):
+            phrase = found.group(0).strip()
+            if not (asks and _TOPIC.fullmatch(phrase)):
+                return phrase[:40]
+    return None
 
 
 def check(text: str, known: Known = lambda word: False) -> tuple[str, str] | None:
@@ -201,9 +221,25 @@ def check(text: str, known: Known = lambda word: False) -> tuple[str, str] | Non
         return "spam", "keyword stuffing"
     if len(_WORDISH.findall(value)) < 1 and not _EMOJI.search(value):
         return "invalid", "no words in the text"
-    if _TEST.match(value) or _TESTING.search(value.lower()):
+    if _TEST.match(value) or (len(value) <= TEST_MAX_CHARS and _TESTING.search(value.lower())):
         return "invalid", "a test message"
     nonsense = _gibberish(value, known)
     if nonsense:
         return "invalid", nonsense
     return None
+
+
+def checks(
+    texts: Sequence[str], known: Known = lambda word: False, *, learned: bool = True
+) -> list[tuple[str, str] | None]:
+    """Each text's `check`; where the patterns find nothing and `learned` is set, the learned
+    head (`voxloop.text.spam_model`), which reads disguised wording too."""
+    found = [check(t, known) for t in texts]
+    model = spam_model.shipped() if learned else None
+    rest = [i for i, f in enumerate(found) if f is None]
+    if model is None or not rest:
+        return found
+    for i, (p, kind) in zip(rest, model.predict([texts[i] for i in rest]), strict=True):
+        if kind is not None:
+            found[i] = (kind, f"learned model, p = {p:.2f}")
+    return found

@@ -20,7 +20,7 @@ from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
 from voxloop.jobs import service as jobs
 from voxloop.privacy import service as privacy
-from voxloop.text import analysis, encoder, safety
+from voxloop.text import analysis, encoder, safety, spam
 from voxloop.text import service as text_service
 from voxloop.text.categories import CategoryModel
 from voxloop.text.language import language_of
@@ -300,13 +300,15 @@ THANK_SCORE = 0.5
 
 def guesses(texts: list[str], s: Setup, processes: int = 1, *, meaning: bool = True) -> list[dict[str, Any]]:
     """The text models' type, sentiment, confidence, (when sure, and still an active category)
-    category, and whether each text needs someone now. `meaning`: the type and the safety
-    check read the sentence encoder too (live feedback; bulk history goes without)."""
+    category, whether each text needs someone now, and whether it is spam or nonsense (a
+    ('spam' | 'invalid', reason) flag). `meaning`: the type, the safety and the spam checks
+    read the sentence encoder too (live feedback; bulk history goes without)."""
     out = []
-    with encoder.remembered():  # each text embedded once for both
+    with encoder.remembered():  # each text embedded once for all three
         found = safety.alarms(texts, learned=meaning)
+        flags = spam.checks(texts, analysis.known_word, learned=meaning)
         guessed = analysis.guess(texts, categories=s.model, processes=processes, meaning=meaning)
-    for r, alarm in zip(guessed, found, strict=True):
+    for r, alarm, flag in zip(guessed, found, flags, strict=True):
         sure = s.model is not None and r.category in s.active and s.model.sure(r.category_confidence or 0.0)
         out.append(
             {
@@ -318,6 +320,7 @@ def guesses(texts: list[str], s: Setup, processes: int = 1, *, meaning: bool = T
                 "score": r.sentiment_score,
                 "alarm": alarm.kind if alarm else None,
                 "alarm_reason": alarm.reason if alarm else None,
+                "flag": flag,
                 "unsure": _unsure(r, s, sure),
             }
         )
@@ -365,7 +368,7 @@ def decide(
         fields["alarm"], reason = found.kind, found.reason
     reasons = {"alarm": reason} if fields.get("alarm") else {}
     result = rules.classify(s.rules, subject, s.matrix, fields, text_service.MODEL_REASON, reasons)
-    flagged = None if result.values.get("alarm") else rules.flag(description, analysis.known_word)
+    flagged = None if result.values.get("alarm") else guess.get("flag")
     values = {key: result.values.get(key) for key in rules.FIELDS}
     # what a rule set is the organization's word, and a message that needs someone now is
     # handled at once whatever its type: only the models' own guesses otherwise need a person
