@@ -173,3 +173,58 @@ def test_remedies_are_proposed_and_delivered_on_the_record_page(client, smtp):
     assert bad.status_code == 409 and "status" in bad.text
     empty = client.post(f"/feedback/{fid}/remedies", data={"kind": "", "csrf_token": token}, headers=EN)
     assert empty.status_code == 422 and "kind" in empty.text
+
+
+def test_the_organizations_own_wording_is_sent_and_a_guest_without_email_is_noted(client, smtp):
+    admin, manager, _, agents = setup_hotel(client)
+    r = client.put(
+        "/api/v1/templates/remedy_apology/zh_CN",
+        json={
+            "subject": "{{ organization }}向您致歉（{{ tracking_code }}）",
+            "body": "{{ message }}——前台经理",
+        },
+        headers=manager.headers,
+    )
+    assert r.status_code == 200, r.text
+    fid, code = _case(client, admin, "1203房间的空调坏了，一直没人来修", "li@example.com")
+    remedy = client.post(
+        f"/api/v1/feedback/{fid}/remedies",
+        json={"kind": "apology", "message": "空调已修好"},
+        headers=manager.headers,
+    ).json()
+    for status in ("approved", "delivered"):
+        assert _move(client, manager, remedy["id"], status=status).status_code == 200
+    drain()
+    mail = [m for m in smtp.messages if m["To"] == "li@example.com" and "致歉" in m["Subject"]]
+    assert len(mail) == 1 and code in mail[0]["Subject"]
+    assert mail[0].get_body().get_content().strip() == "空调已修好——前台经理"
+
+    anonymous = client.post(
+        "/api/v1/public/feedback", json={"org": admin.org_slug, "description": "Breakfast was cold and late"}
+    ).json()
+    drain()
+    aid = next(
+        c["id"]
+        for c in client.get("/api/v1/feedback", headers=admin.headers).json()["items"]
+        if c["tracking_code"] == anonymous["tracking_code"]
+    )
+    remedy = client.post(
+        f"/api/v1/feedback/{aid}/remedies", json={"kind": "apology"}, headers=manager.headers
+    )
+    for status in ("approved", "delivered"):
+        assert _move(client, manager, remedy.json()["id"], status=status).status_code == 200
+    before = len(smtp.messages)
+    drain()
+    assert len(smtp.messages) == before
+    timeline = client.get(f"/api/v1/feedback/{aid}/timeline", headers=admin.headers).json()
+    events = timeline["items"] if isinstance(timeline, dict) else timeline
+    assert "remedy_unsent" in [e["kind"] for e in events]
+
+
+def test_the_record_page_speaks_chinese(client):
+    admin, manager, _, _ = setup_hotel(client)
+    fid, _ = _case(client, admin, "早餐排队太久", "zhao@example.com")
+    client.post(f"/api/v1/feedback/{fid}/remedies", json={"kind": "voucher"}, headers=manager.headers)
+    login(client, manager.email)
+    page = client.get(f"/feedback/{fid}", headers={"Accept-Language": "zh-CN"}).text
+    assert "补救措施" in page and "代金券" in page and "已提议" in page and "批准" in page
