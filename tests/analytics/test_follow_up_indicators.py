@@ -121,6 +121,11 @@ def test_the_loop_indicators_match_a_hand_count_overall_and_per_department(clien
     check(total("follow_up_rate"), 6, 7)  # the detractor without contact details went unfollowed
     check(total("closed_loop_rate"), 3, 5)  # the running deadline is not measured yet
     check(total("recovery_rate"), 2, 3)
+    # the survey's own summary counts as the store does
+    rates = client.get(f"/api/v1/surveys/{nps['id']}/summary", headers=manager.headers).json()["follow_up"]
+    names = ("follow_up_rate", "closed_loop_rate", "recovery_rate")
+    got = [(rates[k]["n"], round(rates[k]["value"], 4)) for k in names]
+    assert got == [(7, round(6 / 7, 4)), (5, 0.6), (3, round(2 / 3, 4))]
     contact = total("contact_time")
     # six hours: 1, 2, 2.5, 4, 6, 8; the median between the 3rd and 4th, and with six values
     # the 95 % interval runs from the smallest to the largest (1 - 2 / 2**6 = 96.9 % coverage)

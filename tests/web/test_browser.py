@@ -66,6 +66,16 @@ def launch(p: Playwright) -> Browser:
     return p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def phone(browser: Browser, locale: str = "zh-CN") -> Page:
+    """A new page on a phone-sized touch screen, as a guest holds it."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale=locale
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
 def signed_in(browser: Browser, server: str, email: str, locale: str = "en-US", height: int = 1000) -> Page:
     """A new page in `browser`, signed in through the login form as `email`."""
     page = browser.new_page(locale=locale, viewport={"width": 1280, "height": height})

@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import PASSWORD, make_account
-from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
+from tests.web.test_browser import TIMEOUT_MS, launch, live_server, phone  # noqa: F401 - the fixture
 from voxloop.jobs.executor import drain, sweep_commitments
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -47,11 +47,7 @@ def test_a_complaint_from_the_public_form_goes_round_the_loop_in_the_browser(liv
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
-            )
-            guest = phone.new_page()
-            guest.set_default_timeout(TIMEOUT_MS)
+            guest = phone(browser)
             guest.goto(f"{live_server}/f/{admin.org_slug}")
             guest.fill("textarea[name=description]", "1203房间的空调坏了，一直没人来修，请马上处理")
             guest.fill("input[name=customer_email]", "guest@example.com")

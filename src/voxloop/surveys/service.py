@@ -512,7 +512,8 @@ def follow_up_rates(
     follow-up rate: answers that met a rule and have a follow-up case / answers that met a rule
     (the rules as they stand, counted even while switched off, which then shows how many went
     unfollowed); closed-loop rate: follow-up cases whose first response was within their
-    commitment / follow-up cases; recovery rate: follow-up cases re-surveyed afterwards whose
+    commitment / those whose deadline was met or missed (one still running is not counted
+    yet, as in the analytics store); recovery rate: follow-up cases re-surveyed afterwards whose
     latest answer is passive or promoter (or CSAT >= 4) / follow-up cases re-surveyed."""
     rules = replace(follow_up.Rules.of(survey.follow_up), enabled=True)
     # an open answer typed complaint is known to have met a rule once its case is opened
@@ -547,7 +548,8 @@ def follow_up_rates(
     return {
         "follow_up_rate": stats.proportion_ci(followed, len(met)).as_dict(),
         "closed_loop_rate": stats.proportion_ci(
-            sum(1 for c in case_ids if states.get(c) == "met"), len(case_ids)
+            sum(1 for c in case_ids if states.get(c) == "met"),
+            sum(1 for c in case_ids if states.get(c) in ("met", "late", "breached")),
         ).as_dict(),
         "recovery_rate": stats.proportion_ci(sum(recovered), len(recovered)).as_dict(),
     }
