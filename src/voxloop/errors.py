@@ -84,6 +84,11 @@ class PayloadTooLarge(VoxloopError):
     message = N_("The request body is larger than %(limit)s bytes.")
 
 
+class AttachmentQuotaExceeded(PayloadTooLarge):
+    code = "attachment_quota_exceeded"
+    message = N_("This organization's attachments would pass their storage quota of %(quota)s MB.")
+
+
 class UnsupportedMediaType(VoxloopError):
     code = "unsupported_media_type"
     status_code = 415
@@ -94,6 +99,11 @@ class RateLimited(VoxloopError):
     code = "rate_limited"
     status_code = 429
     message = N_("Too many requests; try again later.")
+
+
+class FormBytesExceeded(RateLimited):
+    code = "form_bytes_exceeded"
+    message = N_("Up to %(limit)s MB of attachments a day may come from one address; try again tomorrow.")
 
 
 class Busy(VoxloopError):

@@ -6,7 +6,14 @@ from voxloop.cases.models import MessageTemplate
 from voxloop.commitments.models import Calendar, CalendarVersion, CaseClock, Commitment, Remedy
 from voxloop.customers.models import Customer
 from voxloop.db import Base
-from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, IdempotencyKey
+from voxloop.feedback.models import (
+    Attachment,
+    Channel,
+    Feedback,
+    FeedbackEvent,
+    FormUploadDay,
+    IdempotencyKey,
+)
 from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.initiatives.models import Initiative, InitiativeAction, InitiativeLink
 from voxloop.jobs.models import OutboxMessage
@@ -36,6 +43,7 @@ __all__ = [
     "Department",
     "Feedback",
     "FeedbackEvent",
+    "FormUploadDay",
     "IdempotencyKey",
     "ImportRun",
     "ImportSource",

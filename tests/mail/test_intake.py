@@ -203,3 +203,22 @@ def test_a_flood_from_one_address_is_refused_after_the_limit(client, listener, s
     with session_scope() as db:
         refused = db.query(InboundMail).filter(InboundMail.outcome == "rejected").count()
     assert refused == 2
+
+
+def test_a_message_past_the_organizations_attachment_quota_is_taken_without_its_files(
+    client, listener, settings_env
+):
+    admin = make_account(role="admin")
+    settings_env(ATTACHMENT_QUOTA_MB="1")
+    first = mail("photos", "see the first photo")
+    first.add_attachment(PNG + b"\x00" * 700_000, maintype="image", subtype="png", filename="first.png")
+    send(listener, first, f"{admin.org_slug}@hotel.example")
+    second = mail("more photos", "and the second one")
+    second.add_attachment(PNG + b"\x01" * 700_000, maintype="image", subtype="png", filename="second.png")
+    send(listener, second, f"{admin.org_slug}@hotel.example")
+    newest, oldest = items(client, admin)
+    assert [a["filename"] for a in oldest["attachments"]] == ["first.png"]
+    assert newest["attachments"] == [] and "second one" in newest["description"]
+    with session_scope() as db:
+        reason = db.query(InboundMail).order_by(InboundMail.id).all()[-1].reason
+    assert reason == "second.png: the organization's 1 MB attachment quota is full"

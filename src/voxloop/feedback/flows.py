@@ -106,13 +106,19 @@ def receive(
     historical: bool = False,
     triaged: bool = False,
     also: Callable[[Session, list[service.Created]], None] | None = None,
+    anonymous_ip: str | None = None,
 ) -> list[service.Created]:
     """Record feedback and queue the acknowledgements; durable once this returns. `also`
     writes more in the same transaction (email intake logs the message it came from). Drafts
-    `triaged` already (imported history) are not triaged again."""
+    `triaged` already (imported history) are not triaged again. From the anonymous form
+    (`anonymous_ip`), the attachments count against that address's daily bytes first: a post
+    refused (429) there, or by the organization's quota (413), stores nothing."""
     # End any read transaction first: never hold SQLite's lock while waiting for the file lock.
     db.commit()
     with write_lock():
+        if anonymous_ip is not None:
+            nbytes = sum(len(b.data) for d in drafts for b in d.blobs)
+            service.charge_form_bytes(db=db, ip=anonymous_ip, nbytes=nbytes)
         created = service.create_many(
             db=db, org_id=org.id, actor=actor, drafts=drafts, recorded_by_id=recorded_by_id
         )

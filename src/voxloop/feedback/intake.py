@@ -23,7 +23,7 @@ from voxloop.audit.service import Actor
 from voxloop.customers import service as customers_service
 from voxloop.customers.models import Customer
 from voxloop.db import get_sessionmaker, write_lock
-from voxloop.errors import Conflict, field_error
+from voxloop.errors import AttachmentQuotaExceeded, Conflict, field_error
 from voxloop.feedback import service
 from voxloop.feedback.models import Feedback, IdempotencyKey
 
@@ -92,13 +92,18 @@ class IntakeWriter:
             created_ids: dict[int, int] = {}
             written: dict[int, service.Created] = {}
             for (org_id, actor), subs in by_writer.items():
-                created = service.create_many(
-                    db=db,
-                    org_id=org_id,
-                    actor=actor,
-                    drafts=[s.draft for s in subs],
-                    recorded_by_id=actor.user_id,
-                )
+                try:
+                    created = service.create_many(
+                        db=db,
+                        org_id=org_id,
+                        actor=actor,
+                        drafts=[s.draft for s in subs],
+                        recorded_by_id=actor.user_id,
+                    )
+                except AttachmentQuotaExceeded as exc:  # refused before writing: only these hear of it
+                    for sub in subs:
+                        sub.future.set_exception(exc)
+                    continue
                 for sub, c in zip(subs, created, strict=True):
                     created_ids[id(sub)] = c.id
                     written[c.id] = c

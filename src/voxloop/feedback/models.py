@@ -1,9 +1,9 @@
 """Feedback records, their channels, attachments, timeline and idempotency keys."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voxloop.db import Base, BigId, TenantMixin, utcnow
@@ -137,3 +137,14 @@ class IdempotencyKey(TenantMixin, Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormUploadDay(Base):
+    """Attachment bytes one address sent through the anonymous feedback form on one UTC day
+    (kept for that day only): the per-address daily limit, shared by every web process."""
+
+    __tablename__ = "form_upload_days"
+
+    ip: Mapped[str] = mapped_column(String(45), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)

@@ -3,27 +3,32 @@
 import builtins
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select, text
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from voxloop.accounts.models import Organization
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common import cache
 from voxloop.common.pagination import decode_cursor, encode_cursor
 from voxloop.common.time import as_utc, utcnow
+from voxloop.config import get_settings
 from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
 from voxloop.db import on_commit
-from voxloop.errors import NotFound, invalid
+from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, NotFound, field_error, invalid
 from voxloop.feedback import attachments
-from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent
+from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, FormUploadDay
 from voxloop.privacy import service as privacy
 from voxloop.text import pii
 from voxloop.text.language import detect_language
 from voxloop.text.tokenize import index_text, query_terms
+
+MIB = 1024 * 1024
 
 # Crockford's base32 without look-alikes: codes are read aloud on the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -134,12 +139,75 @@ def check_channel(channel: str, channels: dict[str, Channel], field_name: str = 
         )
 
 
+def attachment_room(*, db: Session, org_id: int) -> int | None:
+    """Attachment bytes the organization may still keep (None: no quota), counted from the
+    attachments themselves, so records erased or expired give their room back."""
+    quota_mb = get_settings().attachment_quota_mb
+    if quota_mb <= 0:
+        return None
+    used = db.scalar(select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.org_id == org_id))
+    return quota_mb * MIB - int(used or 0)
+
+
+def check_attachment_quota(*, db: Session, org_id: int, adding: int) -> None:
+    """Refuse (413) `adding` bytes of attachments that would pass the organization's quota.
+
+    Writers in every process count together: the caller holds the write lock (SQLite), and on
+    PostgreSQL the organization's row is locked until the writing transaction ends, so two
+    uploads cannot both take the last room."""
+    if adding <= 0:
+        return
+    db.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
+    room = attachment_room(db=db, org_id=org_id)
+    if room is not None and adding > room:
+        quota = get_settings().attachment_quota_mb
+        raise AttachmentQuotaExceeded(
+            quota=quota,
+            fields=[field_error("attachments", f"would pass the organization's quota of {quota} MB")],
+        )
+
+
+def charge_form_bytes(*, db: Session, ip: str, nbytes: int) -> None:
+    """Count `nbytes` of attachments that `ip` sends through the anonymous form today (UTC), or
+    refuse them (429) when they would pass VOXLOOP_FORM_BYTES_PER_IP_DAY; the caller commits.
+
+    One statement adds and checks (an upsert that updates only below the limit), so posts
+    arriving together, in any web process, cannot all pass on the same remaining room."""
+    limit = get_settings().form_bytes_per_ip_day
+    if nbytes <= 0 or limit <= 0:
+        return
+    today = utcnow().date()
+    table = FormUploadDay.__table__
+    db.execute(delete(table).where(table.c.day < today))  # an address is kept for its day only
+    if nbytes <= limit:
+        upsert = (postgresql if db.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+        stmt = (
+            upsert.values(ip=ip, day=today, bytes=nbytes)
+            .on_conflict_do_update(
+                index_elements=[table.c.ip, table.c.day],
+                set_={"bytes": table.c.bytes + upsert.excluded.bytes},
+                where=table.c.bytes + upsert.excluded.bytes <= limit,
+            )
+            .returning(table.c.bytes)
+        )
+        if db.execute(stmt).first() is not None:
+            return
+    tomorrow = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
+    raise FormBytesExceeded(
+        limit=f"{limit / MIB:g}",
+        fields=[field_error("attachments", f"more than {limit} bytes from this address today")],
+        headers={"Retry-After": str(max(1, int((tomorrow - utcnow()).total_seconds())))},
+    )
+
+
 def create_many(
     *, db: Session, org_id: int, actor: Actor, drafts: builtins.list[Draft], recorded_by_id: int | None = None
 ) -> builtins.list[Created]:
-    """Write many records with a handful of statements; the caller owns the transaction."""
+    """Write many records with a handful of statements; the caller owns the transaction.
+    Nothing is written when their attachments would pass the organization's quota."""
     if not drafts:
         return []
+    check_attachment_quota(db=db, org_id=org_id, adding=sum(len(b.data) for d in drafts for b in d.blobs))
     now = utcnow()
     customer_ids = customers.resolve_many(db=db, org_id=org_id, contacts=[d.contact for d in drafts])
     rows = [
@@ -243,6 +311,7 @@ def get_many_by_id(*, db: Session, ids: builtins.list[int]) -> dict[int, Feedbac
 
 def add_attachments(*, db: Session, record: Feedback, blobs: builtins.list[attachments.Blob]) -> None:
     """Files that arrive later, with a customer's message (stored before the row commits)."""
+    check_attachment_quota(db=db, org_id=record.org_id, adding=sum(len(b.data) for b in blobs))
     for b in blobs:
         db.add(
             Attachment(

@@ -79,6 +79,12 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
         return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("rejected", reason))
     record = thread_of(db, org.id, mail)
     blobs, dropped = _blobs(mail)
+    room = feedback.attachment_room(db=db, org_id=org.id)
+    if blobs and room is not None and sum(len(b.data) for b in blobs) > room:
+        # The message is still taken; its files would pass the organization's quota.
+        quota = settings.attachment_quota_mb
+        dropped += [f"{b.filename}: the organization's {quota} MB attachment quota is full" for b in blobs]
+        blobs = []
     if record is not None:
         text = parse.strip_quoted(mail.text) or mail.subject or "(empty message)"
         db.commit()

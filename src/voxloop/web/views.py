@@ -32,7 +32,7 @@ from voxloop.common.types import PathId
 from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
 from voxloop.deps import DbSession
-from voxloop.errors import InvalidInput, NotFound, VoxloopError
+from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, InvalidInput, NotFound, VoxloopError
 from voxloop.feedback import attachments, flows, service
 from voxloop.feedback.models import STATUSES, Attachment, Channel
 from voxloop.feedback.schemas import FeedbackFields
@@ -795,7 +795,24 @@ def public_submit(request: Request, slug: str, db: DbSession, form: WebForm, emb
             errors=_errors(exc),
             embed=bool(embed),
         )
-    created = flows.receive(db=db, org=org, actor=PUBLIC, drafts=[draft])[0]
+    try:
+        created = flows.receive(
+            db=db, org=org, actor=PUBLIC, drafts=[draft], anonymous_ip=ratelimit.client_ip(request)
+        )[0]
+    except (AttachmentQuotaExceeded, FormBytesExceeded) as exc:  # nothing was stored
+        db.rollback()
+        message = exc.to_dict(request_locale(request))["error"]["message"]
+        response = page(
+            request,
+            "public_form.html",
+            status_code=exc.status_code,
+            form_org=org,
+            values=values,
+            errors=[{"field": "attachments", "reason": message}],
+            embed=bool(embed),
+        )
+        response.headers.update(exc.headers)
+        return response
     return page(
         request,
         "public_done.html",
