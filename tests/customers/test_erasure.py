@@ -224,3 +224,34 @@ def test_opting_out_keeps_no_address_and_still_works(client):
         f"/api/v1/surveys/{other['id']}/invitations", json={"emails": [f" {EMAIL.upper()} "]}, headers=h
     )
     assert r.json()["skipped"]["opted_out"] == 1 and r.json()["invited"] == 0, r.text
+
+
+def test_the_migration_turns_kept_addresses_into_keys(tmp_path):
+    """Opt-outs written before the keyed hash keep working: revision 0024 hashes them."""
+    import importlib.util
+
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from voxloop.surveys import optouts
+
+    path = Path(optouts.__file__).parent.parent / "migrations" / "versions" / "0024_optout_keys.py"
+    spec = importlib.util.spec_from_file_location("optout_keys", path)
+    assert spec is not None and spec.loader is not None
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    hashed = optouts.key("someone@example.com")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE survey_optouts (id INTEGER PRIMARY KEY, org_id INTEGER, email TEXT)")
+        )
+        conn.execute(
+            sa.text("INSERT INTO survey_optouts (org_id, email) VALUES (1, ' Li.Na@Example.com'), (1, :h)"),
+            {"h": hashed},
+        )
+        with Operations.context(MigrationContext.configure(conn)):
+            revision.upgrade()
+        kept = [row[0] for row in conn.execute(sa.text("SELECT email FROM survey_optouts ORDER BY id"))]
+    assert kept == [optouts.key("li.na@example.com"), hashed]
