@@ -84,21 +84,24 @@ class Settings(BaseSettings):
     upload_max_cells: int = 4_000_000
     # Background imports one organization may have running at once; another waits (429).
     import_max_running: int = 2
+    # An import upload (not a dry run) larger than this is kept unread and imported in the
+    # background: the answer is 202 at once, and reading and checking it happen in the job.
+    import_background_bytes: int = 2 * 1024 * 1024
     max_batch_body_bytes: int = 32 * 1024 * 1024
     vendor_dir: Path = Path("node_modules")
     # who may show the public feedback form and surveys in a frame (CSP frame-ancestors)
     embed_ancestors: str = "*"
     max_attachment_bytes: int = 5 * 1024 * 1024
     max_attachments: int = 5
-    # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
-    mail_max_bytes: int = 25 * 1024 * 1024
-    mail_per_sender_per_hour: int = 30  # more from one address in an hour is refused as a flood
     # Attachments one organization may keep, all files together, in MiB; a write that would
     # pass it is refused with 413 (email keeps the message and drops its files). 0: no quota.
     attachment_quota_mb: int = 1024
     # Attachment bytes the anonymous feedback form (/f/…) takes from one address in a UTC day;
     # more is refused with 429 until the next day. 0: no limit.
     form_bytes_per_ip_day: int = 50 * 1024 * 1024
+    # Email intake: the largest message taken (larger ones are refused at SMTP with 552).
+    mail_max_bytes: int = 25 * 1024 * 1024
+    mail_per_sender_per_hour: int = 30  # more from one address in an hour is refused as a flood
     # The loopback port `voxloop serve` takes mail in on (the demo's service mailbox): None means
     # 2525 in development and off elsewhere; 0 is off everywhere.
     mail_intake_port: int | None = None

@@ -1,5 +1,6 @@
 """The ASGI application: API routers, web pages, middleware and the outbox executor."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -63,6 +64,12 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if gc.get_freeze_count() == 0:
+            # What lives as long as the process (modules, routes, caches) is left out of the
+            # collector's full rounds: walking it took most of a second, on the event loop's
+            # time, whenever a request made many objects (a large upload's rows).
+            gc.collect()
+            gc.freeze()
         executor = (
             InProcessExecutor(settings.outbox_poll_seconds)
             if settings.executor == "inprocess" and not settings.broker_url  # scaled mode: workers run jobs

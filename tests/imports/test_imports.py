@@ -175,3 +175,47 @@ def test_an_organization_runs_at_most_the_allowed_imports_at_once(client, settin
     assert _import(client, other, mapping=json.dumps(MAPPING), background="true").status_code == 202
     drain()
     assert _import(client, manager, mapping=json.dumps(MAPPING), background="true").status_code == 202
+
+
+def test_an_upload_above_the_background_size_answers_202_before_it_is_read(client, settings_env):
+    """Past VOXLOOP_IMPORT_BACKGROUND_BYTES the file is kept unread and imported by the job: the
+    answer does not wait for the workbook to be read (rows: 0 until the job counts them)."""
+    settings_env(IMPORT_BACKGROUND_BYTES=str(len(_xlsx()) // 2))
+    manager = make_account(role="manager")
+    r = _import(client, manager, mapping=json.dumps(MAPPING))
+    assert r.status_code == 202, r.text
+    run = r.json()["run"]
+    assert (run["status"], run["rows"], run["position"]) == ("running", 0, 0)
+    drain()
+    done = client.get(f"/api/v1/imports/{run['id']}", headers=manager.headers).json()
+    assert (done["status"], done["rows"], done["created"], done["duplicates"], done["failed"]) == (
+        "done", 7, 4, 1, 2,
+    )  # fmt: skip
+
+    # What the request no longer checks, the job does, and says so in the run's problems.
+    wrong = _import(client, manager, mapping=json.dumps({**MAPPING, "description": "内容"}))
+    assert wrong.status_code == 202, wrong.text
+    not_a_table = client.post(
+        "/api/v1/imports",
+        data={"mapping": json.dumps(MAPPING)},
+        files={"file": ("reviews.xlsx", b"PK\x03\x04" + b"\x00" * len(_xlsx()), "application/octet-stream")},
+        headers=manager.headers,
+    )
+    assert not_a_table.status_code == 202
+    drain()
+    runs = {r["id"]: r for r in client.get("/api/v1/imports", headers=manager.headers).json()}
+    failed = runs[wrong.json()["run"]["id"]]
+    assert failed["status"] == "failed" and "no column '内容'" in failed["problems"][0]["reason"]
+    unread = runs[not_a_table.json()["run"]["id"]]
+    assert unread["status"] == "failed" and unread["problems"][0]["field"] == "file"
+    assert "the uploaded file" in unread["problems"][0]["reason"]
+
+    # A dry run is answered with its report, whatever the size; a file of no table type is refused at once.
+    assert _import(client, manager, mapping=json.dumps(MAPPING), dry_run="true").status_code == 200
+    r = client.post(
+        "/api/v1/imports",
+        data={"mapping": json.dumps(MAPPING)},
+        files={"file": ("reviews.exe", b"MZ" * len(_xlsx()), "application/octet-stream")},
+        headers=manager.headers,
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "file"

@@ -89,7 +89,7 @@ def queue(
     db: Session,
     org: Organization,
     actor: Actor,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | None,
     upload: str,
     mapping: dict[str, str],
     defaults: dict[str, Any],
@@ -97,16 +97,20 @@ def queue(
     source: str | None = None,
 ) -> ImportRun:
     """Record an import of a kept upload as running and queue its writing (the web's import:
-    its page shows the progress); the mapping is checked first."""
-    wrong = m.problems(mapping, defaults, [str(c) for c in frame.columns])
+    its page shows the progress); the mapping is checked first. Without the `frame` (a large
+    upload kept unread), the columns it names and the rows are checked when the import runs."""
+    # Unread, each column named is checked against the file once the import reads it.
+    columns = list(mapping.values()) if frame is None else [str(c) for c in frame.columns]
+    wrong = m.problems(mapping, defaults, columns)
     if wrong:
         raise InvalidInput(fields=wrong)
     db.commit()
     with write_lock():
         _refuse_past_running_limit(db, org.id)
         record = ImportRun(
-            org_id=org.id, filename=filename[:255], source=source, dry_run=False, rows=len(frame),
-            by=actor.label, created=0, duplicates=0, failed=0, problems=[], position=0, status="running",
+            org_id=org.id, filename=filename[:255], source=source, dry_run=False,
+            rows=0 if frame is None else len(frame), by=actor.label, created=0, duplicates=0, failed=0,
+            problems=[], position=0, status="running",
         )  # fmt: skip
         db.add(record)
         db.flush()

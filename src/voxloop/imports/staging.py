@@ -34,22 +34,36 @@ def keep(*, org_id: int, content: bytes, filename: str) -> tuple[str, pd.DataFra
     the table. Raises files.TableError for a file that is not a table."""
     frame = files.read_upload(content, filename)
     service.check_size(frame)
+    return keep_unread(org_id=org_id, content=content, filename=filename), frame
+
+
+def keep_unread(*, org_id: int, content: bytes, filename: str) -> str:
+    """Keep an upload to be read later, by the import that runs in the background; only its
+    type is checked now. Returns its key."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in files.READABLE:
+        known = ", ".join(files.READABLE)
+        raise invalid("file", f"unknown file type {suffix or '(none)'}; use one of {known}")
     folder = _folder(org_id)
     folder.mkdir(parents=True, exist_ok=True)
     stale = time.time() - KEEP_SECONDS
     for old in folder.iterdir():
         if old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)
-    key = f"{secrets.token_hex(16)}{Path(filename).suffix.lower()}"
+    key = f"{secrets.token_hex(16)}{suffix}"
     (folder / key).write_bytes(content)
-    return key, frame
+    return key
 
 
 def load(*, org_id: int, key: str) -> pd.DataFrame:
     path = _path(org_id, key)
     if not path.is_file():
         raise invalid("upload", "the uploaded file is no longer kept (a day at most); upload it again")
-    return files.read_table(path)
+    settings = get_settings()
+    try:  # an upload kept unread is read here first: within the same limits as one read at once
+        return files.read_table(path, max_rows=settings.upload_max_rows, max_cells=settings.upload_max_cells)
+    except files.TableError as exc:
+        raise invalid("file", str(exc).replace(str(path), "the uploaded file")) from exc
 
 
 def discard(*, org_id: int, key: str) -> None:

@@ -26,6 +26,12 @@ def run_import(payload: dict[str, Any]) -> None:
             return
         try:
             frame = staging.load(org_id=org.id, key=payload["upload"])
+            service.check_size(frame)
+            if record.rows != len(frame):  # a large upload, kept unread until now
+                db.commit()
+                with write_lock():
+                    record.rows = len(frame)
+                    db.commit()
             service.run(
                 db=db, org=org, actor=Actor(label=record.by, user_id=payload.get("user_id")), frame=frame,
                 mapping=payload["mapping"], defaults=payload["defaults"], filename=record.filename,

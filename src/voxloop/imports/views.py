@@ -3,9 +3,11 @@
 import json
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from voxloop.common.types import PathId
+from voxloop.config import get_settings
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import invalid
 from voxloop.imports import service, staging
@@ -44,7 +46,10 @@ def import_file(
     check it with `dry_run`: counts, per-row problems and a preview either way. With
     `background`, the answer is 202 with the run as soon as the file is kept and the mapping
     checked; the import is written by the outbox, and `GET /api/v1/imports/{id}` follows it
-    (`status`, `position` of `rows`)."""
+    (`status`, `position` of `rows`). A file larger than VOXLOOP_IMPORT_BACKGROUND_BYTES (2 MiB)
+    is always imported so, and answered before it is read: its rows (0 until then), its
+    columns and its limits are checked by the import, which fails with the reason in
+    `problems`."""
     if background and dry_run:
         raise invalid("background", "a dry run answers at once; leave out background or dry_run")
     if source:
@@ -55,14 +60,18 @@ def import_file(
         if not fields:
             raise invalid("mapping", "give a mapping (field -> column) or the name of a saved source")
     content, filename = file.file.read(), file.filename or "upload.csv"
+    frame: pd.DataFrame | None = None
     try:
-        if background:
+        if not dry_run and len(content) > get_settings().import_background_bytes:
+            # Too large to read within the request: kept as it is, read by the job.
+            background = True
+            key = staging.keep_unread(org_id=org.id, content=content, filename=filename)
+        elif background:
             key, frame = staging.keep(org_id=org.id, content=content, filename=filename)
         else:
             frame = files.read_upload(content, filename)
     except files.TableError as exc:
         raise invalid("file", str(exc)) from exc
-    service.check_size(frame)
     if background:
         queued = service.queue(
             db=db, org=org, actor=actor, frame=frame, upload=key, mapping=fields, defaults=constants,
@@ -70,6 +79,8 @@ def import_file(
         )  # fmt: skip
         response.status_code = status.HTTP_202_ACCEPTED
         return ImportResult(run=RunRead.model_validate(queued), preview=[])
+    assert frame is not None
+    service.check_size(frame)
     run, preview = service.run(
         db=db,
         org=org,
