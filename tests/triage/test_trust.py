@@ -186,3 +186,29 @@ def test_a_burst_larger_than_the_meaning_limit_is_triaged_by_the_fast_tier(clien
     drain()
     got = client.get(f"/api/v1/feedback/{record['id']}", headers=agent.headers).json()
     assert got["type"] == "complaint" and got["review"] is None  # no learned head, nothing it was unsure of
+
+
+def test_the_review_queue_lists_the_least_confident_first_page_by_page(client):
+    agent = make_account(role="agent")
+    texts = ("退房的事情", "关于发票的事", "About my booking", "the breakfast")
+    ids = {submit(client, agent, t)["id"]: t for t in texts}
+    drain()
+    records = [client.get(f"/api/v1/feedback/{i}", headers=agent.headers).json() for i in ids]
+    assert all(r["review"] == "type" and 0 < r["review_confidence"] < 0.6 for r in records)
+    expected = [r["id"] for r in sorted(records, key=lambda r: (r["review_confidence"], r["id"]))]
+    assert expected != sorted(ids)  # the queue is not simply the order they came in
+    seen, cursor = [], None
+    while True:
+        params = {"review": "true", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/feedback", params=params, headers=agent.headers).json()
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == expected
+    first = expected[0]
+    client.patch(f"/api/v1/feedback/{first}", json={"type": "inquiry"}, headers=agent.headers)
+    corrected = client.get(f"/api/v1/feedback/{first}", headers=agent.headers).json()
+    assert (corrected["review"], corrected["review_confidence"]) == (None, None)
+    listed = client.get("/api/v1/feedback", params={"review": "true"}, headers=agent.headers).json()["items"]
+    assert [r["id"] for r in listed] == expected[1:]

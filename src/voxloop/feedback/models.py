@@ -82,6 +82,9 @@ class Feedback(TenantMixin, Base):
     # The triage fields the models were unsure of ("type,category"), left for a person to
     # confirm; a correction of the field clears it.
     review: Mapped[str | None] = mapped_column(String(60))
+    # the models' confidence in the least sure of those fields: the review queue shows the
+    # least confident first, where a person's answer teaches the models most
+    review_confidence: Mapped[float | None]
     flag: Mapped[str | None] = mapped_column(String(16))  # spam | duplicate | invalid
     flag_reason: Mapped[str | None] = mapped_column(String(300))
     triaged_at: Mapped[datetime | None]

@@ -142,6 +142,7 @@ class FeedbackRead(BaseModel):
     flag_reason: str | None = None
     alarm: str | None = None  # the kind of immediate need, when the message needs someone now
     review: str | None = None  # the fields triage was unsure of, for a person to confirm
+    review_confidence: float | None = None  # the models' confidence in the least sure of them
     department: Ref | None = None
     assignee: Ref | None = None
     commitment: str | None = None

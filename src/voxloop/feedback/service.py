@@ -436,6 +436,8 @@ def list(  # noqa: A001 - the same verb in every service
         stmt = stmt.where(Feedback.received_at < as_utc(filters.received_to))
     if filters.q:
         stmt = _search(stmt, db, filters.q)
+    if filters.review:
+        return _least_confident_first(db, stmt, cursor, limit)
     if cursor:
         values = decode_cursor(cursor)
         try:
@@ -453,6 +455,28 @@ def list(  # noqa: A001 - the same verb in every service
         last = rows[-1]
         next_cursor = encode_cursor([as_utc(last.received_at).isoformat(), last.id])
     return rows, next_cursor
+
+
+def _least_confident_first(
+    db: Session, stmt: Select[Any], cursor: str | None, limit: int
+) -> tuple[builtins.list[Feedback], str | None]:
+    """The review queue: the records the models were least sure of first (a person's answer
+    teaches them most there), oldest first among equals."""
+    confidence = func.coalesce(Feedback.review_confidence, 1.0)
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            after, last_id = float(values[0]), int(values[1])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise invalid("cursor", "is not a cursor this API returned") from exc
+        stmt = stmt.where(or_(confidence > after, and_(confidence == after, Feedback.id > last_id)))
+    rows = [*db.scalars(stmt.order_by(confidence, Feedback.id).limit(limit + 1))]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    at = last.review_confidence if last.review_confidence is not None else 1.0
+    return rows, encode_cursor([at, last.id])
 
 
 FINISHED = ("resolved", "closed")  # what is no longer open

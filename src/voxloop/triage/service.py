@@ -332,13 +332,13 @@ def guesses(texts: list[str], s: Setup, processes: int = 1, *, meaning: bool = T
 REVIEW_BELOW = 0.6
 
 
-def _unsure(r: analysis.Guess, s: Setup, sure_category: bool) -> list[str]:
-    """The fields the models guessed without enough confidence."""
-    unsure = []
+def _unsure(r: analysis.Guess, s: Setup, sure_category: bool) -> dict[str, float]:
+    """The fields the models guessed without enough confidence, with that confidence."""
+    unsure = {}
     if r.type_confidence is not None and r.type_confidence < REVIEW_BELOW:
-        unsure.append("type")
+        unsure["type"] = r.type_confidence
     if s.model is not None and r.category is not None and not sure_category:
-        unsure.append("category")
+        unsure["category"] = r.category_confidence or 0.0
     return unsure
 
 
@@ -372,15 +372,16 @@ def decide(
     values = {key: result.values.get(key) for key in rules.FIELDS}
     # what a rule set is the organization's word, and a message that needs someone now is
     # handled at once whatever its type: only the models' own guesses otherwise need a person
-    unsure = [
-        f
-        for f in guess.get("unsure", [])
+    unsure = {
+        f: confidence
+        for f, confidence in guess.get("unsure", {}).items()
         if result.because.get(f, text_service.MODEL_REASON) == text_service.MODEL_REASON
         and not (f == "type" and values["alarm"])
-    ]
+    }
     return {
         **values,
         "review": ",".join(unsure) or None,
+        "review_confidence": round(min(unsure.values()), 4) if unsure else None,
         "priority": result.priority,
         "flag": flagged[0] if flagged else None,
         "flag_reason": flagged[1] if flagged else None,
@@ -494,6 +495,7 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             scope=bindparam("scope"),
             alarm=bindparam("alarm"),
             review=bindparam("review"),
+            review_confidence=bindparam("review_confidence"),
             priority=bindparam("priority"),
             flag=bindparam("flag"),
             flag_reason=bindparam("flag_reason"),
@@ -501,18 +503,18 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             triaged_at=utcnow(),
             status=case((table.c.status == "new", "triaged"), else_=table.c.status),
         ),
-        [
-            {k: p[k] for k in (*rules.FIELDS, "fid", "priority", "review", "flag", "flag_reason", "because")}
-            for p in plan
-        ],
+        [{k: p[k] for k in (*rules.FIELDS, "fid", *_WRITTEN, "because")} for p in plan],
     )
     return len(plan)
+
+
+_WRITTEN = ("priority", "review", "review_confidence", "flag", "flag_reason")  # beside the fields
 
 
 def columns(decided: dict[str, Any]) -> dict[str, Any]:
     """A record's triage columns from `decide`, for a record written already triaged (imports)."""
     return {
-        **{key: decided[key] for key in (*rules.FIELDS, "priority", "review", "flag", "flag_reason")},
+        **{key: decided[key] for key in (*rules.FIELDS, *_WRITTEN)},
         "triage_reasons": decided["because"],
         "triaged_at": utcnow(),
         "status": "triaged",
@@ -678,6 +680,8 @@ def correct(*, db: Session, org_id: int, actor: Actor, feedback_id: int, changes
     if record.review:  # a person has now said what these fields are, changed or confirmed
         left = [f for f in record.review.split(",") if f not in changes]
         record.review = ",".join(left) or None
+        if record.review is None:
+            record.review_confidence = None
     for key, value in changed.items():
         db.add(
             TriageLabel(
