@@ -166,3 +166,18 @@ def test_the_loop_indicators_match_a_hand_count_overall_and_per_department(clien
         "/reports/trends?metric=contact_time&period=month&date_from=2026-11-01&date_to=2026-11-30"
     )
     assert trend.status_code == 200 and "3.25" in trend.text
+
+
+def test_a_card_with_one_answer_this_month_shows_its_n_without_an_interval(client, analytics):  # noqa: F811
+    manager = make_account(role="manager")
+    survey = make(client, manager, template="csat_post_case")
+    assert answer(client, survey["key"], {"csat": 4, "resolved": "yes"}).status_code == 201
+    drain()
+    sync()
+    staff = new_client(client)
+    login(staff, manager.email)
+    for language in ("en", "zh-CN"):
+        page = staff.get("/reports/scorecard", headers={"Accept-Language": language})
+        assert page.status_code == 200
+        card = page.text.split('class="card card-csat"')[1].split("</article>")[0]
+        assert "<strong>4.00</strong>" in card and "n = 1" in card and "–" not in card
