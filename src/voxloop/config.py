@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # How long one webhook delivery may take (connecting, sending, the answer) before it is retried.
     webhook_timeout_seconds: float = 10.0
+    # A PEM file of certificate authorities that may also sign webhook receivers' certificates
+    # (an internal CA); empty: the public ones only.
+    webhook_ca_bundle: str = ""
     # Signs session cookies. Empty: a random key made on first start and kept in
     # <data dir>/secret_key, so no two installs share one and `make run` needs nothing.
     secret_key: str = ""

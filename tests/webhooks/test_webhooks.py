@@ -3,10 +3,13 @@ back-off through the outbox, the delivery log, redelivery, and no calls to priva
 
 import ipaddress
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -292,3 +295,50 @@ def test_the_delivery_log_does_not_tell_open_ports_from_closed_ones(client, rece
         tasks.deliver({"delivery_id": delivery_id})
     entry = logged()
     assert (entry["error"], entry["response_status"]) == ("could not deliver", None)
+
+
+def _certificates(folder: Path, name: str) -> tuple[Path, Path, Path]:
+    """A certificate authority and a certificate it signed for `name`: (CA, certificate, key)."""
+
+    def openssl(command: str) -> None:
+        subprocess.run(["openssl", *command.split()], cwd=folder, check=True, capture_output=True)
+
+    openssl(
+        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=Voxloop-test-CA"
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
+    )
+    openssl(f"req -newkey rsa:2048 -nodes -keyout hook.key -out hook.csr -subj /CN={name}")
+    (folder / "san.cnf").write_text(f"subjectAltName=DNS:{name}\n")
+    openssl(
+        "x509 -req -in hook.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out hook.pem -days 2"
+        " -extfile san.cnf"
+    )
+    return folder / "ca.pem", folder / "hook.pem", folder / "hook.key"
+
+
+def test_over_https_the_pinned_address_is_checked_as_the_urls_host(client, receiver, settings_env, tmp_path):
+    """The request goes to the checked address, and TLS still names the URL's host (SNI) and
+    checks the certificate against it: one for the host is taken, one for another is not."""
+    ca, cert, key = _certificates(tmp_path, "hooks.tls.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+
+    def server_name(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    context.sni_callback = server_name  # type: ignore[assignment]
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    settings_env(WEBHOOK_CA_BUNDLE=str(ca))
+
+    url = f"https://hooks.tls.test:{receiver.port}/hooks/voxloop"
+    delivery_id, logged = _pending_delivery(client, receiver, url)
+    tasks.deliver({"delivery_id": delivery_id}, resolver=Rebinding(first=["127.0.0.1"], later=[]))
+    assert logged()["status"] == "delivered" and names == ["hooks.tls.test"]
+    [(headers, _)] = receiver.requests
+    assert headers["host"] == f"hooks.tls.test:{receiver.port}"
+
+    delivery_id, logged = _pending_delivery(client, receiver, f"https://elsewhere.tls.test:{receiver.port}/h")
+    with pytest.raises(tasks.DeliveryFailed):
+        tasks.deliver({"delivery_id": delivery_id}, resolver=Rebinding(first=["127.0.0.1"], later=[]))
+    assert logged()["error"] == "could not deliver" and len(receiver.requests) == 1
