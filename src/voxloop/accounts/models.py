@@ -19,9 +19,17 @@ class Role(StrEnum):
     viewer = "viewer"
 
 
-# What each role may do; views ask for a permission, never for a role name.
+# What each role may do, for the API and the web alike: routes and pages ask for a permission,
+# never for a role name (tests/test_permissions.py holds each page to its API twin). A viewer
+# reads feedback and aggregates, never personal data nor an individual survey response.
 PERMISSIONS: dict[str, set[Role]] = {
     "feedback.read": set(Role),
+    # personal data: the customer directory, the contact details on a record, their export
+    "customers.read": {Role.admin, Role.manager, Role.agent, Role.handler},
+    # individual survey responses (each answer, free text and hidden fields) and their export
+    "surveys.responses": {Role.admin, Role.manager, Role.analyst},
+    # files of individual rows (feedback, cases, responses, customers)
+    "exports.read": {Role.admin, Role.manager, Role.analyst},
     "feedback.create": {Role.admin, Role.manager, Role.agent, Role.handler},
     "feedback.handle": {Role.admin, Role.manager, Role.agent, Role.handler},
     "admin.manage": {Role.admin},
@@ -29,7 +37,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "audit.read": {Role.admin, Role.manager},
     "commitments.manage": {Role.admin, Role.manager},
     "cases.assign": {Role.admin, Role.manager, Role.agent},
-    "kpis.read": {Role.admin, Role.manager, Role.analyst},
+    # aggregates: KPIs, indicators, themes, reports, service commitments, survey analysis
+    "kpis.read": {Role.admin, Role.manager, Role.analyst, Role.viewer},
     "surveys.manage": {Role.admin, Role.manager, Role.analyst},
 }
 

@@ -71,7 +71,7 @@ def _list_page(
     )
 
 
-@router.get("/customers", dependencies=[web_require("feedback.handle")])
+@router.get("/customers", dependencies=[web_require("customers.read")])
 def list_page(
     request: Request,
     org: WebOrg,
@@ -121,7 +121,7 @@ def _profile_page(
     )
 
 
-@router.get("/customers/{customer_id}", dependencies=[web_require("feedback.handle")])
+@router.get("/customers/{customer_id}", dependencies=[web_require("customers.read")])
 def profile_page(customer_id: PathId, request: Request, org: WebOrg, db: DbSession) -> Response:
     return _profile_page(request, org, db, customer_id)
 

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 Filter = Annotated[str | None, Query(max_length=320)]
 
 
-@router.get("", response_model=list[CustomerRead], dependencies=[require("feedback.handle")])
+@router.get("", response_model=list[CustomerRead], dependencies=[require("customers.read")])
 def lookup(
     org: ApiOrg,
     db: DbSession,
@@ -47,7 +47,7 @@ def import_customers(
     return result
 
 
-@router.get("/{customer_id}", response_model=Profile, dependencies=[require("feedback.handle")])
+@router.get("/{customer_id}", response_model=Profile, dependencies=[require("customers.read")])
 def get_profile(customer_id: PathId, org: ApiOrg, db: DbSession) -> Profile:
     return Profile.model_validate(
         directory.profile(db=db, org_id=org.id, customer_id=customer_id), from_attributes=True

@@ -13,17 +13,22 @@ from starlette.background import BackgroundTask
 
 from voxloop.common.time import utcnow
 from voxloop.db import session_scope
-from voxloop.deps import ApiOrg, require
-from voxloop.errors import invalid
+from voxloop.deps import ApiOrg, ApiUser, require
+from voxloop.errors import PermissionDenied, invalid
 from voxloop.exports import formats, service
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 
 
-@router.get("/{kind}", dependencies=[require("kpis.read")], response_class=FileResponse)
+# Kinds that hold more than rows of feedback: each also asks for the permission to read them.
+KIND_PERMISSIONS = {"customers": "customers.read", "responses": "surveys.responses"}
+
+
+@router.get("/{kind}", dependencies=[require("exports.read")], response_class=FileResponse)
 def export(
     kind: str,
     org: ApiOrg,
+    user: ApiUser,
     format: Annotated[str, Query(max_length=8)] = "csv",
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: AwareDatetime | None = None,
@@ -35,6 +40,8 @@ def export(
     `analytics` exports an indicator's rows (`metric`, `period`, `group_by`)."""
     if kind not in service.KINDS:
         raise invalid("kind", f"one of {', '.join(service.KINDS)}")
+    if kind in KIND_PERMISSIONS and not user.can(KIND_PERMISSIONS[kind]):
+        raise PermissionDenied()
     if format not in formats.FORMATS:
         raise invalid("format", f"one of {', '.join(formats.FORMATS)}")
     end = to or utcnow()

@@ -12,7 +12,7 @@ from voxloop.commitments import clocks
 from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.customers.models import Customer
-from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
 from voxloop.feedback import flows, service
 from voxloop.feedback.models import STATUSES, Feedback
@@ -42,9 +42,12 @@ def to_read(record: Feedback, customers: dict[int, Customer]) -> FeedbackRead:
     return out
 
 
-def read_cases(db: Session, org_id: int, records: list[Feedback]) -> list[FeedbackRead]:
-    """Records with their case fields: who owns them, and where they stand on their commitment."""
-    customers = service.customers_of(db=db, org_id=org_id, records=records)
+def read_cases(
+    db: Session, org_id: int, records: list[Feedback], contacts: bool = True
+) -> list[FeedbackRead]:
+    """Records with their case fields: who owns them, where they stand on their commitment, and
+    the customer's contact details for `contacts` (a caller who may read personal data)."""
+    customers = service.customers_of(db=db, org_id=org_id, records=records) if contacts else {}
     people = {
         u.id: u for u in accounts.users_by_id(db=db, org_id=org_id, ids={r.assignee_id for r in records})
     }
@@ -96,16 +99,17 @@ def create_feedback_batch(body: BatchCreate, org: ApiOrg, actor: ApiActor, db: D
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackRead, dependencies=[require("feedback.read")])
-def get_feedback(feedback_id: PathId, org: ApiOrg, db: DbSession) -> FeedbackRead:
+def get_feedback(feedback_id: PathId, org: ApiOrg, user: ApiUser, db: DbSession) -> FeedbackRead:
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
-    return read_cases(db, org.id, [record])[0]
+    return read_cases(db, org.id, [record], contacts=user.can("customers.read"))[0]
 
 
 @router.get("/feedback", response_model=FeedbackPage, dependencies=[require("feedback.read")])
 def list_feedback(
     org: ApiOrg,
+    user: ApiUser,
     db: DbSession,
     channel: Annotated[str | None, Query(max_length=40)] = None,
     status_: Annotated[str | None, Query(alias="status", max_length=24)] = None,
@@ -117,7 +121,8 @@ def list_feedback(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     review: bool = False,
 ) -> FeedbackPage:
-    """Newest first; `review=true`: only records with a triage field left for a person."""
+    """Newest first; `review=true`: only records with a triage field left for a person, the
+    least confident first (`review_confidence`)."""
     if status_ and status_ not in STATUSES:
         raise invalid("status", f"must be one of {', '.join(STATUSES)}")
     filters = service.Filters(
@@ -130,7 +135,8 @@ def list_feedback(
         review=review,
     )
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor, limit=limit)
-    return FeedbackPage(items=read_cases(db, org.id, rows), next_cursor=next_cursor)
+    items = read_cases(db, org.id, rows, contacts=user.can("customers.read"))
+    return FeedbackPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(

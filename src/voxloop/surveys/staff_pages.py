@@ -141,7 +141,7 @@ def survey_analysis(request: Request, survey_id: PathId, org: WebOrg, db: DbSess
     )
 
 
-@router.get("/surveys/{survey_id}/responses", dependencies=[web_require("kpis.read")])
+@router.get("/surveys/{survey_id}/responses", dependencies=[web_require("surveys.responses")])
 def survey_responses(
     request: Request,
     survey_id: PathId,

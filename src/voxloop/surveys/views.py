@@ -188,7 +188,7 @@ def get_survey(survey_id: PathId, org: ApiOrg, db: DbSession) -> SurveyRead:
     return read(service.get(db=db, org_id=org.id, survey_id=survey_id))
 
 
-@router.get("/surveys/{survey_id}/export", dependencies=[require("feedback.read")])
+@router.get("/surveys/{survey_id}/export", dependencies=[require("surveys.responses")])
 def export_survey(survey_id: PathId, org: ApiOrg, db: DbSession) -> dict[str, Any]:
     """The definition as JSON, to import elsewhere with POST /surveys."""
     return service.get(db=db, org_id=org.id, survey_id=survey_id).definition
@@ -248,7 +248,7 @@ def close_survey(survey_id: PathId, org: ApiOrg, actor: ApiActor, db: DbSession)
 @router.get(
     "/surveys/{survey_id}/responses",
     response_model=list[ResponseRead],
-    dependencies=[require("feedback.read")],
+    dependencies=[require("surveys.responses")],
 )
 def list_responses(survey_id: PathId, org: ApiOrg, db: DbSession) -> list[Response]:
     return service.responses(db=db, org_id=org.id, survey_id=survey_id)
@@ -378,7 +378,7 @@ def staff_entry(survey_id: PathId, body: StaffEntry, org: ApiOrg, db: DbSession)
     return PublicResponseRead.of(response)
 
 
-@router.get("/surveys/{survey_id}/analysis", dependencies=[require("feedback.read")])
+@router.get("/surveys/{survey_id}/analysis", dependencies=[require("kpis.read")])
 def analysis(
     survey_id: PathId,
     org: ApiOrg,

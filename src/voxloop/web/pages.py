@@ -120,11 +120,14 @@ WebActor = Annotated[Actor, Depends(web_actor)]
 
 
 def web_require(permission: str):  # type: ignore[no-untyped-def]
+    """A page's `require`: the same permission table decides (see voxloop.accounts.models)."""
+
     def check(user: WebUser) -> User:
         if not user.can(permission):
             raise PermissionDenied()
         return user
 
+    check.permission = permission  # type: ignore[attr-defined] # read by the API-and-web test
     return Depends(check)
 
 

@@ -211,7 +211,9 @@ def inbox(
         types=triage_rules.TYPES,
         channels=service.active_channels(db=db, org_id=org.id),
         counts=service.counts_by_status(db=db, org_id=org.id),
-        customers=service.customers_of(db=db, org_id=org.id, records=rows),
+        customers=service.customers_of(db=db, org_id=org.id, records=rows)
+        if request.state.user.can("customers.read")
+        else {},
     )
 
 
@@ -324,7 +326,9 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         sentiments=triage_rules.SENTIMENTS,
         levels=triage_rules.LEVELS,
         scopes=triage_rules.SCOPES,
-        customer=service.customer_of(db=db, record=record),
+        customer=service.customer_of(db=db, record=record)
+        if request.state.user.can("customers.read")
+        else None,
         timeline=service.timeline(db=db, record=record),
         tracking_url=tracking_url(record.tracking_code),
         channels=service.active_channels(db=db, org_id=org.id),

@@ -14,7 +14,7 @@
       xAxis: {type: "category", data: keys}, yAxis: {type: "value", minInterval: 1},
       series: [{type: "bar", data: keys.map(function (k) { return counts[k]; })}]
     });
-    c.on("click", function (p) {
+    if (el.dataset.drill === "yes") c.on("click", function (p) {  // only for who may read responses
       location.href = surveyPath + "/responses?question=" + encodeURIComponent(el.dataset.question) +
         "&value=" + encodeURIComponent(p.name);
     });
