@@ -5,6 +5,7 @@ import json
 import logging
 import ssl
 import time
+from functools import lru_cache
 from typing import Any
 
 import certifi
@@ -35,11 +36,12 @@ def _record(delivery_id: int, **values: Any) -> None:
             db.commit()
 
 
-def _verify() -> ssl.SSLContext:
+@lru_cache(maxsize=4)
+def _verify(bundle: str) -> ssl.SSLContext:
     """The public certificate authorities, and an internal one when VOXLOOP_WEBHOOK_CA_BUNDLE
-    names it; the certificate is checked against the URL's host either way."""
+    names it; the certificate is checked against the URL's host either way. Made once: loading
+    the authorities costs more than a delivery."""
     context = ssl.create_default_context(cafile=certifi.where())
-    bundle = get_settings().webhook_ca_bundle
     if bundle:
         context.load_verify_locations(cafile=bundle)
     return context
@@ -53,7 +55,8 @@ def _post(target: urls.Target, body: bytes, headers: dict[str, str], timeout: fl
     pinned = url.copy_with(host=str(target.address))
     extensions = {"sni_hostname": url.raw_host.decode("ascii")} if url.scheme == "https" else None
     # trust_env off: a proxy from the environment would resolve the name again itself.
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_verify()) as client:
+    verify = _verify(get_settings().webhook_ca_bundle)
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify) as client:
         response = client.post(
             pinned,
             content=body,
