@@ -101,7 +101,7 @@ def _outcome(status: int) -> str:
 
 
 @pytest.fixture
-def world(client: TestClient) -> Iterator[dict[str, Any]]:
+def world(client: TestClient, smtp: Any) -> Iterator[dict[str, Any]]:
     """An organization with a record from a customer (with an attachment), a live survey with a
     complete response, and a signed-in browser and a token for every role."""
     admin = make_account(role="admin")
@@ -117,7 +117,8 @@ def world(client: TestClient) -> Iterator[dict[str, Any]]:
     )
     assert r.status_code == 201, r.text
     record = r.json()
-    drain()
+    drain()  # the acknowledgement goes out: its timeline event names the address
+    smtp.wait_for(1)
     survey = client.post("/api/v1/surveys", json={"template": "nps"}, headers=h).json()
     assert client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=h).status_code == 200
     r = client.post(
@@ -175,12 +176,19 @@ def test_contact_details_on_a_record_follow_the_directory(world):
         shown = {
             "api record": browser.get(f"/api/v1/feedback/{ids['feedback_id']}", headers=acct.headers).text,
             "api list": browser.get("/api/v1/feedback", headers=acct.headers).text,
+            "api timeline": browser.get(
+                f"/api/v1/feedback/{ids['feedback_id']}/timeline", headers=acct.headers
+            ).text,
             "web record": browser.get(f"/feedback/{ids['feedback_id']}", headers=EN).text,
             "web inbox": browser.get("/inbox", headers=EN).text,
         }
+        assert '"acknowledged"' in shown["api timeline"]
         for where, text in shown.items():
-            assert (NAME in text) == directory, (role.value, where)
-            if where != "web inbox":  # the inbox names the customer, nothing more
+            if where != "api timeline":  # events name no one
+                assert (NAME in text) == directory, (role.value, where)
+            if where == "api timeline":
+                assert (EMAIL in text) == directory, (role.value, where)
+            elif where != "web inbox":  # the inbox names the customer, nothing more
                 assert (EMAIL in text, PHONE in text) == (directory, directory), (role.value, where)
         assert directory == (role in PERMISSIONS["customers.read"])
 

@@ -10,7 +10,7 @@ from voxloop.cases import kpis, service, templates
 from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
 from voxloop.common.time import utcnow
 from voxloop.common.types import BodyId, PathId
-from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
+from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
 from voxloop.errors import NotFound, invalid
 from voxloop.feedback import service as feedback
 from voxloop.feedback.schemas import FeedbackRead
@@ -45,7 +45,7 @@ def create_note(
 ) -> list[EventRead]:
     service.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
     db.commit()
-    return get_timeline(feedback_id, org, db)
+    return _events(db, org.id, feedback_id, contacts=True)  # who may write notes reads contacts
 
 
 @router.post(
@@ -86,11 +86,15 @@ def merge(
 @router.get(
     "/{feedback_id}/timeline", response_model=list[EventRead], dependencies=[require("feedback.read")]
 )
-def get_timeline(feedback_id: PathId, org: ApiOrg, db: DbSession) -> list[EventRead]:
-    record = feedback.get(db=db, org_id=org.id, feedback_id=feedback_id)
+def get_timeline(feedback_id: PathId, org: ApiOrg, user: ApiUser, db: DbSession) -> list[EventRead]:
+    return _events(db, org.id, feedback_id, contacts=user.can("customers.read"))
+
+
+def _events(db: DbSession, org_id: int, feedback_id: int, contacts: bool) -> list[EventRead]:
+    record = feedback.get(db=db, org_id=org_id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
-    return [EventRead.model_validate(e) for e in feedback.timeline(db=db, record=record)]
+    return [EventRead.model_validate(e) for e in feedback.timeline(db=db, record=record, contacts=contacts)]
 
 
 class TemplateRead(BaseModel):

@@ -64,16 +64,21 @@ def traces(*, db: Session, customer: Customer) -> Traces:
     return Traces(distinct=clean(distinct, SHORTEST), names=clean(names, 1))
 
 
-def scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+def scrub(value: Any, pattern: re.Pattern[str], by: str = ERASED) -> Any:
     """`value` with every match of `pattern` in its strings (inside lists and dicts too)
-    replaced by "[erased]"."""
+    replaced `by` "[erased]" (or another mark)."""
     if isinstance(value, str):
-        return pattern.sub(ERASED, value)
+        return pattern.sub(by, value)
     if isinstance(value, list):
-        return [scrub(v, pattern) for v in value]
+        return [scrub(v, pattern, by) for v in value]
     if isinstance(value, dict):
-        return {k: scrub(v, pattern) for k, v in value.items()}
+        return {k: scrub(v, pattern, by) for k, v in value.items()}
     return value
+
+
+def pattern_of(needles: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of `needles`, in any case; None for none."""
+    return _pattern(needles)
 
 
 def _pattern(needles: Iterable[str]) -> re.Pattern[str] | None:

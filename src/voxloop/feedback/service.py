@@ -17,6 +17,7 @@ from voxloop.common import cache
 from voxloop.common.pagination import decode_cursor, encode_cursor
 from voxloop.common.time import as_utc, utcnow
 from voxloop.config import get_settings
+from voxloop.customers import erasure
 from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
 from voxloop.db import on_commit
@@ -343,9 +344,28 @@ def customers_of(*, db: Session, org_id: int, records: builtins.list[Feedback]) 
     return {c.id: c for c in rows}
 
 
-def timeline(*, db: Session, record: Feedback, public_only: bool = False) -> builtins.list[FeedbackEvent]:
+HIDDEN = "…"  # a contact detail the reader may not see
+
+
+def timeline(
+    *, db: Session, record: Feedback, public_only: bool = False, contacts: bool = True
+) -> builtins.list[FeedbackEvent]:
     """The record's history: its receipt and its automatic triage (both held by the record
-    itself), then the events written since, in time order."""
+    itself), then the events written since, in time order; without `contacts`, the customer's
+    email and phone are hidden (who acknowledged to which address, an emailed record's sender)."""
+    events = _timeline(db, record, public_only)
+    customer = None if contacts else customer_of(db=db, record=record)
+    pattern = erasure.pattern_of(v for v in (customer.email, customer.phone) if v) if customer else None
+    if pattern is None:
+        return events
+    return [  # copies, never added to the session: the rows themselves stay as they are
+        FeedbackEvent(org_id=e.org_id, feedback_id=e.feedback_id, at=e.at, kind=e.kind, public=e.public,
+                      actor=pattern.sub(HIDDEN, e.actor), data=erasure.scrub(e.data, pattern, HIDDEN))
+        for e in events
+    ]  # fmt: skip
+
+
+def _timeline(db: Session, record: Feedback, public_only: bool) -> builtins.list[FeedbackEvent]:
     stmt = select(FeedbackEvent).where(
         FeedbackEvent.org_id == record.org_id, FeedbackEvent.feedback_id == record.id
     )

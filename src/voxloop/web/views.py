@@ -329,7 +329,7 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         customer=service.customer_of(db=db, record=record)
         if request.state.user.can("customers.read")
         else None,
-        timeline=service.timeline(db=db, record=record),
+        timeline=service.timeline(db=db, record=record, contacts=request.state.user.can("customers.read")),
         tracking_url=tracking_url(record.tracking_code),
         channels=service.active_channels(db=db, org_id=org.id),
         next_statuses=workflow.allowed_next(record.status),
