@@ -385,7 +385,7 @@ def _text_train(args: argparse.Namespace) -> None:
 def _text_train_heads(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from voxloop.text import analysis, encoder, files, spam_model, type_model, urgency
+    from voxloop.text import spam_model, type_model, urgency
 
     model = urgency.train_shipped(Path(args.eval))
     urgency.save(model)
@@ -393,10 +393,7 @@ def _text_train_heads(args: argparse.Namespace) -> None:
     spam = spam_model.train_shipped(Path(args.eval))
     spam_model.save(spam)
     print(json.dumps({"spam": spam.report}, indent=1))
-    rows = files.training_records(Path(args.eval), "triage.jsonl")
-    texts = [r["text"] for r in rows]
-    cues = analysis.guess(texts)
-    types = type_model.train(texts, encoder.embed(texts), [r["type"] for r in rows], cues)
+    types = type_model.train_shipped(Path(args.eval))
     type_model.save(types)
     print(json.dumps({"types": types.report}, indent=1))
 
