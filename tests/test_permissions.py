@@ -80,7 +80,6 @@ API_ONLY = {
 # Pages without an API read, and why.
 WEB_ONLY = {
     "/feedback/new": "a form; its API twin is POST /api/v1/feedback (feedback.create)",
-    "/admin/users": "",
     "/admin/departments": "where the reference lists are edited",
     "/admin/channels": "where the reference lists are edited",
     "/admin/tokens": "a user's own API tokens",
