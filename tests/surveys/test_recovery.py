@@ -2,12 +2,17 @@
 resolved the respondent is asked one question again, in their language, and recovery is
 measured on that answer; no answer after a follow-up case opens another."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from tests.analytics.test_store import analytics, sync  # noqa: F401  (the fixture)
 from tests.factories import make_account
 from tests.surveys.test_api import answer, make
 from tests.surveys.test_follow_up import GUEST, cases, responses
 from tests.surveys.test_invitations import token_in
+from voxloop.analytics import indicators
+from voxloop.common.time import utcnow
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
 from voxloop.jobs.executor import drain
@@ -164,3 +169,29 @@ def test_with_the_resurvey_off_the_post_case_survey_goes_and_its_unhappy_answer_
     assert len(cases()) == 1
     listed = responses(client, manager, post_case)
     assert listed[r.json()["id"]]["resurvey_of_id"] == case.survey_response_id
+
+
+def test_a_resurvey_answer_counts_in_the_recovery_rate_not_twice_in_the_organizations_nps(
+    client,
+    smtp,
+    analytics,  # noqa: F811
+):
+    manager = make_account(role="manager")
+    nps = make(client, manager, template="nps")
+    answer(client, nps["key"], {"nps": 2}, language="en", contact=GUEST)
+    drain()
+    [case] = cases()
+    resolve(client, manager, case.id)
+    [mail] = survey_mails(smtp, GUEST["email"], "After our follow-up: one question")
+    with session_scope(readonly=True) as db:
+        again = db.scalar(select(Survey).where(Survey.trigger == "resurvey_nps"))
+    assert answer(client, again.key, {"nps": 9}, language="en", token=token_in(mail)).status_code == 201
+    drain()
+    sync()
+    window = {"start": utcnow() - timedelta(days=1), "end": utcnow() + timedelta(days=1)}
+    overall = indicators.totals(org_id=manager.org_id, metric="nps", **window)
+    assert (overall["n"], overall["value"]) == (1, -100.0)  # the guest once, as a detractor
+    own = indicators.totals(org_id=manager.org_id, metric="nps", filters={"survey_id": again.id}, **window)
+    assert (own["n"], own["value"]) == (1, 100.0)  # the re-survey's own figures still show it
+    recovery = indicators.totals(org_id=manager.org_id, metric="recovery_rate", **window)
+    assert (recovery["n"], recovery["value"]) == (1, 1.0)

@@ -98,6 +98,10 @@ def _query(
         params.extend(args)
     if source != "clocks":
         where.append("NOT f.flagged")
+    if source == "responses" and "survey_id" not in filters:
+        # a re-survey after a follow-up is counted in the recovery rate; in the organization's
+        # NPS it would count a detractor twice (its own survey still shows it)
+        where.append("f.resurvey IS NOT TRUE")
     join = ""
     if group_by in CUSTOMER:
         join = " LEFT JOIN customer_facts c ON c.id = f.customer_id"

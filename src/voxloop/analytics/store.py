@@ -99,6 +99,7 @@ ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS customer_id BIGINT;
 ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS department_id BIGINT;
 ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS product VARCHAR;
 ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS touchpoint VARCHAR;
+ALTER TABLE response_facts ADD COLUMN IF NOT EXISTS resurvey BOOLEAN;
 CREATE TABLE IF NOT EXISTS customer_facts (
     id BIGINT PRIMARY KEY, org_id BIGINT, segment VARCHAR, value_tier VARCHAR, region VARCHAR);
 CREATE TABLE IF NOT EXISTS follow_up_facts (
@@ -108,7 +109,7 @@ CREATE TABLE IF NOT EXISTS follow_up_facts (
     recovered BOOLEAN);
 """
 FEEDBACK_WIDTH = 15
-RESPONSE_WIDTH = 16
+RESPONSE_WIDTH = 17
 FOLLOW_UP_WIDTH = 16
 # An unhappy answer's loop (the reply, the deadline, the re-survey) is copied again on every
 # sync for this long after the answer.
@@ -206,8 +207,8 @@ def _first(definition: dict[str, Any], kind: str) -> str | None:
 
 
 def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
-    """Per response: its scores, its hidden fields, and the department of the case it was
-    sent about (the `case_id` hidden field)."""
+    """Per response: its scores, its hidden fields, the department of the case it was sent
+    about (the `case_id` hidden field), and whether it answers a re-survey after a follow-up."""
     surveys = {s.id: s for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
     cases = {int(c) for r in rows if str(c := r.hidden.get("case_id") or "").isdigit()}
     found = db.execute(select(Feedback.id, Feedback.department_id).where(Feedback.id.in_(cases)))
@@ -232,6 +233,7 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
                 departments.get(int(case)) if str(case := r.hidden.get("case_id") or "").isdigit() else None,
                 r.hidden.get("product"),
                 r.hidden.get("touchpoint"),
+                r.resurvey_of_id is not None,
             )  # fmt: skip
         )
     return out
