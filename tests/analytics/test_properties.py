@@ -164,6 +164,19 @@ def test_compare_groups(groups):
 
 
 @QUICK
+@given(st.lists(answers(1, 5, size=7), min_size=1, max_size=4), st.sampled_from(["mean", "nps"]))
+def test_compare_metric(groups, metric):
+    r = stats.compare_metric({f"g{i}": g for i, g in enumerate(groups)}, metric, bounds=(1, 5), min_n=3)
+    finite(r)
+    lo, hi = (-100, 100) if metric == "nps" else (1, 5)
+    for g in r["groups"].values():
+        around(g["value"], g["ci_low"], g["ci_high"], lo, hi)
+    assert "not_estimable" in r["omnibus"] or 0 < r["omnibus"]["p"] <= 1
+    for pair in r["pairs"]:
+        assert pair["p"] is None or 0 < pair["p"] <= pair["p_adjusted"] <= 1
+
+
+@QUICK
 @given(st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), max_size=4))
 def test_crosstab(table):
     r = stats.crosstab_test(table)

@@ -553,6 +553,153 @@ def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     return {"groups": summary, "left_out": left_out, "tests": tests}
 
 
+# Answers a group needs before it is compared: the chi-square and Kruskal-Wallis
+# approximations want about 5 per group (Kruskal & Wallis 1952; Cochran 1954).
+MIN_GROUP = 5
+
+
+def compare_metric(
+    groups: Mapping[str, Iterable[Any]],
+    metric: str,
+    *,
+    bounds: tuple[float, float] | None = None,
+    min_n: int = MIN_GROUP,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """A survey metric ("nps", or "mean" of any score) in each group of one column, each with n,
+    value and interval, then whether the groups differ: for NPS the chi-square test of the
+    detractor/passive/promoter counts (Cramér's V) and the exact NPS difference test per pair;
+    for means Welch's ANOVA (eta squared) and Welch's t per pair (Hedges' g), or, when a group's
+    answers are all alike (Welch's weights n / s² are then infinite), Kruskal-Wallis (epsilon
+    squared) and Mann-Whitney U per pair (rank-biserial r). Pair p values are Holm-adjusted.
+    Groups with fewer than `min_n` answers are shown but not compared."""
+    if metric not in ("nps", "mean"):
+        raise ValueError(f'metric: "nps" or "mean", not {metric!r}')
+    data = {str(k): _clean(v) for k, v in groups.items()}
+    if metric == "nps":
+        data = {k: on_scale(v, "nps") for k, v in data.items()}
+    summary: dict[str, dict[str, Any]] = {}
+    for name, x in data.items():
+        ind = nps(x, confidence) if metric == "nps" else mean_ci(x, confidence, bounds)
+        summary[name] = {"n": ind.n, "value": ind.value, "ci_low": ind.ci_low, "ci_high": ind.ci_high}
+        if len(x) < min_n:
+            summary[name]["not_estimable"] = f"fewer than {min_n} answers: not compared"
+    compared = [k for k, x in data.items() if len(x) >= min_n]
+    out: dict[str, Any] = {
+        "metric": metric,
+        "min_n": min_n,
+        "groups": summary,
+        "compared": compared,
+        "adjustment": "holm",
+        "pairs": [],
+    }
+    if len(compared) < 2:
+        why = f"not estimable: fewer than 2 groups with at least {min_n} answers"
+        out["omnibus"] = {"why": "too_few_groups", "not_estimable": why}
+        return out
+    arrays = [data[k] for k in compared]
+    pairs = [(a, b) for i, a in enumerate(compared) for b in compared[i + 1 :]]
+    if metric == "nps":
+        out["omnibus"], out["pairs"] = _nps_groups(data, compared, pairs)
+    else:
+        out["omnibus"], out["pairs"] = _mean_groups(data, arrays, pairs)
+    tested = [p for p in out["pairs"] if p.get("p") is not None]
+    for pair, adjusted in zip(tested, adjust([p["p"] for p in tested]) if tested else [], strict=True):
+        pair["p_adjusted"] = adjusted
+    return out
+
+
+def _counts(x: np.ndarray) -> tuple[int, int, int]:
+    return int((x <= 6).sum()), int(((x > 6) & (x < 9)).sum()), int((x >= 9).sum())
+
+
+def _nps_groups(
+    data: Mapping[str, np.ndarray], compared: list[str], pairs: list[tuple[str, str]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    table = [_counts(data[k]) for k in compared]
+    test = crosstab_test(table)
+    omnibus: dict[str, Any] = {"test": "chi_square"}
+    if test["p"] is None:
+        omnibus |= {"why": "no_variation", "not_estimable": "not estimable: every answer in one category"}
+    else:
+        omnibus |= {
+            "statistic": test["chi2"],
+            "df": test["dof"],
+            "p": test["p"],
+            "cramers_v": test["cramers_v"],
+        }
+        arr = np.asarray(table, dtype=float)
+        arr = arr[:, arr.sum(axis=0) > 0]
+        expected = np.outer(arr.sum(axis=1), arr.sum(axis=0)) / arr.sum()
+        if (expected < 5).mean() > 0.2:  # Cochran (1954)
+            omnibus["warning"] = "more than 20 % of the expected counts are below 5"
+    out = []
+    for a, b in pairs:
+        (da, _, pa), (db, _, pb) = _counts(data[a]), _counts(data[b])
+        na, nb = len(data[a]), len(data[b])
+        p, name = nps_change_test((nb, pb, db), (na, pa, da))
+        out.append(
+            {
+                "a": a,
+                "b": b,
+                "test": name,
+                "difference": round(100 * ((pa - da) / na - (pb - db) / nb), 4),
+                "p": p,
+            }
+        )
+    return omnibus, out
+
+
+def _mean_groups(
+    data: Mapping[str, np.ndarray], arrays: list[np.ndarray], pairs: list[tuple[str, str]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from statsmodels.stats.oneway import anova_oneway
+
+    grand = np.concatenate(arrays)
+    if np.ptp(grand) == 0:
+        why = "not estimable: every answer is the same"
+        alike = [{"a": a, "b": b, "difference": 0.0, "p": None, "not_estimable": why} for a, b in pairs]
+        return {"why": "no_variation", "not_estimable": why}, alike
+    welch = all(np.ptp(x) > 0 for x in arrays)
+    out = []
+    with np.errstate(all="ignore"):
+        if welch:
+            f = anova_oneway(arrays, use_var="unequal", welch_correction=True)
+            between = sum(len(x) * (x.mean() - grand.mean()) ** 2 for x in arrays)
+            omnibus = {
+                "test": "welch_anova",
+                "statistic": float(f.statistic),
+                "df": [float(f.df[0]), float(f.df[1])],
+                "p": float(f.pvalue),
+                "eta_squared": float(between / ((grand - grand.mean()) ** 2).sum()),
+            }
+        else:
+            h = sps.kruskal(*arrays)
+            omnibus = {
+                "test": "kruskal_wallis",
+                "statistic": float(h.statistic),
+                "df": len(arrays) - 1,
+                "p": float(h.pvalue),
+                "epsilon_squared": float(h.statistic / (len(grand) - 1)),
+            }
+        for a, b in pairs:
+            x, y = data[a], data[b]
+            pair: dict[str, Any] = {"a": a, "b": b, "difference": round(float(x.mean() - y.mean()), 4)}
+            if np.ptp(np.concatenate([x, y])) == 0:
+                pair |= {"p": None, "not_estimable": "not estimable: every answer is the same"}
+            elif welch:
+                t = sps.ttest_ind(x, y, equal_var=False)
+                g = pingouin.compute_effsize(x, y, eftype="hedges")
+                pair |= {"test": "welch_t", "statistic": float(t.statistic), "p": float(t.pvalue)}
+                pair["hedges_g"] = _finite(g)
+            else:
+                u = sps.mannwhitneyu(x, y, alternative="two-sided")
+                pair |= {"test": "mann_whitney", "statistic": float(u.statistic), "p": float(u.pvalue)}
+                pair["rank_biserial"] = float(2 * u.statistic / (len(x) * len(y)) - 1)
+            out.append(pair)
+    return omnibus, out
+
+
 def crosstab_test(table: Sequence[Sequence[int]]) -> dict[str, Any]:
     """Chi-square test of independence on a contingency table, with Cramér's V. Empty rows and
     columns (a category nobody chose) are left out; with fewer than two of either left there is
