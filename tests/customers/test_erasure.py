@@ -34,7 +34,11 @@ def _forms(value: str) -> set[str]:
     return {value.lower(), escaped.lower()}
 
 
-NEEDLES = {label: _forms(value) for label, value in (("name", NAME), ("email", EMAIL), ("phone", PHONE))}
+WORDS = "房间太吵"  # what they wrote on the form: their free text goes too
+NEEDLES = {
+    label: _forms(value)
+    for label, value in (("name", NAME), ("email", EMAIL), ("phone", PHONE), ("words", WORDS))
+}
 
 
 def _hits(where: str, text: str) -> list[str]:
@@ -124,7 +128,7 @@ def test_an_erased_customer_is_nowhere_in_the_database_the_store_or_the_files(
         r = client.post(
             f"/f/{admin.org_slug}",
             data={
-                "description": f"房间太吵，我是{NAME}，电话 {PHONE}",
+                "description": f"{WORDS}，我是{NAME}，电话 {PHONE}",
                 "customer_name": NAME,
                 "customer_email": EMAIL.upper(),
                 "customer_phone": PHONE,
@@ -144,8 +148,11 @@ def test_an_erased_customer_is_nowhere_in_the_database_the_store_or_the_files(
         cid = found[0]["id"]
         records = client.get(f"/api/v1/customers/{cid}", headers=h).json()["feedback"]
         assert len(records) == 2
-        # The agent answers and resolves; the directory is edited (audited).
+        # The agent answers and corrects triage (a label keeps the text); the directory is edited.
         first = records[0]["id"]
+        for record in records:
+            r = client.patch(f"/api/v1/feedback/{record['id']}", json={"type": "suggestion"}, headers=h)
+            assert r.status_code == 200, r.text
         r = client.post(f"/api/v1/feedback/{first}/replies", json={"text": f"{NAME}您好，已处理"}, headers=h)
         assert r.status_code in (200, 201), r.text
         r = client.patch(

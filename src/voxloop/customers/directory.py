@@ -33,6 +33,7 @@ from voxloop.jobs import service as jobs
 from voxloop.surveys import definition as d
 from voxloop.surveys import optouts
 from voxloop.surveys.models import Invitation, Response, Survey
+from voxloop.triage.models import TriageLabel
 
 ERASE_ANALYTICS = "customers.erase_analytics"
 EDITABLE = ("name", "email", "phone", "locale", "segment", "external_id", "tags", "value_tier", "region",
@@ -334,6 +335,8 @@ def erase(*, db: Session, org_id: int, actor: Actor, customer_id: int) -> dict[s
             )
             .values(data={"text": ERASED})
         )
+        # a correction keeps the text it corrected, to learn from: not theirs any more
+        db.execute(update(TriageLabel).where(TriageLabel.feedback_id.in_(feedback_ids)).values(text=ERASED))
         files = _drop_attachments(db, feedback_ids)
     open_questions = {
         s.id: d.free_text(s.definition)
