@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxloop.analytics import stats
+from voxloop.errors import invalid
 from voxloop.surveys import definition as d
 from voxloop.surveys import quality
 from voxloop.surveys import service as surveys
@@ -20,6 +21,26 @@ from voxloop.text import service as text_models
 MIN_RELIABILITY = 10  # responses before a block's alpha is worth reporting
 MIN_DRIVERS = 20
 MIN_EFA = 50
+SCORED = ("nps", "csat", "ces", "likert", "rating")  # questions whose answers are one score
+# what responses can be grouped by besides hidden fields and single-choice questions
+RESPONSE_COLUMNS = ("language", "mode")
+UNGROUPED = ("case_id",)  # a hidden field that names each response alone
+
+
+def _responses(
+    db: Session, org_id: int, survey_id: int, include_flagged: bool
+) -> tuple[dict[str, Any], list[Response]]:
+    """The survey's definition and its complete responses, flagged ones left out unless asked."""
+    survey = surveys.get(db=db, org_id=org_id, survey_id=survey_id)
+    definition = surveys.published(db, survey) if survey.version else survey.definition
+    responses = [
+        r
+        for r in db.scalars(
+            select(Response).where(Response.survey_id == survey.id, Response.completed.is_(True))
+        )
+        if include_flagged or not quality.excluded(r.quality_flags)
+    ]
+    return definition, responses
 
 
 def analyse(
@@ -32,21 +53,13 @@ def analyse(
 ) -> dict[str, Any]:
     """`weights`: raking targets on hidden fields ({"branch": {"西湖店": 0.4, ...}}); NPS, CSAT
     and CES then also come weighted."""
-    survey = surveys.get(db=db, org_id=org_id, survey_id=survey_id)
-    definition = surveys.published(db, survey) if survey.version else survey.definition
-    responses = [
-        r
-        for r in db.scalars(
-            select(Response).where(Response.survey_id == survey.id, Response.completed.is_(True))
-        )
-        if include_flagged or not quality.excluded(r.quality_flags)
-    ]
+    definition, responses = _responses(db, org_id, survey_id, include_flagged)
     rows = [r.answers for r in responses]
     weight = None
     if weights and responses:
         hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
         weight = stats.rake(hidden, weights).to_numpy()
-    out: dict[str, Any] = {"survey": survey.id, "n": len(rows), "indicators": {}, "reliability": {}}
+    out: dict[str, Any] = {"survey": survey_id, "n": len(rows), "indicators": {}, "reliability": {}}
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
     out["distributions"] = {}
@@ -133,3 +146,67 @@ def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:
                 asdict(rel) if rel.not_estimable is None else {"not_estimable": rel.not_estimable}
             )
     return {**result, "reliability": reliability}
+
+
+def comparable(definition: dict[str, Any], responses: list[Response]) -> tuple[dict[str, Any], list[str]]:
+    """What a survey's answers can be compared on: the metrics (a scored question, or a row of a
+    matrix as "question.row", each with its question) and the columns to group them by (the
+    response's language and mode, the hidden fields present, the single-choice questions)."""
+    metrics: dict[str, Any] = {}
+    singles = []
+    for q in d.questions(definition):
+        if q["type"] in SCORED:
+            metrics[q["id"]] = q
+        elif q["type"] == "matrix":
+            metrics |= {f"{q['id']}.{r['id']}": q for r in q["rows"]}
+        elif q["type"] == "single":
+            singles.append(q["id"])
+    hidden = sorted({k for r in responses for k in (r.hidden or {}) if k not in UNGROUPED})
+    columns = list(dict.fromkeys([*RESPONSE_COLUMNS, *hidden, *singles]))
+    return metrics, columns
+
+
+def compare(
+    *, db: Session, org_id: int, survey_id: int, metric: str, by: str, include_flagged: bool = False
+) -> dict[str, Any]:
+    """`metric` (an NPS question, else the mean of a scored question or matrix row) in each group
+    of the column `by`, with the tests of `stats.compare_metric`; responses without a value for
+    `by` are counted in `ungrouped`."""
+    definition, responses = _responses(db, org_id, survey_id, include_flagged)
+    metrics, columns = comparable(definition, responses)
+    if metric not in metrics:
+        raise invalid(
+            "metric", f"a scored question or matrix row of this survey: {', '.join(metrics) or 'none'}"
+        )
+    if by not in columns:
+        raise invalid("by", f"one of {', '.join(columns)}")
+    q = metrics[metric]
+    question, _, row = metric.partition(".")
+    groups: dict[str, list[Any]] = {}
+    ungrouped = 0
+    for r in responses:
+        label = _column(r, by)
+        value = r.answers.get(question)
+        if row:
+            value = value.get(row) if isinstance(value, dict) else None
+        if isinstance(value, dict | list | str | bool):
+            value = None  # not a score (a skipped question, an open answer)
+        if label is None:
+            ungrouped += 1
+            continue
+        groups.setdefault(label, []).append(value)
+    kind = "nps" if q["type"] == "nps" else "mean"
+    result = stats.compare_metric(dict(sorted(groups.items())), kind, bounds=d.scale(q))
+    return {"survey": survey_id, "question": metric, "by": by, "ungrouped": ungrouped, **result}
+
+
+def _column(r: Response, by: str) -> str | None:
+    if by in RESPONSE_COLUMNS:
+        value: Any = getattr(r, by)
+    elif by in (r.hidden or {}):
+        value = r.hidden[by]
+    else:
+        value = r.answers.get(by)
+    if value is None or isinstance(value, dict | list) or str(value).strip() == "":
+        return None
+    return str(value)

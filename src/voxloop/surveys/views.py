@@ -410,3 +410,24 @@ def analysis(
     return survey_analysis.analyse(
         db=db, org_id=org.id, survey_id=survey_id, include_flagged=include_flagged, weights=targets
     )
+
+
+@router.get("/surveys/{survey_id}/compare", dependencies=[require("kpis.read")])
+def compare(
+    survey_id: PathId,
+    org: ApiOrg,
+    db: DbSession,
+    metric: Annotated[str, Query(max_length=100)],
+    by: Annotated[str, Query(max_length=100)],
+    include_flagged: bool = False,
+) -> dict[str, Any]:
+    """`metric` (an NPS question, else the mean of a scored question or a matrix row as
+    "question.row") in each group of `by` (language, mode, a hidden field such as branch or
+    channel, a single-choice question): per group n, value and 95 % interval; the test across
+    groups, and each pair with Holm-adjusted p and effect size. Groups with fewer than 5 answers
+    are shown but not compared."""
+    from voxloop.analytics import surveys as survey_analysis
+
+    return survey_analysis.compare(
+        db=db, org_id=org.id, survey_id=survey_id, metric=metric, by=by, include_flagged=include_flagged
+    )
