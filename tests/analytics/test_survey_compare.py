@@ -1,7 +1,10 @@
 """A survey metric compared between groups through the API: GET /surveys/{id}/compare with the
 groups of a hidden field or the response's language, and 422 naming a field it does not know."""
 
+from fastapi.testclient import TestClient
+
 from tests.factories import make_account
+from tests.web.test_pages import login
 from voxloop.analytics import stats
 
 ROWS = ("attitude", "efficiency", "ability", "outcome", "environment", "convenience")
@@ -23,7 +26,7 @@ def survey_with_answers(client, acct):  # type: ignore[no-untyped-def]
     ).json()
     survey = client.post(f"/api/v1/surveys/{survey['id']}/publish", headers=acct.headers).json()
     for n, (branch, nps, csat, attitude) in enumerate(ANSWERS):
-        dims = {r: 3 + n % 3 for r in ROWS} | {"attitude": attitude}
+        dims = {r: 1 + (n + i) % 5 for i, r in enumerate(ROWS)} | {"attitude": attitude}
         r = client.post(
             f"/api/v1/public/surveys/{survey['key']}/responses",
             json={
@@ -84,3 +87,26 @@ def test_unknown_metric_or_column_is_422_naming_the_field(client):
         assert r.json()["error"]["fields"][0]["field"].endswith(field)
     r = client.get(url, params={"metric": "nps", "by": "hair"}, headers=analyst.headers)
     assert "branch" in r.json()["error"]["fields"][0]["reason"]
+
+
+def test_the_analysis_page_compares_groups_in_english_and_chinese(client):
+    analyst = make_account(role="analyst")
+    survey = survey_with_answers(client, analyst)
+    staff = TestClient(client.app)
+    login(staff, analyst.email)
+    url = f"/surveys/{survey['id']}/analysis"
+    page = staff.get(url, params={"metric": "nps", "by": "branch"}, headers={"Accept-Language": "en"})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Compare groups" in html and '<option value="branch" selected>' in html
+    assert "<tr><td>西湖店</td><td>10</td><td>80.0</td>" in html
+    assert "not estimable: fewer than 5 answers, not compared" in html  # 南京店, 2 answers
+    assert "Chi-square test of detractors, passives and promoters" in html
+    assert "p (Holm-adjusted)" in html and "1 responses without a branch are left out." in html
+    zh = staff.get(
+        url, params={"metric": "dims.attitude", "by": "branch"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert "分组比较" in zh.text and "Welch 方差分析" in zh.text and "Holm 校正" in zh.text
+    assert "<tr><td>西湖店</td><td>10</td><td>4.80</td>" in zh.text
+    bad = staff.get(url, params={"metric": "colour", "by": "branch"}, headers={"Accept-Language": "en"})
+    assert bad.status_code == 422 and "<code>metric</code>" in bad.text

@@ -60,6 +60,8 @@ def analyse(
         hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
         weight = stats.rake(hidden, weights).to_numpy()
     out: dict[str, Any] = {"survey": survey_id, "n": len(rows), "indicators": {}, "reliability": {}}
+    metrics, columns = comparable(definition, responses)
+    out["comparable"] = {"metrics": list(metrics), "by": columns}  # what /compare accepts
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
     out["distributions"] = {}

@@ -127,17 +127,35 @@ def survey_detail(request: Request, survey_id: PathId, org: WebOrg, db: DbSessio
 
 
 @router.get("/surveys/{survey_id}/analysis", dependencies=[web_require("kpis.read")])
-def survey_analysis(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
+def survey_analysis(
+    request: Request,
+    survey_id: PathId,
+    org: WebOrg,
+    db: DbSession,
+    metric: Annotated[str, Query(max_length=100)] = "",
+    by: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     """Distributions, indicators with intervals, SERVQUAL gaps, drivers, IPA and factor analysis
-    as charts; each distribution bar opens the responses behind it."""
+    as charts; each distribution bar opens the responses behind it. With `metric` and `by`, that
+    metric compared between the groups of `by`."""
     from voxloop.analytics import surveys as analysis
 
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
+    comparison, errors = None, None
+    if metric or by:
+        try:
+            comparison = analysis.compare(db=db, org_id=org.id, survey_id=survey.id, metric=metric, by=by)
+        except InvalidInput as exc:
+            errors = _errors(exc)
     return page(
         request,
         "surveys/analysis.html",
+        status_code=422 if errors else 200,
         survey=survey,
         result=analysis.analyse(db=db, org_id=org.id, survey_id=survey.id),
+        comparison=comparison,
+        chosen={"metric": metric, "by": by},
+        errors=errors,
     )
 
 
