@@ -194,7 +194,7 @@ def test_a_burst_larger_than_the_meaning_limit_is_triaged_by_the_fast_tier(clien
 
 def test_the_review_queue_lists_the_least_confident_first_page_by_page(client):
     agent = make_account(role="agent")
-    texts = ("my order", "关于发票的事", "About my booking", "the breakfast")
+    texts = ("Regarding the invoice", "关于发票的事", "the breakfast", "my booking next week")
     ids = {submit(client, agent, t)["id"]: t for t in texts}
     drain()
     records = [client.get(f"/api/v1/feedback/{i}", headers=agent.headers).json() for i in ids]

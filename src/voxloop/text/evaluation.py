@@ -12,8 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from voxloop.text import files, safety, spam
 from voxloop.text.analysis import guess, known_word
+from voxloop.text.training import ece
 
 Row = dict[str, Any]
 PARTS = (("development", ""), ("held out", "holdout"))
@@ -57,7 +60,7 @@ def typing(rows: list[Row], meaning: bool = False) -> dict[str, Any]:
     """Type and polarity accuracy of triage's guess, and complaints typed praise."""
     guessed = guess([r["text"] for r in rows], meaning=meaning)
     pairs = list(zip(guessed, rows, strict=True))
-    return {
+    figures = {
         "n": len(rows),
         "type": _share([g.feedback_type == r["type"] for g, r in pairs]),
         "polarity": _share([g.sentiment == r["polarity"] for g, r in pairs]),
@@ -65,6 +68,17 @@ def typing(rows: list[Row], meaning: bool = False) -> dict[str, Any]:
             g.feedback_type == "praise" and r["type"] == "complaint" for g, r in pairs
         ),
     }
+    confidence = [g.type_confidence for g in guessed]
+    if rows and all(c is not None for c in confidence):  # the learned head's: what review reads
+        figures["type ECE"] = round(
+            ece(
+                np.array(confidence, dtype=float)[:, None],
+                np.array([g.feedback_type for g in guessed]),
+                np.array([r["type"] for r in rows]),
+            ),
+            3,
+        )
+    return figures
 
 
 SETS: list[tuple[str, str, Callable[[list[Row]], dict[str, Any]]]] = [

@@ -27,9 +27,11 @@ from voxloop.text import corpora, encoder, files
 from voxloop.text import shipped as shipped_models
 from voxloop.text.features import TfidfVectorizer, faster
 from voxloop.text.normalize import normalize
+from voxloop.text.training import ece
 
 MODEL_PATH = Path(__file__).with_name("trained") / "types.joblib"
-FORMAT = "voxloop-types/2"  # 2: the cues and sentiment as features, and an n-gram model beside
+# 2: the cues and sentiment as features, and an n-gram model beside; 3: a temperature
+FORMAT = "voxloop-types/3"
 _CS = (3.0, 10.0, 30.0)
 _WORDS = (0.2, 0.3, 0.4, 0.5)  # the n-gram model's share of the average
 
@@ -50,6 +52,7 @@ class TypeModel:
     meaning: LogisticRegression  # embedding + cues + sentiment
     words: Pipeline  # n-grams
     share: float  # the n-gram model's share of the average
+    temperature: float  # the averaged probabilities' calibration (cross-validated)
     report: dict[str, Any] = field(default_factory=dict)
 
     def types(
@@ -64,7 +67,7 @@ class TypeModel:
             self.words.predict_proba([normalize(t) for t in texts]),
             self.share,
         )
-        return _decide(probabilities, classes, [c.feedback_type for c in cues])
+        return _decide(_scaled(probabilities, self.temperature), classes, [c.feedback_type for c in cues])
 
 
 def _stacked(embeddings: np.ndarray, cues: Sequence[Cues], classes: list[str]) -> np.ndarray:
@@ -82,6 +85,20 @@ def _stacked(embeddings: np.ndarray, cues: Sequence[Cues], classes: list[str]) -
 
 def _average(meaning: np.ndarray, words: np.ndarray, share: float) -> np.ndarray:
     return share * words + (1 - share) * meaning
+
+
+def _scaled(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: the same order, sharper (T < 1) or softer (T > 1)."""
+    scaled = np.power(np.clip(probabilities, 1e-12, 1.0), 1.0 / temperature)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def _temperature(probabilities: np.ndarray, y: np.ndarray, classes: list[str]) -> float:
+    """The temperature that makes cross-validated probabilities most likely (a grid search)."""
+    truth = np.array([classes.index(label) for label in y])
+    grid = np.round(np.arange(0.2, 3.01, 0.05), 2)
+    losses = [-np.log(_scaled(probabilities, t)[np.arange(len(y)), truth]).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
 
 
 def _decide(
@@ -120,25 +137,42 @@ def train(
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     words = cross_val_predict(_words(), normalized, y, cv=folds, method="predict_proba")
     scores: dict[tuple[float, float], float] = {}
+    crossed: dict[float, np.ndarray] = {}
     for C in _CS:
-        meaning = cross_val_predict(
+        crossed[C] = meaning = cross_val_predict(
             LogisticRegression(C=C, max_iter=5000), X, y, cv=folds, method="predict_proba"
         )
         for share in _WORDS:
             decided = [t for t, _ in _decide(_average(meaning, words, share), classes, cue_types)]
             scores[(C, share)] = float(np.mean(np.array(decided) == y))
     (C, share), accuracy = max(scores.items(), key=lambda kv: kv[1])
+    averaged = _average(crossed[C], words, share)
+    temperature = _temperature(averaged, y, classes)
     report = {
         "examples": len(labels),
         "C": C,
         "n-gram share": share,
         "cross-validated accuracy": round(accuracy, 3),
         "cues alone": round(float(np.mean(np.array(cue_types) == y)), 3),
+        "temperature": temperature,
+        "cross-validated ECE": [
+            round(_ece(p, classes, cue_types, y), 3) for p in (averaged, _scaled(averaged, temperature))
+        ],
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return TypeModel(
-        LogisticRegression(C=C, max_iter=5000).fit(X, y), clone(_words()).fit(normalized, y), share, report
+        LogisticRegression(C=C, max_iter=5000).fit(X, y),
+        clone(_words()).fit(normalized, y),
+        share,
+        temperature,
+        report,
     )
+
+
+def _ece(probabilities: np.ndarray, classes: list[str], cue_types: Sequence[str], y: np.ndarray) -> float:
+    """Expected calibration error of the decided type's probability (before, after scaling)."""
+    decided = _decide(probabilities, classes, cue_types)
+    return ece(np.array([[p] for _, p in decided]), np.array([t for t, _ in decided]), y)
 
 
 # Plain reviews beside the hand-written messages: the hand-written sets are mostly traps
