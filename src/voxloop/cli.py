@@ -188,6 +188,7 @@ def _stats(args: argparse.Namespace) -> None:
             column: {k: float(v) for k, _, v in (c.partition(":") for c in shares.split(","))}
             for column, _, shares in (w.partition("=") for w in args.weight)
         },
+        compare=args.compare,
     )
     try:
         text = report.report(report.load(Path(args.input)), spec)
@@ -485,6 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COL=CAT:SHARE,...",
         help="raking target (population shares)",
+    )
+    p.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="compare the NPS, CSAT, CES and scales between this column's groups",
     )
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)

@@ -54,3 +54,60 @@ def test_cfa_correlations_and_raking_weights_in_the_report(capsys):
     assert "  visual     x2           0.554 (se 0.100)" in out
     assert "x1 ~ x2: r 0.297" in out
     assert "Weighted by raking on school, sex (effective n = " in out and "Weighted mean of x4:" in out
+
+
+def test_compare_nps_and_a_scale_between_groups(capsys):
+    import math
+
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import chi2, t
+
+    bank = pd.read_csv(BANK)
+    sat = [f"sat{i}" for i in range(1, 5)]
+    main(["stats", BANK, "--nps", "loy3", "--scale=sat=" + ",".join(sat), "--compare", "gender"])
+    out = capsys.readouterr().out
+    # by hand: the share of promoters minus detractors per gender, and the chi-square statistic
+    # sum (O - E)² / E of the 2 x 3 table of detractors, passives and promoters
+    kinds = pd.cut(bank["loy3"], [-1, 6, 8, 10], labels=["d", "a", "p"])
+    table = pd.crosstab(bank["gender"], kinds).to_numpy(dtype=float)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    x2 = float(((table - expected) ** 2 / expected).sum())
+    nps = 100 * (table[:, 2] - table[:, 0]) / table.sum(axis=1)
+    assert "NPS of loy3 by gender (groups under 5 answers not compared)" in out
+    assert f"  female           n 148   {nps[0]:.1f} [" in out
+    assert f"  male             n 102   {nps[1]:.1f} [" in out
+    assert (
+        f"Chi-square test of detractors, passives and promoters: {x2:.3f} (df 2), p {chi2.sf(x2, 2):.4f}"
+        in out
+    )
+    # Welch's t by hand on the sat scale score; with two groups Welch's ANOVA F is t²
+    score = bank[sat].mean(axis=1)
+    f, m = score[bank["gender"] == "female"], score[bank["gender"] == "male"]
+    vf, vm = f.var() / len(f), m.var() / len(m)
+    t_stat = (f.mean() - m.mean()) / math.sqrt(vf + vm)
+    df = (vf + vm) ** 2 / (vf**2 / (len(f) - 1) + vm**2 / (len(m) - 1))
+    p = 2 * t.sf(abs(t_stat), df)
+    assert f"Welch's ANOVA: {t_stat**2:.3f} (df 1, {df:.1f}), p {p:.4f}" in out
+    assert (
+        f"  female vs male: difference {f.mean() - m.mean():+.2f}, p {p:.4f}, Holm-adjusted p {p:.4f}" in out
+    )
+
+
+def test_p_values_below_one_in_ten_thousand_are_not_printed_as_zero(capsys):
+    scales = [f"--scale={k}=" + ",".join(f"{k}{i}" for i in range(1, n + 1)) for k, n in
+              {"imag": 5, "expe": 5, "qual": 5, "val": 4, "sat": 4}.items()]  # fmt: skip
+    main(["stats", BANK, *scales, "--outcome", "sat", "--drivers", "imag,expe,qual,val"])
+    out = capsys.readouterr().out
+    val = next(line for line in out.splitlines() if line.startswith("  val "))
+    assert "p < 0.0001" in val  # R: p < 2e-16 (SOURCE.txt)
+    assert "0.0000" not in out
+
+
+def test_compare_needs_a_known_column_and_a_metric():
+    with pytest.raises(SystemExit) as stop:
+        main(["stats", BANK, "--nps", "loy3", "--compare", "branch"])
+    assert "no such columns: branch" in str(stop.value)
+    with pytest.raises(SystemExit) as stop:
+        main(["stats", BANK, "--compare", "gender"])
+    assert "--compare needs something to compare" in str(stop.value)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from voxloop.analytics import stats
+from voxloop.surveys.definition import SCALES
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Spec:
     correlations: list[str] = field(default_factory=list)
     # raking targets: column -> {category: population share}; NPS/CSAT/CES are then weighted
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    compare: list[str] = field(default_factory=list)  # NPS, CSAT, CES and scales by these columns
 
 
 def load(path: Path) -> pd.DataFrame:
@@ -42,6 +44,13 @@ def _ci(value: float | None, low: float | None, high: float | None, digits: int 
 def _num(value: float | None, digits: int = 3, kind: str = "f") -> str:
     """A number as text; "—" where it is not estimable (never "nan")."""
     return "—" if value is None else f"{value:.{digits}{kind}}"
+
+
+def _p(value: float | None) -> str:
+    """A p value with 4 decimals, or "< 0.0001" below (never "0.0000")."""
+    if value is None:
+        return "—"
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 def _check(frame: pd.DataFrame, columns: list[str]) -> None:
@@ -120,10 +129,12 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         for name, d in ranked:
             share = f"{d['share']:.0%} of R²" if d["share"] is not None else "R² 0"
             lines.append(
-                f"  {name:<16} coef {d['coef']:+.3f}  p {_num(d['p'], 4)}"
+                f"  {name:<16} coef {d['coef']:+.3f}  p {_p(d['p'])}"
                 f"  relative weight {d['relative_weight']:.3f} ({share})"
             )
         lines.append("")
+    if spec.compare:
+        lines += _comparisons(frame, spec, scale_scores)
     if spec.efa:
         _check(frame, spec.efa)
         fa = stats.factor_analysis(frame[spec.efa], n_factors=spec.factors)
@@ -164,3 +175,79 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
                 f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {_num(pair['p_adjusted'], 3, 'g')}"
             )
     return "\n".join(lines).rstrip() + "\n"
+
+
+TESTS = {
+    "welch_anova": "Welch's ANOVA",
+    "kruskal_wallis": "Kruskal-Wallis (a group's answers are all alike)",
+    "chi_square": "Chi-square test of detractors, passives and promoters",
+}
+EFFECTS = {
+    "eta_squared": "eta²",
+    "epsilon_squared": "epsilon²",
+    "cramers_v": "Cramér's V",
+    "hedges_g": "Hedges' g",
+    "rank_biserial": "rank-biserial r",
+}
+
+
+def _label(v: object) -> str | None:
+    """A group's name: 2 rather than 2.0 from a numeric column with blanks; None when blank."""
+    if pd.isna(v) or str(v).strip() == "":  # type: ignore[call-overload]
+        return None
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def _comparisons(frame: pd.DataFrame, spec: Spec, scale_scores: dict[str, pd.Series]) -> list[str]:
+    """Each NPS, CSAT, CES column and scale score compared between the groups of each --compare
+    column (`stats.compare_metric`)."""
+    _check(frame, spec.compare)
+    metrics = [
+        *((c, "NPS", frame[c], None) for c in spec.nps),
+        *((c, "CSAT mean", frame[c], SCALES["csat"]) for c in spec.csat),
+        *((c, "CES mean", frame[c], SCALES["ces"]) for c in spec.ces),
+        *((name, "Mean", score, None) for name, score in scale_scores.items()),
+    ]
+    if not metrics:
+        raise ValueError("--compare needs something to compare: --nps, --csat, --ces or --scale")
+    lines = []
+    for by in spec.compare:
+        labels = frame[by].map(_label)
+        for name, label, values, bounds in metrics:
+            groups: dict[str, list[float]] = {}
+            for group, value in zip(labels, values, strict=True):
+                if group is not None:
+                    groups.setdefault(group, []).append(value)
+            kind = "nps" if label == "NPS" else "mean"
+            r = stats.compare_metric(dict(sorted(groups.items())), kind, bounds=bounds)
+            digits = 1 if kind == "nps" else 2
+            ungrouped = int(labels.isna().sum())
+            left = f"; {ungrouped} rows without a {by} left out" if ungrouped else ""
+            lines.append(f"{label} of {name} by {by} (groups under {r['min_n']} answers not compared{left})")
+            for group, g in r["groups"].items():
+                note = f"  {g['not_estimable']}" if "not_estimable" in g else ""
+                value = _ci(g["value"], g["ci_low"], g["ci_high"], digits)
+                lines.append(f"  {group:<16} n {g['n']:<5} {value}{note}")
+            omnibus = r["omnibus"]
+            if "not_estimable" in omnibus:
+                lines.append(f"  {omnibus['not_estimable']}")
+            else:
+                df = omnibus["df"]
+                df_text = f"{df[0]:.0f}, {df[1]:.1f}" if isinstance(df, list) else str(df)
+                effect = next(k for k in EFFECTS if k in omnibus)
+                lines.append(
+                    f"  {TESTS[omnibus['test']]}: {omnibus['statistic']:.3f} (df {df_text}), "
+                    f"p {_p(omnibus['p'])}, {EFFECTS[effect]} {_num(omnibus[effect])}"
+                )
+                if "warning" in omnibus:
+                    lines.append(f"  warning: {omnibus['warning']}")
+            for pair in r["pairs"]:
+                head = f"  {pair['a']} vs {pair['b']}: difference {pair['difference']:+.{digits}f}"
+                if pair["p"] is None:
+                    lines.append(f"{head}, {pair['not_estimable']}")
+                    continue
+                sized = next((k for k in EFFECTS if k in pair), None)
+                size = f", {EFFECTS[sized]} {_num(pair[sized], 2)}" if sized else ""
+                lines.append(f"{head}, p {_p(pair['p'])}, Holm-adjusted p {_p(pair['p_adjusted'])}{size}")
+            lines.append("")
+    return lines
