@@ -35,6 +35,7 @@ PAIRS = [
     ("/api/v1/surveys/{survey_id}", "/surveys/{survey_id}"),
     ("/api/v1/surveys/{survey_id}/summary", "/surveys/{survey_id}"),
     ("/api/v1/surveys/{survey_id}/analysis", "/surveys/{survey_id}/analysis"),
+    ("/api/v1/surveys/{survey_id}/compare?metric=nps&by=language", "/surveys/{survey_id}/analysis"),
     ("/api/v1/surveys/{survey_id}/responses", "/surveys/{survey_id}/responses"),
     ("/api/v1/surveys/{survey_id}/export", "/surveys/{survey_id}/responses"),
     ("/api/v1/kpis", "/reports/kpis"),
