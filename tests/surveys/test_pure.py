@@ -145,6 +145,18 @@ def test_quality_flags_with_reasons():
     assert contradiction == [
         {"flag": "contradiction", "reason": "very satisfied (CSAT 5) but would not recommend (NPS 2)"}
     ]
+    sq = templates.SERVQUAL
+    happy = {
+        i["id"]: {"expectation": 7 - n % 2, "perception": 6 + n % 2}
+        for n, i in enumerate(d.questions(sq)[0]["items"])
+    }
+    assert _flags(sq, {"sq": happy, "nps": 9}) == []
+    assert _flags(sq, {"sq": happy, "nps": 1}) == [
+        {
+            "flag": "contradiction",
+            "reason": "every perception item rated 6 or more but would not recommend (NPS 1)",
+        }
+    ]
     attention = _flags(survey, {**good, "attention": 4})
     assert attention == [{"flag": "attention", "reason": "attention answered 4, the check asked for 2"}]
     incomplete = _flags(survey, {"dims": rows}, completed=False)

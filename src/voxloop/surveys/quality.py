@@ -116,7 +116,32 @@ def _contradictions(
                 "reason": f"very dissatisfied (CSAT 1) but would recommend (NPS {max(nps)})",
             }
         )
+    if nps:
+        out += [c for q in visible if q["type"] == "servqual" for c in _servqual_against_nps(q, answers, nps)]
     for pair in definition.get("contradictions", []):
         if d.holds(pair["if"], answers, hidden) and d.holds(pair["and"], answers, hidden):
             out.append({"flag": "contradiction", "reason": pair["reason"]})
     return out
+
+
+def _servqual_against_nps(
+    q: Mapping[str, Any], answers: Mapping[str, Any], nps: list[int]
+) -> list[dict[str, str]]:
+    """Every perception at the top of the scale but no recommendation, or every one at the
+    bottom and a warm one: the SERVQUAL study's counterpart of the CSAT/NPS check."""
+    value = answers.get(q["id"])
+    seen = [
+        p["perception"]
+        for p in (value.values() if isinstance(value, dict) else ())
+        if isinstance(p, dict) and isinstance(p.get("perception"), int)
+    ]
+    if len(seen) < STRAIGHT_MIN:
+        return []
+    top = int(q.get("points", 7)) - 1
+    if min(seen) >= top and min(nps) <= 3:
+        reason = f"every perception item rated {top} or more but would not recommend (NPS {min(nps)})"
+        return [{"flag": "contradiction", "reason": reason}]
+    if max(seen) <= 2 and max(nps) >= 9:
+        reason = f"every perception item rated 2 or less but would recommend (NPS {max(nps)})"
+        return [{"flag": "contradiction", "reason": reason}]
+    return []
