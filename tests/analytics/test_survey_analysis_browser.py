@@ -1,5 +1,5 @@
 """The survey analysis page in Chromium: distributions, drivers and the IPA quadrant drawn, and
-a bar that opens the responses behind it."""
+a bar that opens the responses behind it, and a metric compared between branches."""
 
 import httpx
 import numpy as np
@@ -24,6 +24,7 @@ def test_analysis_charts_and_drill_down(live_server, tmp_path):  # noqa: F811
         dims = {r: int(np.clip(level + rng.integers(-1, 2), 1, 5)) for r in ROWS}
         body = {
             "language": "zh",
+            "hidden": {"branch": "西湖店" if n % 2 else "外滩店"},
             "answers": {"dims": dims, "attention": 2, "csat": max(1, min(5, level)), "nps": 2 * level},
         }
         r = httpx.post(
@@ -62,5 +63,14 @@ def test_analysis_charts_and_drill_down(live_server, tmp_path):  # noqa: F811
             page.mouse.click(point[0], point[1] - page.evaluate("window.scrollY"))
             expect(page.locator("h1")).to_contain_text(f"csat = {point[2]}")
             expect(page.locator("table.responses tbody tr").first).to_be_visible()
+            # compare the CSAT mean between the two branches
+            page.go_back()
+            page.select_option("#compare select[name=metric]", "csat")
+            page.select_option("#compare select[name=by]", "branch")
+            page.click("#compare button[type=submit]")
+            expect(page.locator("table.comparison tbody tr")).to_have_count(2)
+            expect(page.locator("table.comparison")).to_contain_text("西湖店")
+            expect(page.locator("table.pairs")).to_contain_text("外滩店 − 西湖店")
+            expect(page.locator("p.omnibus")).to_contain_text("Welch's ANOVA")
         finally:
             browser.close()
