@@ -89,9 +89,9 @@ def test_compare_nps_and_a_scale_between_groups(capsys):
     df = (vf + vm) ** 2 / (vf**2 / (len(f) - 1) + vm**2 / (len(m) - 1))
     p = 2 * t.sf(abs(t_stat), df)
     assert f"Welch's ANOVA: {t_stat**2:.3f} (df 1, {df:.1f}), p {p:.4f}" in out
-    assert (
-        f"  female vs male: difference {f.mean() - m.mean():+.2f}, p {p:.4f}, Holm-adjusted p {p:.4f}" in out
-    )
+    diff, half = f.mean() - m.mean(), t.ppf(0.975, df) * math.sqrt(vf + vm)
+    interval = f"[{diff - half:+.2f}, {diff + half:+.2f}]"
+    assert f"  female vs male: difference {diff:+.2f} {interval}, p {p:.4f}, Holm-adjusted p {p:.4f}" in out
 
 
 def test_p_values_below_one_in_ten_thousand_are_not_printed_as_zero(capsys):

@@ -73,12 +73,14 @@ def test_pairwise_welch_t_with_holm_on_plant_growth():
 
 
 def test_two_groups_welch_anova_is_welch_t_squared():
-    # R: t.test(extra ~ group, data = sleep) -> t = -1.8608, df = 17.776, p-value = 0.07939
+    # R: t.test(extra ~ group, data = sleep) -> t = -1.8608, df = 17.776, p-value = 0.07939, ...
     r = stats.compare_metric(SLEEP, "mean")
     assert r["omnibus"]["statistic"] == pytest.approx(1.8608**2, abs=1e-3)
     assert r["omnibus"]["df"][1] == pytest.approx(17.776, abs=1e-3)
     assert r["omnibus"]["p"] == pytest.approx(0.07939, abs=1e-5)
     assert r["pairs"][0]["p_adjusted"] == pytest.approx(0.07939, abs=1e-5)
+    # ... 95 percent confidence interval: -3.3654832  0.2054832
+    assert (r["pairs"][0]["ci_low"], r["pairs"][0]["ci_high"]) == pytest.approx((-3.3654832, 0.2054832))
 
 
 def test_kruskal_wallis_when_a_group_does_not_vary():

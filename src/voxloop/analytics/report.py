@@ -243,6 +243,8 @@ def _comparisons(frame: pd.DataFrame, spec: Spec, scale_scores: dict[str, pd.Ser
                     lines.append(f"  warning: {omnibus['warning']}")
             for pair in r["pairs"]:
                 head = f"  {pair['a']} vs {pair['b']}: difference {pair['difference']:+.{digits}f}"
+                if "ci_low" in pair:
+                    head += f" [{pair['ci_low']:+.{digits}f}, {pair['ci_high']:+.{digits}f}]"
                 if pair["p"] is None:
                     lines.append(f"{head}, {pair['not_estimable']}")
                     continue

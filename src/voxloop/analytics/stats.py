@@ -569,9 +569,10 @@ def compare_metric(
     """A survey metric ("nps", or "mean" of any score) in each group of one column, each with n,
     value and interval, then whether the groups differ: for NPS the chi-square test of the
     detractor/passive/promoter counts (Cramér's V) and the exact NPS difference test per pair;
-    for means Welch's ANOVA (eta squared) and Welch's t per pair (Hedges' g), or, when a group's
-    answers are all alike (Welch's weights n / s² are then infinite), Kruskal-Wallis (epsilon
-    squared) and Mann-Whitney U per pair (rank-biserial r). Pair p values are Holm-adjusted.
+    for means Welch's ANOVA (eta squared) and Welch's t per pair (Hedges' g, the difference's
+    interval), or, when a group's answers are all alike (Welch's weights n / s² are then
+    infinite), Kruskal-Wallis (epsilon squared) and Mann-Whitney U per pair (rank-biserial r).
+    Pair p values are Holm-adjusted.
     Groups with fewer than `min_n` answers are shown but not compared."""
     if metric not in ("nps", "mean"):
         raise ValueError(f'metric: "nps" or "mean", not {metric!r}')
@@ -602,7 +603,7 @@ def compare_metric(
     if metric == "nps":
         out["omnibus"], out["pairs"] = _nps_groups(data, compared, pairs)
     else:
-        out["omnibus"], out["pairs"] = _mean_groups(data, arrays, pairs)
+        out["omnibus"], out["pairs"] = _mean_groups(data, arrays, pairs, confidence)
     tested = [p for p in out["pairs"] if p.get("p") is not None]
     for pair, adjusted in zip(tested, adjust([p["p"] for p in tested]) if tested else [], strict=True):
         pair["p_adjusted"] = adjusted
@@ -651,7 +652,7 @@ def _nps_groups(
 
 
 def _mean_groups(
-    data: Mapping[str, np.ndarray], arrays: list[np.ndarray], pairs: list[tuple[str, str]]
+    data: Mapping[str, np.ndarray], arrays: list[np.ndarray], pairs: list[tuple[str, str]], confidence: float
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from statsmodels.stats.oneway import anova_oneway
 
@@ -690,7 +691,9 @@ def _mean_groups(
             elif welch:
                 t = sps.ttest_ind(x, y, equal_var=False)
                 g = pingouin.compute_effsize(x, y, eftype="hedges")
+                ci = t.confidence_interval(confidence)
                 pair |= {"test": "welch_t", "statistic": float(t.statistic), "p": float(t.pvalue)}
+                pair |= {"ci_low": float(ci.low), "ci_high": float(ci.high)}  # of the difference
                 pair["hedges_g"] = _finite(g)
             else:
                 u = sps.mannwhitneyu(x, y, alternative="two-sided")
