@@ -6,15 +6,20 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+import pandas as pd
 from sqlalchemy import select
 
+from tests.web.test_pages import login
 from voxloop import demo
+from voxloop.analytics import stats
 from voxloop.cases import kpis
 from voxloop.commitments.models import CaseClock, Remedy
 from voxloop.common.time import as_utc, utcnow
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
-from voxloop.surveys.models import Response, Survey
+from voxloop.surveys import definition as d
+from voxloop.surveys import quality
+from voxloop.surveys.models import Invitation, Response, Survey
 
 
 def _month(at) -> int:  # type: ignore[no-untyped-def]
@@ -69,6 +74,15 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
             for at in db.scalars(select(Response.submitted_at).where(Response.survey_id == surveys["nps"].id))
         }
         open_answers = db.scalars(select(Response.answers)).all()
+        study = surveys["servqual"]
+        invited = db.execute(
+            select(Invitation.status, Invitation.reminded_at).where(Invitation.survey_id == study.id)
+        ).all()
+        servqual = db.execute(
+            select(Response.answers, Response.language, Response.quality_flags, Response.follow_up_id).where(
+                Response.survey_id == study.id, Response.completed.is_(True)
+            )
+        ).all()
         org_id = db.scalar(select(Feedback.org_id))
         remedies = db.execute(select(Remedy.kind, Remedy.status, Remedy.amount)).all()
         report = kpis.report(db, org_id, "department", utcnow() - timedelta(days=400), utcnow())
@@ -135,3 +149,30 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     assert len(again) >= 10 and all(s is not None for _, s in again)
     won = [("nps" in a and a["nps"] >= 7) or ("csat" in a and a["csat"] >= 4) for a, _ in again]
     assert 0.2 < sum(won) / len(won) < 0.85
+
+    # The SERVQUAL study of S4: personal invitations with one reminder, about 600 answers in
+    # both languages; speeders, straight-liners and a contradiction flagged by the quality
+    # checks; each dimension's perceptions reliable, every gap negative; detractors called back.
+    assert len(invited) >= 2000 and {"answered", "sent"} <= {s for s, _ in invited}
+    assert sum(1 for s, at in invited if at is not None and s == "sent") > 1000
+    assert 500 <= len(servqual) <= 700 and {r.language for r in servqual} == {"zh", "en"}
+    assert {"speeder", "straightlining", "contradiction"} <= {
+        f["flag"] for r in servqual for f in r.quality_flags
+    }
+    assert any(r.answers.get("why") for r in servqual)
+    clean = [r.answers for r in servqual if not quality.excluded(r.quality_flags)]
+    items = d.questions(study.definition)[0]["items"]
+    for dimension in d.DIMENSIONS:
+        ids = [i["id"] for i in items if i["dimension"] == dimension]
+        perceived = pd.DataFrame([{i: a["sq"][i]["perception"] for i in ids} for a in clean], dtype=float)
+        expected = pd.DataFrame([{i: a["sq"][i]["expectation"] for i in ids} for a in clean], dtype=float)
+        assert 0.6 < stats.reliability(perceived).alpha < 0.95, dimension
+        assert perceived.to_numpy().mean() < expected.to_numpy().mean(), dimension
+    unhappy = [r for r in servqual if r.answers["nps"] <= 6]
+    assert unhappy and all(r.follow_up_id for r in unhappy)
+
+    # The analysis page shows each dimension's gap with its interval, and its reliability.
+    login(client, "analyst@cloudhill.example", demo.PASSWORD)
+    page = client.get(f"/surveys/{study.id}/analysis", headers={"Accept-Language": "en"}).text
+    for dimension in d.DIMENSIONS:
+        assert page.count(f"<tr><td>{dimension}</td>") == 2, dimension  # gap, then reliability

@@ -95,6 +95,12 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
         csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
         nps = demo_surveys.relationship_nps(db, org_id, rng, quarters=max(1, months // 3))
         db.commit()
+        # Its own draws, so the rest of the demo stays as it was; the hotels' recent guests
+        # who never wrote to us are on the guest list the study invites from.
+        study_rng = random.Random(seed + 2)
+        guests = [c for lang, n in (("zh", 1400), ("en", 600)) for c in _people(study_rng, lang, n, "stay")]
+        study = demo_surveys.servqual_study(db, org_id, guests, study_rng)
+        db.commit()
         cloudhill = accounts.get_org_by_slug(db=db, slug=SLUG)
         assert cloudhill is not None
         follow_ups = demo_surveys.follow_up_cases(db, cloudhill, rng)
@@ -109,7 +115,8 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
         db.commit()
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records, "
-        f"{csat} CSAT and {nps} NPS responses, {len(follow_ups)} follow-up cases of unhappy answers "
+        f"{csat} CSAT and {nps} NPS responses, a SERVQUAL study ({study.invited} invitations, "
+        f"{study.answered} responses), {len(follow_ups)} follow-up cases of unhappy answers "
         f"and {again} re-survey answers\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
     )
@@ -209,16 +216,18 @@ def _forget_old_messages() -> None:
         db.commit()
 
 
-def _people(rng: random.Random, lang: str, n: int) -> list[Contact]:
-    """Distinct guests: one name, email and phone each, so the customer list has no duplicates."""
+def _people(rng: random.Random, lang: str, n: int, kind: str = "guest") -> list[Contact]:
+    """Distinct guests: one name, email and phone each, so the customer list has no duplicates
+    (nor with another list of another `kind`)."""
     out = []
+    area = {"guest": ("138", "9"), "stay": ("139", "8")}[kind]
     for i in range(n):
         if lang == "zh":
             name = rng.choice(ZH_SURNAMES) + rng.choice(("女士", "先生"))
-            email, phone = f"guest{i}@example.cn", f"+86 138{i:08d}"
+            email, phone = f"{kind}{i}@example.cn", f"+86 {area[0]}{i:08d}"
         else:
             name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
-            email, phone = f"guest{i}@example.com", f"+44 7700 9{i:05d}"
+            email, phone = f"{kind}{i}@example.com", f"+44 7700 {area[1]}{i:05d}"
         out.append(
             Contact(
                 name=name,

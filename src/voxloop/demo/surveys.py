@@ -1,27 +1,33 @@
-"""The demo's surveys: the post-case CSAT that closed cases answered, and the relationship NPS
-answered quarter by quarter, through the survey service so quality flags are worked out; the
-follow-up cases their unhappy answers opened, and the re-survey after each closed one."""
+"""The demo's surveys: the post-case CSAT that closed cases answered, the relationship NPS
+answered quarter by quarter and the SERVQUAL study of S4, through the survey service so quality
+flags are worked out; the follow-up cases their unhappy answers opened, and the re-survey after
+each closed one."""
 
+import copy
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import SYSTEM, Actor
 from voxloop.common import i18n
 from voxloop.common.time import as_utc, utcnow
+from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
 from voxloop.customers.service import Contact
+from voxloop.demo import texts
 from voxloop.feedback import flows as intake
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
-from voxloop.surveys import flows, follow_up, invitations
+from voxloop.jobs.models import OutboxMessage
+from voxloop.surveys import flows, follow_up, invitations, optouts, templates
 from voxloop.surveys import service as surveys
-from voxloop.surveys.models import Response, Survey
+from voxloop.surveys.models import Invitation, Response, Survey
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,21 @@ _NPS_WHY = {
 
 
 def _answer(
-    db: Session, key: str, *, language: str, answers: dict, hidden: dict | None, at: datetime, rng: Random
+    db: Session,
+    key: str,
+    *,
+    language: str,
+    answers: dict,
+    hidden: dict | None,
+    at: datetime,
+    rng: Random,
+    seconds: float | None = None,
+    token: str | None = None,
 ) -> Response:
-    """Submit one response and date it `at`; a few respondents speed through."""
-    seconds = rng.uniform(4, 9) if rng.random() < 0.04 else rng.lognormvariate(3.7, 0.5)
+    """Submit one response (to a personal invitation: `token`) and date it `at`; it took
+    `seconds`, else a short survey's time, a few respondents speeding through."""
+    if seconds is None:
+        seconds = rng.uniform(4, 9) if rng.random() < 0.04 else rng.lognormvariate(3.7, 0.5)
     response = surveys.submit(
         db=db,
         key=key,
@@ -64,6 +81,7 @@ def _answer(
             hidden=hidden,
             started_at=utcnow() - timedelta(seconds=seconds),
             mode="email",
+            token=token,
         ),
     )
     response.started_at = at - timedelta(seconds=seconds)
@@ -133,6 +151,188 @@ def relationship_nps(db: Session, org_id: int, rng: Random, quarters: int = 4, p
     return n
 
 
+# The SERVQUAL study of S4 on 7 points: what guests expect of an excellent hotel and what they
+# found at Cloudhill, by dimension (means of the latent attitudes; reliability falls furthest
+# short, as in most hotel studies), and what the unhappy wrote about when that dimension let
+# them down.
+SERVQUAL_MEANS = {
+    "tangibles": (6.0, 5.5),
+    "reliability": (6.5, 4.8),
+    "responsiveness": (6.3, 4.9),
+    "assurance": (6.2, 5.6),
+    "empathy": (6.0, 5.0),
+}
+SERVQUAL_TOPICS = {
+    "tangibles": ("aircon", "hot_water", "gym_pool", "wifi"),
+    "reliability": ("billing", "room_ready", "wakeup"),
+    "responsiveness": ("checkout", "room_service", "breakfast"),
+    "assurance": ("billing", "cleanliness"),
+    "empathy": ("noise", "late_checkout", "room_ready"),
+}
+PRAISE = ("staff_praise", "housekeeping_praise", "restaurant_praise")
+SERVQUAL_SENT_DAYS_AGO = 24  # within the 30-day contact cap: these guests are not asked again yet
+SERVQUAL_REMIND_DAYS = 4
+
+
+@dataclass(frozen=True)
+class Study:
+    survey_id: int
+    invited: int
+    answered: int
+
+
+def servqual_study(
+    db: Session, org_id: int, guests: list[Contact], rng: Random, invited: int = 2000, answered: int = 600
+) -> Study:
+    """S4: the SERVQUAL template with NPS and an open question, sent by personal invitation to
+    the `invited` most recent guests with an email who may be emailed (the hotels' guest list,
+    `guests`, joins the customers who wrote to us), none opted out or asked within the contact
+    cap; one reminder after four days; `answered` of them answer, a few speeding, straight-lining
+    or contradicting themselves, as the quality checks find. The caller commits."""
+    definition = copy.deepcopy(templates.SERVQUAL)
+    definition["hidden"] = ["branch"]  # the hotel of the guest's stay, from the invitation
+    definition["sections"][-1]["questions"].append(dict(templates.WHY))
+    survey = surveys.create(
+        db=db,
+        org_id=org_id,
+        actor=SYSTEM,
+        data={
+            "definition": definition,
+            "name": "SERVQUAL 住客服务质量调查 / Guest service quality",
+            "remind_after_days": SERVQUAL_REMIND_DAYS,
+        },
+    )
+    surveys.publish(db=db, org_id=org_id, actor=SYSTEM, survey_id=survey.id)
+    customers.resolve_many(db=db, org_id=org_id, contacts=list(guests))
+    db.flush()
+    sent = utcnow() - timedelta(days=SERVQUAL_SENT_DAYS_AGO)
+    recipients = _recent_guests(db, survey, invited)
+    branches = _stayed_at(db, org_id)
+    hotels = sorted(set(branches.values()))
+    order = rng.sample(range(len(recipients)), len(recipients))
+    answering = set(order[: min(answered, len(recipients))])
+    bounced = set(order[len(answering) : len(answering) + len(recipients) // 60])
+    rows, due = [], []
+    for i, (customer_id, email, locale) in enumerate(recipients):
+        # most answer within days of the invitation, the rest after the reminder
+        at = sent + timedelta(
+            days=rng.expovariate(1 / 1.2) if rng.random() < 0.65 else 4 + rng.uniform(0, 10)
+        )
+        token = secrets.token_urlsafe(18)[:24]
+        late = i not in answering or at > sent + timedelta(days=SERVQUAL_REMIND_DAYS)
+        reminded = late and i not in bounced
+        rows.append(
+            {
+                "org_id": org_id,
+                "survey_id": survey.id,
+                "token": token,
+                "email": email,
+                "customer_id": customer_id,
+                "status": "bounced" if i in bounced else "sent",
+                "hidden": {"branch": branches.get(customer_id) or rng.choice(hotels)},
+                "created_at": sent - timedelta(hours=1),
+                "sent_at": None if i in bounced else sent,
+                "reminded_at": sent + timedelta(days=SERVQUAL_REMIND_DAYS) if reminded else None,
+            }
+        )
+        if i in answering:
+            due.append((min(at, utcnow() - timedelta(hours=2)), token, "en" if locale == "en" else "zh"))
+    db.execute(insert(Invitation), rows)
+    ids = []
+    for n, (at, token, language) in enumerate(sorted(due)):
+        answers, seconds = _servqual_answers(rng, language, n)
+        response = _answer(
+            db, survey.key, language=language, answers=answers, hidden=None, at=at, rng=rng,
+            seconds=seconds, token=token,
+        )  # fmt: skip
+        invitation = db.get(Invitation, response.invitation_id)
+        if invitation is not None:
+            invitation.answered_at = at
+        ids.append(response.id)
+    # follow_up_cases opens the cases of the unhappy answers, dated as the outbox would have
+    queued = db.scalars(select(OutboxMessage).where(OutboxMessage.task == flows.OPEN_FOLLOW_UP))
+    answered_ids = set(ids)
+    mine = [m.id for m in queued if m.payload.get("response_id") in answered_ids]
+    db.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(mine)))
+    return Study(survey.id, len(rows), len(ids))
+
+
+def _recent_guests(db: Session, survey: Survey, limit: int) -> list[tuple[int, str, str | None]]:
+    """(customer id, email, locale) of the latest guests who may be emailed a survey."""
+    since = utcnow() - timedelta(days=survey.contact_cap_days)
+    asked = set(
+        db.scalars(
+            select(Invitation.email).where(Invitation.org_id == survey.org_id, Invitation.created_at >= since)
+        )
+    )
+    found = db.execute(
+        select(Customer.id, Customer.email, Customer.locale)
+        .where(
+            Customer.org_id == survey.org_id, Customer.email.is_not(None),
+            Customer.contact_email.is_(True), Customer.erased_at.is_(None),
+        )
+        .order_by(Customer.id.desc())
+    ).all()  # fmt: skip
+    emails = {str(c.email) for c in found}
+    out = optouts.opted_out(db=db, org_id=survey.org_id, emails=emails) | asked
+    return [(c.id, str(c.email), c.locale) for c in found if c.email not in out][:limit]
+
+
+def _stayed_at(db: Session, org_id: int) -> dict[int, str]:
+    """The hotel each customer last wrote about."""
+    rows = db.execute(
+        select(Feedback.customer_id, Feedback.branch)
+        .where(Feedback.org_id == org_id, Feedback.customer_id.is_not(None), Feedback.branch.is_not(None))
+        .order_by(Feedback.received_at)
+    )
+    return {cid: str(branch) for cid, branch in rows if cid is not None}
+
+
+def _servqual_answers(rng: Random, language: str, n: int) -> tuple[dict, float]:
+    """One guest's answers and how long they took: each dimension a latent attitude (the
+    guest's overall one plus their own view of it) that the items measure with noise;
+    expectations high and near each other; NPS following the perceptions. A few speed
+    through, answer every item alike, or rate every item well but would not recommend."""
+    overall, demanding = rng.gauss(0, 1), rng.gauss(0, 1)
+    sq, perceived = {}, {}
+    for dim, (expect, perceive) in SERVQUAL_MEANS.items():
+        e_dim = expect + 0.3 * demanding + rng.gauss(0, 0.3)
+        p_dim = perceive + 0.75 * overall + rng.gauss(0, 0.55)
+        perceived[dim] = p_dim
+        for item, dimension, *_ in templates.SERVQUAL_ITEMS:
+            if dimension == dim:
+                sq[item] = {
+                    "expectation": _point(e_dim + rng.gauss(0, 0.6)),
+                    "perception": _point(p_dim + rng.gauss(0, 0.85)),
+                }
+    mean = sum(perceived.values()) / len(perceived)
+    nps = max(0, min(10, round(7.9 + 1.6 * (mean - 5.2) + rng.gauss(0, 1.2))))
+    seconds = rng.lognormvariate(6.0, 0.35)
+    kind = rng.random() if n >= 20 else 1.0  # the first answers set the median speeders are judged by
+    if kind < 0.03:
+        seconds = rng.uniform(40, 110)
+    elif kind < 0.055:
+        same = rng.choice((4, 5, 7))
+        sq = {item: {"expectation": 7, "perception": same} for item in sq}
+    elif kind < 0.06:
+        sq = {item: {"expectation": 7 - i % 2, "perception": rng.choice((6, 7))} for i, item in enumerate(sq)}
+        nps = rng.choice((0, 1, 2))
+    answers: dict = {"sq": sq, "nps": nps}
+    if rng.random() < 0.45:
+        if nps >= 9:
+            topic = rng.choice(PRAISE)
+        else:
+            topic = rng.choice(
+                SERVQUAL_TOPICS[min(perceived, key=lambda dim: perceived[dim] - SERVQUAL_MEANS[dim][1])]
+            )
+        answers["why"] = texts.from_template(rng, topic, language).text
+    return answers, seconds
+
+
+def _point(x: float) -> int:
+    return max(1, min(7, round(x)))
+
+
 # Of the unhappy respondents to the anonymous NPS survey, those who left contact details on its
 # last page; the post-case survey's respondents are the cases' customers, known already.
 NPS_CONTACT_SHARE = 0.6
@@ -195,10 +395,14 @@ def _translator(language: str) -> Callable[[str], str]:
 
 def _reachable(db: Session, r: Response, rng: Random) -> Contact | None:
     """Whom to call back about an unhappy answer: the customer of the case the survey asked
-    about, else (an anonymous answer) the contact details a share of respondents leave."""
-    if r.feedback_id is not None:
-        record = db.get(Feedback, r.feedback_id)
-        customer = db.get(Customer, record.customer_id) if record and record.customer_id else None
+    about, or the guest a personal invitation went to, else (an anonymous answer) the contact
+    details a share of respondents leave."""
+    if r.feedback_id is not None or r.customer_id is not None:
+        known = r.customer_id
+        if r.feedback_id is not None:
+            record = db.get(Feedback, r.feedback_id)
+            known = record.customer_id if record else None
+        customer = db.get(Customer, known) if known else None
         if customer is None or not (customer.email or customer.phone):
             return None
         return Contact(name=customer.name, email=customer.email, phone=customer.phone, locale=customer.locale)
