@@ -11,8 +11,10 @@ from sqlalchemy import select
 from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
 from voxloop import demo
 from voxloop.analytics import store
+from voxloop.customers.models import Customer
 from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
+from voxloop.surveys.models import Response
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "phone"
 PHONE = {"width": 390, "height": 844}
@@ -80,6 +82,16 @@ def test_every_staff_page_fits_a_phone(live_server, smtp, settings_env, tmp_path
     with session_scope(readonly=True) as db:
         store.sync(db)
         record = db.scalars(select(Feedback.id).order_by(Feedback.id.desc()).limit(1)).one()
+        customer = db.scalars(select(Customer.id).order_by(Customer.id).limit(1)).one()
+        survey = db.scalars(select(Response.survey_id).limit(1)).one()
+    # One step deeper than the navigation: a record, a customer, a survey and what it gathered.
+    deeper = [
+        f"/feedback/{record}",
+        f"/customers/{customer}",
+        f"/surveys/{survey}",
+        f"/surveys/{survey}/analysis",
+        f"/surveys/{survey}/responses",
+    ]
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser_locale = "zh-CN" if locale == "zh_CN" else "en-US"
     problems: list[str] = []
@@ -96,7 +108,7 @@ def test_every_staff_page_fits_a_phone(live_server, smtp, settings_env, tmp_path
             menu.locator("summary").click()  # the menu opens without script
             expect(menu.locator("a[href='/reports/kpis']")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"{locale}-admin-menu.png"))
-            for path in [*ADMIN_PAGES, f"/feedback/{record}"]:
+            for path in [*ADMIN_PAGES, *deeper]:
                 problems += check(page, live_server, path, f"{locale}-admin{path.replace('/', '-')}")
             # An agent has no reports (the scorecard answers 403): the surveys take its place.
             for role, third in (("agent", "/surveys"), ("manager", "/reports/scorecard")):
