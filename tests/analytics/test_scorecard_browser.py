@@ -50,6 +50,7 @@ def test_scorecard_shows_nps_with_ci_and_a_significant_drop(live_server, clock, 
             expect(card).to_contain_text("95% CI -59.3 – -16.2")
             expect(card).to_contain_text("Last month +40.0")
             expect(card.locator("mark")).to_contain_text("significant change")
+            expect(card.locator("mark")).to_contain_text("(p < 0.001)")  # never "p = 0.000"
             expect(page.locator("#nps-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("#nps-chart canvas")).to_have_count(1)
             shot = page.screenshot(path=str(tmp_path / "scorecard.png"), full_page=True)

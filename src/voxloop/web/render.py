@@ -147,6 +147,7 @@ def environment(locale: str) -> Environment:
         return str(category.name if locale == "zh_CN" else (category.name_en or category.name))
 
     env.filters["when"] = when
+    env.filters["pvalue"] = pvalue
 
     def named(ctx: Any, field: str, labels: dict[Any, str], value: Any) -> str:
         """The organization's own name for a vocabulary value, else the default, translated."""
@@ -183,3 +184,10 @@ def environment(locale: str) -> Environment:
 
 def render(name: str, locale: str, **context: Any) -> str:
     return environment(i18n.normalize(locale)).get_template(name).render(**context)
+
+
+def pvalue(p: float | None) -> str:
+    """A p value as a reader takes it in: three decimals, "< 0.001" below that (never "0.000")."""
+    if p is None:
+        return "—"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
