@@ -181,3 +181,20 @@ def test_a_card_with_one_answer_this_month_shows_its_n_without_an_interval(clien
         assert page.status_code == 200
         card = page.text.split('class="card card-csat"')[1].split("</article>")[0]
         assert "<strong>4.00</strong>" in card and "n = 1" in card and "–" not in card
+
+
+def test_a_mean_from_three_answers_keeps_its_interval_inside_the_scale(client, analytics):  # noqa: F811
+    manager = make_account(role="manager")
+    survey = make(client, manager, template="csat_post_case")
+    for i, score in enumerate((5, 5, 2)):  # mean 4, t interval 4 -/+ 4.30: past both ends
+        assert (
+            answer(client, survey["key"], {"csat": score, "resolved": "yes"}, device=f"d{i}").status_code
+            == 201
+        )
+    drain()
+    sync()
+    staff = new_client(client)
+    login(staff, manager.email)
+    page = staff.get("/reports/scorecard", headers={"Accept-Language": "en"})
+    card = page.text.split('class="card card-csat"')[1].split("</article>")[0]
+    assert "<strong>4.00</strong>" in card and "95% CI 1.00 – 5.00" in card and "n = 3" in card

@@ -12,17 +12,23 @@ from voxloop.common.i18n import N_
 
 PERIODS = ("day", "week", "month")
 Z95 = 1.959963984540054
+
+
+def _percent(v: float) -> str:
+    return f"{max(v, 0.0):.1%}"  # an interval's bound computed as -1e-17 is 0.0 %, not -0.0 %
+
+
 # What the scorecard shows, in order: each metric's label and how its value is written.
 SCORECARD = {
     "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
     "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
     "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
-    "complaint_rate": (N_("Complaint rate"), lambda v: f"{v:.1%}"),
-    "compliance": (N_("Commitments kept"), lambda v: f"{v:.1%}"),
-    "follow_up_rate": (N_("Follow-up rate"), lambda v: f"{v:.1%}"),
+    "complaint_rate": (N_("Complaint rate"), _percent),
+    "compliance": (N_("Commitments kept"), _percent),
+    "follow_up_rate": (N_("Follow-up rate"), _percent),
     "contact_time": (N_("Contact time (median working hours)"), lambda v: f"{v:.1f} h"),
-    "closed_loop_rate": (N_("Closed-loop rate"), lambda v: f"{v:.1%}"),
-    "recovery_rate": (N_("Recovery rate"), lambda v: f"{v:.1%}"),
+    "closed_loop_rate": (N_("Closed-loop rate"), _percent),
+    "recovery_rate": (N_("Recovery rate"), _percent),
 }
 RESPONSE_METRICS = ("nps", "csat", "ces")
 # Closing the loop with unhappy respondents, over the answers that met a follow-up rule:
@@ -291,7 +297,7 @@ def _value(metric: str, n: int, a: Any, b: Any) -> dict[str, Any]:
     if metric == "nps":
         return _nps(n, int(a), int(b))
     if metric in ("csat", "ces"):
-        return _mean(n, float(a), float(b) if b is not None else None)
+        return _mean(n, float(a), float(b) if b is not None else None, SCALES[metric])
     return _rate(int(a), n)
 
 
@@ -320,11 +326,16 @@ def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
     }
 
 
-def _mean(n: int, mean: float, var: float | None) -> dict[str, Any]:
+SCALES = {"csat": (1.0, 5.0), "ces": (1.0, 7.0)}
+
+
+def _mean(n: int, mean: float, var: float | None, scale: tuple[float, float]) -> dict[str, Any]:
+    """A mean with its t interval, clipped to the answer scale (n = 3 can reach past 5)."""
     if n < 2 or var is None:
         return {"value": mean, "n": n, "ci_low": None, "ci_high": None, "sd": None}
     half = sps.t.ppf(0.975, n - 1) * math.sqrt(var / n)
-    return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half, "sd": math.sqrt(var)}
+    low, high = max(mean - half, scale[0]), min(mean + half, scale[1])
+    return {"value": mean, "n": n, "ci_low": low, "ci_high": high, "sd": math.sqrt(var)}
 
 
 def _median(n: int, median: float, values: list[float]) -> dict[str, Any]:
