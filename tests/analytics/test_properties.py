@@ -225,3 +225,56 @@ def test_servqual_gaps(items):
         assert (row["p"] is None) == ("not_estimable" in row)
         if row["ci_low"] is not None:
             assert -6 <= row["ci_low"] <= row["ci_high"] <= 6 and 0 < row["p"] <= 1
+
+
+def frame_of(rows: list[list[Any]], columns: list[str]) -> pd.DataFrame:
+    """Answers as a spreadsheet gives them: numbers, None, NaN and pandas' NA mixed."""
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+respondents = st.lists(st.lists(st.one_of(st.integers(1, 5), MISSING), min_size=3, max_size=3), max_size=6)
+
+
+@QUICK
+@given(respondents)
+def test_drivers_and_their_bootstrap_intervals(rows):
+    frame = frame_of(rows, ["y", "a", "b"])
+    r = stats.drivers(frame["y"], frame[["a", "b"]])
+    finite(r)
+    assert (r["r2"] is None) == ("not_estimable" in r)
+    if r["r2"] is not None:
+        assert 0 <= r["r2"] <= 1
+    for d in r["drivers"].values():
+        around(d["relative_weight"], d["ci_low"], d["ci_high"], 0, 1)
+        assert d["coef_ci_low"] <= d["coef"] <= d["coef_ci_high"]
+
+
+@QUICK
+@given(respondents)
+def test_correlations(rows):
+    r = stats.correlations(frame_of(rows, ["a", "b", "c"]))
+    finite(r)
+    for pair in r["pairs"]:
+        if pair["r"] is not None and pair["ci_low"] is not None:
+            around(pair["r"], pair["ci_low"], pair["ci_high"], -1, 1)
+        assert pair["p_adjusted"] is None or 0 < pair["p_adjusted"] <= 1
+
+
+@QUICK
+@given(answers(0, 10), st.lists(st.floats(0.2, 5), min_size=5, max_size=5))
+def test_weighted_nps_and_mean(scores, weights):
+    w = weights[: len(scores)]
+    r = stats.weighted_nps(scores, w)
+    finite(r)
+    around(r.value, r.ci_low, r.ci_high, -100, 100)
+    m = stats.weighted_mean(scores, w, bounds=(0, 10))
+    finite(m)
+    around(m.value, m.ci_low, m.ci_high, 0, 10)
+
+
+@QUICK
+@given(st.dictionaries(st.sampled_from("abcde"), st.tuples(st.floats(0, 1), st.floats(1, 5)), max_size=5))
+def test_ipa(items):
+    r = stats.ipa({k: p for k, (_, p) in items.items()}, {k: i for k, (i, _) in items.items()})
+    finite(r)
+    assert set(r["items"]) == set(items)

@@ -112,7 +112,9 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
             w = stats.weighted_nps(frame[col], weights)
             lines.append(f"Weighted NPS of {col}: {_ci(w.value, w.ci_low, w.ci_high, 1)}")
         for col in [*spec.csat, *spec.ces]:
-            wm = stats.weighted_mean(frame[col], weights)
+            # CSAT is checked against its scale above; --ces takes any score
+            bounds = SCALES["csat"] if col in spec.csat else None
+            wm = stats.weighted_mean(frame[col], weights, bounds=bounds)
             lines.append(f"Weighted mean of {col}: {_ci(wm.value, wm.ci_low, wm.ci_high, 2)}")
     if spec.nps or spec.csat or spec.ces:
         lines.append("")
@@ -125,13 +127,15 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         fit = result.get("not_estimable") or f"R² = {result['r2']:.3f}"
         lines.append(f"Key drivers of {spec.outcome} (n = {result['n']}, {fit})")
         lines += [f"  note: {note}" for note in result["notes"]]
+        if result["drivers"]:
+            used = result["bootstrap"]["resamples"]
+            lines.append(f"  95 % intervals: coef t, relative weight percentile bootstrap ({used} resamples)")
         ranked = sorted(result["drivers"].items(), key=lambda kv: -kv[1]["relative_weight"])
         for name, d in ranked:
             share = f"{d['share']:.0%} of R²" if d["share"] is not None else "R² 0"
-            lines.append(
-                f"  {name:<16} coef {d['coef']:+.3f}  p {_p(d['p'])}"
-                f"  relative weight {d['relative_weight']:.3f} ({share})"
-            )
+            coef = f"{d['coef']:+.3f} [{d['coef_ci_low']:+.3f}, {d['coef_ci_high']:+.3f}]"
+            weight = _ci(d["relative_weight"], d["ci_low"], d["ci_high"])
+            lines.append(f"  {name:<16} coef {coef}  p {_p(d['p'])}  relative weight {weight} ({share})")
         lines.append("")
     if spec.compare:
         lines += _comparisons(frame, spec, scale_scores)

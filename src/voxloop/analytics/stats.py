@@ -425,11 +425,12 @@ def _paired_test(d: np.ndarray, confidence: float, widest: float = math.inf) -> 
     }
 
 
-def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any]:
-    """Key-driver analysis: OLS of the outcome on the drivers (coefficients, p values, R²) and
-    Johnson's relative weights (each driver's share of R², which stays fair when drivers
-    correlate). A driver that is the same for every respondent says nothing and would stand in
-    for the intercept: it is dropped, and `notes` says so. Where no regression can be fitted
+def drivers(outcome: Sequence[float], predictors: pd.DataFrame, confidence: float = 0.95) -> dict[str, Any]:
+    """Key-driver analysis: OLS of the outcome on the drivers (coefficients with their t
+    intervals, p values, R²) and Johnson's relative weights (each driver's share of R², which
+    stays fair when drivers correlate) with percentile bootstrap intervals. A driver that is
+    the same for every respondent says nothing and would stand in for the intercept: it is
+    dropped, and `notes` says so. Where no regression can be fitted
     (too few respondents, an outcome that does not vary, drivers that are copies of each other,
     a perfect fit) `not_estimable` says why instead of numbers."""
     frame = predictors.apply(pd.to_numeric, errors="coerce").astype(float)
@@ -456,18 +457,25 @@ def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any
     if why is not None:
         return {"n": n, "r2": None, "drivers": {}, "notes": notes, "not_estimable": f"not estimable: {why}"}
     weights = relative_weights(y.to_numpy(), x.to_numpy())
+    low, high, used = relative_weight_intervals(y.to_numpy(), x.to_numpy(), weights, confidence=confidence)
+    ci = model.conf_int(1 - confidence)
     return {
         "n": int(model.nobs),
         "r2": round(float(model.rsquared), 4),
         "notes": notes,
+        "bootstrap": {"resamples": used, "method": "percentile"},
         "drivers": {
             c: {
                 "coef": round(float(model.params[c]), 4),
+                "coef_ci_low": round(float(ci.loc[c, 0]), 4),
+                "coef_ci_high": round(float(ci.loc[c, 1]), 4),
                 "p": _finite(model.pvalues[c]),
                 "relative_weight": round(float(w), 4),
+                "ci_low": _finite(lo, 4),
+                "ci_high": _finite(hi, 4),
                 "share": round(float(w / weights.sum()), 4) if weights.sum() else None,
             }
-            for c, w in zip(x.columns, weights, strict=True)
+            for c, w, lo, hi in zip(x.columns, weights, low, high, strict=True)
         },
     }
 
@@ -475,12 +483,54 @@ def drivers(outcome: Sequence[float], predictors: pd.DataFrame) -> dict[str, Any
 def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Johnson (2000): regress y on the orthogonal counterparts of the predictors and share the
     R² back through the loadings. The weights sum to the model's R²."""
-    rxx = np.atleast_2d(np.corrcoef(x, rowvar=False))
-    rxy = np.array([np.corrcoef(x[:, j], y)[0, 1] for j in range(x.shape[1])])
-    values, vectors = np.linalg.eigh(rxx)
-    lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
-    beta = np.linalg.solve(lam, rxy)
-    return np.asarray((lam**2) @ (beta**2))
+    return _relative_weights(np.column_stack([x, y])[None])[0]
+
+
+def _relative_weights(data: np.ndarray) -> np.ndarray:
+    """Relative weights of a stack of samples (samples x respondents x (predictors, outcome));
+    NaN for a sample in which a column does not vary."""
+    centred = data - data.mean(axis=1, keepdims=True)
+    cov = np.einsum("sni,snj->sij", centred, centred)
+    sd = np.sqrt(np.einsum("sii->si", cov))
+    with np.errstate(all="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    k = data.shape[2] - 1
+    bad = ~np.isfinite(corr).all(axis=(1, 2))
+    corr[bad] = np.eye(k + 1)
+    values, vectors = np.linalg.eigh(corr[:, :k, :k])
+    lam = vectors @ (np.sqrt(np.clip(values, 0, None))[:, :, None] * np.swapaxes(vectors, 1, 2))
+    beta = np.einsum("sij,sj->si", np.linalg.pinv(lam), corr[:, :k, k])
+    weights = np.einsum("sij,sj->si", lam**2, beta**2)
+    weights[bad] = np.nan
+    return weights
+
+
+# Bootstrap resamples for the relative weights' intervals (Tonidandel, LeBreton & Johnson 2009).
+RESAMPLES = 1000
+
+
+def relative_weight_intervals(
+    y: np.ndarray,
+    x: np.ndarray,
+    weights: np.ndarray,
+    confidence: float = 0.95,
+    resamples: int = RESAMPLES,
+    seed: int = 7,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Percentile bootstrap intervals of the relative weights (Tonidandel, LeBreton & Johnson
+    2009): respondents resampled with replacement, seeded so a page shows the same interval
+    each time; resamples in which a driver or the outcome does not vary are left out (their
+    count is the third value). Each interval is kept inside [0, 1] and holds the estimate."""
+    data = np.column_stack([x, y]).astype(float)
+    rng = np.random.default_rng(seed)
+    samples = _relative_weights(data[rng.integers(0, len(data), (resamples, len(data)))])
+    samples = samples[np.isfinite(samples).all(axis=1)]
+    k = x.shape[1]
+    if len(samples) < resamples / 2:  # too few resamples carry a fit: no interval
+        return np.full(k, np.nan), np.full(k, np.nan), len(samples)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(samples, [tail, 100 - tail], axis=0)
+    return np.clip(np.minimum(low, weights), 0, 1), np.clip(np.maximum(high, weights), 0, 1), len(samples)
 
 
 def compare_groups(groups: Mapping[str, Sequence[float]]) -> dict[str, Any]:
@@ -810,60 +860,87 @@ def weighted_nps(scores: Iterable[Any], weights: Sequence[float], confidence: fl
     )  # fmt: skip
 
 
-def weighted_mean(values: Iterable[Any], weights: Sequence[float], confidence: float = 0.95) -> Indicator:
-    """A weighted mean (statsmodels' DescrStatsW) with a t interval on Kish's effective n."""
+def weighted_mean(
+    values: Iterable[Any],
+    weights: Sequence[float],
+    confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+) -> Indicator:
+    """A weighted mean (statsmodels' DescrStatsW) with a t interval on Kish's effective n: the
+    weighted variance of the answers times n_eff / (n_eff - 1), over n_eff, so that it does not
+    depend on how the weights are scaled; clipped to the scale's `bounds` when given."""
     from statsmodels.stats.weightstats import DescrStatsW
 
     v = pd.to_numeric(pd.Series(list(values)), errors="coerce")
     w = pd.Series(list(weights), dtype=float)
     keep = v.notna() & w.notna()
-    v, w = v[keep].to_numpy(), w[keep].to_numpy()
+    v, w = v[keep].to_numpy(dtype=float), w[keep].to_numpy()
     if len(v) < 2:
         return Indicator(float(v[0]) if len(v) else None, int(len(v)))
-    d = DescrStatsW(v, weights=w, ddof=1)
+    d = DescrStatsW(v, weights=w, ddof=0)
     n_eff = effective_n(w)
-    half = sps.t.ppf(0.5 + confidence / 2, max(n_eff - 1, 1)) * math.sqrt(float(d.var) / n_eff)
-    return Indicator(round(float(d.mean), 4), int(len(v)), round(float(d.mean) - half, 4),
-                     round(float(d.mean) + half, 4), {"effective_n": round(n_eff, 2)})  # fmt: skip
+    mean = float(d.mean)
+    variance = max(float(d.var), 0.0) * n_eff / (n_eff - 1) if n_eff > 1 else 0.0
+    half = sps.t.ppf(0.5 + confidence / 2, max(n_eff - 1, 1)) * math.sqrt(variance / n_eff)
+    low, high = (-math.inf, math.inf) if bounds is None else bounds
+    return Indicator(round(mean, 4), int(len(v)), round(max(mean - half, low), 4),
+                     round(min(mean + half, high), 4), {"effective_n": round(n_eff, 2)})  # fmt: skip
 
 
 # -- correlations, CFA, IPA, control charts -----------------------------------------------------
 
 
 def correlations(frame: pd.DataFrame, method: str = "pearson", adjust_method: str = "holm") -> dict[str, Any]:
-    """The correlation matrix, and each pair's r, 95 % CI, n and p (pingouin), the p values
-    corrected for the number of pairs (Holm by default)."""
+    """The correlation matrix, and each pair's r, 95 % CI (Fisher's z), n and p (pingouin's
+    corr over the respondents who answered both), the p values corrected for the number of
+    pairs (Holm by default). A pair that cannot be tested — fewer than 3 respondents, a column
+    that does not vary, a perfect correlation (p would be 0) — has `not_estimable` and is left
+    out of the correction."""
     frame = frame.apply(pd.to_numeric, errors="coerce").astype(float)
-    with np.errstate(all="ignore"):
-        pairs = pingouin.pairwise_corr(frame, method=method)
-    # pingouin 0.7 renamed "p-unc" and "CI95%"
-    p_col, ci_col = ("p_unc", "CI95") if "p_unc" in pairs else ("p-unc", "CI95%")
-    # a column that does not vary has no correlation: its pairs are not estimable, and are left
-    # out of the multiplicity correction
-    finite = [i for i, p in enumerate(pairs[p_col]) if _finite(p) is not None]
-    corrected = dict(zip(finite, adjust([pairs[p_col].iloc[i] for i in finite], adjust_method), strict=True))
-    adjusted = [corrected.get(i) for i in range(len(pairs))]
+    columns = list(frame.columns)
+    pairs = []
+    for i, a in enumerate(columns):
+        for b in columns[i + 1 :]:
+            both = frame[[a, b]].dropna()
+            pair: dict[str, Any] = {
+                "x": a,
+                "y": b,
+                "n": len(both),
+                "r": None,
+                "ci_low": None,
+                "ci_high": None,
+            }
+            pair |= {"p": None, "p_adjusted": None}
+            flat = [c for c in (a, b) if both[c].nunique() <= 1]
+            if len(both) < 3 or flat:
+                why = (
+                    f"{', '.join(map(str, flat))} does not vary"
+                    if len(both) >= 3
+                    else "fewer than 3 respondents answered both"
+                )
+                pairs.append(pair | {"not_estimable": f"not estimable: {why}"})
+                continue
+            with np.errstate(all="ignore"):
+                row = pingouin.corr(both[a], both[b], method=method).iloc[0]
+            pair["r"] = _finite(row["r"], 4)
+            if abs(float(row["r"])) >= 1 - 1e-9:
+                pairs.append(pair | {"not_estimable": "not estimable: a perfect correlation, no test"})
+                continue
+            ci = row["CI95"] if "CI95" in row else row["CI95%"]  # pingouin 0.7 renamed "CI95%"
+            pair |= {"ci_low": _finite(ci[0], 4), "ci_high": _finite(ci[1], 4)}
+            pair["p"] = _finite(row["p_val"] if "p_val" in row else row["p-val"])
+            pairs.append(pair)
+    tested = [p for p in pairs if p["p"] is not None]
+    for pair, adjusted in zip(tested, adjust([p["p"] for p in tested]) if tested else [], strict=True):
+        pair["p_adjusted"] = adjusted
     matrix = frame.corr(method=method)
     return {
         "method": method,
-        # pingouin leaves out the pairs of a column that does not vary: say so
         "not_estimable": {
             str(c): "not estimable: it does not vary" for c in frame.columns if frame[c].nunique() <= 1
         },
         "matrix": {a: {b: _finite(matrix.loc[a, b], 4) for b in matrix.columns} for a in matrix.index},
-        "pairs": [
-            {
-                "x": row["X"],
-                "y": row["Y"],
-                "n": int(row["n"]),
-                "r": _finite(row["r"], 4),
-                "ci_low": _finite(row[ci_col][0], 4) if p is not None else None,
-                "ci_high": _finite(row[ci_col][1], 4) if p is not None else None,
-                "p": _finite(row[p_col]),
-                "p_adjusted": p,
-            }  # fmt: skip
-            for (_, row), p in zip(pairs.iterrows(), adjusted, strict=True)
-        ],
+        "pairs": pairs,
     }
 
 

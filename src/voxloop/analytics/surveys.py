@@ -82,12 +82,16 @@ def analyse(
         elif q["type"] == "csat":
             out["indicators"][q["id"]] = {k: v.as_dict() for k, v in stats.csat(values).items()}
             if weight is not None:
-                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(values, weight).as_dict()
+                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(
+                    values, weight, bounds=d.scale(q)
+                ).as_dict()
             outcomes.setdefault("csat", (q["id"], values))
         elif q["type"] in ("ces", "likert", "rating"):
-            out["indicators"][q["id"]] = {"mean": stats.mean_ci(values).as_dict()}
+            out["indicators"][q["id"]] = {"mean": stats.mean_ci(values, bounds=d.scale(q)).as_dict()}
             if weight is not None:
-                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(values, weight).as_dict()
+                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(
+                    values, weight, bounds=d.scale(q)
+                ).as_dict()
         elif q["type"] == "matrix":
             frame = pd.DataFrame(
                 [{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float
