@@ -20,8 +20,8 @@ from voxloop.commitments.service import working_time
 from voxloop.common.time import as_utc, utcnow
 from voxloop.customers.service import Contact
 from voxloop.db import session_scope
+from voxloop.demo import improvement, texts
 from voxloop.demo import surveys as demo_surveys
-from voxloop.demo import texts
 from voxloop.feedback import flows
 from voxloop.feedback.models import Feedback
 from voxloop.feedback.service import Draft
@@ -48,12 +48,13 @@ EN_FIRST = ("Emily", "James", "Sophie", "Daniel", "Olivia", "Thomas", "Hannah", 
 EN_LAST = ("Clark", "Miller", "Martin", "Brown", "Wilson", "Taylor", "Walker", "Evans", "Hughes", "Wright")
 EN_SHARE = 0.3  # the group's guests who write in English
 MONTH_DAYS = 30.4
-# The two common problems of S5, records per month by months before today (at 180 a month):
-# Wi-Fi at the Bund hotel rose for two months and fell once the access points were replaced;
-# breakfast queues at Guomao have grown and stayed.
+# The two common problems of S5, records per hotel and month by months before today (at 180
+# a month). Breakfast queues grew at three hotels until the initiative started from their alert
+# two months ago (improvement.ALERTED_DAYS_AGO), then fell; Wi-Fi drops at the two Shanghai
+# hotels kept rising, whatever the firmware upgrade six weeks ago did.
 PROBLEMS = (
-    ("上海外滩店", "wifi", {5: 5, 4: 14, 3: 26, 2: 6, 1: 2, 0: 1}),
-    ("北京国贸店", "breakfast", {8: 8, 7: 11, 6: 13, 5: 14, 4: 15, 3: 16, 2: 15, 1: 16, 0: 15}),
+    (("北京国贸店", "上海外滩店", "杭州西湖店"), "breakfast", {6: 2, 5: 4, 4: 6, 3: 10, 2: 14, 1: 1, 0: 1}),
+    (("上海外滩店", "上海虹桥店"), "wifi", {4: 4, 3: 8, 2: 10, 1: 12, 0: 12}),
 )
 # Commitment steps met late in the closed history: most kept, a realistic few broken.
 LATE = {"response": 0.08, "resolution": 0.12}
@@ -117,11 +118,13 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     with session_scope() as db:
         again = demo_surveys.resurveys(db, org_id, called_back, rng)
         db.commit()
+    # S5: the alerts of two months ago, the initiatives started from them, today's themes.
+    started = improvement.load(org_id)
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records, "
         f"{csat} CSAT and {nps} NPS responses, a SERVQUAL study ({study.invited} invitations, "
         f"{study.answered} responses), {len(follow_ups)} follow-up cases of unhappy answers "
-        f"and {again} re-survey answers\n"
+        f"and {again} re-survey answers, {len(started)} improvement initiatives\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
     )
 
@@ -261,14 +264,15 @@ def _drafts(hotels: list[dict[str, str]], months: int, per_month: int, rng: rand
             item = texts.from_template(rng, rng.choices(topics, topic_weights)[0], lang)
         items.append((item, rng.choice(branches), d + rng.random()))
     scale = per_month / 180
-    for branch, topic, by_month in PROBLEMS:
-        for months_ago, count in by_month.items():
-            if months_ago >= months:
-                continue
-            for _ in range(round(count * scale)):
-                lang = "en" if rng.random() < EN_SHARE else "zh"
-                at = (months_ago + rng.random()) * MONTH_DAYS
-                items.append((texts.from_template(rng, topic, lang), branch, at))
+    for where, topic, by_month in PROBLEMS:
+        for branch in where:
+            for months_ago, count in by_month.items():
+                if months_ago >= months:
+                    continue
+                for _ in range(round(count * scale)):
+                    lang = "en" if rng.random() < EN_SHARE else "zh"
+                    at = (months_ago + rng.random()) * MONTH_DAYS
+                    items.append((texts.from_template(rng, topic, lang), branch, at))
     people = {lang: _people(rng, lang, max(20, int(n * share))) for lang, share in (("zh", 0.4), ("en", 0.2))}
     channels, weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
     drafts = [

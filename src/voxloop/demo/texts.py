@@ -74,12 +74,14 @@ TOPICS: dict[str, Topic] = {
             "早餐厅人太多，等了{minutes}分钟才有座位，{dish_zh}早早就没有了。",
             "{when_zh}早上带{n}个孩子去吃早餐，门口排了长队，进去还找不到座位。",
             "早餐时段太挤了，{clock_zh}去的时候连餐盘都不够，服务员说每天都这样。",
+            "早餐排队等了{minutes}分钟才进餐厅，等待时间太长，队伍排到了电梯口。",
         ),
         (
             "Waited {minutes} minutes for a table at breakfast around {clock_en}, and the {dish_en} ran out.",
             "Breakfast is far too crowded: a queue at the door at {clock_en} and no free tables inside.",
             "We queued {minutes} minutes for breakfast {when_en} with {n} kids; "
             "staff said it is like this every day.",
+            "The waiting time for breakfast is ridiculous: {minutes} minutes in a queue at {clock_en}.",
         ),
         ("希望增加座位或者分时段用餐。", "建议早餐延长供应时间。"),
         ("Please add seating or stagger breakfast times.",),
