@@ -98,7 +98,7 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     _remedies(org_id, closed, random.Random(seed + 1))  # its own draws: the rest stay as they were
     with session_scope() as db:
         csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
-        nps = demo_surveys.relationship_nps(db, org_id, rng, quarters=max(1, months // 3))
+        nps = demo_surveys.relationship_nps(db, org_id, rng, months=months)
         db.commit()
         # Its own draws, so the rest of the demo stays as it was; the hotels' recent guests
         # who never wrote to us are on the guest list the study invites from.
@@ -115,6 +115,13 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     _forget_old_messages()
     drain()
     called_back = _close_history(rng, only=follow_ups)
+    # This month's are called back within hours, so the scorecard's follow-up cards of this
+    # month have cases whatever day it is; the latest stay open.
+    now = utcnow()
+    recent = (now - demo_surveys.month_start(now)) / 4
+    done = {c.feedback_id for c in called_back}
+    latest = [f for f in follow_ups if f not in done]
+    called_back += _close_history(rng, only=latest, running=min(timedelta(days=RUNNING_DAYS), recent))
     with session_scope() as db:
         again = demo_surveys.resurveys(db, org_id, called_back, rng)
         db.commit()
@@ -293,10 +300,12 @@ def _drafts(hotels: list[dict[str, str]], months: int, per_month: int, rng: rand
     return drafts
 
 
-def _close_history(rng: random.Random, only: list[int] | None = None) -> list[demo_surveys.Closed]:
-    """Cases older than a week (of `only`, when given) were answered and closed long ago: each
-    commitment step is recorded met or late, late at a realistic rate, so the SLA and KPI pages
-    have a history. The last RUNNING_DAYS days' cases keep their running clocks."""
+def _close_history(
+    rng: random.Random, only: list[int] | None = None, running: timedelta = timedelta(days=RUNNING_DAYS)
+) -> list[demo_surveys.Closed]:
+    """Open cases (of `only`, when given) received before the last `running` were answered and
+    closed: each commitment step is recorded met or late, late at a realistic rate, so the SLA
+    and KPI pages have a history. The latest cases keep their running clocks."""
     now = utcnow()
     fb, ck = Feedback.__table__.c, CaseClock.__table__.c
     closed, cases, clocks = [], [], []
@@ -317,7 +326,7 @@ def _close_history(rng: random.Random, only: list[int] | None = None) -> list[de
             )  # fmt: skip
             .select_from(Feedback.__table__.outerjoin(CaseClock.__table__, ck.feedback_id == fb.id))
             .where(
-                fb.received_at < now - timedelta(days=RUNNING_DAYS),
+                fb.received_at < now - running,
                 fb.flag.is_(None),
                 fb.id.in_(only) if only is not None else fb.id.is_not(None),
             )
@@ -326,9 +335,10 @@ def _close_history(rng: random.Random, only: list[int] | None = None) -> list[de
         for r in rows:
             received = as_utc(r.received_at)
             late = {step: rng.random() < rate for step, rate in LATE.items()}
+            room = now - received  # a case of the last hours was answered and closed within them
             if r.calendar_id is None:
-                responded = received + timedelta(hours=rng.uniform(0.2, 30))
-                resolved = received + timedelta(hours=rng.uniform(30, 150))
+                responded = min(received + timedelta(hours=rng.uniform(0.2, 30)), now - room / 2)
+                resolved = min(received + timedelta(hours=rng.uniform(30, 150)), now - room / 4)
             else:
                 if r.calendar_id not in axes:
                     axes[r.calendar_id] = working_time(db, r.calendar_id)
@@ -338,9 +348,9 @@ def _close_history(rng: random.Random, only: list[int] | None = None) -> list[de
                     target = (due - r.started_work) if due is not None else DEFAULT_HOURS[step] * 3600
                     share = rng.uniform(1.1, 4) if late[step] else rng.uniform(0.1, 0.95)
                     times[step] = axis.wall(r.started_work + int(target * share))
-                responded = min(times["response"], now - timedelta(hours=2))
-                resolved = max(times["resolution"], responded + timedelta(minutes=20))
-                resolved = min(resolved, now - timedelta(hours=1))
+                responded = min(times["response"], now - min(timedelta(hours=2), room / 2))
+                resolved = max(times["resolution"], responded + min(timedelta(minutes=20), room / 8))
+                resolved = min(resolved, now - min(timedelta(hours=1), room / 4))
                 state = {
                     step: None if due is None else "met" if axis.work(at) <= due else "late"
                     for step, due, at in (

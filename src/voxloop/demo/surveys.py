@@ -123,17 +123,36 @@ def post_case_csat(db: Session, org_id: int, closed: list[Closed], rng: Random, 
     return n
 
 
-def relationship_nps(db: Session, org_id: int, rng: Random, quarters: int = 4, per_quarter: int = 75) -> int:
-    """The yearly relationship survey, answered every quarter; promoters grow slowly."""
+# The relationship NPS is a monthly pulse: sent to the guest list on each month's first morning,
+# answered over the days after (most within two). This month's answers are those in before
+# today; early in a month, the wave is squeezed into the hours that have passed, so the
+# scorecard's "this month" (and its follow-up rates) has answers whatever day the demo loads.
+NPS_PER_MONTH = 150
+NPS_ANSWER_DAYS = 1.5  # mean days from the invitation to an answer
+NPS_WAVE_DAYS = 10  # the last answers come in by then
+
+
+def month_start(at: datetime, back: int = 0) -> datetime:
+    """The first instant of the calendar month `back` months before `at`'s (UTC, as the
+    scorecard counts months)."""
+    index = at.year * 12 + at.month - 1 - back
+    return at.replace(
+        year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def relationship_nps(db: Session, org_id: int, rng: Random, months: int = 12) -> int:
+    """The relationship survey, one wave a month; promoters grow slowly."""
     survey = surveys.create(db=db, org_id=org_id, actor=SYSTEM, data={"template": "nps"})
     surveys.publish(db=db, org_id=org_id, actor=SYSTEM, survey_id=survey.id)
     db.flush()
     now = utcnow()
     n = 0
-    for q in range(quarters):  # q = 0 is the oldest quarter
-        start = now - timedelta(days=91 * (quarters - q))
-        promoters, detractors = 0.40 + 0.03 * q, 0.24 - 0.025 * q
-        for _ in range(per_quarter):
+    for m in range(months):  # m = 0 is the oldest month
+        sent = month_start(now, back=months - 1 - m) + timedelta(hours=2)
+        squeeze = min(1.0, (now - sent) / timedelta(days=NPS_WAVE_DAYS))
+        promoters, detractors = 0.40 + 0.01 * m, 0.24 - 0.008 * m
+        for _ in range(NPS_PER_MONTH):
             draw = rng.random()
             if draw < promoters:
                 score, group = rng.choice((9, 10, 10)), "promoter"
@@ -145,7 +164,10 @@ def relationship_nps(db: Session, org_id: int, rng: Random, quarters: int = 4, p
             answers: dict = {"nps": score}
             if rng.random() < 0.45:
                 answers["why"] = rng.choice(_NPS_WHY[(language, group)])
-            at = start + timedelta(days=rng.uniform(0, 91))
+            days = min(rng.expovariate(1 / NPS_ANSWER_DAYS), NPS_WAVE_DAYS)
+            at = sent + timedelta(days=days) * max(squeeze, 0.0)
+            if at >= now:
+                continue
             _answer(db, survey.key, language=language, answers=answers, hidden=None, at=at, rng=rng)
             n += 1
     return n
@@ -425,6 +447,8 @@ def resurveys(db: Session, org_id: int, closed: list[Closed], rng: Random) -> in
         kind = invitations.resurvey_kind(db, record) if record is not None else None
         survey = invitations.resurvey_survey(db, org_id, kind) if kind else None
         at = case.resolved_at + timedelta(days=1, hours=rng.uniform(0, 48))
+        if at >= now and case.resolved_at >= month_start(now):  # this month's: asked within hours
+            at = case.resolved_at + (now - case.resolved_at) * rng.uniform(0.3, 0.9)
         if record is None or survey is None or at >= now or rng.random() >= RESURVEY_SHARE:
             continue
         won = rng.random() < RECOVERY[case.late]
