@@ -2,12 +2,15 @@
 theirs, correlations and weighted means that hold at small n — each against an independent
 computation (scipy's bootstrap, the OLS algebra, scipy's pearsonr and t interval)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 
 from tests.analytics.test_stats import DATA
+from tests.factories import make_account
 from voxloop.analytics import stats
 
 DRIVERS = ["imag", "expe", "qual", "val"]
@@ -93,3 +96,35 @@ def test_a_weighted_mean_interval_does_not_depend_on_how_the_weights_are_scaled(
     assert (equal.ci_low, equal.ci_high) == pytest.approx(t, abs=1e-4)
     clipped = stats.weighted_mean([1, 5], [1, 1], bounds=(1, 5))
     assert (clipped.ci_low, clipped.ci_high) == (1, 5)
+
+
+def test_the_survey_summary_shows_each_headline_with_n_and_its_interval(client):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from tests.surveys.test_api import answer, make
+    from tests.web.test_pages import login, new_client
+
+    analyst = make_account(role="analyst")
+    survey = make(client, analyst, template="csat_post_case")
+    scores = [5, 4, 2, 5, 3]
+    for i, score in enumerate(scores):
+        r = answer(
+            client, survey["key"], {"csat": score, "resolved": "yes"}, device=f"phone {i}", language="en"
+        )
+        assert r.status_code == 201 and r.json()["quality_flags"] == []
+    csat = client.get(f"/api/v1/surveys/{survey['id']}/summary", headers=analyst.headers).json()["headline"][
+        "csat"
+    ]
+    t = sps.t.interval(0.95, 4, loc=np.mean(scores), scale=sps.sem(scores))
+    assert csat["n"] == 5 and csat["mean"] == 3.8
+    assert csat["mean_ci"] == pytest.approx([t[0], min(t[1], 5)], abs=0.006)  # clipped to 1-5
+    assert csat["satisfied_share"] == 0.6
+    assert csat["satisfied_ci"] == pytest.approx(list(proportion_confint(3, 5, method="wilson")), abs=1e-4)
+    staff = new_client(client)
+    login(staff, analyst.email)
+    low, high = csat["mean_ci"]
+    for language, words in (("en", "95% interval"), ("zh-CN", "95% 置信区间")):
+        shown = staff.get(f"/surveys/{survey['id']}", headers={"Accept-Language": language}).text
+        line = re.search(r'<dd class="csat">(.*?)</dd>', shown, re.S)[1]  # type: ignore[index]
+        assert f"({words} {low:.2f}–{high:.2f})" in line and "(n = 5)" in line
+        assert "60%" in line and f"{words} 23%–88%" in line  # Wilson 0.231-0.882

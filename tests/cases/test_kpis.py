@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from statsmodels.stats.proportion import proportion_confint
+
 from tests.factories import PASSWORD, make_account
 from voxloop.cases.kpis import CaseFacts, summarise
 
@@ -28,7 +30,9 @@ def test_kpis_from_known_cases():
         case(responded_h=2, resolved_h=6, wrote=True, kept=0, measured=1),
         case(),  # open, unanswered
     ]
-    assert summarise(cases) == {
+    figures = summarise(cases)
+    rates = figures.pop("rates")
+    assert figures == {
         "cases": 4,
         "first_response_hours": 2.0,  # median of 1, 3, 2
         "first_response_p90_hours": 2.8,  # 90th percentile of 1, 2, 3 (linear): 2 + 0.8 * (3 - 2)
@@ -39,7 +43,14 @@ def test_kpis_from_known_cases():
         "reopen_rate": 0.3333,
         "commitment_compliance": 0.6,  # 3 of 5 deadlines kept
     }
-    assert summarise([]) == {
+    # each rate with its count, denominator and Wilson's interval (statsmodels)
+    for key, (count, n) in {"resolution_rate": (3, 4), "first_contact_resolution": (1, 3),
+                            "reopen_rate": (1, 3), "commitment_compliance": (3, 5)}.items():  # fmt: skip
+        low, high = proportion_confint(count, n, method="wilson")
+        assert rates[key] == {"count": count, "n": n, "ci_low": round(low, 4), "ci_high": round(high, 4)}
+    empty = summarise([])
+    assert empty.pop("rates")["reopen_rate"] == {"count": 0, "n": 0, "ci_low": None, "ci_high": None}
+    assert empty == {
         "cases": 0,
         "first_response_hours": None,
         "first_response_p90_hours": None,
@@ -76,7 +87,11 @@ def test_kpis_per_channel_through_the_api_and_the_page(client, clock):
 
     client.post("/login", data={"email": manager.email, "password": PASSWORD, "csrf_token": _csrf(client)})
     page = client.get("/reports/kpis?by=channel", headers={"Accept-Language": "en"})
-    assert page.status_code == 200 and "Hotline call" in page.text and "50%" in page.text
+    assert page.status_code == 200 and "Hotline call" in page.text
+    # the rate with its denominator and Wilson's interval: 1 of 2 resolved is 9-91 %
+    assert "50% <small>(1 of 2)</small>" in page.text and '<small class="ci">9–91%</small>' in page.text
+    zh = client.get("/reports/kpis?by=channel", headers={"Accept-Language": "zh-CN"})
+    assert "50% <small>(2 中的 1)</small>" in zh.text and "（Wilson）" in zh.text
 
 
 def _csrf(client) -> str:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from tests.factories import make_account
@@ -155,8 +156,25 @@ def test_a_complaint_goes_round_the_whole_loop(client, clock, smtp):
     # The public page: one response deadline measured, not kept; the resolution kept.
     public = client.get(f"/api/v1/public/commitments/{admin.org_slug}").json()
     complaints = next(c for c in public["commitments"] if c["name"] == "投诉")
-    assert complaints["compliance"]["response"] == {"measured": 1, "kept": 0, "rate": 0.0}
-    assert complaints["compliance"]["resolution"] == {"measured": 1, "kept": 1, "rate": 1.0}
+    # with Wilson's 95 % interval: 0 of 1 is 0-79 %, 1 of 1 21-100 % (statsmodels)
+    response, resolution = complaints["compliance"]["response"], complaints["compliance"]["resolution"]
+    assert response == {
+        "measured": 1,
+        "kept": 0,
+        "rate": 0.0,
+        "ci_low": 0.0,
+        "ci_high": pytest.approx(0.7935, abs=1e-4),
+    }
+    assert resolution == {
+        "measured": 1,
+        "kept": 1,
+        "rate": 1.0,
+        "ci_low": pytest.approx(0.2065, abs=1e-4),
+        "ci_high": 1.0,
+    }
+    for language, words in (("en", "Resolution 100% (1 of 1; 95% interval 21–100%)"), ("zh-CN", "1 中的 1")):
+        shown = client.get(f"/commitments/{admin.org_slug}", headers={"Accept-Language": language}).text
+        assert words in shown, language
     assert client.get("/api/v1/public/commitments/no-such-org").status_code == 404
 
 

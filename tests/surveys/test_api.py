@@ -1,6 +1,9 @@
 """Surveys through the API: build, publish, answer, resume, version, flag, summarise."""
 
+import math
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from tests.factories import make_account
 from voxloop.surveys import templates
@@ -144,7 +147,12 @@ def test_a_speeder_is_flagged_once_there_is_a_sample_and_the_summary_leaves_flag
     assert "the median is 20" in fast.json()["quality_flags"][0]["reason"]
     summary = client.get(f"/api/v1/surveys/{survey['id']}/summary", headers=analyst.headers).json()
     assert summary["completed"] == 11 and summary["included"] == 10 and summary["flagged"] == {"speeder": 1}
-    assert summary["headline"]["nps"] == {"score": 20.0, "n": 10}  # 6 promoters, 4 detractors
+    headline = summary["headline"]["nps"]  # 6 promoters, 4 detractors
+    assert headline["score"] == 20.0 and headline["n"] == 10
+    # Rocks' adjusted Wald: 0.75 promoter, 1.5 passive and 0.75 detractor added, Wald on n + 3
+    pp, dd = 6.75 / 13, 4.75 / 13
+    half = 1.959964 * math.sqrt((pp + dd - (pp - dd) ** 2) / 13)
+    assert headline["ci"] == pytest.approx([100 * (pp - dd - half), 100 * (pp - dd + half)], abs=0.051)
     everything = client.get(
         f"/api/v1/surveys/{survey['id']}/summary?include_flagged=true", headers=analyst.headers
     ).json()

@@ -8,6 +8,8 @@ query that feeds it is `rows`.
   that were never reopened / resolved cases
 - reopen rate: reopened cases / resolved cases
 - commitment compliance: deadlines kept / deadlines measured (response and resolution)
+
+Each rate also comes as its count and denominator with Wilson's 95 % interval (`rates`).
 """
 
 from collections import defaultdict
@@ -22,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Department, User
+from voxloop.analytics import stats
 from voxloop.commitments.models import CaseClock
 from voxloop.common.time import as_utc
 from voxloop.feedback.models import Feedback, FeedbackEvent
@@ -60,22 +63,33 @@ def summarise(cases: Iterable[CaseFacts]) -> dict[str, Any]:
     first = spans([(c.received_at, c.first_response_at) for c in responded])  # type: ignore[misc]
     resolution = spans([(c.received_at, c.resolved_at) for c in resolved])  # type: ignore[misc]
 
-    def share(part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
-
+    counts = {
+        "resolution_rate": (len(resolved), len(cases)),
+        "first_contact_resolution": (
+            sum(1 for c in resolved if not c.reopened and not c.customer_wrote),
+            len(resolved),
+        ),
+        "reopen_rate": (sum(1 for c in resolved if c.reopened), len(resolved)),
+        "commitment_compliance": (sum(c.kept for c in cases), measured),
+    }
     return {
         "cases": len(cases),
         "first_response_hours": hours(first),
         "first_response_p90_hours": hours(first, 90),
         "resolution_hours": hours(resolution),
         "resolution_p90_hours": hours(resolution, 90),
-        "resolution_rate": share(len(resolved), len(cases)),
-        "first_contact_resolution": share(
-            sum(1 for c in resolved if not c.reopened and not c.customer_wrote), len(resolved)
-        ),
-        "reopen_rate": share(sum(1 for c in resolved if c.reopened), len(resolved)),
-        "commitment_compliance": share(sum(c.kept for c in cases), measured),
+        **{k: round(part / whole, 4) if whole else None for k, (part, whole) in counts.items()},
+        # each rate's count, denominator and Wilson's 95 % interval: 84 % is 42 of 50 or 5 of 6
+        "rates": {k: _rate(part, whole) for k, (part, whole) in counts.items()},
     }
+
+
+def _rate(part: int, whole: int) -> dict[str, Any]:
+    share = stats.proportion_ci(part, whole)
+    low, high = (
+        (None, None) if share.ci_low is None else (round(share.ci_low, 4), round(share.ci_high or 0, 4))
+    )
+    return {"count": part, "n": whole, "ci_low": low, "ci_high": high}
 
 
 def rows(db: Session, org_id: int, by: str, start: datetime, end: datetime) -> list[CaseFacts]:

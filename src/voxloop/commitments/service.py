@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from voxloop.analytics import stats
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.commitments import calendar
@@ -230,7 +231,7 @@ def create_commitment(*, db: Session, org_id: int, actor: Actor, data: dict[str,
 @dataclass(frozen=True)
 class Published:
     """What an organization publishes: its public commitments, the share of each step kept
-    (commitment id -> step -> {measured, kept, rate}) and the calendars they run on."""
+    (commitment id -> step -> {measured, kept, rate, ci_low, ci_high}) and the calendars they run on."""
 
     commitments: list[Commitment]
     kept: dict[int, dict[str, Any]]
@@ -248,7 +249,8 @@ def published(*, db: Session, org_id: int, days: int = 90) -> Published:
 def compliance(
     *, db: Session, org_id: int, commitment_ids: list[int], since: Any
 ) -> dict[int, dict[str, Any]]:
-    """Per commitment and step: how many deadlines fell due since `since`, and the share kept."""
+    """Per commitment and step: how many deadlines fell due since `since`, and the share kept
+    with Wilson's 95 % interval (a step with no deadline due is absent)."""
     out: dict[int, dict[str, Any]] = {cid: {} for cid in commitment_ids}
     for step in ("response", "resolution"):
         state = getattr(CaseClock, f"{step}_state")
@@ -268,9 +270,12 @@ def compliance(
             .group_by(CaseClock.commitment_id)
         ).all()
         for cid, total, kept in rows:
+            share = stats.proportion_ci(int(kept or 0), int(total))
             out[cid][step] = {
                 "measured": int(total),
                 "kept": int(kept or 0),
                 "rate": round((kept or 0) / total, 4),
+                "ci_low": round(share.ci_low or 0, 4),  # Wilson's 95 % interval
+                "ci_high": round(share.ci_high or 0, 4),
             }
     return out

@@ -478,18 +478,8 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
             }
         else:
             distributions[q["id"]] = {"n": len(values)}
-        if q["type"] == "nps" and "nps" not in headline and values:
-            promoters = sum(1 for v in values if v >= 9) / len(values)
-            detractors = sum(1 for v in values if v <= 6) / len(values)
-            headline["nps"] = {"score": round(100 * (promoters - detractors), 1), "n": len(values)}
-        if q["type"] == "csat" and "csat" not in headline and values:
-            headline["csat"] = {
-                "satisfied_share": round(sum(1 for v in values if v >= 4) / len(values), 4),
-                "mean": round(statistics.fmean(values), 2),
-                "n": len(values),
-            }
-        if q["type"] == "ces" and "ces" not in headline and values:
-            headline["ces"] = {"mean": round(statistics.fmean(values), 2), "n": len(values)}
+        if q["type"] in ("nps", "csat", "ces") and q["type"] not in headline and values:
+            headline[q["type"]] = _headline(q["type"], values)
     return {
         "survey": survey.id,
         "version": survey.version,
@@ -503,6 +493,24 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
         "questions": distributions,
         "follow_up": follow_up_rates(db=db, survey=survey, definition=definition, responses=used),
     }
+
+
+def _headline(kind: str, values: list[Any]) -> dict[str, Any]:
+    """A headline figure with n and its 95 % interval ([low, high]), as the analysis gives it:
+    NPS by Rocks' adjusted Wald, a mean by t clipped to the scale, the satisfied share by Wilson."""
+
+    def interval(i: stats.Indicator, digits: int) -> list[float | None]:
+        return [None if b is None else round(b, digits) for b in (i.ci_low, i.ci_high)]
+
+    if kind == "nps":
+        score = stats.nps(values)
+        return {"score": round(score.value or 0, 1), "ci": interval(score, 1), "n": score.n}
+    mean = stats.mean_ci(values, bounds=d.SCALES[kind])
+    out = {"mean": round(mean.value or 0, 2), "mean_ci": interval(mean, 2), "n": mean.n}
+    if kind == "csat":
+        satisfied = stats.csat(values)["top2"]
+        out |= {"satisfied_share": round(satisfied.value or 0, 4), "satisfied_ci": interval(satisfied, 4)}
+    return out
 
 
 def follow_up_rates(
