@@ -215,3 +215,9 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
         assert card[metric]["now"] is not None and card[metric]["now"]["n"] >= 5, metric
     page = client.get("/reports/scorecard", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "None" not in page.text
+
+    # Its page: the test's p value as a reader takes it in, and who owns each action.
+    achieved_id = next(i.id for i in started if i.terms[0] == "早餐")
+    page = client.get(f"/improvement/{achieved_id}").text
+    assert "p &lt; 0.001" in page and "p = 0.0000" not in page
+    assert "孙主管" in page and "Chen Yu" in page  # the F&B and front-office owners
