@@ -1,10 +1,16 @@
 """A survey's analysis through the API: indicators with n and intervals, reliability, drivers,
 factor analysis, SERVQUAL gaps — computed from the stored responses."""
 
+import re
+
 import numpy as np
+import pytest
+from scipy import stats as sps
 
 from tests.factories import make_account
+from tests.web.test_pages import login, new_client
 from voxloop.analytics import stats
+from voxloop.surveys import quality
 
 ROWS = ("attitude", "efficiency", "ability", "outcome", "environment", "convenience")
 
@@ -53,6 +59,26 @@ def test_service_satisfaction_analysis(client):
     assert len(pairs) == 15 and all(p["r"] > 0 for p in pairs)  # six rows that move together
     quadrants = {item["quadrant"] for item in result["ipa"]["items"].values()}
     assert set(result["ipa"]["items"]) == set(ROWS) and quadrants <= set(stats.IPA_QUADRANTS)
+    # each driver and IPA item with n and its intervals: performance a t interval of the item's
+    # answers (scipy), importance the driver's bootstrap interval
+    answers = client.get(f"/api/v1/surveys/{survey['id']}/responses", headers=analyst.headers).json()
+    kept = [r["answers"]["dims"] for r in answers if not quality.excluded(r["quality_flags"])]
+    for row, item in result["ipa"]["items"].items():
+        values = [a[row] for a in kept]
+        t = sps.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=sps.sem(values))
+        assert item["n"] == len(values) and item["performance_ci"] == pytest.approx(list(t), abs=1e-4)
+        weight = drivers["drivers"][row]
+        assert item["importance_ci"] == [weight["ci_low"], weight["ci_high"]]
+        assert 0 <= weight["ci_low"] <= weight["relative_weight"] <= weight["ci_high"] <= 1
+    staff = new_client(client)
+    login(staff, analyst.email)
+    for language, words in (("en", ("Relative weight", "Performance", "bootstrap of 1000 resamples")),
+                            ("zh-CN", ("相对权重", "绩效", "1000 次"))):  # fmt: skip
+        page = staff.get(f"/surveys/{survey['id']}/analysis", headers={"Accept-Language": language}).text
+        tables = re.findall(r'<table class="(?:drivers|ipa)">.*?</table>', page, re.S)
+        assert len(tables) == 2 and all(w in page for w in words), language
+        assert not re.search(r">\s*(None|nan)\s*<", "".join(tables))
+        assert len(re.findall(r"\d\.\d{3} – \d\.\d{3}", tables[0])) == len(ROWS)  # each weight's interval
 
 
 def test_servqual_analysis_gaps_by_dimension(client):

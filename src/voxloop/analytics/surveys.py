@@ -64,6 +64,7 @@ def analyse(
     out["comparable"] = {"metrics": list(metrics), "by": columns}  # what /compare accepts
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
+    block_scale: tuple[int, int] | None = None
     out["distributions"] = {}
     for q in d.questions(definition):
         values = [a.get(q["id"]) for a in rows]
@@ -106,7 +107,8 @@ def analyse(
                 varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
                 if varying.shape[1] >= 2:
                     out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)
-            block = block or (q["id"], frame)
+            if block is None:
+                block, block_scale = (q["id"], frame), d.scale(q)
         elif q["type"] == "servqual":
             out["servqual"] = _servqual(q, values)
         elif q["type"] == "text":
@@ -126,12 +128,23 @@ def analyse(
                 **stats.drivers(complete["_y"], complete.drop(columns=["_y"])),
             }
             # importance derived from the drivers' relative weights, performance from the means
-            importance = {k: d["relative_weight"] for k, d in out["drivers"]["drivers"].items()}
-            performance = {k: round(float(frame[k].mean()), 4) for k in importance}
-            out["ipa"] = stats.ipa(performance, importance)
+            weights = out["drivers"]["drivers"]
+            means = {k: stats.mean_ci(frame[k], bounds=block_scale) for k in weights}
+            out["ipa"] = stats.ipa(
+                {k: round(m.value or 0, 4) for k, m in means.items()},
+                {k: w["relative_weight"] for k, w in weights.items()},
+            )
+            for k, item in out["ipa"]["items"].items():  # each placed with its n and intervals
+                m = means[k]
+                item |= {"n": m.n, "performance_ci": [_round(m.ci_low), _round(m.ci_high)]}
+                item["importance_ci"] = [weights[k]["ci_low"], weights[k]["ci_high"]]
     if block is not None and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
         out["efa"] = {"block": block[0], **asdict(stats.factor_analysis(block[1]))}
     return out
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
 
 
 def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:
