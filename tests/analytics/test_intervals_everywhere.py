@@ -128,3 +128,34 @@ def test_the_survey_summary_shows_each_headline_with_n_and_its_interval(client):
         line = re.search(r'<dd class="csat">(.*?)</dd>', shown, re.S)[1]  # type: ignore[index]
         assert f"({words} {low:.2f}–{high:.2f})" in line and "(n = 5)" in line
         assert "60%" in line and f"{words} 23%–88%" in line  # Wilson 0.231-0.882
+
+
+def test_factor_analyses_of_too_few_respondents_say_why_and_the_cli_prints_it(capsys, tmp_path):
+    from voxloop.cli import main
+
+    rng = np.random.default_rng(4)
+    few = pd.DataFrame(rng.integers(1, 6, (4, 4)), columns=["a", "b", "c", "d"])
+    efa = stats.factor_analysis(few)
+    assert efa.loadings == {} and "4 complete respondents for 4 items" in efa.not_estimable
+    cfa = stats.cfa(few, {"F": ["a", "b", "c", "d"]})
+    assert cfa["loadings"] == {} and "more than 4 needed" in cfa["not_estimable"]
+    # three items on one factor: just identified, loadings but no test of fit (semopy: p NaN)
+    more = pd.DataFrame(rng.integers(1, 6, (30, 3)), columns=["a", "b", "c"])
+    just = stats.cfa(more, {"F": ["a", "b", "c"]})
+    assert just["df"] == 0 and just["p"] is None and "0 degrees of freedom" in just["not_estimable"]
+    path = tmp_path / "few.csv"
+    few.to_csv(path, index=False)
+    main(["stats", str(path), "--efa", "a,b,c,d", "--cfa", "F=a,b,c,d"])
+    out = capsys.readouterr().out
+    assert "Factor analysis of 4 items: not estimable: 4 complete respondents" in out
+    assert "Confirmatory factor analysis (n = 4): not estimable" in out and "nan" not in out.lower()
+
+
+def test_the_cfi_is_bounded_as_lavaan_reports_it():
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=12)
+    frame = pd.DataFrame({k: latent + rng.normal(0, 0.3, 12) for k in "abcd"})
+    result = stats.cfa(frame, {"F": ["a", "b", "c", "d"]})
+    # lavaan: CFI = 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_baseline - df_baseline, 0), so a
+    # chi-square below its df is a CFI of 1 (semopy's unbounded formula gives 1.03 here)
+    assert result["df"] == 2 and result["chi2"] < 2 and result["cfi"] == 1

@@ -278,3 +278,30 @@ def test_ipa(items):
     r = stats.ipa({k: p for k, (_, p) in items.items()}, {k: i for k, (i, _) in items.items()})
     finite(r)
     assert set(r["items"]) == set(items)
+
+
+@QUICK
+@given(st.lists(st.lists(st.one_of(st.integers(1, 5), MISSING), min_size=4, max_size=4), max_size=7))
+def test_factor_analyses(rows):
+    frame = frame_of(rows, ["a", "b", "c", "d"])
+    efa = stats.factor_analysis(frame)
+    finite(efa)
+    assert (efa.not_estimable is None) == bool(efa.loadings)
+    for model in ({"F": ["a", "b", "c"]}, {"F": ["a", "b"], "G": ["c", "d"]}):
+        c = stats.cfa(frame, model)
+        finite(c)
+        assert ("chi2" in c and c["df"] > 0) or c["not_estimable"]
+        assert c.get("cfi") is None or 0 <= c["cfi"] <= 1
+        assert c.get("p") is None or 0 <= c["p"] <= 1
+
+
+@QUICK
+@given(st.lists(st.sampled_from(["x", "y", "z"]), max_size=6))
+def test_weights_and_effective_n(cells):
+    frame = pd.DataFrame({"g": cells})
+    if set(cells) == {"x", "y", "z"}:
+        w = stats.rake(frame, {"g": {"x": 0.2, "y": 0.3, "z": 0.5}})
+        finite(list(w))
+        assert len(w) == len(cells) and (w > 0).all()
+        assert 0 < stats.effective_n(w) <= len(cells) + 1e-9
+    assert stats.effective_n([]) == 0

@@ -144,11 +144,15 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         fa = stats.factor_analysis(frame[spec.efa], n_factors=spec.factors)
         kmo = f"{fa.kmo:.3f}" if fa.kmo is not None else "—"
         bartlett = f"{fa.bartlett_p:.3g}" if fa.bartlett_p is not None else "—"
-        lines.append(
-            f"Factor analysis of {len(spec.efa)} items: KMO {kmo}, Bartlett p {bartlett}, "
-            f"parallel analysis suggests {fa.suggested_factors}, {fa.n_factors} extracted, "
-            f"cumulative variance {fa.cumulative[-1]:.3f}"
-        )
+        if fa.not_estimable:
+            lines.append(f"Factor analysis of {len(spec.efa)} items: {fa.not_estimable}")
+        else:
+            lines.append(
+                f"Factor analysis of {len(spec.efa)} items: KMO {kmo}, Bartlett p {bartlett}, "
+                f"parallel analysis suggests {fa.suggested_factors}, {fa.n_factors} extracted, "
+                f"cumulative variance {fa.cumulative[-1]:.3f}"
+            )
+        lines += [f"  warning: {w}" for w in fa.warnings]
         for column, loads in fa.loadings.items():
             row = "  ".join(f"{v:+.2f}" for v in loads)
             lines.append(f"  {column:<16} {row}   h² {fa.communalities[column]:.2f}")
@@ -156,14 +160,20 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
     if spec.cfa:
         _check(frame, [i for items in spec.cfa.values() for i in items])
         c = stats.cfa(frame, spec.cfa)
-        lines.append(
-            f"Confirmatory factor analysis (n = {c['n']}): chi² {c['chi2']:.3f}, df {c['df']}, "
-            f"p {c['p']:.3g}, CFI {c['cfi']:.3f}, TLI {c['tli']:.3f}, RMSEA {c['rmsea']:.3f}"
-        )
+        if "chi2" not in c:
+            lines.append(f"Confirmatory factor analysis (n = {c['n']}): {c['not_estimable']}")
+        else:
+            lines.append(
+                f"Confirmatory factor analysis (n = {c['n']}): chi² {_num(c['chi2'])}, df {c['df']}, "
+                f"p {_num(c['p'], 3, 'g')}, CFI {_num(c['cfi'])}, TLI {_num(c['tli'])}, "
+                f"RMSEA {_num(c['rmsea'])}"
+            )
+            if c.get("not_estimable"):
+                lines.append(f"  {c['not_estimable']}")
         for item, load in c["loadings"].items():
-            se = f"(se {load['se']:.3f})" if load["se"] is not None else "(fixed)"
-            estimate, std = load["estimate"], load["standardised"]
-            lines.append(f"  {load['factor']:<10} {item:<12} {estimate:.3f} {se}  std {std:.3f}")
+            se = f"(se {_num(load['se'])})" if load["se"] is not None else "(fixed)"
+            estimate, std = _num(load["estimate"]), _num(load["standardised"])
+            lines.append(f"  {load['factor']:<10} {item:<12} {estimate} {se}  std {std}")
         lines.append("")
     if spec.correlations:
         _check(frame, spec.correlations)

@@ -5,6 +5,7 @@ Wilson intervals), scipy (t tests) — and this module puts their results in one
 """
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -289,6 +290,8 @@ class FactorSolution:
     bartlett_chi2: float | None
     bartlett_p: float | None
     suggested_factors: int | None  # by parallel analysis
+    warnings: list[str] = field(default_factory=list)
+    not_estimable: str | None = None  # why there is no solution (then everything else is empty)
 
 
 def factor_analysis(
@@ -299,9 +302,28 @@ def factor_analysis(
     seed: int = 7,
 ) -> FactorSolution:
     """Exploratory factor analysis on pairwise correlations (as R psych::fa), with KMO,
-    Bartlett's test and the number of factors by parallel analysis when not given."""
+    Bartlett's test and the number of factors by parallel analysis when not given. Without
+    more complete respondents than items, or with an item that does not vary, the correlations
+    cannot be factored: `not_estimable` says why. A communality above 1 (a Heywood case, often
+    too few respondents) is named in `warnings`, as psych's fa warns."""
+    frame = frame.apply(pd.to_numeric, errors="coerce").astype(float)
     corr = frame.corr()
     complete = frame.dropna()
+    flat = [str(c) for c in frame.columns if frame[c].nunique() <= 1]
+    why = (
+        f"{len(complete)} complete respondents for {frame.shape[1]} items (more than {frame.shape[1]} needed)"
+        if len(complete) <= frame.shape[1]
+        else f"{', '.join(flat)} does not vary"
+        if flat
+        else "fewer than 2 items"
+        if frame.shape[1] < 2
+        else None
+    )
+    if why is not None or not np.isfinite(corr.to_numpy()).all():
+        why = why or "some pairs of items have no respondent in common"
+        return FactorSolution(
+            0, {}, {}, [], [], None, None, None, None, not_estimable=f"not estimable: {why}"
+        )
     kmo = bart_chi2 = bart_p = None
     if len(complete) > frame.shape[1]:
         kmo = float(calculate_kmo(complete)[1])
@@ -312,7 +334,9 @@ def factor_analysis(
     fa = FactorAnalyzer(n_factors=k, rotation=rotation if k > 1 else None, method=method, is_corr_matrix=True)
     fa.fit(corr)
     _, proportion, cumulative = fa.get_factor_variance()
+    heywood = [str(c) for c, h in zip(frame.columns, fa.get_communalities(), strict=True) if h > 1]
     return FactorSolution(
+        warnings=[f"a Heywood case: communality above 1 for {', '.join(heywood)}"] if heywood else [],
         n_factors=k,
         loadings={
             c: [round(float(v), 4) for v in row] for c, row in zip(frame.columns, fa.loadings_, strict=True)
@@ -322,9 +346,9 @@ def factor_analysis(
         },
         variance=[round(float(v), 4) for v in proportion],
         cumulative=[round(float(v), 4) for v in cumulative],
-        kmo=kmo,
-        bartlett_chi2=bart_chi2,
-        bartlett_p=bart_p,
+        kmo=_finite(kmo),
+        bartlett_chi2=_finite(bart_chi2),
+        bartlett_p=_finite(bart_p),
         suggested_factors=suggested,
     )
 
@@ -947,36 +971,60 @@ def correlations(frame: pd.DataFrame, method: str = "pearson", adjust_method: st
 def cfa(frame: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Confirmatory factor analysis by maximum likelihood (semopy; the first item of each factor
     fixed at 1, as lavaan does): chi-square, df, p, CFI, TLI, RMSEA, and each loading with its
-    standard error and standardised value. scipy's trust-constr solver, which keeps variances
+    standard error and standardised value. Without more complete respondents than items, or
+    with an item that does not vary, `not_estimable` says why; a model with no degrees of
+    freedom has loadings but no test of fit. scipy's trust-constr solver, which keeps variances
     non-negative as semopy's default SLSQP does but runs to the minimum: SLSQP stops about
     0.0015 short of lavaan's loadings."""
     import semopy
 
     description = "\n".join(f"{factor} =~ {' + '.join(items)}" for factor, items in model.items())
     items = [i for group in model.values() for i in group]
+    data = frame[items].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
+    flat = [str(i) for i in items if data[i].nunique() <= 1]
+    if len(data) <= len(items) or flat:
+        why = (
+            f"{', '.join(flat)} does not vary"
+            if flat and len(data) > len(items)
+            else (f"{len(data)} complete respondents for {len(items)} items (more than {len(items)} needed)")
+        )
+        return {"n": len(data), "df": None, "loadings": {}, "not_estimable": f"not estimable: {why}"}
     fitted = semopy.Model(description)
-    fitted.fit(frame[items].dropna(), solver="trust-constr")
-    fit = semopy.calc_stats(fitted).T["Value"]
-    estimates = fitted.inspect(std_est=True)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # trust-constr's notes on its quasi-Newton updates
+        fitted.fit(data, solver="trust-constr")
+        fit = semopy.calc_stats(fitted).T["Value"]
+        estimates = fitted.inspect(std_est=True)
     loadings = estimates[estimates["op"] == "~"]
-    return {
-        "n": int(len(frame[items].dropna())),
-        "chi2": round(float(fit["chi2"]), 3),
-        "df": int(fit["DoF"]),
-        "p": float(fit["chi2 p-value"]),
-        "cfi": round(float(fit["CFI"]), 4),
-        "tli": round(float(fit["TLI"]), 4),
-        "rmsea": round(float(fit["RMSEA"]), 4),
+    df = int(fit["DoF"])
+    # Bentler's CFI, bounded to [0, 1] as lavaan reports it (semopy leaves it unbounded)
+    misfit, baseline = (
+        max(float(fit["chi2"]) - df, 0.0),
+        float(fit["chi2 Baseline"]) - float(fit["DoF Baseline"]),
+    )
+    cfi = 1 - misfit / max(misfit, baseline) if max(misfit, baseline) > 0 else 1.0
+    out: dict[str, Any] = {
+        "n": int(len(data)),
+        "chi2": _finite(fit["chi2"], 3),
+        "df": df,
+        "p": _finite(fit["chi2 p-value"]),
+        "cfi": _finite(cfi, 4),
+        "tli": _finite(fit["TLI"], 4),
+        "rmsea": _finite(fit["RMSEA"], 4),
         "loadings": {
             row["lval"]: {
                 "factor": row["rval"],
-                "estimate": round(float(row["Estimate"]), 4),
-                "se": None if row["Std. Err"] == "-" else round(float(row["Std. Err"]), 4),
-                "standardised": round(float(row["Est. Std"]), 4),
+                "estimate": _finite(row["Estimate"], 4),
+                "se": None if row["Std. Err"] == "-" else _finite(row["Std. Err"], 4),
+                "standardised": _finite(row["Est. Std"], 4),
             }
             for _, row in loadings.iterrows()
         },
     }
+    if df <= 0:  # just identified: the model reproduces the covariances, fit cannot be tested
+        out |= {"p": None, "tli": None, "rmsea": None, "cfi": None}
+        out["not_estimable"] = f"fit not testable: the model has {df} degrees of freedom"
+    return out
 
 
 IPA_QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")

@@ -139,7 +139,11 @@ def analyse(
                 item |= {"n": m.n, "performance_ci": [_round(m.ci_low), _round(m.ci_high)]}
                 item["importance_ci"] = [weights[k]["ci_low"], weights[k]["ci_high"]]
     if block is not None and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
-        out["efa"] = {"block": block[0], **asdict(stats.factor_analysis(block[1]))}
+        efa = stats.factor_analysis(block[1])
+        if efa.not_estimable is None:
+            out["efa"] = {"block": block[0], **asdict(efa)}
+        else:
+            out.setdefault("not_estimable", {})[f"efa.{block[0]}"] = efa.not_estimable
     return out
 
 
