@@ -120,3 +120,35 @@ def test_themes_group_by_meaning_across_languages_without_a_catch_all():
     order = [by_topic[name] for name in ("wifi", "breakfast", "parking")]
     matched = found.match(["网络又断了", "breakfast queue again", "lovely staff, thank you", ""])
     assert [found.themes[m] if m is not None else None for m in matched] == [*order[:2], None, None]
+
+
+def test_a_survey_follow_up_case_joins_a_theme_by_the_respondents_words_not_its_form(client, smtp):
+    """Follow-up cases all read "a detractor (NPS n), how likely are you to recommend us": by
+    that text they would be one theme of their own. The words the guests wrote are the theme."""
+    from sqlalchemy import select
+
+    from tests.surveys.test_api import answer, make
+    from voxloop.db import session_scope
+    from voxloop.feedback.models import Feedback
+    from voxloop.jobs.executor import drain
+    from voxloop.themes import service
+
+    analyst = make_account(role="analyst")
+    survey = make(client, analyst, template="nps", anonymous=True)
+    said = (
+        "房间WiFi一直断线，开不了视频会议",
+        "无线网络每隔几分钟就掉线",
+        "The Wi-Fi keeps dropping in my room",
+    )
+    for i in range(6):
+        answers = {"nps": i % 3, **({"why": said[i]} if i < len(said) else {})}
+        contact = {"name": f"Guest {i}", "email": f"guest{i}@example.com"}
+        assert answer(client, survey["key"], answers, device=f"phone {i}", contact=contact).status_code == 201
+    drain()
+    with session_scope(readonly=True) as db:
+        cases = dict(db.execute(select(Feedback.id, Feedback.survey_response_id)).all())
+        found = service.plan(db=db, org_id=db.scalar(select(Feedback.org_id)))
+    assert len(cases) == 6
+    themed = {m for _, members in found.themes for m in members}
+    assert found.themes and themed <= set(list(cases)[: len(said)])  # the three with words
+    assert not {"nps", "原因", "推荐", "可能"} & {t for values, _ in found.themes for t in values["terms"]}

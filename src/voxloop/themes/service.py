@@ -3,7 +3,7 @@ and raising an alert when a common problem emerges."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,8 @@ from voxloop.common.time import as_utc, utcnow
 from voxloop.feedback.models import Feedback
 from voxloop.initiatives import service as initiatives
 from voxloop.jobs import service as jobs
+from voxloop.surveys import follow_up
+from voxloop.surveys.models import Response, Survey
 from voxloop.text import service as text_service
 from voxloop.text import themes as found
 from voxloop.themes.models import Alert, Theme, ThemeMember, ThemeRun
@@ -23,26 +25,54 @@ EXAMPLES = 3
 MAX_RECORDS = 20_000  # per period; the most recent are kept
 
 
-def _records(db: Session, org_id: int, start: datetime, end: datetime) -> list[Any]:
+class Record(NamedTuple):
+    id: int
+    description: str
+    customer_id: int | None
+    branch: str | None
+    received_at: datetime
+    survey_response_id: int | None
+
+
+def _records(db: Session, org_id: int, start: datetime, end: datetime) -> list[Record]:
     """What can be a problem: complaints and negative feedback, not flagged; never an inquiry,
     a suggestion or praise."""
-    return list(
-        db.execute(
-            select(
-                Feedback.id, Feedback.description, Feedback.customer_id, Feedback.branch, Feedback.received_at
-            )
-            .where(
-                Feedback.org_id == org_id,
-                Feedback.received_at >= start,
-                Feedback.received_at < end,
-                Feedback.flag.is_(None),
-                or_(Feedback.type == "complaint", Feedback.sentiment == "negative"),
-                or_(Feedback.type.is_(None), Feedback.type.not_in(("praise", "inquiry", "suggestion"))),
-            )
-            .order_by(Feedback.received_at.desc())
-            .limit(MAX_RECORDS)
-        ).all()
+    rows = db.execute(
+        select(*(getattr(Feedback, name) for name in Record._fields))
+        .where(
+            Feedback.org_id == org_id,
+            Feedback.received_at >= start,
+            Feedback.received_at < end,
+            Feedback.flag.is_(None),
+            or_(Feedback.type == "complaint", Feedback.sentiment == "negative"),
+            or_(Feedback.type.is_(None), Feedback.type.not_in(("praise", "inquiry", "suggestion"))),
+        )
+        .order_by(Feedback.received_at.desc())
+        .limit(MAX_RECORDS)
     )
+    return _in_their_words(db, [Record(*row) for row in rows])
+
+
+def _in_their_words(db: Session, records: list[Record]) -> list[Record]:
+    """A survey's follow-up case is described mostly by the form it came from (why it was
+    opened, the scores), which would make every such case one theme: it is what the respondent
+    wrote that says what the problem is, and a case without their words has no theme."""
+    asked = {r.survey_response_id for r in records if r.survey_response_id is not None}
+    if not asked:
+        return records
+    said = {
+        response_id: " ".join(text for _, text in follow_up.open_answers(definition, answers))
+        for response_id, answers, definition in db.execute(
+            select(Response.id, Response.answers, Survey.definition)
+            .join(Survey, Survey.id == Response.survey_id)
+            .where(Response.id.in_(asked))
+        )
+    }
+    return [
+        r if r.survey_response_id is None else r._replace(description=said[r.survey_response_id])
+        for r in records
+        if r.survey_response_id is None or said.get(r.survey_response_id)
+    ]
 
 
 @dataclass
