@@ -93,3 +93,13 @@ def test_a_broken_complaint_commitment_owes_an_apology_a_voucher_and_a_call_back
     with session_scope() as db:
         owed = {c.name: c.remedies for c in commitments.list_commitments(db=db, org_id=cloudhill)}
     assert owed["投诉"] == ["apology", "voucher", "callback"]
+
+
+def test_the_demo_publishes_the_scenarios_time_limits(cloudhill):
+    """S1: an urgent issue (P1 or P2) is answered within 2 hours; S2: a complaint is resolved
+    within 4 working hours."""
+    with session_scope() as db:
+        found = {c.name: c for c in commitments.list_commitments(db=db, org_id=cloudhill)}
+    urgent, complaint = found["紧急问题"], found["投诉"]
+    assert (urgent.match, urgent.first_response_minutes) == ({"priority": [1, 2]}, 120)
+    assert (complaint.match, complaint.resolution_minutes) == ({"type": ["complaint"]}, 240)

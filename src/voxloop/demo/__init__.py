@@ -138,8 +138,9 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
 
 def create_organization(db: Session, data: dict[str, Any] | None = None) -> Organization:
     """Cloudhill Hotels without its feedback: departments and their heads, staff, the routing
-    rules that send each scenario's case where SCENARIOS.md says, and what a broken commitment
-    owes the guest (S2: an apology, a voucher, a call-back). The caller commits."""
+    rules that send each scenario's case where SCENARIOS.md says, the commitments' time limits
+    and what a broken one owes the guest (S2: an apology, a voucher, a call-back). The caller
+    commits."""
     data = data or json.loads(DATA.read_text(encoding="utf-8"))
     org = accounts.create_org(db=db, slug=SLUG, name="云栖酒店集团 Cloudhill Hotels")
     depts = {
@@ -172,6 +173,11 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
             department_id=depts[rule["department"]].id,
         )
     by_name = {c.name: c for c in commitments.list_commitments(db=db, org_id=org.id)}
+    # Cloudhill's published promises (SCENARIOS.md): a reply to an urgent issue within 2 hours
+    # (S1), a complaint resolved within 4 working hours (S2).
+    for name, fields in data["commitments"].items():
+        for field, value in fields.items():
+            setattr(by_name[name], field, value)
     for name, kinds in data["remedies"].items():
         commitments.set_remedies(
             db=db, org_id=org.id, actor=SYSTEM, commitment_id=by_name[name].id, kinds=kinds

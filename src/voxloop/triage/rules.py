@@ -265,7 +265,27 @@ DEFAULT_RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "Urgent wording",
-        {"keywords": ["马上", "立刻", "尽快", "紧急", "今晚", "urgent", "immediately", "asap", "tonight"]},
+        {
+            # asked for now, or already left waiting: "broken since last night and nobody came"
+            "keywords": [
+                "马上",
+                "立刻",
+                "尽快",
+                "紧急",
+                "今晚",
+                "没人来",
+                "没有人来",
+                "没人管",
+                "urgent",
+                "immediately",
+                "asap",
+                "tonight",
+                "nobody came",
+                "no one came",
+                "nobody has come",
+                "no one has come",
+            ]
+        },
         {"urgency": 3},
     ),
     (

@@ -5,7 +5,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -771,9 +771,11 @@ def _public_org(db: Any, slug: str) -> Any:
 
 
 @router.get("/f/{slug}")
-def public_form(request: Request, slug: str, db: DbSession, embed: int = 0) -> Response:
+def public_form(request: Request, slug: str, db: DbSession, embed: int = 0, branch: str = "") -> Response:
+    """The form; `?branch=` (a hotel's room-card QR code) fills in where the guest is."""
     org = _public_org(db, slug)
-    return page(request, "public_form.html", form_org=org, values={}, errors=[], embed=bool(embed))
+    values = {"branch": branch[:200]} if branch else {}
+    return page(request, "public_form.html", form_org=org, values=values, errors=[], embed=bool(embed))
 
 
 @router.post("/f/{slug}")
@@ -829,9 +831,13 @@ def public_submit(request: Request, slug: str, db: DbSession, form: WebForm, emb
 
 
 @router.get("/f/{slug}/qr.svg")
-def public_form_qr(slug: str, db: DbSession) -> Response:
+def public_form_qr(slug: str, db: DbSession, branch: str = "") -> Response:
+    """The form's QR code; with `?branch=`, one for that branch's room cards and counters."""
     org = _public_org(db, slug)
-    qr = segno.make(f"{get_settings().base_url.rstrip('/')}/f/{org.slug}", error="m")
+    target = f"{get_settings().base_url.rstrip('/')}/f/{org.slug}"
+    if branch:
+        target += "?" + urlencode({"branch": branch[:200]})
+    qr = segno.make(target, error="m")
     buf = io.BytesIO()  # a standalone file with its namespace: svg_inline is only for inside HTML
     qr.save(buf, kind="svg", scale=6)
     return Response(buf.getvalue(), media_type="image/svg+xml")
