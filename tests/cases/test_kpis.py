@@ -89,9 +89,9 @@ def test_kpis_per_channel_through_the_api_and_the_page(client, clock):
     page = client.get("/reports/kpis?by=channel", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Hotline call" in page.text
     # the rate with its denominator and Wilson's interval: 1 of 2 resolved is 9-91 %
-    assert "50% <small>(1 of 2)</small>" in page.text and '<small class="ci">9–91%</small>' in page.text
+    assert '50%<br><small class="of">(1 of 2)</small><br><small class="ci">9–91%</small>' in page.text
     zh = client.get("/reports/kpis?by=channel", headers={"Accept-Language": "zh-CN"})
-    assert "50% <small>(2 中的 1)</small>" in zh.text and "（Wilson）" in zh.text
+    assert '50%<br><small class="of">(2 中的 1)</small>' in zh.text and "95% 置信区间（Wilson）" in zh.text
 
 
 def _csrf(client) -> str:  # type: ignore[no-untyped-def]
