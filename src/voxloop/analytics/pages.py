@@ -26,7 +26,7 @@ from voxloop.common.time import utcnow
 from voxloop.deps import DbSession
 from voxloop.errors import invalid
 from voxloop.surveys.models import Survey
-from voxloop.web.pages import WebOrg, page, request_locale, web_require
+from voxloop.web.pages import WebOrg, form_number, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 GROUPS = ("type", "category", "channel", "touchpoint", "sentiment")
@@ -55,11 +55,9 @@ class Filters:
         return start, end
 
     def for_query(self) -> dict[str, Any]:
-        if self.department_id and not self.department_id.isdigit():
-            raise invalid("department_id", "a department's id")
         values = {
             "channel": self.channel, "branch": self.branch, "language": self.language,
-            "department_id": int(self.department_id) if self.department_id else None,
+            "department_id": form_number(self.department_id, "department_id"),
             "product": self.product, "segment": self.segment,
         }  # fmt: skip
         return {k: v or None for k, v in values.items()}
@@ -234,9 +232,7 @@ def trends_page(
     filters = f.for_query()
     scores = metric in indicators.RESPONSE_METRICS
     if survey_id and (scores or metric in indicators.FOLLOW_UP_METRICS):
-        if not survey_id.isdigit():
-            raise invalid("survey_id", "a survey's id")
-        filters["survey_id"] = int(survey_id)
+        filters["survey_id"] = form_number(survey_id, "survey_id")
     try:
         rows = indicators.indicators(
             org_id=org.id, metric=metric, period=period, start=start, end=end, filters=filters, target=goal

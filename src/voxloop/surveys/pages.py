@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from voxloop.accounts import service as accounts
+from voxloop.common.types import whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import NotFound, VoxloopError, invalid_model
 from voxloop.feedback.schemas import CustomerIn
@@ -21,12 +22,21 @@ from voxloop.surveys import definition as d
 from voxloop.surveys import follow_up, invitations, service
 from voxloop.surveys.models import Response as SurveyResponse
 from voxloop.surveys.views import contact_of, link
-from voxloop.web.pages import Csrf, WebForm, page, request_locale
+from voxloop.web.pages import Csrf, WebForm, form_number, page, request_locale
 
 router = APIRouter(include_in_schema=False)
 ANSWERED = "surveys_answered"  # session key: the surveys this browser has completed
 ANSWERED_KEEP = 50
 Key = Annotated[str, Path(max_length=16)]
+
+
+def _started(raw: str) -> datetime | None:
+    """When the page was first shown (the form carries it, in seconds); a value no page wrote
+    (text, the future, beyond any calendar) is ignored, as a missing one is."""
+    seconds = whole_number(raw)
+    if not isinstance(seconds, int) or not 0 < seconds <= time.time() + 86400:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _language(request: Request, definition: dict[str, Any], asked: str | None) -> str:
@@ -122,16 +132,12 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
     """The answers on one page of the form, as the API takes them. Whatever does not parse is
     passed on as given, so the check names the question and the reason."""
 
-    def number(raw: str) -> int | str:
-        raw = raw.strip()
-        return int(raw) if raw.lstrip("-").isdigit() else raw
-
     out: dict[str, Any] = {}
     for q in questions:
         qid, kind = q["id"], q["type"]
         if kind in ("likert", "rating", "nps", "csat", "ces", "attention"):
             if form.get(qid):
-                out[qid] = number(str(form[qid]))
+                out[qid] = whole_number(str(form[qid]))
         elif kind in ("single", "text"):
             if str(form.get(qid, "")).strip():
                 out[qid] = str(form[qid]).strip()
@@ -141,7 +147,7 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
                 out[qid] = chosen
         elif kind == "matrix":
             rows = {
-                r["id"]: number(str(form[f"{qid}.{r['id']}"]))
+                r["id"]: whole_number(str(form[f"{qid}.{r['id']}"]))
                 for r in q["rows"]
                 if form.get(f"{qid}.{r['id']}")
             }
@@ -151,7 +157,7 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
             items: dict[str, Any] = {}
             for item in q["items"]:
                 pair = {
-                    side: number(str(form[f"{qid}.{item['id']}.{side}"]))
+                    side: whole_number(str(form[f"{qid}.{item['id']}.{side}"]))
                     for side in ("expectation", "perception")
                     if form.get(f"{qid}.{item['id']}.{side}")
                 }
@@ -162,12 +168,8 @@ def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[s
         elif kind == "ranking":
             ranks = {str(o["value"]): str(form.get(f"{qid}.{o['value']}", "")).strip() for o in q["options"]}
             if all(ranks.values()):
-                out[qid] = [
-                    v
-                    for v, _ in sorted(
-                        ranks.items(), key=lambda kv: number(kv[1]) if kv[1].isdigit() else 999
-                    )
-                ]
+                places = {v: whole_number(rank) for v, rank in ranks.items()}
+                out[qid] = sorted(ranks, key=lambda v: p if isinstance(p := places[v], int) else 999)
     return out
 
 
@@ -203,7 +205,7 @@ def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebFor
         saved = db.query(SurveyResponse).filter_by(survey_id=survey.id, resume_token=resume).one_or_none()
         earlier = dict(saved.answers) if saved else {}
     sections = _visible_sections(definition, earlier, hidden)
-    index = min(int(str(form.get("page", "0")) or 0), len(sections) - 1)
+    index = min(form_number(form.get("page"), "page", low=0, high=10_000) or 0, len(sections) - 1)
     on_page = [
         q
         for q in sections[index]["questions"]
@@ -235,7 +237,7 @@ def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebFor
                 token=token or None,
                 resume=resume,
                 hidden=hidden,
-                started_at=datetime.fromtimestamp(int(started), UTC) if started.isdigit() else None,
+                started_at=_started(started),
                 mode="email" if token else "link",
                 seen=survey.id in request.session.get(ANSWERED, []),
                 fingerprint=service.fingerprint(

@@ -16,7 +16,7 @@ from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid, invalid_model
 from voxloop.surveys import follow_up, invitations, sampling, service, templates
 from voxloop.surveys.views import FollowUpRules, link
-from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, form_number, page, web_require
 
 router = APIRouter(include_in_schema=False)
 
@@ -273,12 +273,13 @@ def survey_reminders(
     request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
     """Automatic reminders: after how many days (0: none)."""
-    raw = str(form.get("remind_after_days", "")).strip()
+    raw = form.get("remind_after_days")
 
     def changes() -> dict[str, Any]:
-        if not raw.isdigit() or int(raw) > 60:
-            raise invalid("remind_after_days", "a whole number of days from 0 to 60")
-        return {"remind_after_days": int(raw)}
+        days = form_number(raw, "remind_after_days", low=0, high=60)
+        if days is None:
+            raise invalid("remind_after_days", "a whole number from 0 to 60")
+        return {"remind_after_days": days}
 
     return _configure(request, org, actor, db, survey_id, changes)
 

@@ -13,8 +13,9 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization, User, may
 from voxloop.audit.service import Actor
 from voxloop.common.middleware import locale_for
+from voxloop.common.types import MAX_ID, whole_number
 from voxloop.deps import DbSession
-from voxloop.errors import NotAuthenticated, PermissionDenied, VoxloopError
+from voxloop.errors import NotAuthenticated, PermissionDenied, VoxloopError, invalid
 from voxloop.web.render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -151,3 +152,14 @@ async def _web_form(request: Request) -> FormData:
 # The submitted form, for a route that is a plain def: what it does with it (files, spreadsheets,
 # the database) then runs in the thread pool, never on the event loop.
 WebForm = Annotated[FormData, Depends(_web_form)]
+
+
+def form_number(value: object, field: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """A whole number a form sent (an id, a count of days): None when left blank, a 422 naming
+    the field when it is anything else or outside [low, high]."""
+    number = whole_number(str(value or ""))
+    if number == "":
+        return None
+    if not isinstance(number, int) or not low <= number <= high:
+        raise invalid(field, f"a whole number from {low} to {high}")
+    return number

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from voxloop.accounts import service as accounts
 from voxloop.commitments import calendar
 from voxloop.commitments import service as commitments
-from voxloop.common.types import PathId
+from voxloop.common.types import PathId, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, NotFound, VoxloopError
 from voxloop.feedback.models import DEFAULT_CHANNELS
@@ -17,7 +17,7 @@ from voxloop.routing import rules as routing_rules
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
 from voxloop.triage import service as triage
-from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, form_number, page, web_require
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -66,7 +66,7 @@ def _routing(
         subject = routing_rules.Subject(
             text=sample["text"],
             category=sample["category"] or None,
-            priority=int(sample["priority"]) if sample["priority"].isdigit() else None,
+            priority=p if isinstance(p := whole_number(sample["priority"]), int) else None,
             channel=sample["channel"] or None,
         )
         hits = routing.test_rules(db=db, org_id=org.id, subject=subject)
@@ -92,7 +92,7 @@ def routing_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession
     for key in routing_rules.CONDITIONS:
         values = _list(str(form.get(key, "")))
         if values:
-            match[key] = [int(v) if key == "priority" and v.isdigit() else v for v in values]
+            match[key] = [whole_number(v) if key == "priority" else v for v in values]
     department = str(form.get("department_id", ""))
     try:
         routing.create_rule(
@@ -101,7 +101,7 @@ def routing_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession
             actor=actor,
             name=str(form.get("name", "")),
             match=match,
-            department_id=int(department) if department.isdigit() else 0,
+            department_id=form_number(department, "department_id") or 0,
             strategy=str(form.get("strategy", "round_robin")),
         )
         db.commit()
@@ -200,22 +200,22 @@ def commitment_create(
     for key in ("channel", "type", "priority"):
         values = [str(v).strip() for v in form.getlist(key) if str(v).strip()]
         if values:
-            match[key] = [int(v) if key == "priority" and v.isdigit() else v for v in values]
+            match[key] = [whole_number(v) if key == "priority" else v for v in values]
     data: dict[str, Any] = {
         "name": str(form.get("name", "")).strip(),
         "name_en": str(form.get("name_en", "")).strip(),
         "description": str(form.get("description", "")).strip(),
-        "calendar_id": int(c) if (c := str(form.get("calendar_id", ""))).isdigit() else 0,
+        "calendar_id": c if isinstance(c := whole_number(str(form.get("calendar_id", ""))), int) else 0,
         "match": match,
         "remedies": [str(v) for v in form.getlist("remedies") if str(v)],
         "is_public": bool(form.get("is_public")),
     }
     errors = []
     for step in STEPS:
-        raw = str(form.get(f"{step}_minutes", "")).strip()
-        if raw and not (raw.isdigit() and 0 < int(raw) <= 525_600):
+        minutes = whole_number(str(form.get(f"{step}_minutes", "")))
+        if minutes != "" and not (isinstance(minutes, int) and 0 < minutes <= 525_600):
             errors.append({"field": f"{step}_minutes", "reason": "minutes between 1 and 525600"})
-        data[f"{step}_minutes"] = int(raw) if raw.isdigit() else None
+        data[f"{step}_minutes"] = minutes if isinstance(minutes, int) else None
     if not data["name"]:
         errors.append({"field": "name", "reason": "is required"})
     try:

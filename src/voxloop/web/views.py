@@ -28,7 +28,7 @@ from voxloop.common import i18n, ratelimit
 from voxloop.common.i18n import N_
 from voxloop.common.text_checks import clean_text
 from voxloop.common.time import utcnow
-from voxloop.common.types import PathId
+from voxloop.common.types import PathId, whole_number
 from voxloop.config import get_settings
 from voxloop.db import session_scope, write_lock
 from voxloop.deps import DbSession
@@ -40,7 +40,17 @@ from voxloop.feedback.tasks import tracking_url
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
 from voxloop.triage import service as triage
-from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, WebUser, page, request_locale, web_require
+from voxloop.web.pages import (
+    Csrf,
+    WebActor,
+    WebForm,
+    WebOrg,
+    WebUser,
+    form_number,
+    page,
+    request_locale,
+    web_require,
+)
 
 router = APIRouter(include_in_schema=False)
 Opt = Annotated[str, Form()]
@@ -365,20 +375,13 @@ def assign(
     department_id: Annotated[str, Form()] = "",
     assignee_id: Annotated[str, Form()] = "",
 ) -> Response:
-    def as_id(value: str, field: str) -> int | None:
-        if not value.strip():
-            return None
-        if not value.strip().isdigit():
-            raise InvalidInput(fields=[{"field": field, "reason": "must be an id"}])
-        return int(value)
-
     routing.assign(
         db=db,
         org_id=org.id,
         actor=actor,
         feedback_id=feedback_id,
-        department_id=as_id(department_id, "department_id"),
-        assignee_id=as_id(assignee_id, "assignee_id"),
+        department_id=form_number(department_id, "department_id"),
+        assignee_id=form_number(assignee_id, "assignee_id"),
     )
     db.commit()
     return _redirect(f"/feedback/{feedback_id}")
@@ -427,8 +430,7 @@ def correct_classification(
 
 def _level(value: str) -> int | str:
     """A severity or urgency from a form: "1".."3" as a number; anything else is left for the check."""
-    value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() else value
+    return whole_number(value)
 
 
 @router.post("/feedback/{feedback_id}/notes", dependencies=[Csrf, web_require("feedback.handle")])
@@ -504,7 +506,7 @@ def users_create(
             password=password,
             role=role,
             name=name,
-            department_id=int(department_id) if department_id else None,
+            department_id=form_number(department_id, "department_id"),
         )
         db.commit()
     except VoxloopError as exc:
@@ -529,7 +531,7 @@ def users_update(
         actor=actor,
         user_id=user_id,
         role=role,
-        department_id=int(department_id) if department_id else None,
+        department_id=form_number(department_id, "department_id"),
         is_active=bool(is_active),
     )
     db.commit()
