@@ -159,3 +159,15 @@ def test_the_cfi_is_bounded_as_lavaan_reports_it():
     # lavaan: CFI = 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_baseline - df_baseline, 0), so a
     # chi-square below its df is a CFI of 1 (semopy's unbounded formula gives 1.03 here)
     assert result["df"] == 2 and result["chi2"] < 2 and result["cfi"] == 1
+
+
+def test_raking_refuses_margins_it_cannot_meet_and_ipa_of_nothing_says_why():
+    frame = pd.DataFrame({"branch": ["a", "a", "b"]})
+    with pytest.raises(ValueError, match="no respondent in c of branch"):
+        stats.rake(frame, {"branch": {"a": 0.3, "b": 0.3, "c": 0.4}})
+    with pytest.raises(ValueError, match="branch has answers in b, which have no population share"):
+        stats.rake(frame, {"branch": {"a": 1.0}})
+    w = stats.rake(frame, {"branch": {"a": 0.5, "b": 0.5}})
+    assert w.tolist() == pytest.approx([0.75, 0.75, 1.5])  # each hotel half the weight
+    nothing = stats.ipa({"a": 3.0}, {"b": 0.2})
+    assert nothing["items"] == {} and nothing["importance_mean"] is None and nothing["not_estimable"]

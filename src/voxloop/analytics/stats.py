@@ -833,11 +833,20 @@ def p_chart(events: Sequence[int], totals: Sequence[int]) -> dict[str, Any]:
 def rake(frame: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]]) -> pd.Series:
     """Raking (iterative proportional fitting, weightipy's rim weighting): weights, mean 1, that
     make the sample's share of each category of each variable match the population's. One
-    variable, or one variable of combined cells, is post-stratification."""
+    variable, or one variable of combined cells, is post-stratification. A category answered
+    but without a population share, or with a share but no respondent, is a ValueError naming
+    it: such margins cannot be met."""
     import weightipy
 
     columns = list(targets)
     data = frame[columns].astype(str).reset_index(drop=True)
+    for c, shares in targets.items():  # margins that cannot be met would be met silently wrong
+        present, wanted = set(data[c]), {str(k) for k, v in shares.items() if v > 0}
+        if present - wanted:
+            extra = ", ".join(sorted(present - wanted)[:5])
+            raise ValueError(f"weights: {c} has answers in {extra}, which have no population share")
+        if wanted - present:
+            raise ValueError(f"weights: no respondent in {', '.join(sorted(wanted - present)[:5])} of {c}")
     scheme = weightipy.scheme_from_dict(
         {
             c: {str(k): 100.0 * v / sum(shares.values()) for k, v in shares.items()}
@@ -1034,8 +1043,11 @@ def ipa(performance: Mapping[str, float], importance: Mapping[str, float]) -> di
     """Importance-performance analysis (Martilla & James): each attribute placed by its
     importance and performance against the grand means of both."""
     common = [k for k in performance if k in importance]
-    p_mean = float(np.mean([performance[k] for k in common])) if common else 0.0
-    i_mean = float(np.mean([importance[k] for k in common])) if common else 0.0
+    if not common:
+        why = "not estimable: no item has both an importance and a performance"
+        return {"importance_mean": None, "performance_mean": None, "items": {}, "not_estimable": why}
+    p_mean = float(np.mean([performance[k] for k in common]))
+    i_mean = float(np.mean([importance[k] for k in common]))
 
     def quadrant(k: str) -> str:
         high_i, high_p = importance[k] >= i_mean, performance[k] >= p_mean

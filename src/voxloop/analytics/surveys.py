@@ -58,7 +58,10 @@ def analyse(
     weight = None
     if weights and responses:
         hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
-        weight = stats.rake(hidden, weights).to_numpy()
+        try:
+            weight = stats.rake(hidden, weights).to_numpy()
+        except ValueError as exc:  # margins the answers cannot meet
+            raise invalid("weights", str(exc).removeprefix("weights: ")) from exc
     out: dict[str, Any] = {"survey": survey_id, "n": len(rows), "indicators": {}, "reliability": {}}
     metrics, columns = comparable(definition, responses)
     out["comparable"] = {"metrics": list(metrics), "by": columns}  # what /compare accepts
