@@ -179,8 +179,11 @@ def test_weighted_indicators_by_raking_on_a_hidden_field(client):
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "weights"
     # margins the answers cannot meet: a hotel with a share but no respondent, or answers from
     # a hotel without a share, are named instead of weighted silently wrong
-    for shares, words in (({"西湖店": 0.4, "外滩店": 0.4, "湖滨店": 0.2}, "no respondent in 湖滨店 of branch"),
-                          ({"西湖店": 1.0}, "branch has answers in 外滩店, which have no population share")):  # fmt: skip
+    cases = [
+        ({"西湖店": 0.4, "外滩店": 0.4, "湖滨店": 0.2}, "no respondent in 湖滨店 of branch"),
+        ({"西湖店": 1.0}, "branch has answers in 外滩店, which have no population share"),
+    ]
+    for shares, words in cases:
         r = client.get(
             f"/api/v1/surveys/{survey['id']}/analysis",
             params={"weights": json.dumps({"branch": shares}), "include_flagged": "true"},
