@@ -47,6 +47,12 @@ def test_analysis_charts_and_drill_down(live_server, tmp_path):  # noqa: F811
             expect(page.locator("#drivers-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("#ipa-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("table.indicators")).to_contain_text("nps")
+            # drivers and IPA items with n and intervals, as tables a person can read
+            expect(page.locator("table.drivers tbody tr")).to_have_count(len(ROWS))
+            expect(page.locator("table.drivers tbody tr").first).to_contain_text(" – ")
+            expect(page.locator("table.ipa thead")).to_contain_text("Performance")
+            n = page.locator("table.indicators tbody tr").first.locator("td").last.inner_text()
+            expect(page.locator("table.ipa tbody tr").first.locator("td").last).to_have_text(n)  # n kept
             page.screenshot(path=str(tmp_path / "analysis.png"), full_page=True)
             # the middle of the tallest bar, in page pixels
             point = page.evaluate(
