@@ -143,6 +143,7 @@ def test_department_performance_in_chinese(client, tmp_path):
     )
     rows = [list(r) for r in book["Report"].iter_rows(min_row=4, values_only=True)]
     assert rows[0][:2] == ["Department", "Cases"] and rows[-1][:2] == ["All", "2"]
+    assert rows[-1][4] == "0% (0/2)"  # a rate with its denominator: none of the 2 resolved yet
 
 
 def test_survey_report_lists_indicators_with_intervals(client, scorecard_data):

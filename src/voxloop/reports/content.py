@@ -113,8 +113,10 @@ def departments(*, db: Session, org_id: int, now: datetime, locale: str) -> dict
     header = [_("Department"), _("Cases"), _("First response (h, median)"), _("Resolution (h, median)"),
               _("Resolved"), _("First-contact resolution"), _("Reopened"), _("Commitments kept")]  # fmt: skip
 
-    def pct(v: float | None) -> str:
-        return "—" if v is None else f"{v:.0%}"
+    def pct(r: dict[str, Any], key: str) -> str:
+        """The rate with its denominator, "84% (42/50)": 84 % of 6 is not 84 % of 600."""
+        c = r["rates"][key]
+        return "—" if r[key] is None else f"{r[key]:.0%} ({c['count']}/{c['n']})"
 
     def num(v: float | None) -> str:
         return "—" if v is None else f"{v:.1f}"
@@ -125,10 +127,10 @@ def departments(*, db: Session, org_id: int, now: datetime, locale: str) -> dict
             str(r["cases"]),
             num(r["first_response_hours"]),
             num(r["resolution_hours"]),
-            pct(r["resolution_rate"]),
-            pct(r["first_contact_resolution"]),
-            pct(r["reopen_rate"]),
-            pct(r["commitment_compliance"]),
+            pct(r, "resolution_rate"),
+            pct(r, "first_contact_resolution"),
+            pct(r, "reopen_rate"),
+            pct(r, "commitment_compliance"),
         ]  # fmt: skip
         for r in [*figures["rows"], {**figures["total"], "label": _("All")}]
     ]
