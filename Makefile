@@ -44,13 +44,15 @@ mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (
 	@command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
 SCALED := --ignore-glob='*browser*' -m "not inprocess"
+# The end-to-end scenarios serve the demo on SQLite as `make run` does: once, in the SQLite pass.
+E2E := --ignore=tests/e2e
 
 test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), the kill -9 fault scripts and schemathesis
 	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
-	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest
-	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED)
-	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED)
+	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(E2E)
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED) $(E2E)
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED) $(E2E)
 	$(BIN)/python faults/server_kill.py
 	$(BIN)/python faults/worker_kill.py
 	$(BIN)/python faults/fuzz_api.py --seed 1

@@ -1,24 +1,20 @@
-"""Every staff page on a 390×844 phone, in English and Chinese, in Chromium: nothing is wider than
-the screen, the navigation folds into a menu, and no placeholder leaks into the text. Screenshots
-of each page are kept under test-results/phone/ to be looked at."""
+"""Every staff page on a 390×844 phone, in English and Chinese, in Chromium, on the served demo
+(the end-to-end scenarios' one): nothing is wider than the screen, the navigation folds into a
+menu, and no placeholder leaks into the text. Screenshots of each page are kept under
+test-results/phone/ to be looked at."""
 
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.web.test_browser import TIMEOUT_MS, launch, live_server  # noqa: F401 - the fixture
-from voxloop import demo
-from voxloop.analytics import store
+from tests.e2e.conftest import PHONE, Contexts, Served, sign_in
 from voxloop.customers.models import Customer
-from voxloop.db import session_scope
 from voxloop.feedback.models import Feedback
 from voxloop.surveys.models import Response
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "phone"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 LEAKS = ("None", "nan", "%%", "{{")
 # What the admin reaches from the navigation, the Administration menu included.
 ADMIN_PAGES = [
@@ -47,22 +43,9 @@ ADMIN_PAGES = [
 ]
 
 
-def sign_in(context: BrowserContext, server: str, email: str, locale: str) -> Page:
-    context.clear_cookies()
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", demo.PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    expect(page).to_have_url(f"{server}/inbox")
-    page.goto(f"{server}/lang/{locale}?next=/inbox")  # the demo staff chose Chinese in their profiles
-    return page
-
-
 def check(page: Page, server: str, path: str, shot: str, screen: int = PHONE["width"]) -> list[str]:
     """What is wrong with `path` on this screen, after a full-page screenshot is saved as `shot`."""
-    response = page.goto(f"{server}{path}")
+    response = page.goto(f"{server}{path}", timeout=60_000)  # the full demo: a survey's analysis is slow
     assert response is not None and response.status == 200, f"{path}: {response and response.status}"
     page.wait_for_load_state("load")
     page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
@@ -76,11 +59,8 @@ def check(page: Page, server: str, path: str, shot: str, screen: int = PHONE["wi
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_every_staff_page_fits_a_phone(live_server, smtp, settings_env, tmp_path, locale):  # noqa: F811
-    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
-    demo.load(months=2, per_month=30)
-    with session_scope(readonly=True) as db:
-        store.sync(db)
+def test_every_staff_page_fits_a_phone(served: Served, contexts: Contexts, locale: str) -> None:
+    with served.db() as db:
         record = db.scalars(select(Feedback.id).order_by(Feedback.id.desc()).limit(1)).one()
         customer = db.scalars(select(Customer.id).order_by(Customer.id).limit(1)).one()
         survey = db.scalars(select(Response.survey_id).limit(1)).one()
@@ -93,35 +73,27 @@ def test_every_staff_page_fits_a_phone(live_server, smtp, settings_env, tmp_path
         f"/surveys/{survey}/responses",
     ]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    browser_locale = "zh-CN" if locale == "zh_CN" else "en-US"
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            context = browser.new_context(
-                viewport=PHONE, is_mobile=True, has_touch=True, locale=browser_locale
-            )
-            page = sign_in(context, live_server, "admin@cloudhill.example", locale)
-            menu = page.locator("header details.menu")
-            expect(menu.locator("summary")).to_be_visible()
-            expect(menu.get_by_role("link", name="KPIs" if locale == "en" else "KPI")).to_be_hidden()
-            menu.locator("summary").click()  # the menu opens without script
-            expect(menu.locator("a[href='/reports/kpis']")).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"{locale}-admin-menu.png"))
-            for path in [*ADMIN_PAGES, *deeper]:
-                problems += check(page, live_server, path, f"{locale}-admin{path.replace('/', '-')}")
-            # An agent has no reports (the scorecard answers 403): the surveys take its place.
-            for role, third in (("agent", "/surveys"), ("manager", "/reports/scorecard")):
-                page = sign_in(context, live_server, f"{role}@cloudhill.example", locale)
-                for path in ("/inbox", f"/feedback/{record}", third):
-                    problems += check(page, live_server, path, f"{locale}-{role}{path.replace('/', '-')}")
-            # On a laptop the whole navigation shows in one row, and the menu is gone.
-            desktop = browser.new_context(viewport=DESKTOP, locale=browser_locale)
-            page = sign_in(desktop, live_server, "admin@cloudhill.example", locale)
-            expect(page.locator("header details.menu")).to_be_hidden()
-            expect(page.locator("header ul.wide a[href='/reports/kpis']")).to_be_visible()
-            for path in ("/inbox", "/admin/commitments", "/reports/sla"):
-                problems += check(page, live_server, path, f"{locale}-desktop{path.replace('/', '-')}", 1366)
-        finally:
-            browser.close()
+    phone = contexts(locale, phone=True)
+    page = sign_in(phone, served.url, "admin@cloudhill.example", locale)
+    menu = page.locator("header details.menu")
+    expect(menu.locator("summary")).to_be_visible()
+    expect(menu.get_by_role("link", name="KPIs" if locale == "en" else "KPI")).to_be_hidden()
+    menu.locator("summary").click()  # the menu opens without script
+    expect(menu.locator("a[href='/reports/kpis']")).to_be_visible()
+    page.screenshot(path=str(SHOTS / f"{locale}-admin-menu.png"))
+    for path in [*ADMIN_PAGES, *deeper]:
+        problems += check(page, served.url, path, f"{locale}-admin{path.replace('/', '-')}")
+    # An agent has no reports (the scorecard answers 403): the surveys take its place.
+    for role, third in (("agent", "/surveys"), ("manager", "/reports/scorecard")):
+        page = sign_in(phone, served.url, f"{role}@cloudhill.example", locale)
+        for path in ("/inbox", f"/feedback/{record}", third):
+            problems += check(page, served.url, path, f"{locale}-{role}{path.replace('/', '-')}")
+    # On a laptop the whole navigation shows in one row, and the menu is gone.
+    desktop = contexts(locale)
+    page = sign_in(desktop, served.url, "admin@cloudhill.example", locale)
+    expect(page.locator("header details.menu")).to_be_hidden()
+    expect(page.locator("header ul.wide a[href='/reports/kpis']")).to_be_visible()
+    for path in ("/inbox", "/admin/commitments", "/reports/sla"):
+        problems += check(page, served.url, path, f"{locale}-desktop{path.replace('/', '-')}", 1366)
     assert not problems, "\n".join(problems)

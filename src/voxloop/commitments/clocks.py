@@ -249,6 +249,15 @@ def status_changed(*, db: Session, record: Feedback, before: str, after: str) ->
     refresh(clock, commitment)
 
 
+def commitment_of(db: Session, record: Feedback) -> Commitment | None:
+    """The commitment a case's clock runs under (its names in both languages), if any."""
+    return db.scalar(
+        select(Commitment)
+        .join(CaseClock, CaseClock.commitment_id == Commitment.id)
+        .where(CaseClock.feedback_id == record.id)
+    )
+
+
 def describe(db: Session, record: Feedback) -> dict[str, Any]:
     """The contract fields: the commitment's name, the next deadline (UTC) and whether any
     deadline was missed."""

@@ -345,6 +345,7 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         next_statuses=workflow.allowed_next(record.status),
         created=bool(created),
         case=clocks.describe(db, record),
+        commitment=clocks.commitment_of(db, record),
         departments=accounts.list_departments(db=db, org_id=org.id),
         handlers=[
             u for u in accounts.list_users(db=db, org_id=org.id) if u.is_active and u.can("feedback.handle")
