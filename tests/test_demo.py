@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.web.test_pages import login
 from voxloop import demo
+from voxloop.accounts import service as accounts
 from voxloop.analytics import indicators, stats
 from voxloop.cases import kpis
 from voxloop.commitments.models import CaseClock, Remedy
@@ -221,3 +222,9 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     page = client.get(f"/improvement/{achieved_id}").text
     assert "p &lt; 0.001" in page and "p = 0.0000" not in page
     assert "孙主管" in page and "Chen Yu" in page  # the F&B and front-office owners
+
+    # The six hotels are the organization's managed branch list, each in its city.
+    with session_scope() as db:
+        branches = accounts.list_branches(db=db, org_id=org_id)
+    assert {b.name for b in branches} == hotels and len({b.city for b in branches}) == 3
+    assert all(b.name_en and b.active for b in branches)

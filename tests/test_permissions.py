@@ -65,6 +65,7 @@ API_ONLY = {
     # Reference lists every role reads to file and read feedback; their pages are where
     # managers and admins edit them (paired with the API's writes, not these reads).
     "/api/v1/departments": "reference list",
+    "/api/v1/branches": "reference list",
     "/api/v1/channels": "reference list",
     "/api/v1/templates": "reference list",
     "/api/v1/categories": "reference list",
@@ -82,6 +83,7 @@ API_ONLY = {
 WEB_ONLY = {
     "/feedback/new": "a form; its API twin is POST /api/v1/feedback (feedback.create)",
     "/admin/departments": "where the reference lists are edited",
+    "/admin/branches": "where the reference lists are edited",
     "/admin/channels": "where the reference lists are edited",
     "/admin/tokens": "a user's own API tokens",
     "/admin/audit": "the audit log has no API yet",

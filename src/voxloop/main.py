@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import voxloop
+from voxloop.accounts.pages import router as accounts_pages_router
 from voxloop.accounts.views import router as accounts_router
 from voxloop.analytics.pages import router as analytics_pages_router
 from voxloop.analytics.views import router as analytics_router
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     app.include_router(monitoring_router)
     app.include_router(feedback_router)
     app.include_router(accounts_router)
+    app.include_router(accounts_pages_router)
     app.include_router(cases_router)
     app.include_router(templates_router)
     app.include_router(kpis_router)

@@ -77,6 +77,31 @@ def test_calm_messages_about_the_same_things_raise_no_alarm():
         assert safety.alarm(text) is None, text
 
 
+def test_a_calm_word_beside_an_alarm_neither_hides_it_nor_raises_one():
+    """A cigarette, a fire exit or a train share an alarm word: taken out, the rest of the
+    sentence is still read; said to be happening now, a message is live even when it asks
+    what to do."""
+    for text, kind in (
+        ("高铁站候车室B区闻到很浓的燃气味，旁边还有人在抽烟，太危险了", "gas"),
+        (
+            "the e-bike battery I bought from you last week is smoking and hissing on my balcony right now, "
+            "what do I do",
+            "fire_smoke",
+        ),
+    ):
+        found = safety.alarm(text)
+        assert found is not None and found.kind == kind, text
+    for text in (
+        "Smell of cigarette smoke in the stairwell, people smoking inside, please put up signs.",
+        "Food poisoning rumors on Yelp about your place, is that true? Thinking of booking.",
+        "看到电视上报道别的城市酒店着火，想问下你们的喷淋系统多久检查一次？",
+        "The storm knocked a tree onto the power line 3 days ago, it's fixed now but the tree's still there.",
+        "昨晚服务员把汤洒在桌上了，没烫到人，就是有点狼狈，他一直道歉。",
+        "I was robbed blind by your overdraft fees. $35 for a $2 overdraft.",
+    ):
+        assert safety.alarms([text]) == [None], text
+
+
 def test_spam_and_nonsense_are_flagged_with_a_reason_and_real_short_messages_are_not():
     assert triaged("代开发票，加微信 fp8899 http://a.example http://b.example")["flag"] == "spam"
     nonsense = triaged("asdfghjkl")
@@ -138,13 +163,13 @@ def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_the_safety_check_on_messages_it_has_never_seen():
-    """Measured 0.972 recall and 4.6 % false alarms (the issue asks 0.97 and 3 %)."""
+    """Measured 0.964 recall and 2.7 % false alarms (the issue asks 0.97 and 3 %)."""
     rows = _holdout("safety.jsonl")
     figures = evaluation.detection(
         rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
     )
     assert figures["n"] >= 600 and sum(r["urgent"] for r in rows) >= 200
-    assert figures["recall"] >= 0.96 and figures["false positives"] <= 0.06
+    assert figures["recall"] >= 0.96 and figures["false positives"] <= 0.03
 
 
 def test_the_spam_check_on_messages_it_has_never_seen():
@@ -160,16 +185,16 @@ def test_the_spam_check_on_messages_it_has_never_seen():
 
 def test_feedback_types_on_messages_the_models_have_never_seen():
     """Triage's type and polarity (with the learned head) on the held-out feedback: measured
-    0.843 and 0.853, against 0.720 for the cues alone; 9 of 160 complaints typed praise."""
+    0.853 and 0.86, against 0.720 for the cues alone; 7 of 160 complaints typed praise."""
     rows = _holdout("triage.jsonl")
     learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
-    assert learned["type"] >= 0.83 and learned["polarity"] >= 0.84
-    assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 10
+    assert learned["type"] >= 0.845 and learned["polarity"] >= 0.85
+    assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 7
 
 
 def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clears_it(client):
     agent = make_account(role="agent")
-    unsure = submit(client, agent, "关于发票的事")  # says only what it is about
+    unsure = submit(client, agent, "关于上次那个事")  # says only what it is about
     sure = submit(client, agent, "Thank you so much, the concierge was wonderful!", email="b@example.com")
     drain()
     got = client.get(f"/api/v1/feedback/{unsure['id']}", headers=agent.headers).json()
@@ -194,7 +219,7 @@ def test_a_burst_larger_than_the_meaning_limit_is_triaged_by_the_fast_tier(clien
 
 def test_the_review_queue_lists_the_least_confident_first_page_by_page(client):
     agent = make_account(role="agent")
-    texts = ("Regarding the invoice", "关于发票的事", "the breakfast", "my booking next week")
+    texts = ("Regarding the invoice", "预订的事", "about my order", "关于上次那个事")
     ids = {submit(client, agent, t)["id"]: t for t in texts}
     drain()
     records = [client.get(f"/api/v1/feedback/{i}", headers=agent.headers).json() for i in ids]

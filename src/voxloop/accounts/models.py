@@ -1,4 +1,4 @@
-"""Organizations (tenants), users with roles, departments and API tokens."""
+"""Organizations (tenants), users with roles, departments, branches and API tokens."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -74,6 +74,21 @@ class Department(TenantMixin, Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     # Escalations on a broken commitment go to the head first, then to the managers.
     head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL", use_alter=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Branch(TenantMixin, Base):
+    """A hotel, store or office: the managed list a feedback record's branch is chosen from.
+    Its name is what records carry, so it is never renamed; a closed one is made inactive."""
+
+    __tablename__ = "branches"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""Queries and writes for organizations, users, departments and API tokens."""
+"""Queries and writes for organizations, users, departments, branches and API tokens."""
 
 import re
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts import security
-from voxloop.accounts.models import ApiToken, Department, Organization, Role, User
+from voxloop.accounts.models import ApiToken, Branch, Department, Organization, Role, User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.commitments import defaults as commitment_defaults
@@ -18,6 +18,7 @@ from voxloop.triage import service as triage
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 USER_FIELDS = ("email", "name", "role", "department_id", "locale", "is_active", "is_available")
+BRANCH_FIELDS = ("name", "name_en", "city", "active")
 
 
 # Organizations
@@ -248,6 +249,69 @@ def set_department_head(
     )
     dept.head_id = head_id
     return dept
+
+
+# Branches
+
+
+def list_branches(*, db: Session, org_id: int, active_only: bool = False) -> list[Branch]:
+    stmt = select(Branch).where(Branch.org_id == org_id)
+    if active_only:
+        stmt = stmt.where(Branch.active.is_(True))
+    return list(db.scalars(stmt.order_by(Branch.city, Branch.name)))
+
+
+def create_branch(
+    *, db: Session, org_id: int, actor: Actor, name: str, name_en: str = "", city: str = ""
+) -> Branch:
+    """The caller commits."""
+    name = name.strip()
+    if not name:
+        raise invalid("name", "is required")
+    if db.scalar(select(Branch).where(Branch.org_id == org_id, Branch.name == name)):
+        raise Conflict(
+            "A branch with this name exists already.", fields=[{"field": "name", "reason": "taken"}]
+        )
+    branch = Branch(org_id=org_id, name=name, name_en=name_en.strip(), city=city.strip())
+    db.add(branch)
+    db.flush()
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="create",
+        entity="branch",
+        entity_id=branch.id,
+        after=audit.snapshot(branch, BRANCH_FIELDS),
+    )
+    return branch
+
+
+def update_branch(
+    *, db: Session, org_id: int, actor: Actor, branch_id: int, changes: dict[str, object]
+) -> Branch:
+    """English name, city or whether it is active; the name stays (records carry it). The
+    caller commits."""
+    branch = db.scalar(select(Branch).where(Branch.org_id == org_id, Branch.id == branch_id))
+    if branch is None:
+        raise NotFound()
+    before = audit.snapshot(branch, BRANCH_FIELDS)
+    for key in ("name_en", "city"):
+        if key in changes:
+            setattr(branch, key, str(changes[key] or "").strip())
+    if "active" in changes:
+        branch.active = bool(changes["active"])
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="branch",
+        entity_id=branch.id,
+        before=before,
+        after=audit.snapshot(branch, BRANCH_FIELDS),
+    )
+    return branch
 
 
 # API tokens

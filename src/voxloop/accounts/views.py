@@ -1,4 +1,4 @@
-"""REST API for users, departments, channels and the caller's identity."""
+"""REST API for users, departments, branches, channels and the caller's identity."""
 
 from typing import Annotated
 
@@ -73,6 +73,31 @@ class DepartmentRead(BaseModel):
     name: str
     name_en: str
     head_id: int | None
+
+
+class BranchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name_en: Annotated[str, Field(max_length=200)] = ""
+    city: Annotated[str, Field(max_length=100)] = ""
+
+
+class BranchUpdate(BaseModel):
+    """The name stays: the records carry it."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_en: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
+    active: bool | None = None
+
+
+class BranchRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    name_en: str
+    city: str
+    active: bool
 
 
 class ChannelRead(BaseModel):
@@ -152,3 +177,32 @@ def update_department(
 @router.get("/channels", response_model=list[ChannelRead], dependencies=[require("feedback.read")])
 def list_channels(org: ApiOrg, db: DbSession) -> list[ChannelRead]:
     return [ChannelRead.model_validate(c) for c in feedback.active_channels(db=db, org_id=org.id).values()]
+
+
+@router.get("/branches", response_model=list[BranchRead], dependencies=[require("feedback.read")])
+def list_branches(org: ApiOrg, db: DbSession) -> list[BranchRead]:
+    return [BranchRead.model_validate(b) for b in service.list_branches(db=db, org_id=org.id)]
+
+
+@router.post(
+    "/branches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BranchRead,
+    dependencies=[JsonBody, require("admin.manage")],
+)
+def create_branch(body: BranchCreate, org: ApiOrg, actor: ApiActor, db: DbSession) -> BranchRead:
+    branch = service.create_branch(db=db, org_id=org.id, actor=actor, **body.model_dump())
+    db.commit()
+    return BranchRead.model_validate(branch)
+
+
+@router.patch(
+    "/branches/{branch_id}", response_model=BranchRead, dependencies=[JsonBody, require("admin.manage")]
+)
+def update_branch(
+    branch_id: PathId, body: BranchUpdate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> BranchRead:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    branch = service.update_branch(db=db, org_id=org.id, actor=actor, branch_id=branch_id, changes=changes)
+    db.commit()
+    return BranchRead.model_validate(branch)

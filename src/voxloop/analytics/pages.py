@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
+from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Department
 from voxloop.analytics import indicators, stats, store, targets
 from voxloop.common import i18n
@@ -79,7 +80,8 @@ def _day(value: str, default: date, tz: ZoneInfo, field: str) -> datetime:
 
 
 def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
-    """What the filter form offers: the departments and the customer segments seen."""
+    """What the filter form offers: the departments, the branches and the customer segments
+    seen."""
     departments = db.execute(
         select(Department.id, Department.name, Department.name_en)
         .where(Department.org_id == org_id)
@@ -90,7 +92,8 @@ def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
             "SELECT DISTINCT segment FROM customer_facts WHERE org_id = ? AND segment IS NOT NULL ORDER BY 1",
             [org_id],
         ).fetchall()
-    return {"departments": departments, "segments": [s for (s,) in segments]}
+    branches = accounts.list_branches(db=db, org_id=org_id)
+    return {"departments": departments, "branches": branches, "segments": [s for (s,) in segments]}
 
 
 @router.get("/reports/volume", dependencies=[web_require("kpis.read")])

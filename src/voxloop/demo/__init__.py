@@ -159,6 +159,16 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
             department_id=depts[dept].id if dept else None,
             locale="en" if email.startswith("frontoffice") else "zh_CN",
         )
+    # The six hotels: the managed list feedback names its branch from.
+    for hotel in data["hotels"]:
+        accounts.create_branch(
+            db=db,
+            org_id=org.id,
+            actor=SYSTEM,
+            name=hotel["branch"],
+            name_en=hotel["name_en"],
+            city=hotel["city"],
+        )
     # Department heads hear of broken commitments; routing rules send cases to departments.
     people = {u.email: u for u in accounts.list_users(db=db, org_id=org.id)}
     for dept, email in data["heads"].items():
