@@ -507,19 +507,19 @@ def drivers(outcome: Sequence[float], predictors: pd.DataFrame, confidence: floa
 def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Johnson (2000): regress y on the orthogonal counterparts of the predictors and share the
     R² back through the loadings. The weights sum to the model's R²."""
-    return _relative_weights(np.column_stack([x, y])[None])[0]
+    data = np.column_stack([x, y]).astype(float)
+    centred = data - data.mean(axis=0)
+    return _relative_weights((centred.T @ centred)[None], np.var(data, axis=0) * len(data))[0]
 
 
-def _relative_weights(data: np.ndarray) -> np.ndarray:
-    """Relative weights of a stack of samples (samples x respondents x (predictors, outcome));
-    NaN for a sample in which a column does not vary."""
-    centred = data - data.mean(axis=1, keepdims=True)
-    cov = np.einsum("sni,snj->sij", centred, centred)
-    sd = np.sqrt(np.einsum("sii->si", cov))
-    with np.errstate(all="ignore"):
-        corr = cov / (sd[:, :, None] * sd[:, None, :])
-    k = data.shape[2] - 1
-    bad = ~np.isfinite(corr).all(axis=(1, 2))
+def _relative_weights(cov: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Relative weights from a stack of (predictors, outcome) scatter matrices; NaN for one in
+    which a column does not vary (its sum of squares below 1e-9 of the whole sample's, `scale`)."""
+    variance = np.einsum("sii->si", cov)
+    bad = (variance <= 1e-9 * scale).any(axis=1)
+    sd = np.sqrt(np.clip(variance, 1e-300, None))
+    corr = cov / (sd[:, :, None] * sd[:, None, :])
+    k = cov.shape[1] - 1
     corr[bad] = np.eye(k + 1)
     values, vectors = np.linalg.eigh(corr[:, :k, :k])
     lam = vectors @ (np.sqrt(np.clip(values, 0, None))[:, :, None] * np.swapaxes(vectors, 1, 2))
@@ -544,10 +544,27 @@ def relative_weight_intervals(
     """Percentile bootstrap intervals of the relative weights (Tonidandel, LeBreton & Johnson
     2009): respondents resampled with replacement, seeded so a page shows the same interval
     each time; resamples in which a driver or the outcome does not vary are left out (their
-    count is the third value). Each interval is kept inside [0, 1] and holds the estimate."""
+    count is the third value). Each interval is kept inside [0, 1] and holds the estimate.
+
+    A resample is the count of times each respondent was drawn, so its scatter matrix is two
+    matrix products over the respondents' centred answers and their outer products: a few
+    hundred milliseconds at 20,000 respondents, in chunks of bounded memory."""
     data = np.column_stack([x, y]).astype(float)
+    n, m = data.shape
+    z = data - data.mean(axis=0)
+    outer = (z[:, :, None] * z[:, None, :]).reshape(n, m * m)
+    scale = np.var(data, axis=0) * n
     rng = np.random.default_rng(seed)
-    samples = _relative_weights(data[rng.integers(0, len(data), (resamples, len(data)))])
+    chunk = max(1, 2_000_000 // n)  # counts of about 2 million numbers (16 MB) at a time
+    parts = []
+    for start in range(0, resamples, chunk):
+        b = min(chunk, resamples - start)
+        draws = rng.integers(0, n, (b, n)) + (np.arange(b) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        sums = counts @ z
+        cov = (counts @ outer).reshape(b, m, m) - sums[:, :, None] * sums[:, None, :] / n
+        parts.append(_relative_weights(cov, scale))
+    samples = np.concatenate(parts)
     samples = samples[np.isfinite(samples).all(axis=1)]
     k = x.shape[1]
     if len(samples) < resamples / 2:  # too few resamples carry a fit: no interval
