@@ -305,3 +305,42 @@ def test_weights_and_effective_n(cells):
         assert len(w) == len(cells) and (w > 0).all()
         assert 0 < stats.effective_n(w) <= len(cells) + 1e-9
     assert stats.effective_n([]) == 0
+
+
+@QUICK
+@given(
+    st.floats(0.5, 6).flatmap(
+        lambda n: st.tuples(st.just(n), st.floats(0, n), st.floats(0, n)).filter(
+            lambda t: t[1] + t[2] <= t[0]
+        )
+    )
+)
+def test_the_nps_interval_on_an_effective_n(case):
+    n, promoters, detractors = case  # weighted samples give fractional counts
+    low, high = stats.nps_interval(n, promoters, detractors)
+    score = (promoters - detractors) / n
+    finite([low, high])
+    assert -1 <= low <= score + 1e-12 and score - 1e-12 <= high <= 1
+
+
+@QUICK
+@given(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0])), max_size=6))
+def test_multiplicity_corrections(pvalues):
+    for method in ("holm", "fdr_bh"):
+        adjusted = stats.adjust(pvalues, method)
+        finite(adjusted)
+        assert len(adjusted) == len(pvalues)
+        assert all(p <= a <= 1 for p, a in zip(pvalues, adjusted, strict=True))
+
+
+@QUICK
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from("xy")), min_size=1, max_size=6))
+def test_post_stratification(cells):
+    frame = pd.DataFrame(cells, columns=["branch", "segment"])
+    present = set(cells)
+    shares = {cell: 1 / len(present) for cell in present}
+    w = stats.post_stratify(frame, ["branch", "segment"], shares)
+    finite(list(w))
+    for cell in present:  # each cell weighs its population share
+        inside = [w.iloc[i] for i, c in enumerate(cells) if c == cell]
+        assert sum(inside) / w.sum() == pytest.approx(shares[cell], abs=1e-6)
