@@ -77,6 +77,7 @@ def test_service_satisfaction_analysis(client):
         page = staff.get(f"/surveys/{survey['id']}/analysis", headers={"Accept-Language": language}).text
         tables = re.findall(r'<table class="(?:drivers|ipa)">.*?</table>', page, re.S)
         assert len(tables) == 2 and all(w in page for w in words), language
+        assert f'data-x-label="{words[1]}"' in page  # the IPA chart's axis, translated
         assert not re.search(r">\s*(None|nan)\s*<", "".join(tables))
         assert len(re.findall(r"\d\.\d{3} – \d\.\d{3}", tables[0])) == len(ROWS)  # each weight's interval
 

@@ -38,7 +38,8 @@
     var data = JSON.parse(ipa.dataset.ipa);
     var items = Object.keys(data.items);
     chart(ipa, {
-      xAxis: {type: "value", name: "performance", scale: true}, yAxis: {type: "value", name: "importance", scale: true},
+      // the axis names come translated from the page
+      xAxis: {type: "value", name: ipa.dataset.xLabel, scale: true}, yAxis: {type: "value", name: ipa.dataset.yLabel, scale: true},
       series: [{type: "scatter", symbolSize: 12,
         data: items.map(function (k) { return {name: k, value: [data.items[k].performance, data.items[k].importance]}; }),
         label: {show: true, formatter: "{b}", position: "right"},
