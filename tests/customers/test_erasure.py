@@ -262,3 +262,45 @@ def test_the_migration_turns_kept_addresses_into_keys(tmp_path):
             revision.upgrade()
         kept = [row[0] for row in conn.execute(sa.text("SELECT email FROM survey_optouts ORDER BY id"))]
     assert kept == [optouts.key("li.na@example.com"), hashed]
+
+
+def test_a_name_written_in_another_record_goes_when_it_is_theirs_alone(client):
+    """'欧阳娜娜 called' in another guest's record or a note loses the name; a Latin name only as
+    a whole word; a name another customer also carries stays where it is not linked to them."""
+    h = make_account(role="admin").headers
+
+    def record(description: str, name: str | None = None, email: str | None = None) -> int:
+        customer = {"name": name, "email": email} if name else None
+        body = {"description": description, "customer": customer}
+        r = client.post("/api/v1/feedback", json=body, headers=h)
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    def erase(email: str) -> None:
+        cid = client.get(f"/api/v1/customers?email={email}", headers=h).json()[0]["id"]
+        assert client.post(f"/api/v1/customers/{cid}/erase", headers=h).status_code == 200
+
+    def text_of(feedback_id: int) -> str:
+        record = client.get(f"/api/v1/feedback/{feedback_id}", headers=h).json()["description"]
+        return record + client.get(f"/api/v1/feedback/{feedback_id}/timeline", headers=h).text
+
+    record("空调坏了", NAME, EMAIL)
+    other = record(f"{NAME}在前台和我吵架，房间302", "李雷", "lilei@guest.example")
+    r = client.post(f"/api/v1/feedback/{other}/notes", json={"text": f"已回电{NAME}，她说会投诉"}, headers=h)
+    assert r.status_code in (200, 201), r.text
+    record("Breakfast was cold", "Anna Berg", "anna.berg@guest.example")
+    latin = record("Annabel said Anna Berg shouted at the desk")
+    record("账单有误", "王芳", "wangfang1@guest.example")
+    record("停车太贵", "王芳", "wangfang2@guest.example")  # another guest of the same name
+    shared = record("王芳打电话问账单")
+
+    erase(EMAIL)
+    erase("anna.berg@guest.example")
+    erase("wangfang1@guest.example")
+
+    assert NAME not in text_of(other)
+    assert "在前台和我吵架" in text_of(other) and "她说会投诉" in text_of(other)  # the rest is kept
+    assert client.get(f"/api/v1/feedback/{latin}", headers=h).json()["description"] == (
+        "Annabel said [erased] shouted at the desk"
+    )
+    assert "王芳打电话问账单" in text_of(shared)  # it may be the other 王芳's

@@ -3,9 +3,12 @@ one down: audit entries, timeline events, outbox and webhook payloads, intake lo
 invitations and responses, and any table added later.
 
 Every text and JSON column of every tenant table is searched for the customer's email and
-phone (distinctive enough to search the whole organization); rows linked to the customer (their
-own audit entries, rows of their feedback and of their survey invitations) are also searched
-for their name, which alone would match other people. Each occurrence becomes "[erased]".
+phone, and for their name where it tells them apart: two Han characters or more, five letters
+or more in other scripts (matched as whole words: "Anna" is not in "Annabel"), carried by no
+other customer nor member of staff of the organization. So "王芳 called back" in another
+guest's record or a note loses the name. A name shorter or shared is searched only in rows
+linked to the customer (their own audit entries, rows of their feedback and of their survey
+invitations), where it can only be theirs. Each occurrence becomes "[erased]".
 """
 
 import json
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, String, Table, Text, and_, cast, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import User
 from voxloop.audit.models import AuditEntry
 from voxloop.customers.models import Customer
 from voxloop.db import Base
@@ -31,15 +35,27 @@ SHORTEST = 5  # an email or phone shorter than this would match what is not thei
 
 @dataclass(frozen=True)
 class Traces:
-    """What identifies a customer in copies: `distinct` (emails, phones) is searched for in the
-    whole organization, `names` only in rows linked to them."""
+    """What identifies a customer in copies: `distinct` (emails, phones) and `own_names` (the
+    names that are theirs alone) are searched for in the whole organization, `names` only in
+    rows linked to them."""
 
     distinct: frozenset[str]
     names: frozenset[str]
+    own_names: frozenset[str] = frozenset()
 
     @property
     def every(self) -> frozenset[str]:
         return self.distinct | self.names
+
+    @property
+    def anywhere(self) -> frozenset[str]:
+        return self.distinct | self.own_names
+
+
+def _long_enough(name: str) -> bool:
+    """A name that, in a row about someone else, is most likely this person's: two Han
+    characters ("王芳"), or five letters in other scripts ("Li Na", not "Bob")."""
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in name) >= 2 or len(name) >= SHORTEST
 
 
 def traces(*, db: Session, customer: Customer) -> Traces:
@@ -61,7 +77,25 @@ def traces(*, db: Session, customer: Customer) -> Traces:
     def clean(values: set[Any], shortest: int) -> frozenset[str]:
         return frozenset(v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= shortest)
 
-    return Traces(distinct=clean(distinct, SHORTEST), names=clean(names, 1))
+    named = clean(names, 1)
+    candidates = [n for n in named if _long_enough(n)]
+    shared = set(
+        db.scalars(
+            select(func.lower(Customer.name)).where(
+                Customer.org_id == customer.org_id,
+                Customer.id != customer.id,
+                func.lower(Customer.name).in_([n.lower() for n in candidates]),
+            )
+        )
+    ) | set(
+        db.scalars(
+            select(func.lower(User.name)).where(
+                User.org_id == customer.org_id, func.lower(User.name).in_([n.lower() for n in candidates])
+            )
+        )
+    )
+    own = frozenset(n for n in candidates if n.lower() not in shared)
+    return Traces(distinct=clean(distinct, SHORTEST), names=named, own_names=own)
 
 
 def scrub(value: Any, pattern: re.Pattern[str], by: str = ERASED) -> Any:
@@ -81,9 +115,21 @@ def pattern_of(needles: Iterable[str]) -> re.Pattern[str] | None:
     return _pattern(needles)
 
 
-def _pattern(needles: Iterable[str]) -> re.Pattern[str] | None:
-    ordered = sorted(set(needles), key=len, reverse=True)  # the longest first: "a@b.c" before "a"
-    return re.compile("|".join(re.escape(n) for n in ordered), re.IGNORECASE) if ordered else None
+def _pattern(needles: Iterable[str], names: Iterable[str] = ()) -> re.Pattern[str] | None:
+    """Any of `needles`, and of `names` as whole words where they begin or end with a Latin
+    letter or digit; None for none."""
+    words = set(names)
+    ordered = sorted(set(needles) | words, key=len, reverse=True)  # the longest first: "a@b.c" before "a"
+
+    def one(needle: str) -> str:
+        text = re.escape(needle)
+        if needle not in words:
+            return text
+        before = r"(?<![A-Za-z0-9])" if needle[0].isascii() and needle[0].isalnum() else ""
+        after = r"(?![A-Za-z0-9])" if needle[-1].isascii() and needle[-1].isalnum() else ""
+        return before + text + after
+
+    return re.compile("|".join(map(one, ordered)), re.IGNORECASE) if ordered else None
 
 
 def _forms(needles: Iterable[str]) -> set[str]:
@@ -148,7 +194,8 @@ def _linked(table: Table, links: Links) -> ColumnElement[bool]:
 def erase_copies(*, db: Session, org_id: int, found: Traces, links: Links) -> int:
     """Replace every copy of the customer's traces in the organization's tables; the number of
     rows changed. The caller commits."""
-    everywhere, linked_only = _pattern(found.distinct), _pattern(found.every)
+    everywhere = _pattern(found.distinct, found.own_names)
+    linked_only = _pattern(found.distinct, found.names)
     if linked_only is None:
         return 0
     changed = 0
@@ -156,7 +203,7 @@ def erase_copies(*, db: Session, org_id: int, found: Traces, links: Links) -> in
         if table.name in NOT_COPIES or "org_id" not in table.c or not _text_columns(table):
             continue
         linked = _linked(table, links)
-        holding = _holds(table, _forms(found.distinct)) if everywhere is not None else false()
+        holding = _holds(table, _forms(found.anywhere)) if everywhere is not None else false()
         rows = db.execute(
             select(table, linked.label("_linked")).where(table.c.org_id == org_id, or_(linked, holding))
         ).mappings()
