@@ -210,6 +210,23 @@ def test_a_viewer_reads_aggregates_but_no_individual_response_nor_personal_data(
     assert 'data-drill="yes"' not in analysis  # the bars lead to no page it may not open
 
 
+def test_searching_by_contact_details_tells_no_role_who_wrote(world):
+    """The inbox search reads what was written, never who wrote it: searching a customer's
+    email, phone or name finds nothing, on the API and the page, so a viewer or an analyst (who
+    may not read contact details) cannot tell whether that customer wrote."""
+    fid = world["ids"]["feedback_id"]
+
+    def found(acct: Any, browser: TestClient, q: str) -> tuple[bool, bool]:
+        api = browser.get("/api/v1/feedback", params={"q": q}, headers=acct.headers).json()["items"]
+        page = browser.get("/inbox", params={"q": q}, headers=EN).text
+        return fid in [i["id"] for i in api], f'href="/feedback/{fid}"' in page
+
+    for role, (acct, browser) in world["roles"].items():
+        assert found(acct, browser, "空调") == (True, True), role.value  # the search works
+        for q in (EMAIL, PHONE, NAME, EMAIL.split("@")[0], PHONE[-4:]):
+            assert found(acct, browser, q) == (False, False), (role.value, q)
+
+
 def test_an_export_of_people_or_responses_asks_what_their_pages_ask(world):
     ids = world["ids"]
     twins = {"customers": "/customers", "responses": f"/surveys/{ids['survey_id']}/responses"}
