@@ -1,10 +1,9 @@
 """S3, email and a suggestion: a guest emails the service mailbox (GB18030, HTML, a PDF
 attached) through the SMTP intake `voxloop serve` listens on; it becomes feedback of type
 suggestion, routed to Front Office, with the PDF; she is thanked with the suggestion template
-by email, recorded on the case's timeline. The staff read it in English and in Chinese.
-
-Not yet in Voxloop, so not in this test: the suggestion being adopted and the guest rewarded
-with points recorded on the case (SCENARIOS.md S3 step 3, second half)."""
+by email, recorded on the case's timeline; later the suggestion is adopted and she is
+rewarded with points, recorded on the case and shown on her tracking page. The staff work in
+English and in Chinese."""
 
 import smtplib
 from email.header import Header
@@ -26,8 +25,20 @@ PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 WORDS = {
-    "en": {"type": "Suggestion", "channel": "Email", "thanked": "Thanked"},
-    "zh_CN": {"type": "建议", "channel": "电子邮件", "thanked": "已致谢"},
+    "en": {
+        "type": "Suggestion",
+        "channel": "Email",
+        "thanked": "Thanked",
+        "adopted": "Suggestion adopted",
+        "points": "500 points",
+    },
+    "zh_CN": {
+        "type": "建议",
+        "channel": "电子邮件",
+        "thanked": "已致谢",
+        "adopted": "建议已采纳",
+        "points": "500 积分",
+    },
 }
 
 
@@ -46,7 +57,9 @@ def message(sender: str, suggestion: str) -> MIMEMultipart:
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))
-def test_s3_an_email_suggestion_is_thanked(served: Served, contexts: Contexts, locale: str) -> None:
+def test_s3_an_email_suggestion_is_thanked_adopted_and_rewarded(
+    served: Served, contexts: Contexts, locale: str
+) -> None:
     words = WORDS[locale]
     sender = f"zhang.{locale.lower()}@guest.example.cn"
     suggestion = SUGGESTION.format(hour="两" if locale == "en" else "一")  # one record per run
@@ -74,3 +87,21 @@ def test_s3_an_email_suggestion_is_thanked(served: Served, contexts: Contexts, l
     staff.reload()
     expect(staff.locator(".timeline")).to_contain_text(words["thanked"])
     shot(staff, f"s3-{locale}-case")
+
+    # Later the suggestion is adopted; she is rewarded with points, on the case and on her
+    # tracking page (in her language).
+    decision = "会员延迟退房至下午两点，下月起实行。"
+    staff.fill("article.adopt input[name=points]", "500")
+    staff.fill("article.adopt textarea[name=note]", decision)
+    staff.click("article.adopt button[type=submit]")
+    adopted = staff.locator(".timeline li", has_text=words["adopted"])
+    expect(adopted).to_contain_text(words["points"])
+    expect(adopted).to_contain_text(decision)
+    expect(staff.locator("article.adopt")).to_have_count(0)  # once
+    shot(staff, f"s3-{locale}-adopted")
+    guest = contexts("zh_CN", phone=True).new_page()
+    guest.goto(f"{served.url}/t/{code}")
+    news = guest.locator(".timeline li", has_text="建议已采纳")
+    expect(news).to_contain_text("500 积分")
+    expect(news).to_contain_text(decision)
+    shot(guest, f"s3-{locale}-tracking")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from voxloop.common.text_checks import clean_text
 
@@ -28,6 +28,19 @@ class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Text
+
+
+MAX_POINTS = 100_000  # loyalty points one adopted suggestion may earn
+
+
+class AdoptionCreate(BaseModel):
+    """A suggestion adopted: the loyalty points its customer is rewarded with, and what was
+    decided (shown to the customer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points: Annotated[int, Field(ge=0, le=MAX_POINTS)] = 0
+    note: Note = ""
 
 
 class ReplyCreate(BaseModel):

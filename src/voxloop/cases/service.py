@@ -11,6 +11,7 @@ from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.cases import templates, workflow
 from voxloop.cases.models import MessageTemplate
+from voxloop.cases.schemas import MAX_POINTS
 from voxloop.commitments import clocks
 from voxloop.common.time import utcnow
 from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
@@ -226,6 +227,47 @@ def reply(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: str
     db.flush()
     clocks.responded(db=db, record=record)
     jobs.enqueue(db=db, org_id=org_id, task=REPLY, payload={"feedback_id": record.id, "event_id": event.id})
+    return record
+
+
+def adopt(
+    *, db: Session, org_id: int, actor: Actor, feedback_id: int, points: int, note: str = ""
+) -> Feedback:
+    """A suggestion is adopted: the case records it with the loyalty points its customer is
+    rewarded with, on the timeline and on the tracking page; once per case."""
+    record = _get(db, org_id, feedback_id)
+    if record.type != "suggestion":
+        raise invalid("type", "only a suggestion can be adopted")
+    if not 0 <= points <= MAX_POINTS:
+        raise invalid("points", f"a whole number from 0 to {MAX_POINTS}")
+    done = db.scalar(
+        select(FeedbackEvent.id).where(
+            FeedbackEvent.feedback_id == record.id, FeedbackEvent.kind == "adopted"
+        )
+    )
+    if done is not None:
+        raise Conflict(
+            "This suggestion was adopted already.", fields=[field_error("type", "adopted already")]
+        )
+    feedback.add_event(
+        db=db,
+        org_id=org_id,
+        feedback_id=record.id,
+        kind="adopted",
+        actor=actor,
+        public=True,
+        data={"points": points, "text": note},
+    )
+    audit.record(
+        db=db,
+        org_id=org_id,
+        actor=actor,
+        action="update",
+        entity="feedback",
+        entity_id=record.id,
+        before={},
+        after={"adopted": True, "points": points},
+    )
     return record
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from voxloop.cases import kpis, service, templates
-from voxloop.cases.schemas import EventRead, NoteCreate, ReplyCreate, TransitionCreate
+from voxloop.cases.schemas import AdoptionCreate, EventRead, NoteCreate, ReplyCreate, TransitionCreate
 from voxloop.common.time import utcnow
 from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
@@ -61,6 +61,23 @@ def create_reply(
     record = service.reply(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=body.text)
     db.commit()
     return read_cases(db, org.id, [record])[0]
+
+
+@router.post(
+    "/{feedback_id}/adoption",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[EventRead],
+    dependencies=[JsonBody, require("feedback.handle")],
+)
+def create_adoption(
+    feedback_id: PathId, body: AdoptionCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> list[EventRead]:
+    """Adopt a suggestion, rewarding its customer with points (once per case; 409 after)."""
+    service.adopt(
+        db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, points=body.points, note=body.note
+    )
+    db.commit()
+    return _events(db, org.id, feedback_id, contacts=True)
 
 
 class MergeCreate(BaseModel):

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "reply": N_("Reply to the customer"),
     "customer_message": N_("Message from the customer"),
     "thanked": N_("Thanked"),
+    "adopted": N_("Suggestion adopted"),
     "merged": N_("Merged into another case"),
     "merged_from": N_("A duplicate was merged in"),
     "follow_up_due": N_("Follow-up survey due"),

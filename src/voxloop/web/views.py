@@ -434,6 +434,19 @@ def _level(value: str) -> int | str:
     return whole_number(value)
 
 
+@router.post("/feedback/{feedback_id}/adopt", dependencies=[Csrf, web_require("feedback.handle")])
+def adopt(
+    feedback_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, points: Opt = "", note: Opt = ""
+) -> Response:
+    """The suggestion is adopted; its customer is rewarded with points, recorded on the case."""
+    reward = form_number(points, "points", low=0, high=cases.MAX_POINTS) or 0
+    cases.adopt(
+        db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, points=reward, note=_note(note) or ""
+    )
+    db.commit()
+    return _redirect(f"/feedback/{feedback_id}")
+
+
 @router.post("/feedback/{feedback_id}/notes", dependencies=[Csrf, web_require("feedback.handle")])
 def add_note(feedback_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, text: Opt) -> Response:
     cases.add_note(db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, text=_note(text) or "")
