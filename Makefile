@@ -47,7 +47,7 @@ SCALED := --ignore-glob='*browser*' -m "not inprocess"
 # The end-to-end scenarios serve the demo on SQLite as `make run` does: once, in the SQLite pass.
 E2E := --ignore=tests/e2e
 
-test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), the kill -9 fault scripts and schemathesis
+test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), the kill -9 fault scripts, schemathesis and the web-form fuzzer
 	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(E2E)
@@ -56,6 +56,7 @@ test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL,
 	$(BIN)/python faults/server_kill.py
 	$(BIN)/python faults/worker_kill.py
 	$(BIN)/python faults/fuzz_api.py --seed 1
+	$(BIN)/python faults/fuzz_forms.py --seed 1
 
 faults: install ## every fault script, including those that stop this machine's Redis and restart its PostgreSQL
 	$(BIN)/python faults/server_kill.py
@@ -64,6 +65,7 @@ faults: install ## every fault script, including those that stop this machine's 
 	$(BIN)/python faults/broker_outage.py
 	$(BIN)/python faults/postgres_restart.py
 	$(BIN)/python faults/fuzz_api.py
+	$(BIN)/python faults/fuzz_forms.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench faults
