@@ -1,5 +1,5 @@
 """End-to-end scenarios (../shared/SCENARIOS.md) against Voxloop as `make run` has it: one
-`voxloop serve` process for the whole test session, on a SQLite file of its own with the
+`voxloop serve` process for all the tests of this folder, on a SQLite file of its own with the
 Cloudhill Hotels demo loaded once by `voxloop demo`, its in-process executor running the
 outbox, its outgoing mail going to a real SMTP sink and its mail intake listening on a port of
 its own; Debian's Chromium, driven by Playwright, as the people of the scenarios.
@@ -121,10 +121,11 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`make run` for the session: migrate, load the demo, serve (with the executor and the
-    mail intake), outgoing mail to a real SMTP sink."""
+    """`make run` for the tests of this folder: migrate, load the demo, serve (with the executor
+    and the mail intake), outgoing mail to a real SMTP sink. Stopped when they are done, so its
+    executor's rounds do not take the CPU from the rest of the suite."""
     root = tmp_path_factory.mktemp("served")
     box = Mailbox()
     sink = Controller(box, hostname="127.0.0.1", port=free_port())
