@@ -394,8 +394,9 @@ def seed(setup: Setup, base: str, org: str) -> list[str]:
     api.post(
         "/routing-rules", {"name": f"{org} rule", "match": {"channel": ["web"]}, "department_id": dept["id"]}
     )
-    for template in ("nps", "csat_post_case"):
-        survey = api.post("/surveys", {"name": f"{template} {org}", "template": template})
+    api.http.patch(f"/feedback/{record['id']}", json={"type": "suggestion"}).raise_for_status()  # to adopt
+    for template, trigger in (("nps", None), ("csat_post_case", "case_resolved")):
+        survey = api.post("/surveys", {"name": f"{template} {org}", "template": template, "trigger": trigger})
         api.post(f"/surveys/{survey['id']}/publish")
         public.append(f"/s/{survey['key']}")
     initiative = api.post("/initiatives", {"title": f"Faster replies {org}", "origin_kind": "manual",
