@@ -161,5 +161,5 @@ def form_number(value: object, field: str, *, low: int = 1, high: int = MAX_ID) 
     if number == "":
         return None
     if not isinstance(number, int) or not low <= number <= high:
-        raise invalid(field, f"a whole number from {low} to {high}")
+        raise invalid(field, "an id" if high == MAX_ID else f"a whole number from {low} to {high}")
     return number
