@@ -443,7 +443,11 @@ def main() -> int:
         VOXLOOP_LOGIN_FAILURES_PER_IP="100000/minute", VOXLOOP_WEBHOOK_ALLOW_PRIVATE="true",
     )  # fmt: skip
     os.environ.update(setup.env)  # the routers are read with the server's settings
-    routes = web_routes()
+    try:
+        routes = web_routes()
+    except BaseException:
+        setup.drop()
+        raise
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = setup.start("serve", "--port", str(port))
