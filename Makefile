@@ -43,16 +43,17 @@ run: demo cjkfont ## set everything up and start Voxloop on SQLite with demo dat
 mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (when missing)
 	@command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
-SCALED := --ignore-glob='*browser*' -m "not inprocess"
-# The end-to-end scenarios serve the demo on SQLite as `make run` does: once, in the SQLite pass.
-E2E := --ignore=tests/e2e
+# Browser tests and the end-to-end scenarios (which serve the demo on SQLite as `make run`
+# does) run once, in the SQLite pass; the other passes test the databases and brokers.
+ONCE := --ignore-glob='*browser*' --ignore=tests/e2e
+SCALED := $(ONCE) -m "not inprocess"
 
 test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis, + RabbitMQ), the kill -9 fault scripts, schemathesis and the web-form fuzzer
 	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
-	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(E2E)
-	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED) $(E2E)
-	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED) $(E2E)
+	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(ONCE)
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED)
+	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(SCALED)
 	$(BIN)/python faults/server_kill.py
 	$(BIN)/python faults/worker_kill.py
 	$(BIN)/python faults/fuzz_api.py --seed 1
