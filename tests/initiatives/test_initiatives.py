@@ -115,7 +115,7 @@ def test_from_an_alert_to_an_achieved_verdict_and_a_recurrence_alert(client, clo
 
 def test_an_initiative_on_a_rate_from_the_analytics_store(client, clock, analytics):
     manager = make_account(role="manager")
-    praise = {"description": "前台服务热情周到，谢谢", "branch": "西湖店"}
+    praise = {"description": "前台服务非常好，谢谢", "branch": "西湖店"}
     clock.now = T0
     before = scenario.items(T0 - timedelta(days=28), 28, 2, 2, "before")
     post(client, manager, before + [{**praise, "received_at": item["received_at"]} for item in before[::3]])

@@ -1,11 +1,13 @@
 """The pure text functions: language, normalisation, personal data, near-duplicates, keywords."""
 
+import pytest
+
 from voxloop.text import pii
 from voxloop.text.duplicates import near_duplicates
 from voxloop.text.intent import intent
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
-from voxloop.text.normalize import MAX_CHARS, clean, normalize
+from voxloop.text.normalize import MAX_CHARS, clean, normalize, without_courtesy
 
 
 def test_language_of_tells_chinese_english_mixed_and_no_letters():
@@ -113,3 +115,19 @@ def test_a_request_to_check_or_fix_with_a_thank_you_is_not_praise():
     assert intent(normalize(polite), "positive", 0.2, 0.0).feedback_type == "complaint"
     thanks = "Thank you so much for fixing the heater so quickly, please pass on my thanks to Tom."
     assert intent(normalize(thanks), "positive", 0.9, 0.0).feedback_type == "praise"
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("延迟退房的建议\n您好：\n建议增加延迟退房。\n谢谢！\n张女士", "延迟退房的建议\n建议增加延迟退房。"),
+        ("尊敬的云栖酒店：房间很干净。此致敬礼", "房间很干净。"),
+        ("Dear Sir or Madam,\nthe TV is broken. Best regards, John Smith", "the TV is broken."),
+        ("Hi the AC is broken, please fix", "Hi the AC is broken, please fix"),  # no greeting: "Hi" begins it
+        ("感谢你们的帮助", "感谢你们的帮助"),  # thanks that is the message
+        ("谢谢！", "谢谢！"),  # nothing else left: the whole message
+        ("房间很脏，麻烦核实一下，谢谢", "房间很脏，麻烦核实一下"),
+    ],
+)
+def test_a_letters_greeting_and_sign_off_are_not_what_it_says(text, body):
+    assert without_courtesy(text) == body

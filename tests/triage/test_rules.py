@@ -104,3 +104,27 @@ def test_flags():
     assert rules.flag("空调坏了") is None
     assert rules.similarity("早餐等位太久了，热菜补得很慢", "早餐等位太久了，热菜补得很慢！") > 0.9
     assert rules.similarity("早餐等位太久了", "The Wi-Fi keeps dropping") == 0.0
+
+
+def test_nothing_is_thanked_while_its_type_waits_for_a_person():
+    """A complaint the type head took for a suggestion on a guess got the suggestion thank-you."""
+    setup = service.Setup(
+        rules=defaults(), matrix=dict(rules.DEFAULT_MATRIX), model=None, active=frozenset(), redact=False
+    )
+    text = "The shower in room 512 is cold every morning"
+    guess = service.guesses([text], setup)[0]
+
+    def decided(unsure: dict[str, float]) -> dict:  # type: ignore[type-arg]
+        return service.decide(
+            setup,
+            {**guess, "type": "suggestion", "sentiment": "neutral", "unsure": unsure},
+            description=text,
+            customer_request=None,
+            channel="web",
+            touchpoint=None,
+            language="",
+        )
+
+    assert decided({})["thank"]  # a suggestion the head is sure of is thanked
+    unsure = decided({"type": 0.49})
+    assert unsure["review"] == "type" and not unsure["thank"]

@@ -25,7 +25,7 @@ from voxloop.text.features import en_features, faster
 from voxloop.text.intent import POLARITY, Intent, intent
 from voxloop.text.keywords import keywords
 from voxloop.text.language import language_of
-from voxloop.text.normalize import MAX_CHARS, normalize
+from voxloop.text.normalize import MAX_CHARS, normalize, without_courtesy
 from voxloop.text.tokenize import NO_WORDS, Dictionary
 
 MODEL_PATH = Path(__file__).with_name("trained") / "default.joblib"
@@ -283,7 +283,8 @@ def guess(
     model = type_model.shipped() if meaning else None
     if model is None or not found:
         return found
-    types = model.types(texts, encoder.embed(texts), found)
+    bodies = [without_courtesy(t) for t in texts]  # the head reads what is said, not the courtesy
+    types = model.types(bodies, encoder.embed(bodies), found)
     return [
         replace(
             g,

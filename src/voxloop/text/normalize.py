@@ -49,3 +49,26 @@ def normalize(text: object) -> str:
     simplified Chinese, lower-cased: the form every model and keyword list works on."""
     value = unicodedata.normalize("NFKC", clean(text))
     return _t2s().convert(value).lower()
+
+
+# A letter's greeting and sign-off ("您好：… 谢谢！张女士", "Hi Anna, … Thanks, Ben") are
+# courtesy, not what the message is: polite complaints taught the type head that thanks beside
+# a request is a complaint, and an emailed suggestion signed off with 谢谢 became one.
+_OPENING = re.compile(  # at the start or after a subject line
+    r"^([^\n]{0,80}\n)?\s*(?:(?:尊敬的|亲爱的)[^，,：:！!。\n]{0,15}|您好|你好|(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear)"
+    r"(?:\s+(?:[A-Z][\w.'-]*|or|and|team))*)\s*[，,：:！!\n]\s*"
+)
+_CLOSING = re.compile(
+    r"(?<=[，,。.！!？?\n])\s*(?:(?:谢谢|多谢|感谢|此致敬礼|祝好)[！!。.~～]*(?:[\s！!。.~～]+[^\s，,。！!？?]{1,8})?|"
+    r"(?:[Tt]hanks|[Tt]hank you|[Mm]any thanks|[Bb]est regards|[Kk]ind regards|[Rr]egards|[Cc]heers|"
+    r"[Ss]incerely)"
+    r"[,.!]*(?:\s+[A-Z][\w.'-]*){0,3})\s*$"
+)
+
+
+def without_courtesy(text: object) -> str:
+    """The message without a letter's greeting and sign-off; the whole message where nothing
+    else is left (a plain "谢谢！" is what it says)."""
+    value = str(text or "").strip()
+    body = _CLOSING.sub("", _OPENING.sub(r"\1", value, count=1), count=1).strip().rstrip("，,")
+    return body or value

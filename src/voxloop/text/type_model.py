@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from voxloop.text import corpora, encoder, files
 from voxloop.text import shipped as shipped_models
 from voxloop.text.features import TfidfVectorizer, faster
-from voxloop.text.normalize import normalize
+from voxloop.text.normalize import normalize, without_courtesy
 from voxloop.text.training import ece
 
 MODEL_PATH = Path(__file__).with_name("trained") / "types.joblib"
@@ -203,7 +203,9 @@ def train_shipped(eval_dir: Path) -> TypeModel:
     rows = files.training_records(eval_dir, "triage.jsonl")
     reviews, review_types = public_reviews()
     texts = [r["text"] for r in rows] + reviews
-    return train(texts, encoder.embed(texts), [r["type"] for r in rows] + review_types, analysis.guess(texts))
+    bodies = [without_courtesy(t) for t in texts]  # as `analysis.guess` gives them to the head
+    labels = [r["type"] for r in rows] + review_types
+    return train(bodies, encoder.embed(bodies), labels, analysis.guess(texts))
 
 
 def save(model: TypeModel, path: Path = MODEL_PATH) -> None:

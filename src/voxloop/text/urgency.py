@@ -6,8 +6,9 @@ head (`voxloop.text.heads`) reads the same messages by their words and by their 
 names the kind of emergency. It learns from the hand-written safety sets in eval/ and
 eval/train/ (emergencies and calm messages about the same things) plus ordinary feedback,
 reviews and questions as calm examples; its threshold is the lowest probability at which
-cross-validated false alarms on the calm hand-written messages stay under 2 %. Measured on
-eval/holdout, written by other people.
+cross-validated false alarms on the calm hand-written messages stay within 3 %, the bar the
+product sets for false alarms: a missed emergency costs more than a false alarm, so the head
+is as sensitive as that bar allows. Measured on eval/holdout, written by other people.
 """
 
 from functools import lru_cache
@@ -17,7 +18,7 @@ from voxloop.text import corpora, files, heads
 
 MODEL_PATH = Path(__file__).with_name("trained") / "urgency.joblib"
 FORMAT = "voxloop-urgency/2"
-MAX_FALSE_ALARMS = 0.02  # cross-validated, on the calm hand-written messages
+MAX_FALSE_ALARMS = 0.03  # cross-validated, on the calm hand-written messages: the false-alarm bar
 CALM_CORPORA = (("zh reviews", 1500), ("en review sentences", 1000), ("en banking questions", 500))
 
 
