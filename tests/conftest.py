@@ -7,12 +7,14 @@ With CI=true, an unreachable PostgreSQL fails the run instead of being skipped.
 import os
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -159,10 +161,26 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
+T = TypeVar("T")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def until(check: Callable[[], T | None], timeout: float = 60.0, what: str = "the condition") -> T:
+    """Poll `check` (work done in the background: an executor, a served process) until it
+    returns something true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.25)
 
 
 class Mailbox:

@@ -11,13 +11,11 @@ per-test table cleaning of tests/conftest.py does not touch it."""
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -26,7 +24,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.conftest import Mailbox, free_port
+from tests.conftest import Mailbox, free_port, until
 from tests.mail.test_serve_intake import _wait_for_port
 from tests.web.test_browser import TIMEOUT_MS, launch
 from voxloop import demo
@@ -39,7 +37,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 # Staff pages in each language, as the scenarios are walked: (our catalog's locale, the browser's).
 LANGUAGES = {"en": "en-US", "zh_CN": "zh-CN"}
-T = TypeVar("T")
 Contexts = Callable[..., BrowserContext]
 
 
@@ -99,18 +96,6 @@ def text_of(message: EmailMessage) -> str:
     """The plain text of a message (what a mail client shows)."""
     body = message.get_body(("plain", "html"))
     return body.get_content() if body is not None else ""
-
-
-def until(check: Callable[[], T | None], timeout: float = 60.0, what: str = "the condition") -> T:
-    """Poll `check` (the executor works in the background) until it returns something true."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.25)
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> str:

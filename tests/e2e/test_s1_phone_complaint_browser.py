@@ -119,12 +119,7 @@ def test_s1_a_guest_complains_on_her_phone(served: Served, contexts: Contexts, l
     question = (
         "王女士您好，师傅今天什么时间上门方便？" if locale == "zh_CN" else "Which time suits you today?"
     )
-    staff.fill("form[action$='/reply'] textarea[name=text]", question)
-    staff.click("form[action$='/reply'] button[type=submit]")
-    expect(staff.locator(".timeline")).to_contain_text(question)
-    staff.select_option("form[action$='/status'] select[name=to]", "waiting_customer")
-    staff.click("form[action$='/status'] button[type=submit]")
-    expect(staff.locator("hgroup p")).to_contain_text(words["waiting"])
+    reply_then_move(staff, question, "waiting_customer", words["waiting"])
     paused = case_clock(served, code)
     assert paused is not None and paused.paused_work is not None
     served.mail_to(guest_email, question)  # the question reaches her by email too
@@ -161,12 +156,7 @@ def resolve_and_survey(
 
     # 5. Fixed: the handler replies and resolves; she confirms on the tracking page.
     done = "空调已经修好了，给您添麻烦了。"
-    staff.fill("form[action$='/reply'] textarea[name=text]", done)
-    staff.click("form[action$='/reply'] button[type=submit]")
-    expect(staff.locator(".timeline")).to_contain_text(done)
-    staff.select_option("form[action$='/status'] select[name=to]", "resolved")
-    staff.click("form[action$='/status'] button[type=submit]")
-    expect(staff.locator("hgroup p")).to_contain_text(words["resolved"])
+    reply_then_move(staff, done, "resolved", words["resolved"])
     shot(staff, f"s1-{locale}-5-resolved")
     guest.goto(f"{served.url}/t/{code}")
     expect(guest.locator(".timeline")).to_contain_text(done)
@@ -195,6 +185,16 @@ def resolve_and_survey(
     manager.goto(f"{manager.url}/responses")
     expect(manager.locator("tbody tr").first).to_contain_text("csat: 5")
     shot(manager, f"s1-{locale}-6-responses")
+
+
+def reply_then_move(staff: Page, text: str, to: str, shown: str) -> None:
+    """The handler answers on the case page, then moves the case on; the page shows both."""
+    staff.fill("form[action$='/reply'] textarea[name=text]", text)
+    staff.click("form[action$='/reply'] button[type=submit]")
+    expect(staff.locator(".timeline")).to_contain_text(text)
+    staff.select_option("form[action$='/status'] select[name=to]", to)
+    staff.click("form[action$='/status'] button[type=submit]")
+    expect(staff.locator("hgroup p")).to_contain_text(shown)
 
 
 def survey_delay(served: Served, page: Page, *, expect_hours: str, to: str) -> None:

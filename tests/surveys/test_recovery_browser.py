@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
+from tests.conftest import until
 from tests.factories import make_account
 from tests.web.test_browser import launch, live_server, phone, signed_in  # noqa: F401 - the fixture
-from tests.web.test_browser_loop import wait_for
 from voxloop.jobs.executor import drain
 
 
@@ -54,7 +54,7 @@ def test_answer_case_call_back_resolve_resurvey_recovered_in_chinese(live_server
                 ).to_have_count(0)
 
             drain()  # the reply by email, then the re-survey
-            mail = wait_for(
+            mail = until(
                 lambda: next(
                     (
                         m

@@ -4,28 +4,18 @@ deadline after the holiday; it breaks its commitment and escalates; an agent ans
 case page; the guest reads the answer on the tracking page and confirms; the case closes."""
 
 import re
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
+from tests.conftest import until
 from tests.factories import PASSWORD, make_account
 from tests.web.test_browser import TIMEOUT_MS, launch, live_server, phone  # noqa: F401 - the fixture
 from voxloop.jobs.executor import drain, sweep_commitments
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-def wait_for(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_a_complaint_from_the_public_form_goes_round_the_loop_in_the_browser(live_server, clock, smtp):  # noqa: F811
@@ -70,7 +60,7 @@ def test_a_complaint_from_the_public_form_goes_round_the_loop_in_the_browser(liv
             clock.now = datetime(2026, 10, 8, 11, 5, tzinfo=SH)
             assert sweep_commitments()["breached"] == 1
             drain()
-            wait_for(lambda: any(m["To"] == "head@hotel.example" for m in smtp.messages))
+            until(lambda: any(m["To"] == "head@hotel.example" for m in smtp.messages))
 
             staff = browser.new_page(locale="en-US")
             staff.set_default_timeout(TIMEOUT_MS)
@@ -91,7 +81,7 @@ def test_a_complaint_from_the_public_form_goes_round_the_loop_in_the_browser(liv
                     "In progress" if status == "in_progress" else "Resolved"
                 )
             drain()
-            wait_for(
+            until(
                 lambda: any(
                     m["To"] == "guest@example.com" and "师傅已在路上" in m.get_body().get_content()
                     for m in smtp.messages

@@ -386,15 +386,14 @@ def decide(
         "flag": flagged[0] if flagged else None,
         "flag_reason": flagged[1] if flagged else None,
         "because": result.because,
-        "thank": "type" not in unsure and _thanked(values, result.because, guess.get("score", 0.0)),
+        "thank": _thanked(values, result.because, guess.get("score", 0.0), unsure),
     }
 
 
-def _thanked(values: dict[str, Any], because: dict[str, str], score: float) -> bool:
+def _thanked(values: dict[str, Any], because: dict[str, str], score: float, unsure: dict[str, float]) -> bool:
     """A suggestion is thanked; a praise when a rule says so, or the model is sure and the
-    sentiment positive; nothing that needs someone now. (`decide` thanks nothing whose type
-    waits for a person.)"""
-    if values.get("alarm"):
+    sentiment positive; nothing that needs someone now, nor whose type waits for a person."""
+    if values.get("alarm") or "type" in unsure:
         return False
     if values["type"] == "suggestion":
         return True
