@@ -4,9 +4,10 @@ owners), and today's discovery. Whether an initiative worked is left to the eval
 demo only arranges the feedback before and after (`PROBLEMS` in the demo's package)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import Actor
@@ -170,7 +171,9 @@ def _about(terms: dict[int, list[str]], words: tuple[str, ...]) -> int | None:
     return None
 
 
-def _start(db, org_id: int, plan: Plan, alert_id: int, alerted, people: dict[str, int]) -> int:  # type: ignore[no-untyped-def]
+def _start(
+    db: Session, org_id: int, plan: Plan, alert_id: int, alerted: datetime, people: dict[str, int]
+) -> int:
     """The initiative from the alert, as the page starts it; the goal set once the baseline is
     known, and the actions with their owners."""
     started = alerted + timedelta(days=plan.days_after_alert, hours=3)
