@@ -166,13 +166,13 @@ def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_the_safety_check_on_messages_it_has_never_seen():
-    """Measured 0.960 recall and 2.5 % false alarms (the issue asks 0.97 and 3 %)."""
+    """Measured 0.964 recall and 2.7 % false alarms (the issue asks 0.97 and 3 %)."""
     rows = _holdout("safety.jsonl")
     figures = evaluation.detection(
         rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
     )
     assert figures["n"] >= 600 and sum(r["urgent"] for r in rows) >= 200
-    assert figures["recall"] >= 0.955 and figures["false positives"] <= 0.03
+    assert figures["recall"] >= 0.96 and figures["false positives"] <= 0.03
 
 
 def test_the_spam_check_on_messages_it_has_never_seen():
@@ -188,10 +188,10 @@ def test_the_spam_check_on_messages_it_has_never_seen():
 
 def test_feedback_types_on_messages_the_models_have_never_seen():
     """Triage's type and polarity (with the learned head) on the held-out feedback: measured
-    0.850 and 0.860, against 0.720 for the cues alone; 6 of 160 complaints typed praise."""
+    0.887 and 0.897, against 0.720 for the cues alone; 6 of 160 complaints typed praise."""
     rows = _holdout("triage.jsonl")
     learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
-    assert learned["type"] >= 0.845 and learned["polarity"] >= 0.855
+    assert learned["type"] >= 0.88 and learned["polarity"] >= 0.89
     assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 6
 
 
@@ -222,7 +222,7 @@ def test_a_burst_larger_than_the_meaning_limit_is_triaged_by_the_fast_tier(clien
 
 def test_the_review_queue_lists_the_least_confident_first_page_by_page(client):
     agent = make_account(role="agent")
-    texts = ("Regarding the invoice", "预订的事", "the lobby", "关于积分")
+    texts = ("About the parking", "预订的事", "the lobby", "关于积分")
     ids = {submit(client, agent, t)["id"]: t for t in texts}
     drain()
     records = [client.get(f"/api/v1/feedback/{i}", headers=agent.headers).json() for i in ids]

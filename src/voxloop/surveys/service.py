@@ -491,7 +491,8 @@ def summary(*, db: Session, org_id: int, survey_id: int, include_flagged: bool =
         "for_review": {k: n for k, n in flagged.items() if k in quality.REVIEW_ONLY},
         "headline": headline,
         "questions": distributions,
-        "follow_up": follow_up_rates(db=db, survey=survey, definition=definition, responses=used),
+        # every answer that opened a case: a hurried one is left out of the scores, not the loop
+        "follow_up": follow_up_rates(db=db, survey=survey, definition=definition, responses=completed),
     }
 
 

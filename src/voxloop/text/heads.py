@@ -88,7 +88,7 @@ def train(yes: Sequence[tuple[str, str]], no: Sequence[str], hand_written_no: in
         + cross_val_predict(_classifier(), E, y, cv=folds, method="predict_proba")[:, 1]
     ) / 2
     no_cross = cross[len(yes) : len(yes) + hand_written_no]
-    candidates = np.round(np.arange(0.3, 0.96, 0.05), 2)
+    candidates = np.round(np.arange(0.3, 0.96, 0.01), 2)
     threshold = float(next((t for t in candidates if (no_cross >= t).mean() <= max_false), candidates[-1]))
     features = sp.hstack([X, sp.csr_matrix(E)]).tocsr()
     kinds = _classifier().fit(features[: len(yes)], [k for _, k in yes])

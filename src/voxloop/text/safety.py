@@ -117,6 +117,7 @@ _PHRASES: dict[str, list[str]] = {
         r"羊水破|要生了|手抖.{0,8}(?:胡话|出汗|晕)|头晕.{0,6}(?:恶心|想吐|站不稳)|心脏病(?:发作|犯了)",
         r"lips (?:are|were|turning) blue|not (?:answering|responding)|no response|\basthma|\binhaler\b|clutching (?:his|her|their) chest|can'?t see out of|\bpale and sweating|\bconfused and|won'?t wake up",
         r"没反应|哮喘|喷雾用完|低血糖|说胡话|倒在(?:地上|门口|路边|楼道)|起不来|(?:老人|孩子|病人|客人)已经不舒服|嘴唇发紫|脸色发白|叫不醒",
+        r"having (?:a|some kind of|what looks like a) fit\b|shaking all over|\bfitting\b.{0,20}(?:floor|ground|seat)|"
         r"\bcollapsed?\b|\bunconscious\b|\bunresponsive\b|not breathing|can'?t breathe|cannot breathe|"
         r"trouble breathing|difficulty breathing|struggling to breathe|short(?:ness)? of breath",
         r"chest pains?|heart attack|\bstroke\b|\bseizures?\b|\bfainted\b|passed out|\bconvuls",
@@ -254,8 +255,8 @@ _NEGATED_BEFORE = re.compile(
 )
 # A sentence that is a drill, a precaution question, a test, or something already over.
 _NOT_NOW = re.compile(
-    r"\bdrill\b|\bdrills\b|\btest(?:ing|ed)?\b (?:of )?the (?:alarm|fire|smoke)|(?:what|how) (?:should|do|would) "
-    r"(?:i|we) do|in case (?:of|there)|\bif (?:there is|there's|a) |what if|evacuation (?:plan|route|map)|"
+    r"\bdrill\b|\bdrills\b|\btest(?:ing|ed)?\b (?:of )?the (?:alarm|fire|smoke)|in case (?:of|there)|"
+    r"(?:what|how) (?:should|do|would) (?:i|we) do (?:if|when|in case)\b|\bif (?:there is|there's|a) |what if|evacuation (?:plan|route|map)|"
     r"refund(?:ed)? (?:came|has come|arrived|went through|was processed)|(?:was|been|were|got) (?:refunded|"
     r"reimbursed|returned|resolved|sorted)|already (?:refunded|returned|resolved|sorted|fixed|found|back)|"
     r"(?:we|i) found (?:him|her|them)|(?:is|was) found\b|turned out|false alarm|thankfully (?:nobody|no one)|"

@@ -30,10 +30,13 @@ from voxloop.text.normalize import normalize, without_courtesy
 from voxloop.text.training import ece
 
 MODEL_PATH = Path(__file__).with_name("trained") / "types.joblib"
-# 2: the cues and sentiment as features, and an n-gram model beside; 3: a temperature
-FORMAT = "voxloop-types/3"
+# 2: the cues and sentiment as features, and an n-gram model beside; 3: a temperature;
+# 4: how sure of praise the head must be to overrule the cues' complaint
+FORMAT = "voxloop-types/4"
 _CS = (3.0, 10.0, 30.0)
 _WORDS = (0.2, 0.3, 0.4, 0.5)  # the n-gram model's share of the average
+# How sure of praise the head must be where the cues read a complaint (above 1: never).
+_SURE = (1.01, 0.95, 0.9, 0.8, 0.7)
 
 
 class Cues(Protocol):
@@ -53,6 +56,7 @@ class TypeModel:
     words: Pipeline  # n-grams
     share: float  # the n-gram model's share of the average
     temperature: float  # the averaged probabilities' calibration (cross-validated)
+    sure: float  # the probability of praise that overrules the cues' complaint
     report: dict[str, Any] = field(default_factory=dict)
 
     def types(
@@ -67,7 +71,9 @@ class TypeModel:
             self.words.predict_proba([normalize(t) for t in texts]),
             self.share,
         )
-        return _decide(_scaled(probabilities, self.temperature), classes, [c.feedback_type for c in cues])
+        return _decide(
+            _scaled(probabilities, self.temperature), classes, [c.feedback_type for c in cues], self.sure
+        )
 
 
 def _stacked(embeddings: np.ndarray, cues: Sequence[Cues], classes: list[str]) -> np.ndarray:
@@ -102,14 +108,16 @@ def _temperature(probabilities: np.ndarray, y: np.ndarray, classes: list[str]) -
 
 
 def _decide(
-    probabilities: np.ndarray, classes: list[str], cue_types: Sequence[str]
+    probabilities: np.ndarray, classes: list[str], cue_types: Sequence[str], sure: float
 ) -> list[tuple[str, float]]:
-    """The most probable type; a stated problem the cues found is never made praise (a
-    complaint thanked as praise is the mistake customers notice most)."""
+    """The most probable type; a problem the cues found is made praise only where the head is
+    `sure` of it (a complaint thanked as praise is the mistake customers notice most; but the
+    cues also read "没有任何破损" and "couldn't fault a thing" as complaints)."""
     out = []
+    praise = classes.index("praise")
     for row, cue in zip(probabilities, cue_types, strict=True):
         best = classes[int(row.argmax())]
-        if best == "praise" and cue == "complaint":
+        if best == "praise" and cue == "complaint" and row[praise] < sure:
             best = "complaint"
         out.append((best, round(float(row[classes.index(best)]), 4)))
     return out
@@ -128,7 +136,9 @@ def _words() -> Pipeline:
 def train(
     texts: Sequence[str], embeddings: np.ndarray, labels: Sequence[str], cues: Sequence[Cues]
 ) -> TypeModel:
-    """Choose C and the n-gram share by 5-fold cross-validated accuracy; fit on everything."""
+    """Choose C, the n-gram share and how sure of praise overrules the cues by 5-fold
+    cross-validated accuracy, never thanking more complaints as praise than when the cues
+    always win; fit on everything."""
     y = np.array(labels)
     classes = sorted(set(labels))
     normalized = [normalize(t) for t in texts]
@@ -136,27 +146,33 @@ def train(
     cue_types = [c.feedback_type for c in cues]
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     words = cross_val_predict(_words(), normalized, y, cv=folds, method="predict_proba")
-    scores: dict[tuple[float, float], float] = {}
+    scores: dict[tuple[float, float, float], tuple[float, int]] = {}
     crossed: dict[float, np.ndarray] = {}
     for C in _CS:
         crossed[C] = meaning = cross_val_predict(
             LogisticRegression(C=C, max_iter=5000), X, y, cv=folds, method="predict_proba"
         )
         for share in _WORDS:
-            decided = [t for t, _ in _decide(_average(meaning, words, share), classes, cue_types)]
-            scores[(C, share)] = float(np.mean(np.array(decided) == y))
-    (C, share), accuracy = max(scores.items(), key=lambda kv: kv[1])
+            for sure in _SURE:
+                decided = np.array(
+                    [t for t, _ in _decide(_average(meaning, words, share), classes, cue_types, sure)]
+                )
+                thanked = int(np.sum((decided == "praise") & (y == "complaint")))
+                scores[(C, share, sure)] = (float(np.mean(decided == y)), thanked)
+    (C, share, sure), (accuracy, thanked) = _best(scores)
     averaged = _average(crossed[C], words, share)
     temperature = _temperature(averaged, y, classes)
     report = {
         "examples": len(labels),
         "C": C,
         "n-gram share": share,
+        "praise overrules the cues from": sure,
         "cross-validated accuracy": round(accuracy, 3),
+        "cross-validated complaints typed praise": thanked,
         "cues alone": round(float(np.mean(np.array(cue_types) == y)), 3),
         "temperature": temperature,
         "cross-validated ECE": [
-            round(_ece(p, classes, cue_types, y), 3) for p in (averaged, _scaled(averaged, temperature))
+            round(_ece(p, classes, cue_types, y, sure), 3) for p in (averaged, _scaled(averaged, temperature))
         ],
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -165,13 +181,26 @@ def train(
         clone(_words()).fit(normalized, y),
         share,
         temperature,
+        sure,
         report,
     )
 
 
-def _ece(probabilities: np.ndarray, classes: list[str], cue_types: Sequence[str], y: np.ndarray) -> float:
+def _best(
+    scores: dict[tuple[float, float, float], tuple[float, int]],
+) -> tuple[tuple[float, float, float], tuple[float, int]]:
+    """The most accurate choice among those that thank no more complaints as praise than the
+    best choice where the cues always win."""
+    never = max((v for k, v in scores.items() if k[2] == _SURE[0]), key=lambda v: v[0])
+    allowed = {k: v for k, v in scores.items() if v[1] <= never[1]}
+    return max(allowed.items(), key=lambda kv: kv[1][0])
+
+
+def _ece(
+    probabilities: np.ndarray, classes: list[str], cue_types: Sequence[str], y: np.ndarray, sure: float
+) -> float:
     """Expected calibration error of the decided type's probability (before, after scaling)."""
-    decided = _decide(probabilities, classes, cue_types)
+    decided = _decide(probabilities, classes, cue_types, sure)
     return ece(np.array([[p] for _, p in decided]), np.array([t for t, _ in decided]), y)
 
 
