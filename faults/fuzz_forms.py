@@ -11,8 +11,9 @@ forms only an administrator sees). Each request keeps, drops, repeats, empties, 
 corrupts each field, posts files where a form takes them, leaves the CSRF token out one time in
 ten, and points the path at the organization's own objects, the other organization's and ones
 that do not exist; a few go signed out. Prints requests and server errors per role (the
-server's log is left in /tmp/fuzz_forms.log); exits 1 on any 5xx or unanswered request, or when
-fewer than --at-least requests were sent."""
+server's log is left in /tmp/fuzz_forms.log) and the POST routes on no page; exits 1 on any 5xx
+or unanswered request, when fewer than --at-least requests were sent, or when a POST route was
+on no page (posted with its declared fields only, it would miss what its form sends)."""
 
 import argparse
 import os
@@ -372,9 +373,11 @@ class Api:
         return r.json()
 
 
-def seed(setup: Setup, base: str, org: str) -> list[str]:
+def seed(setup: Setup, base: str, org: str) -> tuple[list[str], list[str]]:
     """An organization with a user per role and a few of every object the forms act on; its
-    public pages (the feedback form, tracking pages and surveys)."""
+    public pages (the feedback form, tracking pages, surveys and an invitation's unsubscribe
+    page) and the staff pages whose forms act on one object (an alert, a webhook delivery, a
+    branch, a customer to erase)."""
     setup.voxloop("users", "create", "--org", org, "--org-name", org.title(), "--email",
                   f"admin@{org}.example", "--role", "admin", "--password", PASSWORD)  # fmt: skip
     token = setup.voxloop("tokens", "create", "--org", org, "--email", f"admin@{org}.example")
@@ -383,29 +386,51 @@ def seed(setup: Setup, base: str, org: str) -> list[str]:
     for role in ROLES[:-1]:
         api.post("/users", {"email": f"{role}@{org}.example", "password": PASSWORD, "role": role,
                             "name": f"{role} {org}", "department_id": dept["id"]})  # fmt: skip
+    api.post("/branches", {"name": f"{org} 外滩店", "name_en": "The Bund", "city": "上海"})
+    # before the feedback: its triage is announced there, a delivery to redeliver
+    hook = api.post("/webhooks", {"url": "http://127.0.0.1:9/voxloop", "events": ["feedback.created"]})
     public = [f"/f/{org}"]
+    records = []
     for i, (name, text) in enumerate(
         [("王芳", "空调坏了"), ("John Smith", "Breakfast was cold."), ("李雷", "很好")]
     ):
         customer = {"name": name, "email": f"c{i}@{org}.example", "phone": f"+86 138 0000 {i:04d}"}
-        record = api.post("/feedback", {"description": f"{text} {org} {i}", "customer": customer})
-        public.append(f"/t/{record['tracking_code']}")
-        api.post(f"/feedback/{record['id']}/remedies", {"kind": "apology", "message": "对不起"})
+        records.append(api.post("/feedback", {"description": f"{text} {org} {i}", "customer": customer}))
+        public.append(f"/t/{records[-1]['tracking_code']}")
+        api.post(f"/feedback/{records[-1]['id']}/remedies", {"kind": "apology", "message": "对不起"})
+    # one problem from six customers: a common one, whose discovery raises an alert
+    common = [
+        api.post("/feedback", {"description": f"房间的空调坏了，整晚太热睡不着 {i}",
+                               "customer": {"name": f"客人{i}", "email": f"ac{i}@{org}.example"}})
+        for i in range(6)
+    ]  # fmt: skip
     api.post(
         "/routing-rules", {"name": f"{org} rule", "match": {"channel": ["web"]}, "department_id": dept["id"]}
     )
-    api.http.patch(f"/feedback/{record['id']}", json={"type": "suggestion"}).raise_for_status()  # to adopt
+    setup.voxloop("outbox", "run")  # the triage, as a worker would run it
+    for record in common:
+        api.http.patch(f"/feedback/{record['id']}", json={"type": "complaint"}).raise_for_status()
+    api.post("/themes/discover", {"days": 7})
+    setup.voxloop("outbox", "run")
+    first, last = records[0]["id"], records[-1]["id"]
+    api.post(f"/feedback/{first}/transitions", {"to": "resolved"})  # the customer confirms or reopens
+    api.http.patch(f"/feedback/{last}", json={"type": "suggestion"}).raise_for_status()  # to adopt
     for template, trigger in (("nps", None), ("csat_post_case", "case_resolved")):
         survey = api.post("/surveys", {"name": f"{template} {org}", "template": template, "trigger": trigger})
         api.post(f"/surveys/{survey['id']}/publish")
         public.append(f"/s/{survey['key']}")
+    guest = f"guest@{org}.example"
+    api.post(f"/surveys/{survey['id']}/invitations", {"emails": [guest]})
+    # the link is only in the invitation's email, which nobody here reads
+    token = setup.query(f"SELECT token FROM survey_invitations WHERE email = '{guest}'")[0][0]
+    public.append(f"/s/unsubscribe/{token}")
     initiative = api.post("/initiatives", {"title": f"Faster replies {org}", "origin_kind": "manual",
                                            "target_value": 4, "deadline": "2027-06-30"})  # fmt: skip
     api.post(
         f"/initiatives/{initiative['id']}/actions", {"title": "Train the desk", "process_step": "training"}
     )
-    api.post("/webhooks", {"url": "http://127.0.0.1:9/voxloop", "events": ["feedback.created"]})
-    return public
+    erase = f"/customers/{records[1]['customer']['id']}/erase"  # deeper than the crawl goes
+    return public, ["/reports/themes", f"/admin/webhooks/{hook['id']}", "/admin/branches", erase]
 
 
 def learn(routes: list[Route], org: str, forms: list[Form], pages: set[str]) -> None:
@@ -459,7 +484,7 @@ def main() -> int:
         wait_up(f"{base}/api/v1/health")
         # Each administrator's pages first: the forms' fields, and each organization's ids.
         for org in orgs:
-            public = seed(setup, base, org)
+            public, staff = seed(setup, base, org)
             admin = Client(base, org, "admin", tally.setdefault(f"{org}/admin", Counter()), errors)
             admin.login()
             signed_out = Client(base, org, "signed out", tally[f"{org}/admin"], errors)
@@ -467,12 +492,13 @@ def main() -> int:
                 f for url in ["/login", *public] if (page := signed_out.get_page(url)) for f in page.forms
             ]
             crawled, pages = admin.crawl(args.pages * 2)
-            learn(routes, org, forms + crawled + admin.staged(), pages)
+            forms += [f for url in staff if (page := admin.get_page(url)) for f in page.forms]
+            learn(routes, org, forms + crawled + admin.staged(), pages | set(staff))
         # a page that takes neither a query nor an id has nothing to fuzz
         routes = [r for r in routes if r.method == "POST" or r.body or r.forms or r.params]
-        for route in routes:
-            if route.method == "POST" and not route.forms:
-                print(f"{route.path}: on no page; posted with its declared fields and unknown ids")
+        unseen = [r.path for r in routes if r.method == "POST" and not r.forms]
+        for path in unseen:
+            print(f"{path}: on no page; posted with its declared fields and unknown ids")
         for org in orgs:
             for role in ROLES:
                 tally.setdefault(f"{org}/{role}", Counter())
@@ -514,7 +540,8 @@ def main() -> int:
         f"in {time.monotonic() - started:.0f} s, {total['5xx']} answered with a server error, "
         f"{total['connection errors']} not answered; {log.count('Traceback')} tracebacks in the server's log"
     )
-    failed = total["5xx"] or total["connection errors"] or total["requests"] < args.at_least
+    print(f"POST routes on no page (declared fields only): {', '.join(unseen) or 'none'}")
+    failed = total["5xx"] or total["connection errors"] or total["requests"] < args.at_least or unseen
     return 1 if failed else 0
 
 

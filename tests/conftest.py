@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -45,6 +46,22 @@ def _drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pg_url(name: str) -> str:
+    """Voxloop's URL (SQLAlchemy with psycopg) for the database `name` on the test server."""
+    return PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database of one's own (whatever the session runs on), dropped after;
+    an unreachable server ends the run, as for the session's own database."""
+    name = _create_pg_database()
+    try:
+        yield pg_url(name)
+    finally:
+        _drop_pg_database(name)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate a fresh database for the session with Voxloop's own migrations."""
@@ -52,7 +69,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pg_name = None
     if BACKEND == "postgresql":
         pg_name = _create_pg_database()
-        url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{pg_name}"
+        url = pg_url(pg_name)
     else:
         url = f"sqlite:///{data_dir / 'voxloop.db'}"
     os.environ.update(

@@ -22,9 +22,11 @@ from voxloop.feedback.models import Feedback
 from voxloop.initiatives import service as initiatives
 from voxloop.initiatives.models import InitiativeAction
 from voxloop.jobs.executor import sync_analytics
+from voxloop.reports import service as reports
 from voxloop.surveys import definition as d
 from voxloop.surveys import quality
 from voxloop.surveys.models import Invitation, Response, Survey
+from voxloop.text.themes import Criteria
 from voxloop.themes import service as themes
 from voxloop.themes.models import Alert, Theme
 
@@ -138,6 +140,7 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     # The post-case CSAT and the relationship NPS, answered over the year, some with reasons.
     assert surveys["csat"].trigger == "case_resolved"
     assert answered[surveys["csat"].id] >= 100 and answered[surveys["nps"].id] >= 100
+    assert answered[surveys["ces"].id] >= 100  # the customer effort the scorecard reports (S6)
     assert len(quarters) >= 3
     assert any("why" in a for a in open_answers)
 
@@ -180,8 +183,9 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     # The analysis page shows each dimension's gap with its interval, and its reliability.
     login(client, "analyst@cloudhill.example", demo.PASSWORD)
     page = client.get(f"/surveys/{study.id}/analysis", headers={"Accept-Language": "en"}).text
-    for dimension in d.DIMENSIONS:
-        assert page.count(f"<tr><td>{dimension}</td>") == 2, dimension  # gap, then reliability
+    for dimension in d.DIMENSIONS:  # gap, then reliability; by its name in the analyst's Chinese
+        name = d.dimension_name(dimension, "zh_CN")
+        assert page.count(f'<tr data-dimension="{dimension}"><td>{name}</td>') == 2, dimension
 
     # S5: discovery two months ago raised the breakfast alert (many guests, three hotels and
     # more); the manager started an initiative from it, which the evaluation finds achieved,
@@ -204,7 +208,10 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     breakfast_alert = origins["早餐"]
     assert breakfast_alert is not None and breakfast_alert.kind == themes.EMERGING
     assert any("早餐" in t or "breakfast" in t for t in named[breakfast_alert.id][:3])
-    assert breakfast_alert.detail["customers"] >= 3 and breakfast_alert.detail["branches"] >= 3
+    assert (
+        breakfast_alert.detail["customers"] >= Criteria().customers
+        and breakfast_alert.detail["branches"] >= 3
+    )
     assert breakfast_alert.id in {a.id for a in open_alerts} and len(owners) >= 5 and all(owners)
     assert today and any(as_utc(a.created_at) >= clock.now - timedelta(hours=1) for a in open_alerts)
 
@@ -222,6 +229,14 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     page = client.get(f"/improvement/{achieved_id}").text
     assert "p &lt; 0.001" in page and "p = 0.0000" not in page
     assert "孙主管" in page and "Chen Yu" in page  # the F&B and front-office owners
+
+    # S6: the executive's weekly scorecard, as a PDF, in Chinese; the owners' board's in English.
+    with session_scope() as db:
+        schedules = reports.list_schedules(db=db, org_id=org_id)
+    assert {(s.kind, s.format, s.frequency, s.locale, tuple(s.recipients)) for s in schedules} == {
+        ("scorecard", "pdf", "weekly", "zh_CN", ("gm@cloudhill.example",)),
+        ("scorecard", "pdf", "weekly", "en", ("board@cloudhill.example",)),
+    }
 
     # The six hotels are the organization's managed branch list, each in its city.
     with session_scope() as db:

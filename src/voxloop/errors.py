@@ -1,6 +1,7 @@
 """One error hierarchy; every failure the API reports is JSON {"error": {code, message, fields}}."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -124,6 +125,38 @@ def field_error(field: str, reason: str) -> dict[str, str]:
 
 def invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput(fields=[field_error(field, reason)])
+
+
+# The checks a row of an imported file fails most often, worded for a person in the page's
+# language (pydantic words them in English only); other reasons keep the schema's words.
+ROW_REASONS = {
+    "missing": N_("is required"),
+    "datetime_parsing": N_("is not a date and time"),
+    "datetime_from_date_parsing": N_("is not a date and time"),
+    "datetime_type": N_("is not a date and time"),
+    "string_too_long": N_("is too long"),
+    "string_pattern_mismatch": N_("is not in the expected form"),
+}
+
+
+def row_problems(exc: ValidationError, row: int) -> list[dict[str, Any]]:
+    """Why a row of a file was refused, by row and field, keeping each check's kind so a page
+    can word it in its own language (`reason_in`); a validator's own message (ValueError)
+    without pydantic's "Value error, " before it."""
+    out = []
+    for e in exc.errors():
+        error = (e.get("ctx") or {}).get("error")
+        reason = str(error) if e["type"] == "value_error" and error is not None else e["msg"]
+        field = ".".join(str(p) for p in e["loc"]) or "row"
+        out.append({"row": row, "field": field, "kind": e["type"], "reason": reason})
+    return out
+
+
+def reason_in(problem: Mapping[str, Any], locale: str) -> str:
+    """A refused row's reason in `locale`: a known check's words, else the reason itself,
+    translated where the catalog has it (the schemas' own messages are marked for it)."""
+    reason = ROW_REASONS.get(str(problem.get("kind")), str(problem.get("reason") or ""))
+    return i18n.gettext(reason, locale) if reason else ""
 
 
 def invalid_model(exc: ValidationError, prefix: str) -> InvalidInput:

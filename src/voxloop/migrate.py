@@ -4,6 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -14,8 +15,12 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(revision: str = "head") -> None:
-    command.upgrade(alembic_config(), revision)
+def upgrade(revision: str = "head", connection: Connection | None = None) -> None:
+    """Migrate the configured database, or the one `connection` is open on (`voxloop db copy`)."""
+    cfg = alembic_config()
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
 
 
 def revision(message: str) -> None:

@@ -50,6 +50,12 @@ def test_analysis_charts_and_drill_down(live_server, tmp_path):  # noqa: F811
             # drivers and IPA items with n and intervals, as tables a person can read
             expect(page.locator("table.drivers tbody tr")).to_have_count(len(ROWS))
             expect(page.locator("table.drivers tbody tr").first).to_contain_text(" – ")
+            # the chart draws each driver's interval over its bar, from the same figures
+            drawn = page.evaluate(
+                """() => echarts.getInstanceByDom(document.getElementById("drivers-chart"))
+                    .getOption().series[1].data"""
+            )
+            assert len(drawn) == len(ROWS) and all(low <= high for _, low, high in drawn)
             expect(page.locator("table.ipa thead")).to_contain_text("Performance")
             n = page.locator("table.indicators tbody tr").first.locator("td").last.inner_text()
             expect(page.locator("table.ipa tbody tr").first.locator("td").last).to_have_text(n)  # n kept

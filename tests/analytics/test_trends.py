@@ -208,3 +208,44 @@ def test_a_score_trend_opens_the_surveys_responses_of_the_period(client, analyti
     assert "第10月" in october and "第9月" not in october
     bad = client.get(f"/surveys/{survey['id']}/responses?date_from=October")
     assert bad.status_code == 422 and "date_from" in bad.text
+
+
+def test_a_city_is_its_branches_together_on_the_dashboards_and_in_the_inbox(client, analytics):
+    admin = make_account(role="admin")
+    for name, city in (("西湖店", "Hangzhou"), ("滨江店", "Hangzhou"), ("外滩店", "Shanghai")):
+        r = client.post("/api/v1/branches", json={"name": name, "city": city}, headers=admin.headers)
+        assert r.status_code == 201, r.text
+    items = [
+        {"description": "空调坏了，很不满意，投诉", "branch": "西湖店"},
+        {"description": "房间很脏，投诉", "branch": "西湖店"},
+        {"description": "谢谢，非常满意", "branch": "滨江店"},
+        {"description": "服务太差了，投诉", "branch": "外滩店"},
+    ]
+    r = client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["failed"] == 0, r.text
+    drain()
+    assert sync()["branches"] == 3
+    query = "/api/v1/analytics/indicators?metric=complaint_rate&period=month"
+    hangzhou = client.get(f"{query}&city=Hangzhou", headers=admin.headers).json()["rows"]
+    assert [(r["n"], r["value"]) for r in hangzhou] == [(3, pytest.approx(2 / 3))]
+    grouped = client.get(f"{query}&group_by=city", headers=admin.headers).json()["rows"]
+    assert {r["group"]: r["n"] for r in grouped} == {"Hangzhou": 3, "Shanghai": 1}
+    # the list is the truth: a branch's city corrected reaches the store on the next sync
+    bund = next(
+        b for b in client.get("/api/v1/branches", headers=admin.headers).json() if b["name"] == "外滩店"
+    )
+    client.patch(f"/api/v1/branches/{bund['id']}", json={"city": "Hangzhou"}, headers=admin.headers)
+    sync()
+    assert [r["n"] for r in client.get(f"{query}&city=Hangzhou", headers=admin.headers).json()["rows"]] == [4]
+
+    login(client, admin.email)
+    scorecard = client.get("/reports/scorecard?city=Hangzhou", headers={"Accept-Language": "en"}).text
+    assert '<select name="city">' in scorecard and "<option selected>Hangzhou</option>" in scorecard
+    assert "city=Hangzhou" in scorecard  # each card's trend keeps the filter
+    inbox = client.get("/inbox?city=Hangzhou&type=complaint", headers={"Accept-Language": "en"}).text
+    assert "City: Hangzhou" in inbox
+    assert all(text in inbox for text in ("空调坏了", "房间很脏", "服务太差了"))  # 外滩店 is Hangzhou now
+    assert "谢谢，非常满意" not in inbox  # praise, left out by the type filter
+    shanghai = client.get("/inbox?city=Shanghai", headers={"Accept-Language": "en"}).text
+    assert not any(text in shanghai for text in ("空调坏了", "房间很脏", "服务太差了"))
+    assert client.get("/inbox?rated=mood").status_code == 422

@@ -108,6 +108,9 @@ def test_the_sla_page_shows_a_manager_the_breaches_in_both_languages_and_refuses
     assert en.status_code == 200
     assert "Breached (2)" in en.text and "At risk (1)" in en.text
     assert "Front Office" in en.text and "33%" in en.text and "60%" in en.text
+    # each rate with Wilson's interval: 3 of 5 is 23-88 % (statsmodels' proportion_confint)
+    assert "60% <small>(3 / 5; 95% interval 23–88%)</small>" in en.text
+    assert "33% <small>(1 / 3; 95% interval 6–79%)</small>" in en.text
     assert "11/2/26, 6:00" in en.text and "16 h 0 min" in en.text  # Shanghai time, not UTC
     assert 'href="/reports/sla"' in en.text
     zh = client.get("/reports/sla", headers={"Accept-Language": "zh-CN"})

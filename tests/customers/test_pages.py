@@ -228,6 +228,11 @@ def test_export_and_erasure_are_for_admins_with_a_confirmation_step(client):
     assert gone["customer"]["email"] is None and gone["customer"]["name"] == "" and gone["feedback"] == []
     kept = client.get(f"/api/v1/feedback/{record['id']}", headers=admin.headers).json()
     assert kept["description"] == "[erased]"
+    # the case page says so in the staff's language, not with the stored marker
+    case = client.get(f"/feedback/{record['id']}", headers=ZH).text
+    assert "［应客户要求已删除］" in case and "[erased]" not in case and "空调坏了" not in case
+    case = client.get(f"/feedback/{record['id']}", headers=EN).text
+    assert "[erased at the customer&#39;s request]" in case
     html = client.get(f"/customers/{cid}", headers=EN).text
     assert "was erased" in html and "li.na@example.com" not in html and "空调坏了" not in html
     assert f'action="/customers/{cid}/edit"' not in html

@@ -26,6 +26,7 @@ COMPLAINT = "1203房间的空调从昨晚就坏了，一直没人来修。"
 # What each step says in the staff's language.
 WORDS = {
     "en": {
+        "department": "Engineering",
         "type": "Complaint",
         "category": "facilities",
         "sentiment": "Negative",
@@ -36,6 +37,7 @@ WORDS = {
         "resolved": "Resolved",
     },
     "zh_CN": {
+        "department": "工程部",
         "type": "投诉",
         "category": "设施",
         "sentiment": "负面",
@@ -80,7 +82,7 @@ def test_s1_a_guest_complains_on_her_phone(served: Served, contexts: Contexts, l
     # 1. The room card's QR code opens the form for her hotel; she writes and attaches a photo.
     guest = contexts("zh_CN", phone=True).new_page()
     guest.goto(f"{served.url}/f/cloudhill?branch={quote(HOTEL)}")
-    expect(guest.locator("input[name=branch]")).to_have_value(HOTEL)
+    expect(guest.locator("select[name=branch]")).to_have_value(HOTEL)  # the room card's hotel, chosen
     guest.fill("textarea[name=description]", COMPLAINT)
     guest.fill("input[name=customer_name]", "王女士")
     guest.fill("input[name=customer_email]", guest_email)
@@ -106,7 +108,7 @@ def test_s1_a_guest_complains_on_her_phone(served: Served, contexts: Contexts, l
     expect(staff.locator(".triage-category")).to_contain_text(re.compile(words["category"], re.I))
     classification = staff.locator("dl.triage").inner_text()
     assert words["sentiment"] in classification and words["urgency"] in classification
-    expect(staff.locator(".case-department")).to_have_text("工程部")
+    expect(staff.locator(".case-department")).to_have_text(words["department"])
     expect(staff.locator("article").first).to_contain_text(HOTEL)
     expect(staff.locator(".case-commitment")).to_have_text(words["commitment"])
     expect(staff.locator("a", has_text="空调.png")).to_be_visible()

@@ -28,6 +28,7 @@ CALL = (
 )
 WORDS = {
     "en": {
+        "department": "Front Office",
         "commitment": "Complaints",
         "breached": "Commitment broken",
         "apology": "Apology",
@@ -39,6 +40,7 @@ WORDS = {
         "overloaded": "Overloaded",
     },
     "zh_CN": {
+        "department": "前厅部",
         "commitment": "投诉",
         "breached": "服务承诺未兑现",
         "apology": "道歉",
@@ -73,7 +75,7 @@ def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Conte
     agent.select_option("select[name=channel]", "hotline")
     agent.fill("input[name=received_at]", taken.strftime("%Y-%m-%dT%H:%M"))
     agent.fill("textarea[name=description]", call)
-    agent.fill("input[name=branch]", "上海外滩店")
+    agent.select_option("select[name=branch]", "上海外滩店")
     agent.fill("input[name=customer_name]", "Emily Clark")
     agent.fill("input[name=customer_email]", guest)
     agent.click("form[action='/feedback/new'] button[type=submit]")
@@ -95,7 +97,7 @@ def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Conte
     assert started.resolution_due is not None
     assert started.resolution_due - started.started_work == 4 * 3600  # working seconds
     agent.goto(record_url)
-    expect(agent.locator(".case-department")).to_have_text("前厅部")
+    expect(agent.locator(".case-department")).to_have_text(words["department"])
     expect(agent.locator(".case-commitment")).to_have_text(words["commitment"])
 
     # 3. Nobody acts: the sweep records the breach, escalates it to the head of Front Office

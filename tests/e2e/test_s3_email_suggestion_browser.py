@@ -26,6 +26,7 @@ PDF = (
 )
 WORDS = {
     "en": {
+        "department": "Front Office",
         "type": "Suggestion",
         "channel": "Email",
         "thanked": "Thanked",
@@ -33,6 +34,7 @@ WORDS = {
         "points": "500 points",
     },
     "zh_CN": {
+        "department": "前厅部",
         "type": "建议",
         "channel": "电子邮件",
         "thanked": "已致谢",
@@ -77,7 +79,7 @@ def test_s3_an_email_suggestion_is_thanked_adopted_and_rewarded(
     expect(staff.locator("h1")).to_contain_text(code)
     expect(staff.locator("hgroup p")).to_contain_text(words["channel"])
     expect(staff.locator(".triage-type")).to_have_text(words["type"])
-    expect(staff.locator(".case-department")).to_have_text("前厅部")
+    expect(staff.locator(".case-department")).to_have_text(words["department"])
     expect(staff.locator("a", has_text="member-card.pdf")).to_be_visible()
     expect(staff.locator("p.text").first).to_contain_text(suggestion)
 

@@ -86,12 +86,16 @@ def test_upload_map_dry_run_then_import(client):
     problems = set(re.findall(r"<tr><td>(\d+)</td><td><code>([^<]+)</code></td>", checked.text))
     assert problems == {("4", "received_at"), ("5", "description")}
     preview = re.search(r'<table class="striped preview">(.*?)</table>', checked.text, re.S)
-    assert preview and "2026-10-01T01:30:00Z" in preview.group(1) and "大众点评" in preview.group(1)
+    # the time as the file gave it, in the organization's zone (09:30 in Shanghai), not ISO UTC
+    assert preview and "10/1/26, 9:30" in preview.group(1) and "大众点评" in preview.group(1)
+    assert "2026-10-01T01:30:00Z" not in preview.group(1)
+    assert "<td><code>description</code></td><td>is required</td>" in checked.text
     assert 'formaction="/imports/run"' in checked.text
     assert client.get("/api/v1/feedback", headers=manager.headers).json()["items"] == []
 
     zh = client.post("/imports/check", data=_mapping_form(checked.text), headers={"Accept-Language": "zh-CN"})
     assert zh.status_code == 200 and "试运行：未写入任何数据" in zh.text and "被拒绝的行" in zh.text
+    assert "<td><code>description</code></td><td>必填</td>" in zh.text and "Field required" not in zh.text
     done = client.post("/imports/run", data=_mapping_form(checked.text), follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/imports/runs/")
     # written in the background: the page shows the progress until it is over

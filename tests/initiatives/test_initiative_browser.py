@@ -45,7 +45,7 @@ def test_an_alert_becomes_an_initiative_with_a_verdict(live_server, clock, tmp_p
             )
             start.locator("summary").click()
             start.locator("input[name=title]").fill("Fix the guest-room Wi-Fi")
-            start.locator("input[name=target_value]").fill("20")
+            start.locator("input[name=cut]").fill("60")  # 50 % down to 20 %
             start.locator("input[name=deadline]").fill("2026-10-31")
             start.locator("button[type=submit]").click()
             expect(page.locator("h1")).to_have_text("Fix the guest-room Wi-Fi")

@@ -182,3 +182,29 @@ def test_initiatives_check_their_input_and_stay_in_their_organization(client):
         ).status_code
         == 403
     )
+
+
+def test_a_goal_stated_as_a_cut_of_the_baseline_and_an_action_owned_in_the_organization(client, clock):
+    manager = make_account(role="manager")
+    alert = alert_for_wifi(client, manager, clock)
+    body = {
+        "title": "Wi-Fi 投诉减半",
+        "origin_kind": "alert",
+        "origin_ref": str(alert["id"]),
+        "deadline": "2026-10-31",
+    }
+    r = client.post("/api/v1/initiatives", json={**body, "cut": 0.5}, headers=manager.headers)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["baseline_value"] == pytest.approx(0.5) and made["target_value"] == pytest.approx(0.25)
+    for wrong, field in (({}, "target_value"), ({"cut": 1.5}, "cut")):
+        r = client.post("/api/v1/initiatives", json={**body, **wrong}, headers=manager.headers)
+        assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == field, r.text
+    iid = client.get("/api/v1/initiatives", headers=manager.headers).json()[0]["id"]
+    stranger = make_account(role="handler")  # of another organization
+    r = client.post(
+        f"/api/v1/initiatives/{iid}/actions",
+        json={"title": "换路由器", "process_step": "facilities", "owner_id": stranger.user_id},
+        headers=manager.headers,
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "owner_id", r.text

@@ -144,6 +144,8 @@ def test_department_performance_in_chinese(client, tmp_path):
     rows = [list(r) for r in book["Report"].iter_rows(min_row=4, values_only=True)]
     assert rows[0][:2] == ["Department", "Cases"] and rows[-1][:2] == ["All", "2"]
     assert rows[-1][4] == "0% (0/2)"  # a rate with its denominator: none of the 2 resolved yet
+    # departments are categories: the chart has bars, not a line drawn from one to the next
+    assert [type(c).__name__ for c in book["Report"]._charts] == ["BarChart"]
 
 
 def test_survey_report_lists_indicators_with_intervals(client, scorecard_data):
@@ -165,3 +167,24 @@ def test_survey_report_lists_indicators_with_intervals(client, scorecard_data):
         filetype="pdf",
     )[0]
     assert "调查报告" in page.get_text()
+
+
+def test_one_surveys_report_names_its_survey_and_refuses_without_one(client):
+    analyst = make_account(role="analyst")
+    survey = client.post("/api/v1/surveys", json={"template": "servqual"}, headers=analyst.headers).json()
+    made = client.get(
+        "/api/v1/reports/survey", params={"survey_id": survey["id"], "lang": "zh"}, headers=analyst.headers
+    )
+    assert made.status_code == 200 and made.content.startswith(b"%PDF")
+    assert f"-survey-{survey['id']}-" in made.headers["content-disposition"]
+    text = "".join(page.get_text() for page in pymupdf.open(stream=made.content, filetype="pdf"))
+    assert survey["name"] in text
+    missing = client.get("/api/v1/reports/survey", headers=analyst.headers)
+    assert missing.status_code == 422 and "survey_id" in missing.text
+    other = make_account(role="analyst")  # another organization: its survey is not found
+    assert (
+        client.get(
+            "/api/v1/reports/survey", params={"survey_id": survey["id"]}, headers=other.headers
+        ).status_code
+        == 404
+    )

@@ -77,8 +77,8 @@ def test_analyst_builds_servqual_and_a_phone_respondent_is_flagged(live_server):
             expect(guest.locator("h1")).to_have_text("感谢您的反馈！")
 
             staff.reload()
-            expect(staff.locator(".flags")).to_contain_text("straightlining: 1")
-            expect(staff.locator(".flags")).to_contain_text("speeder: 1")
+            expect(staff.locator(".flags")).to_contain_text("Same answer to every item (straight-lining): 1")
+            expect(staff.locator(".flags")).to_contain_text("Too fast (speeder): 1")
             expect(staff.locator(".nps")).to_contain_text("n = 10")  # the flagged response is left out
         finally:
             browser.close()

@@ -316,6 +316,7 @@ def test_an_anonymous_respondent_on_the_survey_page_may_leave_contact_details_an
     url = f"/s/{survey['key']}"
     page = client.get(url, headers={"Accept-Language": "zh-CN"}).text
     assert "我们可以联系您吗？（选填）" in page
+    assert "我们不会保存您的联系方式（除非您在最后自愿留下" in page  # the notice says so too
     assert 'name="contact.name"' in page and 'name="contact.email"' in page and 'name="contact.phone"' in page
     form = {"csrf_token": csrf_of(page), "lang": "zh", "page": "0", "nps": "2", "why": "空调坏了没人修"}
     bad = client.post(url, data={**form, "contact.email": "not-an-address", "contact.phone": "13800000000"})
@@ -345,7 +346,8 @@ def test_an_anonymous_respondent_on_the_survey_page_may_leave_contact_details_an
     client.patch(
         f"/api/v1/surveys/{survey['id']}", json={"follow_up": {"enabled": False}}, headers=analyst.headers
     )
-    assert 'name="contact.email"' not in client.get(url, headers={"Accept-Language": "zh-CN"}).text
+    page = client.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert 'name="contact.email"' not in page and "我们不会保存您的联系方式或 IP 地址" in page
 
 
 def test_follow_up_closed_loop_and_recovery_rates_match_a_hand_count(client):

@@ -3,9 +3,14 @@ languages, the anonymous notice, QR codes; the staff's survey page: invitations 
 
 import re
 
+from sqlalchemy import select
+
 from tests.factories import make_account
-from tests.web.test_pages import csrf_of, login, new_client
+from tests.web.test_pages import create, csrf_of, login, new_client
+from voxloop.customers.models import Customer
+from voxloop.db import session_scope
 from voxloop.jobs.executor import drain
+from voxloop.surveys.models import Invitation
 
 
 def csrf(html: str) -> str:
@@ -167,6 +172,24 @@ def test_staff_invite_and_set_reminders_on_the_survey_page(client, smtp):
     assert 'name="remind_after_days" min="0" max="60" value="7"' in staff.get(url).text
 
 
+def test_an_invitation_from_the_survey_page_to_a_known_customer_is_linked_to_her(client):
+    """As the API does: her answer then shows on her profile, in her data export, and is
+    anonymised with her."""
+    analyst = make_account(role="analyst")
+    guest = {"name": "李娜", "email": "li.na@example.com"}
+    create(client, make_account(org_slug=analyst.org_slug), description="早餐很好", customer=guest)
+    survey = publish(client, analyst, template="nps")
+    staff = new_client(client)
+    login(staff, analyst.email)
+    url = f"/surveys/{survey['id']}"
+    emails = "LI.NA@example.com\nsomeone.new@example.com"
+    staff.post(f"{url}/invitations", data={"csrf_token": csrf_of(staff.get(url).text), "emails": emails})
+    with session_scope() as db:
+        her = db.scalar(select(Customer.id).where(Customer.email == "li.na@example.com"))
+        linked = {e: c for e, c in db.execute(select(Invitation.email, Invitation.customer_id))}
+    assert her is not None and linked == {"li.na@example.com": her, "someone.new@example.com": None}
+
+
 def test_the_post_case_delay_is_a_day_by_default_and_changed_on_the_survey_page(client):
     manager = make_account(role="manager")
     staff = new_client(client)
@@ -227,5 +250,5 @@ def test_a_browser_that_answered_already_is_left_out_but_its_neighbour_on_the_sa
     staff = new_client(client)
     login(staff, analyst.email)
     shown = staff.get(f"/surveys/{survey['id']}", headers={"Accept-Language": "en"}).text
-    assert '<ul class="review"><li>same_device: 1</li></ul>' in shown
+    assert '<ul class="review"><li data-flag="same_device">Same device and network: 1</li></ul>' in shown
     assert "counted in the statistics" in shown

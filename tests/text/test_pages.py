@@ -35,7 +35,7 @@ def test_a_manager_imports_past_feedback_and_sees_how_well_each_category_is_lear
     page = client.get("/admin/categories/model")
     assert "80 examples" in page.text and "cross-validated accuracy" in page.text
     for code in ("fruit", "shampoo", "heater", "clothes"):
-        assert f"<td>{code}</td>" in page.text
+        assert f"<td>{code} <small><code>{code}</code></small></td>" in page.text  # its name, its code
 
 
 def test_a_category_with_one_example_is_named_and_does_not_stop_the_others_learning(client):
@@ -49,8 +49,8 @@ def test_a_category_with_one_example_is_named_and_does_not_stop_the_others_learn
     drain()
     login(client, manager.email)
     page = client.get("/admin/categories/model").text
-    assert "80 examples" in page and "<td>sweets</td>" not in page
-    assert "Too few different examples to learn yet" in page and "sweets (1)" in page
+    assert "80 examples" in page and "<code>sweets</code>" not in page
+    assert "Too few different examples to learn yet" in page and "糖果 (1)" in page  # by its name
     assert "yes</td>" in page  # 20 different examples each are enough to trust
     assert "Scored on the 80 labels people gave" in page
 

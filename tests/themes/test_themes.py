@@ -77,10 +77,17 @@ def test_spread_and_scope_follow_the_criteria():
         None,
     )
     assert themes.scope(first) == ("individual", [])  # no history: not "rising"
+    # one guest writing eight times, however sudden, is one voice: an individual problem
     rising = themes.spread(["a"] * 8, ["x"] * 8, [1, 2, 1, 0])
     assert rising.p_rise is not None and rising.p_rise < 0.001
-    assert themes.scope(rising) == ("common", ["rising"])
-    assert themes.scope(rising, themes.Criteria(rise_p=1e-6)) == ("individual", [])
+    assert themes.scope(rising) == ("individual", [])
+    # three guests at two hotels are not "many customers" either; five are
+    few = themes.spread(["a", "b", "c"], ["x", "y", "y"], [0, 0, 1, 0])
+    assert themes.scope(few) == ("individual", [])
+    many = themes.spread(["a", "b", "c", "d", "e", "f", "g", "h"], ["x"] * 8, [1, 2, 1, 0])
+    assert themes.scope(many) == ("common", ["customers", "rising"])
+    assert themes.scope(many, themes.Criteria(rise_p=1e-6)) == ("common", ["customers"])
+    assert themes.scope(many, themes.Criteria(customers=9)) == ("individual", [])
 
 
 def test_themes_group_by_meaning_across_languages_without_a_catch_all():

@@ -114,4 +114,7 @@ def test_the_public_commitments_page_in_chinese(client):
     page = client.get(f"/commitments/{manager.org_slug}", headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 200
     assert "投诉" in page.text and "紧急问题" in page.text and "09:00-12:00" in page.text
+    assert "周一 09:00-12:00" in page.text and "mon " not in page.text  # the weekday in Chinese
+    english = client.get(f"/commitments/{manager.org_slug}", headers={"Accept-Language": "en"})
+    assert "Mon 09:00-12:00" in english.text
     assert client.get("/commitments/no-such-org").status_code == 404

@@ -249,3 +249,26 @@ def test_agents_cannot_manage_rules(client):
     assert r.status_code == 403
     with session_scope() as db:
         assert db.get(TriageRule, rule_id) is not None
+
+
+def test_a_manager_adds_a_category_of_the_organizations_own_on_the_triage_page(client):
+    admin = make_account()
+    manager, token = signed_in(client, "manager", admin.org_slug)
+    form = {"csrf_token": token, "code": "minibar", "name": "迷你吧", "name_en": "Minibar"}
+    r = manager.post("/admin/triage/categories", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/triage#categories"
+    listed = manager.get("/admin/triage", headers=ZH).text
+    categories = re.search(r'<table class="striped categories">(.*?)</table>', listed, re.S)
+    assert categories and "<code>minibar</code>" in categories.group(1) and "迷你吧" in categories.group(1)
+    # rules and the learned model may set it now
+    assert '<option value="minibar" >迷你吧</option>' in listed
+    assert "minibar" in manager.get("/admin/categories/model", headers=ZH).text
+
+    again = manager.post("/admin/triage/categories", data=form, headers=EN)
+    assert again.status_code == 409 and "<code>code</code>: taken" in again.text
+    bad = manager.post("/admin/triage/categories", data={**form, "code": "Mini Bar"}, headers=EN)
+    assert bad.status_code == 422 and "lower-case letters" in bad.text
+    assert 'name="code" required maxlength="40"' in bad.text and 'value="Mini Bar"' in bad.text  # kept
+    agent, agent_token = signed_in(client, "agent", admin.org_slug)
+    refused = agent.post("/admin/triage/categories", data={**form, "csrf_token": agent_token, "code": "spa"})
+    assert refused.status_code == 403

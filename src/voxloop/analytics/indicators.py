@@ -12,6 +12,7 @@ from voxloop.common.i18n import N_
 
 PERIODS = ("day", "week", "month")
 Z95 = 1.959963984540054
+ALPHA = 0.05  # the level at which every page and report calls a change significant
 
 
 def _percent(v: float) -> str:
@@ -30,6 +31,8 @@ SCORECARD = {
     "closed_loop_rate": (N_("Closed-loop rate"), _percent),
     "recovery_rate": (N_("Recovery rate"), _percent),
 }
+# Every metric's name on the pages (the scorecard's and the one it leaves out).
+LABELS = {**{m: label for m, (label, _) in SCORECARD.items()}, "negative_share": N_("Negative share")}
 RESPONSE_METRICS = ("nps", "csat", "ces")
 # Closing the loop with unhappy respondents, over the answers that met a follow-up rule:
 # answers with a case; working hours from the answer to the case's first reply (median);
@@ -53,7 +56,9 @@ COLUMNS = {
     ),
 }  # fmt: skip
 CUSTOMER = ("segment", "value_tier", "region")
-GROUPS = {k: (*v, *CUSTOMER) for k, v in COLUMNS.items()}
+# ... and, where there is a branch, its city (from the organization's branch list).
+BRANCH = ("city",)
+GROUPS = {k: (*v, *(BRANCH if "branch" in v else ()), *CUSTOMER) for k, v in COLUMNS.items()}
 # Deadlines are filtered by the feedback they belong to.
 FILTERS = {**GROUPS, "clocks": GROUPS["feedback"]}
 
@@ -111,7 +116,10 @@ def _query(
     join = ""
     if group_by in CUSTOMER:
         join = " LEFT JOIN customer_facts c ON c.id = f.customer_id"
-    group = f"c.{group_by}" if group_by in CUSTOMER else f"f.{group_by}" if group_by else "NULL"
+    elif group_by in BRANCH:
+        join = " LEFT JOIN branch_facts b ON b.org_id = f.org_id AND b.name = f.branch"
+    table_of = "c" if group_by in CUSTOMER else "b" if group_by in BRANCH else "f"
+    group = f"{table_of}.{group_by}" if group_by else "NULL"
     if metric == "nps":
         measures = "count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6)"
         where.append("nps IS NOT NULL")
@@ -151,6 +159,8 @@ def _condition(key: str, value: Any, org_id: int) -> tuple[str, list[Any]]:
             f"f.customer_id IN (SELECT id FROM customer_facts WHERE org_id = ? AND {key} = ?)",
             [org_id, value],
         )
+    if key in BRANCH:
+        return f"f.branch IN (SELECT name FROM branch_facts WHERE org_id = ? AND {key} = ?)", [org_id, value]
     return f"f.{key} = ?", [value]
 
 

@@ -6,8 +6,8 @@
 - Trends: one indicator per week or month with its 95 % interval, the test of each change, the
   test against the organization's target (or a benchmark typed in), and its control chart.
 
-Both filter by date range, channel, branch, language, department, product and the customer's
-segment."""
+Both filter by date range, channel, branch or its city, language, department, product and the
+customer's segment."""
 
 import calendar
 from dataclasses import asdict, dataclass
@@ -22,7 +22,6 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Department
 from voxloop.analytics import indicators, stats, store, targets
 from voxloop.common import i18n
-from voxloop.common.i18n import N_
 from voxloop.common.time import utcnow
 from voxloop.deps import DbSession
 from voxloop.errors import invalid
@@ -43,6 +42,7 @@ class Filters:
     date_to: Text = ""
     channel: Text = ""
     branch: Text = ""
+    city: Text = ""
     language: Text = ""
     department_id: Text = ""
     product: Text = ""
@@ -57,7 +57,7 @@ class Filters:
 
     def for_query(self) -> dict[str, Any]:
         values = {
-            "channel": self.channel, "branch": self.branch, "language": self.language,
+            "channel": self.channel, "branch": self.branch, "city": self.city, "language": self.language,
             "department_id": form_number(self.department_id, "department_id"),
             "product": self.product, "segment": self.segment,
         }  # fmt: skip
@@ -93,7 +93,11 @@ def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
             [org_id],
         ).fetchall()
     branches = accounts.list_branches(db=db, org_id=org_id)
-    return {"departments": departments, "branches": branches, "segments": [s for (s,) in segments]}
+    cities = sorted({b.city for b in branches if b.city})
+    return {
+        "departments": departments, "branches": branches, "cities": cities,
+        "segments": [s for (s,) in segments],
+    }  # fmt: skip
 
 
 @router.get("/reports/volume", dependencies=[web_require("kpis.read")])
@@ -212,6 +216,24 @@ def _until(period: str, first: str) -> str:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1]).isoformat()
 
 
+def _drill(metric: str, filters: dict[str, Any]) -> dict[str, Any] | None:
+    """Where a period's records are, and the names of its first and last day there: the inbox,
+    filtered (for a survey score, the cases its answers were about); else the chosen survey's
+    responses."""
+    kept = {k: v for k, v in filters.items() if v is not None}
+    if metric in DRILL:
+        return {"url": "/inbox", "query": kept | DRILL[metric], "dates": ["date_from", "date_to"]}
+    if metric in indicators.RESPONSE_METRICS and "survey_id" not in kept:
+        return {"url": "/inbox", "query": kept | {"rated": metric}, "dates": ["rated_from", "rated_to"]}
+    if "survey_id" in kept:
+        return {
+            "url": f"/surveys/{kept['survey_id']}/responses",
+            "query": {},
+            "dates": ["date_from", "date_to"],
+        }
+    return None
+
+
 @router.get("/reports/trends", dependencies=[web_require("kpis.read")])
 def trends_page(
     request: Request,
@@ -245,15 +267,7 @@ def trends_page(
         raise invalid(field, reason) from exc
     for r in rows:
         r["until"] = _until(period, r["period"])
-    # where a period's records are: the inbox, filtered; or the chosen survey's responses
-    drill = None
-    if metric in DRILL:
-        drill = {
-            "url": "/inbox",
-            "query": {k: v for k, v in filters.items() if v is not None} | DRILL[metric],
-        }
-    elif filters.get("survey_id"):
-        drill = {"url": f"/surveys/{filters['survey_id']}/responses", "query": {}}
+    drill = _drill(metric, filters)
     surveys = (
         db.execute(
             select(Survey.id, Survey.name).where(Survey.org_id == org.id).order_by(Survey.id.desc())
@@ -266,7 +280,7 @@ def trends_page(
         "reports/trends.html",
         metric=metric,
         metrics=indicators.METRICS,
-        labels=METRIC_LABELS,
+        labels=indicators.LABELS,
         period=period,
         periods=TREND_PERIODS,
         rows=rows,
@@ -280,9 +294,3 @@ def trends_page(
         params=f.shown(start, end),
         **_choices(db, org.id),
     )
-
-
-METRIC_LABELS = {
-    **{m: label for m, (label, _) in indicators.SCORECARD.items()},
-    "negative_share": N_("Negative share"),
-}

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import Branch
 from voxloop.commitments import service as commitments
 from voxloop.commitments.models import Calendar, CaseClock
 from voxloop.common.time import as_utc, utcnow
@@ -107,6 +108,8 @@ CREATE TABLE IF NOT EXISTS follow_up_facts (
     branch VARCHAR, language VARCHAR, product VARCHAR, touchpoint VARCHAR, department_id BIGINT,
     customer_id BIGINT, flagged BOOLEAN, followed BOOLEAN, contact_hours DOUBLE, in_time BOOLEAN,
     recovered BOOLEAN);
+CREATE TABLE IF NOT EXISTS branch_facts (
+    org_id BIGINT, name VARCHAR, city VARCHAR, PRIMARY KEY (org_id, name));
 """
 FEEDBACK_WIDTH = 15
 RESPONSE_WIDTH = 17
@@ -354,6 +357,12 @@ def _customer_rows(db: Session, mark: int) -> tuple[list[tuple[Any, ...]], int]:
     return [tuple(r[:5]) for r in rows], int(latest.timestamp() * 1e6)
 
 
+def _branch_rows(db: Session) -> list[tuple[Any, ...]]:
+    """Every organization's branches with their city, copied whole on each sync (a short list,
+    and a city can be corrected): records carry the branch's name, the city filter its city."""
+    return [tuple(r) for r in db.execute(select(Branch.org_id, Branch.name, Branch.city))]
+
+
 def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list[tuple[Any, ...]]:
     """Per case: commitment deadlines kept and deadlines measured (met, late or breached)."""
     done = ("met", "late", "breached")
@@ -374,7 +383,16 @@ def _clock_rows(db: Session, mark: int | None = None, since: Any = None) -> list
 
 def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
     """Copy what is new since the last sync (and refresh recent feedback). Resumable."""
-    sources = ("feedback", "responses", "clocks", "refreshed", "themes", "customers", "follow_ups")
+    sources = (
+        "feedback",
+        "responses",
+        "clocks",
+        "refreshed",
+        "themes",
+        "customers",
+        "follow_ups",
+        "branches",
+    )
     copied = dict.fromkeys(sources, 0)
     t = Feedback.__table__
     with _lock, connect() as conn:
@@ -418,6 +436,10 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
         if customers:
             _write(conn, "customer_facts", 5, customers, "customers", mark)
             copied["customers"] = len(customers)
+        branches = _branch_rows(db)
+        if branches:
+            _write(conn, "branch_facts", 3, branches, None, None)
+            copied["branches"] = len(branches)
         themes = _theme_rows(db, _watermark(conn, "themes"))
         if themes:
             _write(conn, "theme_facts", 10, themes, "themes", max(r[0] for r in themes))

@@ -68,6 +68,7 @@ def analyse(
     outcomes: dict[str, tuple[str, list[Any]]] = {}  # the first CSAT, else the first NPS, is driven
     block: tuple[str, pd.DataFrame] | None = None
     block_scale: tuple[int, int] | None = None
+    servqual_ids: set[str] = set()
     out["distributions"] = {}
     for q in d.questions(definition):
         values = [a.get(q["id"]) for a in rows]
@@ -114,6 +115,9 @@ def analyse(
                 block, block_scale = (q["id"], frame), d.scale(q)
         elif q["type"] == "servqual":
             out["servqual"] = _servqual(q, values)
+            servqual_ids.add(q["id"])
+            if block is None:  # its dimensions drive the outcome, and are placed on the IPA grid
+                block, block_scale = (q["id"], _perceptions(q, values)), d.scale(q)
         elif q["type"] == "text":
             model = text_models.category_model(db=db, org_id=org_id)
             out.setdefault("incidents", {})[q["id"]] = incidents.code(values, model)
@@ -141,7 +145,8 @@ def analyse(
                 m = means[k]
                 item |= {"n": m.n, "performance_ci": [_round(m.ci_low), _round(m.ci_high)]}
                 item["importance_ci"] = [weights[k]["ci_low"], weights[k]["ci_high"]]
-    if block is not None and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
+    factorable = block is not None and block[0] not in servqual_ids  # dimension means are no item battery
+    if block is not None and factorable and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
         efa = stats.factor_analysis(block[1])
         if efa.not_estimable is None:
             out["efa"] = {"block": block[0], **asdict(efa)}
@@ -152,6 +157,21 @@ def analyse(
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
+
+
+def _perceptions(q: dict[str, Any], values: list[Any]) -> pd.DataFrame:
+    """Each respondent's mean perception per SERVQUAL dimension (NaN where they rated none of
+    its items): the drivers of the overall outcome."""
+    rows = []
+    for v in values:
+        rated: dict[str, list[float]] = {}
+        for item in q["items"]:
+            p = ((v or {}).get(item["id"]) or {}).get("perception")
+            if isinstance(p, int | float):
+                rated.setdefault(item["dimension"], []).append(float(p))
+        rows.append({dim: sum(ps) / len(ps) for dim, ps in rated.items()})
+    dims = [dim for dim in d.DIMENSIONS if any(i["dimension"] == dim for i in q["items"])]
+    return pd.DataFrame(rows, columns=dims, dtype=float)
 
 
 def _servqual(q: dict[str, Any], values: list[Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ def get_indicators(
     to: AwareDatetime | None = None,
     channel: Filter = None,
     branch: Filter = None,
+    city: Filter = None,
     language: Filter = None,
     survey_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     department_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
@@ -42,13 +43,13 @@ def get_indicators(
     period (and group), each with n, a 95 % interval and the p value of the change from the
     previous period; against a target or benchmark (`target`, else the organization's own) the
     p value of the difference from it. Rates and targets for them are shares 0-1. Filters:
-    channel, branch, language, department, product, touchpoint, and the customer's segment,
-    value tier and region. Reads the analytics store (`voxloop analytics sync`; workers keep it
-    current)."""
+    channel, branch, the branch's city, language, department, product, touchpoint, and the
+    customer's segment, value tier and region. Reads the analytics store (`voxloop analytics
+    sync`; workers keep it current)."""
     end = to or utcnow()
     start = from_ or end - timedelta(days=365)
     filters = {
-        "channel": channel, "branch": branch, "language": language, "survey_id": survey_id,
+        "channel": channel, "branch": branch, "city": city, "language": language, "survey_id": survey_id,
         "department_id": department_id, "product": product, "touchpoint": touchpoint,
         "segment": segment, "value_tier": value_tier, "region": region,
     }  # fmt: skip

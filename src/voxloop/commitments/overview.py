@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import Department, User
+from voxloop.analytics import stats
 from voxloop.commitments.clocks import OPEN_STATES, STEPS, TERMINAL, lead
 from voxloop.commitments.models import CaseClock, Commitment
 from voxloop.commitments.service import working_time
@@ -71,6 +72,12 @@ class Kept:
     @property
     def rate(self) -> float | None:
         return self.kept / self.due if self.due else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """Wilson's 95 % interval of the rate (None before anything fell due)."""
+        share = stats.proportion_ci(self.kept, self.due)
+        return (share.ci_low, share.ci_high) if share.ci_low is not None and share.ci_high is not None else None
 
 
 @dataclass(frozen=True)

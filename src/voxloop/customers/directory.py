@@ -26,7 +26,7 @@ from voxloop.customers import erasure
 from voxloop.customers.erasure import ERASED
 from voxloop.customers.models import Customer
 from voxloop.customers.schemas import CustomerUpdate
-from voxloop.errors import Conflict, NotFound, invalid
+from voxloop.errors import Conflict, NotFound, invalid, row_problems
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
@@ -414,10 +414,7 @@ def import_customers(*, db: Session, org_id: int, actor: Actor, rows: list[dict[
             data = CustomerUpdate.model_validate(values).model_dump(exclude_unset=True)
         except ValidationError as exc:
             counts["failed"] += 1
-            counts["problems"] += [
-                {"row": number, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
-                for e in exc.errors()
-            ]
+            counts["problems"] += row_problems(exc, number)
             continue
         if data.get("email"):
             data["email"] = data["email"].lower()

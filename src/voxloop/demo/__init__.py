@@ -27,6 +27,7 @@ from voxloop.feedback.models import Feedback
 from voxloop.feedback.service import Draft
 from voxloop.jobs.executor import drain, run_pending
 from voxloop.jobs.models import OutboxMessage
+from voxloop.reports import service as reports
 from voxloop.routing import service as routing
 from voxloop.themes.models import Alert
 from voxloop.triage.service import SAFETY
@@ -48,13 +49,16 @@ EN_FIRST = ("Emily", "James", "Sophie", "Daniel", "Olivia", "Thomas", "Hannah", 
 EN_LAST = ("Clark", "Miller", "Martin", "Brown", "Wilson", "Taylor", "Walker", "Evans", "Hughes", "Wright")
 EN_SHARE = 0.3  # the group's guests who write in English
 MONTH_DAYS = 30.4
-# The two common problems of S5, records per hotel and month by months before today (at 180
-# a month). Breakfast queues grew at three hotels until the initiative started from their alert
+# The common problems of S5, records per hotel and month by months before today (at 180 a
+# month). Breakfast queues grew at three hotels until the initiative started from their alert
 # two months ago (improvement.ALERTED_DAYS_AGO), then fell; Wi-Fi drops at the two Shanghai
-# hotels kept rising, whatever the firmware upgrade six weeks ago did.
+# hotels kept rising, whatever the firmware upgrade six weeks ago did; this month guests of
+# the two Beijing hotels began to complain of noise, an emerging issue nobody has acted on yet.
+# Each week's problem is raised by enough distinct guests to be common (themes.Criteria).
 PROBLEMS = (
-    (("北京国贸店", "上海外滩店", "杭州西湖店"), "breakfast", {6: 2, 5: 4, 4: 6, 3: 10, 2: 14, 1: 1, 0: 1}),
-    (("上海外滩店", "上海虹桥店"), "wifi", {4: 4, 3: 8, 2: 10, 1: 12, 0: 12}),
+    (("北京国贸店", "上海外滩店", "杭州西湖店"), "breakfast", {6: 2, 5: 4, 4: 6, 3: 12, 2: 24, 1: 1, 0: 1}),
+    (("上海外滩店", "上海虹桥店"), "wifi", {4: 6, 3: 12, 2: 18, 1: 20, 0: 20}),
+    (("北京国贸店", "北京首都机场店"), "noise", {0: 30}),
 )
 # Commitment steps met late in the closed history: most kept, a realistic few broken.
 LATE = {"response": 0.08, "resolution": 0.12}
@@ -98,6 +102,8 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     _remedies(org_id, closed, random.Random(seed + 1))  # its own draws: the rest stay as they were
     with session_scope() as db:
         csat = demo_surveys.post_case_csat(db, org_id, closed, rng)
+        # its own draws, so the rest of the demo stays as it was
+        ces = demo_surveys.post_case_ces(db, org_id, closed, random.Random(seed + 3))
         nps = demo_surveys.relationship_nps(db, org_id, rng, months=months)
         db.commit()
         # Its own draws, so the rest of the demo stays as it was; the hotels' recent guests
@@ -129,7 +135,7 @@ def load(months: int = 12, per_month: int = 180, seed: int = 7) -> str:
     started = improvement.load(org_id)
     return (
         f"loaded demo organization '{SLUG}' with {len(drafts)} feedback records, "
-        f"{csat} CSAT and {nps} NPS responses, a SERVQUAL study ({study.invited} invitations, "
+        f"{csat} CSAT, {ces} CES and {nps} NPS responses, a SERVQUAL study ({study.invited} invitations, "
         f"{study.answered} responses), {len(follow_ups)} follow-up cases of unhappy answers "
         f"and {again} re-survey answers, {len(started)} improvement initiatives\n"
         f"sign in as admin@cloudhill.example / {PASSWORD} (also manager@, agent@, analyst@ …)"
@@ -191,6 +197,17 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
     for name, kinds in data["remedies"].items():
         commitments.set_remedies(
             db=db, org_id=org.id, actor=SYSTEM, commitment_id=by_name[name].id, kinds=kinds
+        )
+    # S6: the general manager's weekly scorecard in Chinese, the owners' board's in English.
+    for report in data["reports"]:
+        reports.create_schedule(
+            db=db,
+            org_id=org.id,
+            kind=report["kind"],
+            fmt=report["format"],
+            locale=report["locale"],
+            frequency=report["frequency"],
+            recipients=report["recipients"],
         )
     return org
 

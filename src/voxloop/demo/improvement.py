@@ -174,8 +174,8 @@ def _about(terms: dict[int, list[str]], words: tuple[str, ...]) -> int | None:
 def _start(
     db: Session, org_id: int, plan: Plan, alert_id: int, alerted: datetime, people: dict[str, int]
 ) -> int:
-    """The initiative from the alert, as the page starts it; the goal set once the baseline is
-    known, and the actions with their owners."""
+    """The initiative from the alert, as the page starts it (the goal a cut of the baseline), and
+    the actions with their owners."""
     started = alerted + timedelta(days=plan.days_after_alert, hours=3)
     actor = Actor.user(people[plan.owner], plan.owner)
     initiative = initiatives.create(
@@ -187,13 +187,12 @@ def _start(
             "origin_kind": "alert",
             "origin_ref": str(alert_id),
             "terms": list(plan.terms),
-            "target_value": 0.0,
+            "cut": plan.cut,
             "deadline": (started + timedelta(weeks=plan.weeks)).date(),
             "started_at": started,
             "owner_id": people.get(plan.owner),
         },
     )
-    initiative.target_value = round((initiative.baseline_value or 0.0) * (1 - plan.cut), 4)
     initiative.created_at = started
     for action in plan.actions:
         done = initiatives.add_action(

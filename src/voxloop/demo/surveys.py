@@ -123,6 +123,35 @@ def post_case_csat(db: Session, org_id: int, closed: list[Closed], rng: Random, 
     return n
 
 
+def post_case_ces(db: Session, org_id: int, closed: list[Closed], rng: Random, share: float = 0.12) -> int:
+    """The customer-effort question (CES, 1 very difficult to 7 very easy), asked by email a day
+    after a case is resolved to some of the guests who were not sent the CSAT survey; a case
+    that broke its commitment took more effort. Sent by hand, so today's cases get one survey."""
+    survey = surveys.create(db=db, org_id=org_id, actor=SYSTEM, data={"template": "ces"})
+    # The follow-up rule reads CES as 7 the hardest while the template asks 7 "very easy": off,
+    # so the easiest answers do not open call-back cases.
+    survey.follow_up = {**(survey.follow_up or {}), "ces_min": None}
+    surveys.publish(db=db, org_id=org_id, actor=SYSTEM, survey_id=survey.id)
+    db.flush()
+    asked = set(db.scalars(select(Response.feedback_id).where(Response.feedback_id.is_not(None))))
+    n, now = 0, utcnow()
+    for case in closed:
+        if case.feedback_id in asked or rng.random() >= share:
+            continue
+        at = case.resolved_at + timedelta(days=1, hours=rng.uniform(0, 30))
+        if at >= now:
+            continue
+        weights = (12, 15, 18, 20, 15, 12, 8) if case.late else (2, 3, 6, 12, 22, 30, 25)
+        hidden = {"case_id": str(case.feedback_id), "channel": case.channel, "branch": case.branch or ""}
+        answers = {"ces": rng.choices(range(1, 8), weights)[0]}
+        response = _answer(
+            db, survey.key, language=case.language, answers=answers, hidden=hidden, at=at, rng=rng
+        )
+        response.feedback_id = case.feedback_id
+        n += 1
+    return n
+
+
 # The relationship NPS is a monthly pulse: sent to the guest list on each month's first morning,
 # answered over the days after (most within two). This month's answers are those in before
 # today; early in a month, the wave is squeezed into the hours that have passed, so the
@@ -280,24 +309,23 @@ def servqual_study(
 
 
 def _recent_guests(db: Session, survey: Survey, limit: int) -> list[tuple[int, str, str | None]]:
-    """(customer id, email, locale) of the latest guests who may be emailed a survey."""
+    """(customer id, email, locale) of the latest guests who may be emailed a survey and have
+    not been asked within its contact cap."""
     since = utcnow() - timedelta(days=survey.contact_cap_days)
     asked = set(
         db.scalars(
             select(Invitation.email).where(Invitation.org_id == survey.org_id, Invitation.created_at >= since)
         )
     )
-    found = db.execute(
-        select(Customer.id, Customer.email, Customer.locale)
-        .where(
-            Customer.org_id == survey.org_id, Customer.email.is_not(None),
-            Customer.contact_email.is_(True), Customer.erased_at.is_(None),
-        )
-        .order_by(Customer.id.desc())
-    ).all()  # fmt: skip
-    emails = {str(c.email) for c in found}
+    guests = invitations.recent_guests(db=db, org_id=survey.org_id)
+    emails = {g.email for g in guests}
     out = optouts.opted_out(db=db, org_id=survey.org_id, emails=emails) | asked
-    return [(c.id, str(c.email), c.locale) for c in found if c.email not in out][:limit]
+    locales = customers.get_many_by_id(db=db, ids={g.customer_id for g in guests})
+    return [
+        (g.customer_id, g.email, locales[g.customer_id].locale)
+        for g in guests
+        if g.email not in out and g.customer_id is not None
+    ][:limit]
 
 
 def _stayed_at(db: Session, org_id: int) -> dict[int, str]:

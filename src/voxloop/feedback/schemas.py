@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from voxloop.common.i18n import N_
 from voxloop.common.text_checks import clean_text
 from voxloop.common.time import as_utc, utcnow
 
@@ -72,9 +73,9 @@ class FeedbackCreate(FeedbackFields):
             return None
         v = as_utc(v)
         if v > utcnow() + timedelta(minutes=5):
-            raise ValueError("is in the future")
+            raise ValueError(N_("is in the future"))
         if v.year < 2000:
-            raise ValueError("is before the year 2000")
+            raise ValueError(N_("is before the year 2000"))
         return v
 
 

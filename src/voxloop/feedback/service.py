@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from voxloop.accounts.models import Organization
+from voxloop.accounts.models import Branch, Organization
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common import cache
@@ -25,6 +25,9 @@ from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, NotFound,
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, FormUploadDay
 from voxloop.privacy import service as privacy
+from voxloop.surveys import definition as survey_definition
+from voxloop.surveys import quality
+from voxloop.surveys.models import Response, Survey
 from voxloop.text import pii
 from voxloop.text.language import detect_language
 from voxloop.text.tokenize import index_text, query_terms
@@ -414,7 +417,51 @@ class Filters:
     product: str | None = None
     department_id: int | None = None
     segment: str | None = None  # the customer's
+    city: str | None = None  # the branch's, from the organization's branch list
+    # the records behind a survey score's point: answers scored on this metric (nps, csat,
+    # ces) submitted in [rated_from, rated_to)
+    rated: str | None = None
+    rated_from: datetime | None = None
+    rated_to: datetime | None = None
     review: bool = False  # only what triage left for a person to confirm
+
+
+SCORES = ("nps", "csat", "ces")
+
+
+def _rated(db: Session, org_id: int, filters: Filters) -> builtins.list[int]:
+    """The records the survey answers behind a score's point are about: the case a post-case
+    survey asked about and the follow-up case an answer opened. Counted as the dashboards
+    count them: complete answers that have the score, quality-flagged ones and re-surveys left
+    out."""
+    if filters.rated not in SCORES:
+        raise invalid("rated", f"one of {', '.join(SCORES)}")
+    answer = (Response.survey_id, Response.answers, Response.quality_flags)
+    stmt = select(*answer, Response.feedback_id, Response.follow_up_id).where(
+        Response.org_id == org_id,
+        Response.completed.is_(True),
+        Response.resurvey_of_id.is_(None),
+        or_(Response.feedback_id.is_not(None), Response.follow_up_id.is_not(None)),
+    )
+    if filters.rated_from:
+        stmt = stmt.where(Response.submitted_at >= as_utc(filters.rated_from))
+    if filters.rated_to:
+        stmt = stmt.where(Response.submitted_at < as_utc(filters.rated_to))
+    rows = db.execute(stmt).all()
+    asked = {
+        survey_id: next(
+            (q["id"] for q in survey_definition.questions(definition) if q["type"] == filters.rated), None
+        )
+        for survey_id, definition in db.execute(
+            select(Survey.id, Survey.definition).where(Survey.id.in_({r.survey_id for r in rows}))
+        )
+    }
+    found: set[int] = set()
+    for survey_id, answers, flags, about, opened in rows:
+        question = asked.get(survey_id)
+        if question is not None and answers.get(question) is not None and not quality.excluded(flags):
+            found.update(i for i in (about, opened) if i is not None)
+    return sorted(found)
 
 
 def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
@@ -450,6 +497,11 @@ def list(  # noqa: A001 - the same verb in every service
     if filters.segment:
         segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
         stmt = stmt.where(Feedback.customer_id.in_(segment))
+    if filters.city:
+        branches = select(Branch.name).where(Branch.org_id == org_id, Branch.city == filters.city)
+        stmt = stmt.where(Feedback.branch.in_(branches))
+    if filters.rated:
+        stmt = stmt.where(Feedback.id.in_(_rated(db, org_id, filters)))
     if filters.received_from:
         stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
     if filters.received_to:

@@ -2,6 +2,7 @@
 saved source), check it with a dry run (the per-row report and the first rows as they would be
 recorded), import it, and the history of runs."""
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -85,9 +86,16 @@ def _mapping_page(
         columns=[str(c) for c in frame.columns],
         sample=frame.head(SAMPLE_ROWS).astype(str).values.tolist(),
         run=run,
-        preview=preview,
+        preview=[_as_shown(p) for p in preview],
         errors=errors or [],
     )
+
+
+def _as_shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A previewed row with its time as a time (the page shows it in the organization's zone,
+    as everywhere else), not the ISO text of the API."""
+    received = row.get("received_at")
+    return {**row, "received_at": datetime.fromisoformat(received)} if received else row
 
 
 @router.post("/imports/upload", dependencies=[Csrf, web_require("triage.manage")])

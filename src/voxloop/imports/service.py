@@ -18,7 +18,15 @@ from voxloop.common import forked
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.db import write_lock
-from voxloop.errors import InvalidInput, NotFound, RateLimited, VoxloopError, field_error, invalid
+from voxloop.errors import (
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    VoxloopError,
+    field_error,
+    invalid,
+    row_problems,
+)
 from voxloop.feedback import flows
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
@@ -193,11 +201,7 @@ def prepare(
             data = FeedbackCreate.model_validate(item)
             draft = flows.draft_from_api(data, channels)
         except ValidationError as exc:
-            problems = [
-                {"row": row, "field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
-                for e in exc.errors()
-            ]
-            out.append(Prepared(row, problems))
+            out.append(Prepared(row, row_problems(exc, row)))
             continue
         except VoxloopError as exc:
             fields = exc.fields or [field_error("row", exc.message)]

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voxloop.accounts import service as accounts
+from voxloop.analytics import indicators
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import VoxloopError
 from voxloop.initiatives import service
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebOrg, form_number, page, web_require
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300)]
@@ -20,7 +21,12 @@ Text = Annotated[str, Form(max_length=300)]
 
 @router.get("/improvement", dependencies=[web_require("kpis.read")])
 def list_page(request: Request, org: WebOrg, db: DbSession) -> Response:
-    return page(request, "improvement/list.html", initiatives=service.list_initiatives(db=db, org_id=org.id))
+    return page(
+        request,
+        "improvement/list.html",
+        initiatives=service.list_initiatives(db=db, org_id=org.id),
+        labels=indicators.LABELS,
+    )
 
 
 @router.post("/improvement", dependencies=[Csrf, web_require("triage.manage")])
@@ -33,10 +39,13 @@ def create(
     origin_kind: Text,
     origin_ref: Annotated[str, Form(max_length=200)] = "",
     target_value: Annotated[str, Form(max_length=20)] = "",
+    cut: Annotated[str, Form(max_length=20)] = "",
     deadline: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """From an alert the goal is a cut of the baseline ("down 50 %"), from the list a target
+    share; both forms ask for percentages."""
     try:
-        target = float(target_value) / 100  # the form asks for a percentage
+        goal = {"cut": float(cut) / 100} if cut else {"target_value": float(target_value) / 100}
         due = date.fromisoformat(deadline)
     except ValueError:
         return page(
@@ -44,14 +53,15 @@ def create(
             "improvement/list.html",
             status_code=422,
             initiatives=service.list_initiatives(db=db, org_id=org.id),
-            errors=["target_value / deadline: a percentage and a date (YYYY-MM-DD)"],
+            labels=indicators.LABELS,
+            errors=["target_value / cut / deadline: a percentage and a date (YYYY-MM-DD)"],
         )
     data = {
         "title": title,
         "origin_kind": origin_kind,
         "origin_ref": origin_ref or None,
-        "target_value": target,
         "deadline": due,
+        **goal,
     }
     try:
         initiative = service.create(db=db, org_id=org.id, actor=actor, data=data)
@@ -60,7 +70,8 @@ def create(
         db.rollback()
         errors = [f"{f['field']}: {f['reason']}" for f in exc.fields] or [exc.message]
         return page(request, "improvement/list.html", status_code=exc.status_code,
-                    initiatives=service.list_initiatives(db=db, org_id=org.id), errors=errors)  # fmt: skip
+                    initiatives=service.list_initiatives(db=db, org_id=org.id), labels=indicators.LABELS,
+                    errors=errors)  # fmt: skip
     return RedirectResponse(f"/improvement/{initiative.id}", status_code=303)
 
 
@@ -75,6 +86,7 @@ def detail(initiative_id: PathId, request: Request, org: WebOrg, db: DbSession) 
         linked=service.linked_count(db=db, initiative_id=initiative.id),
         result=service.evaluate(db=db, org_id=org.id, initiative=initiative),
         steps=service.PROCESS_STEPS,
+        labels=indicators.LABELS,
         users={u.id: u for u in accounts.list_users(db=db, org_id=org.id)},
     )
 
@@ -87,6 +99,7 @@ def add_action(
     title: Text,
     process_step: Text,
     due: Annotated[str, Form(max_length=10)] = "",
+    owner_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     try:
         when = date.fromisoformat(due) if due else None
@@ -98,7 +111,7 @@ def add_action(
         initiative_id=initiative_id,
         title=title,
         process_step=process_step,
-        owner_id=None,
+        owner_id=form_number(owner_id, "owner_id"),
         due=when,
     )
     db.commit()

@@ -14,7 +14,10 @@ class InitiativeCreate(BaseModel):
     filters: dict[str, str] = {}
     terms: list[str] = Field(default=[], max_length=10)
     direction: str | None = Field(default=None, pattern="^(decrease|increase)$")
-    target_value: float
+    # the goal: a value, or a cut of the baseline (0.5: down by half; up by half for a metric
+    # that should rise)
+    target_value: float | None = None
+    cut: float | None = Field(default=None, gt=0, lt=1)
     deadline: date
     owner_id: int | None = Field(default=None, ge=1, le=2**53)
     started_at: AwareDatetime | None = None

@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import User
 from voxloop.analytics import indicators, stats
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
+from voxloop.common.i18n import N_
 from voxloop.common.time import as_utc, utcnow
 from voxloop.errors import Conflict, NotFound, invalid
 from voxloop.feedback.models import Feedback
@@ -30,10 +32,13 @@ RATES = (
     MENTIONS,
 )
 ORIGINS = ("alert", "theme", "category", "touchpoint", "manual")
-PROCESS_STEPS = (
-    "intake", "triage", "dispatch", "handling", "reply", "follow_up",
-    "facilities", "product", "training", "policy",
-)  # fmt: skip
+# The steps of the service process an action can change, with their names on the pages.
+PROCESS_STEPS = {
+    "intake": N_("intake"), "triage": N_("triage"), "dispatch": N_("dispatch"),
+    "handling": N_("handling"), "reply": N_("reply"), "follow_up": N_("follow-up"),
+    "facilities": N_("facilities"), "product": N_("product or service"),
+    "training": N_("training"), "policy": N_("policy"),
+}  # fmt: skip
 RECURRENCE = "recurrence"
 WATCH_DAYS = 180
 
@@ -93,6 +98,7 @@ def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> I
     started = as_utc(data.get("started_at") or utcnow())
     days = int(data.get("baseline_days") or 56)
     base = window(db, org_id, metric, filters, terms, started - timedelta(days=days), started)
+    direction = data.get("direction") or ("increase" if metric in INCREASING else "decrease")
     initiative = Initiative(
         org_id=org_id,
         title=data["title"],
@@ -101,11 +107,11 @@ def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> I
         metric=metric,
         filters=filters,
         terms=terms,
-        direction=data.get("direction") or ("increase" if metric in INCREASING else "decrease"),
+        direction=direction,
         baseline_days=days,
         baseline_value=base["value"],
         baseline_n=base["n"],
-        target_value=float(data["target_value"]),
+        target_value=_target(data.get("target_value"), data.get("cut"), direction, base["value"]),
         started_at=started,
         deadline=data["deadline"],
         owner_id=data.get("owner_id"),
@@ -125,6 +131,20 @@ def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> I
         after=after,
     )
     return initiative
+
+
+def _target(target: float | None, cut: float | None, direction: str, baseline: float | None) -> float:
+    """The goal as a value, or as a relative change of the baseline ("down 50 %": cut 0.5), which
+    a manager starting from an alert can state before the baseline is known."""
+    if cut is None:
+        if target is None:
+            raise invalid("target_value", "give a target value or the cut (a share of the baseline)")
+        return float(target)
+    if not 0 < cut < 1:
+        raise invalid("cut", "a share of the baseline between 0 and 1 (0.5: by half)")
+    if baseline is None:
+        raise invalid("cut", "no baseline to cut: no records in the baseline window")
+    return round(baseline * (1 - cut if direction == "decrease" else 1 + cut), 4)
 
 
 def _theme(db: Session, org_id: int, kind: str, ref: Any) -> Theme:
@@ -155,6 +175,19 @@ def list_initiatives(*, db: Session, org_id: int) -> list[Initiative]:
     )
 
 
+def by_alert(*, db: Session, org_id: int, alert_ids: list[int]) -> dict[int, Initiative]:
+    """The initiative started from each of these alerts (the first, where there are several)."""
+    refs = [str(a) for a in alert_ids]
+    started = db.scalars(
+        select(Initiative)
+        .where(
+            Initiative.org_id == org_id, Initiative.origin_kind == "alert", Initiative.origin_ref.in_(refs)
+        )
+        .order_by(Initiative.id.desc())
+    )
+    return {int(i.origin_ref): i for i in started if i.origin_ref}
+
+
 def actions(*, db: Session, org_id: int, initiative_id: int) -> list[InitiativeAction]:
     return list(
         db.scalars(
@@ -178,6 +211,11 @@ def add_action(
     get(db=db, org_id=org_id, initiative_id=initiative_id)
     if process_step not in PROCESS_STEPS:
         raise invalid("process_step", f"one of {', '.join(PROCESS_STEPS)}")
+    if (
+        owner_id is not None
+        and db.scalar(select(User.id).where(User.org_id == org_id, User.id == owner_id)) is None
+    ):
+        raise invalid("owner_id", "a user of the organization")
     action = InitiativeAction(
         org_id=org_id,
         initiative_id=initiative_id,

@@ -11,7 +11,9 @@ from voxloop.analytics import surveys as analysis
 from voxloop.cases import kpis
 from voxloop.common.i18n import N_, gettext
 from voxloop.initiatives import service as initiatives
+from voxloop.surveys import definition as d
 from voxloop.surveys import service as surveys
+from voxloop.triage import service as triage
 
 TYPES = ("scorecard", "departments", "surveys", "improvement")
 TITLES = {
@@ -34,6 +36,15 @@ def _p(value: float | None) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _significance(p: float | None, locale: str) -> str:
+    """What an executive reads the change's test as (the pages mark p < 0.05 the same way)."""
+    if p is None:
+        return "—"
+    if p < indicators.ALPHA:
+        return gettext("significant change", locale)
+    return gettext("no significant change", locale)
+
+
 def scorecard(*, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
     """One row per indicator: this month with its 95 % interval and n, last month, the test of
     the change; and the NPS by month for the chart."""
@@ -42,7 +53,15 @@ def scorecard(*, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
     def _(text: str) -> str:
         return gettext(text, locale)
 
-    header = [_("Indicator"), _("This month"), _("95% CI"), "n", _("Last month"), _("p (change)")]
+    header = [
+        _("Indicator"),
+        _("This month"),
+        _("95% CI"),
+        "n",
+        _("Last month"),
+        _("p (change)"),
+        _("Change"),
+    ]
     rows = []
     for metric, (label, fmt) in indicators.SCORECARD.items():
         now_row, before = figures[metric]["now"], figures[metric]["before"]
@@ -57,6 +76,7 @@ def scorecard(*, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
                 str(now_row["n"]) if now_row else "0",
                 fmt(before["value"]) if before and before["value"] is not None else "—",
                 _p(now_row.get("p_change")) if now_row else "—",
+                _significance(now_row.get("p_change") if now_row else None, locale),
             ]
         )
     series = [(r["period"][:7], r["value"]) for r in figures["nps"]["rows"] if r["value"] is not None]
@@ -134,7 +154,8 @@ def departments(*, db: Session, org_id: int, now: datetime, locale: str) -> dict
         ]  # fmt: skip
         for r in [*figures["rows"], {**figures["total"], "label": _("All")}]
     ]
-    chart = {"title": _("Cases per department"), "points": [(r[0], float(r[1])) for r in rows[:-1]]}
+    points = [(r[0], float(r[1])) for r in rows[:-1]]
+    chart = {"title": _("Cases per department"), "points": points, "style": "bar"}  # categories, not a series
     return {"table": [header, *rows], "chart": chart}
 
 
@@ -175,6 +196,67 @@ def surveys_report(*, db: Session, org_id: int, locale: str) -> dict[str, Any]:
                 ]
             )
     return {"table": [header, *rows], "chart": None}
+
+
+IPA_QUADRANTS = {
+    "concentrate here": N_("Concentrate here"),
+    "keep up the good work": N_("Keep up the good work"),
+    "low priority": N_("Low priority"),
+    "possible overkill": N_("Possible overkill"),
+}
+THEMES = 10  # the open answers' most frequent themes a report lists
+
+
+def survey_report(*, db: Session, org_id: int, survey_id: int, locale: str) -> dict[str, Any]:
+    """One survey for a reader who will not open the analysis page: its headline indicators,
+    the SERVQUAL gap of each dimension with its interval, reliability, weight among the drivers
+    and IPA quadrant, and the themes of its open answers."""
+
+    def _(text: str) -> str:
+        return gettext(text, locale)
+
+    survey = surveys.get(db=db, org_id=org_id, survey_id=survey_id)
+    result = analysis.analyse(db=db, org_id=org_id, survey_id=survey.id)
+    header = [_("Dimension"), _("Gap (P - E)"), _("95% CI"), "p", _("Reliability (alpha)"),
+              _("Share of R²"), _("Quadrant"), "n"]  # fmt: skip
+    rows = [header]
+    servqual = result.get("servqual") or {}
+    drivers = (result.get("drivers") or {}).get("drivers", {})
+    ipa = (result.get("ipa") or {}).get("items", {})
+    for dim, g in servqual.get("dimensions", {}).items():
+        alpha = servqual.get("reliability", {}).get(dim, {}).get("alpha")
+        share = drivers.get(dim, {}).get("share")
+        quadrant = ipa.get(dim, {}).get("quadrant")
+        rows.append(
+            [
+                d.dimension_name(dim, locale),
+                "—" if g["gap"] is None else f"{g['gap']:+.2f}",
+                "—" if g.get("ci_low") is None else f"{g['ci_low']:+.2f} – {g['ci_high']:+.2f}",
+                _p(g.get("p")),
+                "—" if alpha is None else f"{alpha:.3f}",
+                "—" if share is None else f"{share:.0%}",
+                _(IPA_QUADRANTS[quadrant]) if quadrant in IPA_QUADRANTS else "—",
+                str(g["n"]),
+            ]
+        )
+    for question, figures in result["indicators"].items():
+        nps = figures.get("nps")
+        if nps and nps["value"] is not None:
+            ci = f"{nps['ci_low']:+.1f} – {nps['ci_high']:+.1f}" if nps["ci_low"] is not None else "—"
+            rows.append([f"NPS ({question})", f"{nps['value']:+.1f}", ci, "", "", "", "", str(nps["n"])])
+    themes = [[_("Experience"), _("Theme"), _("Answers"), _("For example")]]
+    names = {  # a theme the category model is sure of is one of the categories, by its code
+        c.code: c.name if locale == "zh_CN" else (c.name_en or c.name)
+        for c in triage.list_categories(db=db, org_id=org_id)
+    }
+    for coded in result.get("incidents", {}).values():
+        for i in coded["incidents"][:THEMES]:
+            label = _("Positive") if i["incident"] == "positive" else _("Negative")
+            theme = names.get(i["category"]) or i["category"] or "—"
+            themes.append([label, theme, str(i["count"]), (i["examples"] or [""])[0]])
+    title = f"{_('Survey report')} · {survey.name}"
+    sections = [{"title": _("Themes of the open answers"), "table": themes}] if len(themes) > 1 else []
+    return {"title": title, "table": rows, "sections": sections, "chart": None}
 
 
 def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
+from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -65,7 +66,23 @@ def pdf(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
         Paragraph(escape(subtitle), small),
         Spacer(1, 6 * mm),
     ]
-    table = Table(report["table"], repeatRows=1)
+    story.append(_table(report["table"], font))
+    heading = ParagraphStyle("heading", fontName=font, fontSize=13, leading=18)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12)
+    for section in report.get("sections", []):  # further tables, each under its heading
+        rows = [row[:-1] + [Paragraph(escape(row[-1]), cell)] for row in section["table"]]
+        story += [Spacer(1, 8 * mm), Paragraph(escape(section["title"]), heading), Spacer(1, 3 * mm)]
+        story.append(_table(rows, font))
+    chart = report.get("chart")
+    if chart and chart["points"]:
+        draw = _bar_chart if chart.get("style") == "bar" else _line_chart
+        story += [Spacer(1, 8 * mm), draw(chart, font)]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _table(rows: list[list[Any]], font: str) -> Table:
+    table = Table(rows, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -77,12 +94,7 @@ def pdf(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
             ]
         )
     )
-    story.append(table)
-    chart = report.get("chart")
-    if chart and chart["points"]:
-        story += [Spacer(1, 8 * mm), _line_chart(chart, font)]
-    doc.build(story)
-    return buffer.getvalue()
+    return table
 
 
 def _line_chart(chart: dict[str, Any], font: str) -> Drawing:
@@ -101,6 +113,22 @@ def _line_chart(chart: dict[str, Any], font: str) -> Drawing:
     return drawing
 
 
+def _bar_chart(chart: dict[str, Any], font: str) -> Drawing:
+    """Values of separate categories (departments): bars, not a line joining them."""
+    points = chart["points"]
+    drawing = Drawing(240 * mm, 70 * mm)
+    drawing.add(String(0, 66 * mm, chart["title"], fontName=font, fontSize=11))
+    bars = VerticalBarChart()
+    bars.x, bars.y, bars.width, bars.height = 15 * mm, 10 * mm, 215 * mm, 50 * mm
+    bars.data = [[float(v) for _, v in points]]
+    bars.bars[0].fillColor = colors.HexColor("#1f6feb")
+    bars.valueAxis.valueMin = 0
+    bars.categoryAxis.categoryNames = [str(label) for label, _ in points]
+    bars.categoryAxis.labels.fontName = bars.valueAxis.labels.fontName = font
+    drawing.add(bars)
+    return drawing
+
+
 def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -113,6 +141,11 @@ def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
         sheet.append([neutralise(cell) for cell in row])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
+    for section in report.get("sections", []):
+        sheet.append([])
+        sheet.append([neutralise(section["title"])])
+        for row in section["table"]:
+            sheet.append([neutralise(cell) for cell in row])
     for column in sheet.columns:
         sheet.column_dimensions[column[3].column_letter].width = max(
             12, *(len(str(c.value or "")) + 2 for c in column[3:])
@@ -123,7 +156,7 @@ def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
         data.append(["period", "value"])
         for period, value in chart["points"]:
             data.append([neutralise(period), value])
-        line = LineChart()
+        line = BarChart() if chart.get("style") == "bar" else LineChart()
         line.title = chart["title"]
         line.add_data(
             Reference(data, min_col=2, min_row=1, max_row=len(chart["points"]) + 1), titles_from_data=True

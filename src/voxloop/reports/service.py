@@ -17,24 +17,38 @@ LOCALES = ("zh_CN", "en")
 
 
 def make(
-    *, db: Session, org: Organization, kind: str, fmt: str, locale: str, now: datetime | None = None
+    *,
+    db: Session,
+    org: Organization,
+    kind: str,
+    fmt: str,
+    locale: str,
+    now: datetime | None = None,
+    survey_id: int | None = None,
 ) -> bytes:
-    """The report as PDF or XLSX bytes (scorecard figures come from the analytics store)."""
+    """The report as PDF or XLSX bytes (scorecard figures come from the analytics store); kind
+    "survey" is one survey's (`survey_id`): its SERVQUAL gaps, drivers and open answers' themes."""
     if locale not in LOCALES:
         raise invalid("lang", "zh or en")
     if fmt not in render.FORMATS:
         raise invalid("format", f"one of {', '.join(render.FORMATS)}")
-    try:
-        report = content.build(db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale)
-    except ValueError as exc:
-        raise invalid("type", str(exc).split(": ", 1)[1]) from exc
+    if kind == "survey":
+        if survey_id is None:
+            raise invalid("survey_id", "is required for a survey's report")
+        report = content.survey_report(db=db, org_id=org.id, survey_id=survey_id, locale=locale)
+    else:
+        try:
+            report = content.build(db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale)
+        except ValueError as exc:
+            raise invalid("type", str(exc).split(": ", 1)[1]) from exc
     made = (now or utcnow()).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     subtitle = gettext("Made by Voxloop on %(when)s (UTC)", locale) % {"when": made}
     return render.render(report, fmt, org_name=org.name, subtitle=subtitle)
 
 
-def filename(org: Organization, kind: str, fmt: str, now: datetime) -> str:
-    return f"{org.slug}-{kind}-{now.date().isoformat()}.{fmt}"
+def filename(org: Organization, kind: str, fmt: str, now: datetime, survey_id: int | None = None) -> str:
+    what = f"{kind}-{survey_id}" if survey_id is not None else kind
+    return f"{org.slug}-{what}-{now.date().isoformat()}.{fmt}"
 
 
 def create_schedule(

@@ -79,13 +79,18 @@ def report(
     db: DbSession,
     format: Annotated[str, Query(max_length=8)] = "pdf",
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+    survey_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
 ) -> Response:
-    """The executive scorecard or the improvement status, made now."""
-    content = service.make(db=db, org=org, kind=kind, fmt=format, locale=LANGS[lang])
+    """The executive scorecard, the improvement status or (kind "survey", with `survey_id`)
+    one survey's analysis, made now."""
+    content = service.make(db=db, org=org, kind=kind, fmt=format, locale=LANGS[lang], survey_id=survey_id)
+    return attachment(content, format, service.filename(org, kind, format, utcnow(), survey_id))
+
+
+def attachment(content: bytes, fmt: str, filename: str) -> Response:
+    """A made report as a download (the API's and the pages' alike)."""
     return Response(
         content,
-        media_type=render.FORMATS[format],
-        headers={
-            "Content-Disposition": f'attachment; filename="{service.filename(org, kind, format, utcnow())}"'
-        },
+        media_type=render.FORMATS.get(fmt, "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

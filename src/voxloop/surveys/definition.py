@@ -34,6 +34,23 @@ TYPES = (
 )
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+# SERVQUAL's dimensions by their names in the literature of each language; in both, not in the
+# catalog, where "Reliability" is already the statistics' 信度 (the dimension is 可靠性).
+DIMENSION_NAMES = {
+    "tangibles": {"zh": "有形性", "en": "Tangibles"},
+    "reliability": {"zh": "可靠性", "en": "Reliability"},
+    "responsiveness": {"zh": "响应性", "en": "Responsiveness"},
+    "assurance": {"zh": "保证性", "en": "Assurance"},
+    "empathy": {"zh": "移情性", "en": "Empathy"},
+}
+
+
+def dimension_name(dimension: str, locale: str) -> str:
+    """A SERVQUAL dimension in the reader's language (zh_CN or en); anything else as given."""
+    names = DIMENSION_NAMES.get(dimension)
+    return names["zh" if locale.startswith("zh") else "en"] if names else dimension
+
+
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "answered")
 HIDDEN_FIELDS = ("case_id", "channel", "agent", "branch", "touchpoint", "product")
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from voxloop.common.time import utcnow
+from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
 from voxloop.errors import InvalidInput
 from voxloop.feedback.models import Feedback
@@ -30,6 +31,15 @@ class Recipient:
     customer_id: int | None = None
     feedback_id: int | None = None
     hidden: dict[str, Any] | None = None
+
+
+def recipients(
+    *, db: Session, org_id: int, emails: list[str], hidden: dict[str, Any] | None = None
+) -> list[Recipient]:
+    """Recipients for addresses typed or sent in: an invitation to a known customer links the
+    answer to their profile (and to their data export and erasure)."""
+    known = customers.ids_by_email(db=db, org_id=org_id, emails=emails)
+    return [Recipient(email=e, hidden=hidden, customer_id=known.get(e.lower())) for e in emails]
 
 
 def invite(
@@ -98,6 +108,27 @@ def invite(
             delay=delay,
         )
     return {"invited": len(rows), "skipped": skipped}
+
+
+MAX_RECENT_GUESTS = 10_000
+
+
+def recent_guests(*, db: Session, org_id: int, limit: int | None = None) -> list[Recipient]:
+    """The latest customers (newest first) with an email who have not said no to email, as
+    recipients linked to their profiles; `invite` then skips those who opted out of surveys or
+    were asked within the contact cap."""
+    stmt = (
+        select(Customer.id, Customer.email)
+        .where(
+            Customer.org_id == org_id,
+            Customer.email.is_not(None),
+            Customer.contact_email.is_(True),
+            Customer.erased_at.is_(None),
+        )
+        .order_by(Customer.id.desc())
+        .limit(limit)
+    )
+    return [Recipient(email=str(email), customer_id=cid) for cid, email in db.execute(stmt)]
 
 
 def _in(db: Session, stmt: Any, column: Any, emails: set[str]) -> set[str]:

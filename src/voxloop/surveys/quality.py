@@ -7,6 +7,7 @@ except for the flags that are only a reason to look (REVIEW_ONLY).
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from voxloop.common.i18n import N_
 from voxloop.surveys import definition as d
 
 SPEEDER_RATIO = 0.4  # faster than 40 % of the median completion time
@@ -16,6 +17,17 @@ STRAIGHT_MIN = 4  # items in a block before identical answers count as straight-
 # same phone model; happy guests answering the same way): a person looks, the answer counts.
 # A browser's cookie is proof ("duplicate"); a used invitation token is refused outright.
 REVIEW_ONLY = frozenset({"same_device", "same_answers"})
+# Each flag as the survey's page names it (translated where shown).
+LABELS = {
+    "incomplete": N_("Incomplete"),
+    "speeder": N_("Too fast (speeder)"),
+    "straightlining": N_("Same answer to every item (straight-lining)"),
+    "contradiction": N_("Contradictory answers"),
+    "attention": N_("Failed the attention check"),
+    "duplicate": N_("Answered twice from one browser"),
+    "same_device": N_("Same device and network"),
+    "same_answers": N_("Same answers as another response"),
+}
 
 
 def excluded(flags: Iterable[Mapping[str, str]]) -> bool:

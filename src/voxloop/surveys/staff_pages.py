@@ -5,13 +5,14 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from voxloop.common.types import PathId
+from voxloop.common.types import PathId, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid, invalid_model
 from voxloop.surveys import follow_up, invitations, sampling, service, templates
@@ -101,7 +102,13 @@ def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession,
 
 
 def _detail(
-    request: Request, org: Any, db: Any, survey_id: int, errors: Any = None, status_code: int = 200
+    request: Request,
+    org: Any,
+    db: Any,
+    survey_id: int,
+    errors: Any = None,
+    status_code: int = 200,
+    sent: dict[str, Any] | None = None,
 ) -> Response:
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     summary = service.summary(db=db, org_id=org.id, survey_id=survey_id)
@@ -118,12 +125,19 @@ def _detail(
         delay_hours=hours(survey.delay_minutes),
         rules=follow_up.Rules.of(survey.follow_up),
         errors=errors,
+        sent=sent,
     )
+
+
+SENT_KEYS = ("invited", "opted_out", "contacted_recently", "duplicate")
 
 
 @router.get("/surveys/{survey_id}", dependencies=[web_require("feedback.read")])
 def survey_detail(request: Request, survey_id: PathId, org: WebOrg, db: DbSession) -> Response:
-    return _detail(request, org, db, survey_id)
+    """The survey; after sending invitations, what was sent and what skipped (from the redirect)."""
+    numbers = {k: whole_number(request.query_params.get(k, "")) for k in SENT_KEYS}
+    sent = {k: n if isinstance(n, int) else 0 for k, n in numbers.items()}
+    return _detail(request, org, db, survey_id, sent=sent if isinstance(numbers["invited"], int) else None)
 
 
 @router.get("/surveys/{survey_id}/analysis", dependencies=[web_require("kpis.read")])
@@ -139,6 +153,7 @@ def survey_analysis(
     as charts; each distribution bar opens the responses behind it. With `metric` and `by`, that
     metric compared between the groups of `by`."""
     from voxloop.analytics import surveys as analysis
+    from voxloop.triage import service as triage
 
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     comparison, errors = None, None
@@ -153,6 +168,8 @@ def survey_analysis(
         status_code=422 if errors else 200,
         survey=survey,
         result=analysis.analyse(db=db, org_id=org.id, survey_id=survey.id),
+        # the themes of open answers the category model is sure of are its categories' codes
+        categories={c.code: c for c in triage.list_categories(db=db, org_id=org.id)},
         comparison=comparison,
         chosen={"metric": metric, "by": by},
         errors=errors,
@@ -234,25 +251,28 @@ def survey_publish(
 
 @router.post("/surveys/{survey_id}/invitations", dependencies=[Csrf, web_require("surveys.manage")])
 def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: DbSession, form: WebForm) -> Response:
+    """Invite the addresses typed in, and/or the latest guests; the page then says how many
+    were invited and how many skipped, and why (opted out, asked within the contact cap)."""
     emails = [e.strip() for e in str(form.get("emails", "")).replace(",", "\n").splitlines() if e.strip()]
     bad = [e for e in emails if "@" not in e]
     try:
-        if bad or not emails:
-            raise InvalidInput(
-                fields=[
-                    {
-                        "field": "emails",
-                        "reason": f"not email addresses: {', '.join(bad)}" if bad else "is required",
-                    }
-                ]
+        recent = form_number(form.get("recent"), "recent", high=invitations.MAX_RECENT_GUESTS)
+        if bad or not (emails or recent):
+            reason = (
+                f"not email addresses: {', '.join(bad)}" if bad else "give addresses or a number of guests"
             )
+            raise InvalidInput(fields=[{"field": "emails", "reason": reason}])
         survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
-        invitations.invite(db=db, survey=survey, recipients=[invitations.Recipient(email=e) for e in emails])
+        recipients = invitations.recipients(db=db, org_id=org.id, emails=emails)
+        if recent:
+            recipients += invitations.recent_guests(db=db, org_id=org.id, limit=recent)
+        result = invitations.invite(db=db, survey=survey, recipients=recipients)
         db.commit()
     except VoxloopError as exc:
         db.rollback()
         return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
-    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+    query = urlencode({"invited": result["invited"], **result["skipped"]})
+    return RedirectResponse(f"/surveys/{survey_id}?{query}#sent", status_code=303)
 
 
 def _configure(

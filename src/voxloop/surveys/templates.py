@@ -3,6 +3,8 @@ the 22-item SERVQUAL battery and a full service-satisfaction questionnaire."""
 
 from typing import Any
 
+from voxloop.common.i18n import N_
+
 
 def _t(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
@@ -273,10 +275,11 @@ RESURVEY: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 
+# Names marked for translation: the list page shows them in the reader's language.
 TEMPLATES: dict[str, tuple[str, dict[str, Any]]] = {
-    "csat_post_case": ("Post-case CSAT", CSAT_POST_CASE),
-    "nps": ("Relationship NPS", NPS),
-    "ces": ("Customer effort (CES)", CES),
-    "servqual": ("SERVQUAL (22 items)", SERVQUAL),
-    "service_satisfaction": ("Service satisfaction questionnaire", SERVICE_SATISFACTION),
+    "csat_post_case": (N_("Post-case CSAT"), CSAT_POST_CASE),
+    "nps": (N_("Relationship NPS"), NPS),
+    "ces": (N_("Customer effort (CES)"), CES),
+    "servqual": (N_("SERVQUAL (22 items)"), SERVQUAL),
+    "service_satisfaction": (N_("Service satisfaction questionnaire"), SERVICE_SATISFACTION),
 }

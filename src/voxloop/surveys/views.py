@@ -324,16 +324,9 @@ def create_invitations(
     out or were invited within the survey's contact cap are skipped (and counted)."""
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     hidden = {k: v for k, v in body.hidden.items() if k in survey.definition.get("hidden", [])}
-    # an invitation to a known customer links the answer to their profile
-    known = customers.ids_by_email(db=db, org_id=org.id, emails=[str(e) for e in body.emails])
-    result = invitations.invite(
-        db=db,
-        survey=survey,
-        recipients=[
-            invitations.Recipient(email=str(e), hidden=hidden, customer_id=known.get(str(e).lower()))
-            for e in body.emails
-        ],
-    )
+    emails = [str(e) for e in body.emails]
+    recipients = invitations.recipients(db=db, org_id=org.id, emails=emails, hidden=hidden)
+    result = invitations.invite(db=db, survey=survey, recipients=recipients)
     db.commit()
     return result
 

@@ -17,18 +17,20 @@ MAX_ROWS = 50_000
 
 
 def _page(request: Request, org: WebOrg, db: DbSession, errors: list[str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    listed = triage.list_categories(db=db, org_id=org.id)
     return page(
         request,
         "admin/categories_model.html",
         status_code=status,
         report=service.report(db=db, org_id=org.id),
-        categories=triage.list_categories(db=db, org_id=org.id),
+        categories=listed,
+        category_by_code={c.code: c for c in listed},
         errors=errors or [],
         trust=categories.trust,
         trusted=categories.TRUSTED[0],
         least=categories.MIN_PER_CATEGORY,
         min_measured=categories.MIN_MEASURED,
-        waiting=", ".join(f"{c} ({n})" for c, n in service.too_small(db=db, org_id=org.id).items()),
+        too_small=service.too_small(db=db, org_id=org.id),
     )
 
 

@@ -24,7 +24,10 @@ def themes_page(request: Request, org: WebOrg, db: DbSession) -> Response:
         db=db, org_id=org.id, open_only=True, kinds=(service.EMERGING, initiatives.RECURRENCE)
     )
     chart = [{"label": t.label, "trend": t.trend} for t in themes[:8]]
-    return page(request, "reports/themes.html", run=run, themes=themes, alerts=alerts, chart=chart)
+    started = initiatives.by_alert(db=db, org_id=org.id, alert_ids=[a.id for a in alerts])
+    return page(
+        request, "reports/themes.html", run=run, themes=themes, alerts=alerts, chart=chart, started=started
+    )
 
 
 @router.get("/reports/themes/{theme_id}", dependencies=[web_require("kpis.read")])

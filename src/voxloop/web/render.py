@@ -6,12 +6,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_day_names
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
+from voxloop.commitments.calendar import WEEKDAYS
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.common.time import as_utc
+from voxloop.customers.erasure import ERASED
+from voxloop.errors import reason_in
+from voxloop.surveys.definition import DIMENSION_NAMES, dimension_name
+from voxloop.surveys.quality import LABELS as QUALITY_FLAG_LABELS
 from voxloop.text import safety
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -100,6 +105,9 @@ SCOPE_LABELS = {
     "several": N_("Several customers"),
     "widespread": N_("Widespread"),
 }
+SURVEY_STATUS_LABELS = {"draft": N_("Draft"), "live": N_("Live"), "closed": N_("Closed")}
+# What the pages show where a customer's words were erased (stored as ERASED, one language).
+ERASED_TEXT = N_("[erased at the customer's request]")
 FLAG_LABELS = {
     "spam": N_("Spam"),
     "duplicate": N_("Duplicate"),
@@ -141,13 +149,20 @@ def environment(locale: str) -> Environment:
         found = labels.get(value)
         return i18n.gettext(found, locale) if found else str(value)
 
-    def category_name(category: Any) -> str:
-        """A taxonomy entry's name in the page's language."""
-        if category is None:
+    def local_name(entry: Any) -> str:
+        """The name of an entry the organization keeps in both languages (a category, a
+        department, a branch) in the page's language; its Chinese name where it has no other."""
+        if entry is None:
             return ""
-        return str(category.name if locale == "zh_CN" else (category.name_en or category.name))
+        return str(entry.name if locale == "zh_CN" else (entry.name_en or entry.name))
+
+    def said(text: Any) -> Any:
+        """A customer's words as stored; once erased, the marker in the page's language."""
+        return i18n.gettext(ERASED_TEXT, locale) if text == ERASED else text
 
     env.filters["when"] = when
+    env.filters["said"] = said
+    env.globals["reason_in_locale"] = lambda problem: reason_in(problem, locale)
     env.filters["pvalue"] = pvalue
 
     def named(ctx: Any, field: str, labels: dict[Any, str], value: Any) -> str:
@@ -165,9 +180,16 @@ def environment(locale: str) -> Environment:
     env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
     env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
+    env.globals["survey_status_label"] = lambda v: label(SURVEY_STATUS_LABELS, v)
+    env.globals["quality_flag_label"] = lambda v: label(QUALITY_FLAG_LABELS, v)
+    env.globals["dimension_label"] = lambda v: dimension_name(v, locale)
+    env.globals["dimension_labels"] = {k: dimension_name(k, locale) for k in DIMENSION_NAMES}
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
     env.globals["alarm_label"] = lambda v: safety.kind_label(v, locale) if v else ""
-    env.globals["category_name"] = category_name
+    env.globals["category_name"] = local_name
+    env.globals["local_name"] = local_name
+    days = get_day_names("abbreviated", locale=locale)  # 0 = Monday: "Mon", "周一"
+    env.globals["weekday_label"] = lambda code: days[WEEKDAYS.index(code)] if code in WEEKDAYS else code
     env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
     env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
     env.globals["remedy_label"] = lambda v: label(REMEDY_LABELS, v)

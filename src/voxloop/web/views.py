@@ -171,10 +171,18 @@ def inbox(
     product: Annotated[str | None, Query(max_length=200)] = None,
     department_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     segment: Annotated[str | None, Query(max_length=40)] = None,
+    city: Annotated[str | None, Query(max_length=100)] = None,
+    rated: Annotated[str | None, Query(max_length=8)] = None,
+    rated_from: str | None = None,
+    rated_to: str | None = None,
     review: bool = False,
 ) -> Response:
     filters = service.Filters(
         review=review,
+        city=city or None,
+        rated=rated or None,
+        rated_from=_local_midnight(rated_from, org.timezone, "rated_from"),
+        rated_to=_local_midnight(rated_to, org.timezone, "rated_to", plus_days=1),
         language=language or None,
         product=product or None,
         department_id=department_id,
@@ -207,6 +215,10 @@ def inbox(
         "product": product or "",
         "department_id": department_id or "",
         "segment": segment or "",
+        "city": city or "",
+        "rated": rated or "",
+        "rated_from": rated_from or "",
+        "rated_to": rated_to or "",
         "review": "1" if review else "",
     }
     return page(
@@ -237,7 +249,14 @@ def entry_form(request: Request, org: WebOrg, db: DbSession, channel: str = "hot
         channel=channel if channel in staff else "hotline",
         values={},
         errors=[],
+        branches=_branches(db, org.id),
     )
+
+
+def _branches(db: Any, org_id: int) -> list[Any]:
+    """The active branches a form offers as a list (empty: the organization keeps none, and
+    the form asks where in its own words)."""
+    return accounts.list_branches(db=db, org_id=org_id, active_only=True)
 
 
 def _staff_channels(db: Any, org_id: int) -> dict[str, Channel]:
@@ -303,6 +322,7 @@ def entry_submit(
             channel=channel,
             values=values,
             errors=_errors(exc),
+            branches=_branches(db, org.id),
         )
     created = flows.receive(db=db, org=org, actor=actor, drafts=[draft], recorded_by_id=user.id)[0]
     return _redirect(f"/feedback/{created.id}?created=1")
@@ -703,6 +723,8 @@ def _triage_page(
     status_code: int = 200,
     sample: str = "",
     sample_channel: str = "",
+    category_errors: list[dict[str, str]] | None = None,
+    category_values: dict[str, str] | None = None,
 ) -> Response:
     # Not a route: the errors come from this server, never from the request.
     result, sample_errors = None, []
@@ -734,6 +756,8 @@ def _triage_page(
         sample_channel=sample_channel,
         sample_errors=sample_errors,
         result=result,
+        category_errors=category_errors or [],
+        category_values=category_values or {},
     )
 
 
@@ -769,6 +793,25 @@ def triage_rule_create(
     return _redirect("/admin/triage")
 
 
+@router.post("/admin/triage/categories", dependencies=[Csrf, web_require("triage.manage")])
+def triage_category_create(
+    request: Request, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
+) -> Response:
+    """A category of the organization's own (its rules, people and the learned model may then
+    set it), added from the list of categories."""
+    values = {k: str(form.get(k, "")).strip()[:200] for k in ("code", "name", "name_en")}
+    try:
+        triage.create_category(db=db, org_id=org.id, actor=actor, **values)
+        db.commit()
+    except VoxloopError as exc:
+        db.rollback()
+        errors = _errors(exc)
+        return _triage_page(
+            request, org, db, category_errors=errors, category_values=values, status_code=exc.status_code
+        )
+    return _redirect("/admin/triage#categories")
+
+
 @router.post("/admin/triage/{rule_id}/delete", dependencies=[Csrf, web_require("triage.manage")])
 def triage_rule_delete(rule_id: PathId, org: WebOrg, actor: WebActor, db: DbSession) -> Response:
     triage.delete_rule(db=db, org_id=org.id, actor=actor, rule_id=rule_id)
@@ -791,7 +834,15 @@ def public_form(request: Request, slug: str, db: DbSession, embed: int = 0, bran
     """The form; `?branch=` (a hotel's room-card QR code) fills in where the guest is."""
     org = _public_org(db, slug)
     values = {"branch": branch[:200]} if branch else {}
-    return page(request, "public_form.html", form_org=org, values=values, errors=[], embed=bool(embed))
+    return page(
+        request,
+        "public_form.html",
+        form_org=org,
+        values=values,
+        errors=[],
+        embed=bool(embed),
+        branches=_branches(db, org.id),
+    )
 
 
 @router.post("/f/{slug}")
@@ -816,6 +867,7 @@ def public_submit(request: Request, slug: str, db: DbSession, form: WebForm, emb
             values=values,
             errors=_errors(exc),
             embed=bool(embed),
+            branches=_branches(db, org.id),
         )
     try:
         created = flows.receive(
@@ -832,6 +884,7 @@ def public_submit(request: Request, slug: str, db: DbSession, form: WebForm, emb
             values=values,
             errors=[{"field": "attachments", "reason": message}],
             embed=bool(embed),
+            branches=_branches(db, org.id),
         )
         response.headers.update(exc.headers)
         return response

@@ -23,8 +23,8 @@
       chart.on("click", function (p) {
         var r = rows[p.dataIndex];
         var query = new URLSearchParams(drill.query);
-        query.set("date_from", r.period);
-        query.set("date_to", r.until);
+        query.set(drill.dates[0], r.period);
+        query.set(drill.dates[1], r.until);
         location.href = drill.url + "?" + query.toString();
       });
     }
