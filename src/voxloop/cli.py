@@ -210,6 +210,44 @@ def _analytics(args: argparse.Namespace) -> None:
     print(f"analytics store {store.path()}: {result}")
 
 
+def _db_copy(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from voxloop import dbcopy
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        if not total:
+            return  # an empty table shows in the counts below
+        bar = bars.get(table) or bars.setdefault(
+            table, tqdm(total=total, desc=table, unit="row", file=sys.stderr, leave=True)
+        )
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    source = get_settings().database_url
+    try:
+        counted = dbcopy.copy(source_url=source, target_url=args.to, progress=progress, batch=args.batch)
+    except dbcopy.CopyRefused as exc:
+        sys.exit(f"error: {exc}")
+    width = max(len(c.table) for c in counted)
+    print(f"{'table':<{width}}  {'source':>9}  {'target':>9}")
+    for c in counted:
+        print(f"{c.table:<{width}}  {c.source:>9}  {c.target:>9}")
+    where = args.to.rsplit("@", 1)[-1]  # not the password
+    print(f"copied {sum(c.target for c in counted)} rows into {where}; the row counts match")
+    print(
+        "attachments are files in VOXLOOP_DATA_DIR, not rows: share or copy the data directory "
+        "to the new processes too"
+    )
+    print(
+        "the analytics store (analytics.duckdb in the data directory) is derived from the database: "
+        "the workers' periodic sync fills it, `voxloop analytics rebuild` does it at once"
+    )
+
+
 def _text_classify(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
@@ -583,6 +621,15 @@ def build_parser() -> argparse.ArgumentParser:
     analytics.add_parser("rebuild", help="start the store again and copy everything").set_defaults(
         func=_analytics
     )
+
+    database = sub.add_parser("db", help="the database itself").add_subparsers(dest="action", required=True)
+    p = database.add_parser(
+        "copy",
+        help="migrate an empty database (PostgreSQL) and copy this installation's rows into it",
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="e.g. postgresql+psycopg://voxloop@db/voxloop")
+    p.add_argument("--batch", type=int, default=1000, help="rows per insert")
+    p.set_defaults(func=_db_copy)
 
     mail = sub.add_parser("mail", help="email intake").add_subparsers(dest="action", required=True)
     p = mail.add_parser("serve", help="an SMTP listener that turns mail into feedback and case messages")

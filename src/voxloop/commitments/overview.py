@@ -77,7 +77,9 @@ class Kept:
     def interval(self) -> tuple[float, float] | None:
         """Wilson's 95 % interval of the rate (None before anything fell due)."""
         share = stats.proportion_ci(self.kept, self.due)
-        return (share.ci_low, share.ci_high) if share.ci_low is not None and share.ci_high is not None else None
+        if share.ci_low is None or share.ci_high is None:
+            return None
+        return share.ci_low, share.ci_high
 
 
 @dataclass(frozen=True)
