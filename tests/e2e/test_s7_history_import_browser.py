@@ -20,7 +20,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from random import Random
 
 import pytest
@@ -31,9 +30,10 @@ from sqlalchemy import func, select
 from tests.e2e.conftest import LANGUAGES, Contexts, Served, shot, sign_in, until
 from voxloop.common.time import as_utc
 from voxloop.feedback.models import Feedback
+from voxloop.text import corpora
 from voxloop.text.models import TextModel
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = corpora.data_dir()  # ../shared/data, or VOXLOOP_TEXT_DATA
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The travel platform's export: its own column names, none of them a feedback field's.
 COLUMNS = ["Review ID", "Hotel", "Room Type", "Stay Date", "Review Date", "Score", "Review", "Traveller"]
