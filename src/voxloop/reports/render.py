@@ -97,36 +97,37 @@ def _table(rows: list[list[Any]], font: str) -> Table:
     return table
 
 
-def _line_chart(chart: dict[str, Any], font: str) -> Drawing:
-    points = chart["points"]
+def _framed(chart: dict[str, Any], font: str, plot: Any) -> Drawing:
+    """The chart's drawing: its title above, the plot placed below it."""
     drawing = Drawing(240 * mm, 70 * mm)
     drawing.add(String(0, 66 * mm, chart["title"], fontName=font, fontSize=11))
-    plot = LinePlot()
     plot.x, plot.y, plot.width, plot.height = 15 * mm, 10 * mm, 215 * mm, 50 * mm
+    drawing.add(plot)
+    return drawing
+
+
+def _line_chart(chart: dict[str, Any], font: str) -> Drawing:
+    points = chart["points"]
+    plot = LinePlot()
     plot.data = [[(i, float(v)) for i, (_, v) in enumerate(points)]]
     plot.lines[0].strokeColor = colors.HexColor("#1f6feb")
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = -0.5, len(points) - 0.5
     plot.xValueAxis.valueSteps = list(range(len(points)))
     plot.xValueAxis.labelTextFormat = lambda i: points[int(i)][0] if 0 <= int(i) < len(points) else ""
     plot.xValueAxis.labels.fontName = plot.yValueAxis.labels.fontName = font
-    drawing.add(plot)
-    return drawing
+    return _framed(chart, font, plot)
 
 
 def _bar_chart(chart: dict[str, Any], font: str) -> Drawing:
     """Values of separate categories (departments): bars, not a line joining them."""
     points = chart["points"]
-    drawing = Drawing(240 * mm, 70 * mm)
-    drawing.add(String(0, 66 * mm, chart["title"], fontName=font, fontSize=11))
     bars = VerticalBarChart()
-    bars.x, bars.y, bars.width, bars.height = 15 * mm, 10 * mm, 215 * mm, 50 * mm
     bars.data = [[float(v) for _, v in points]]
     bars.bars[0].fillColor = colors.HexColor("#1f6feb")
     bars.valueAxis.valueMin = 0
     bars.categoryAxis.categoryNames = [str(label) for label, _ in points]
     bars.categoryAxis.labels.fontName = bars.valueAxis.labels.fontName = font
-    drawing.add(bars)
-    return drawing
+    return _framed(chart, font, bars)
 
 
 def xlsx(report: dict[str, Any], *, org_name: str, subtitle: str) -> bytes:
