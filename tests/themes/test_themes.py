@@ -124,6 +124,10 @@ def test_themes_group_by_meaning_across_languages_without_a_catch_all():
     assert {"早餐", "breakfast"} <= set(by_topic["breakfast"].terms)
     assert "parking" in by_topic["parking"].terms
 
+    # and named in both languages, by what at least two of them wrote
+    assert {"无线网络", "wifi"} <= set(by_topic["wifi"].names)
+    assert by_topic["breakfast"].label.startswith(("早餐", "breakfast"))
+
     order = [by_topic[name] for name in ("wifi", "breakfast", "parking")]
     matched = found.match(["网络又断了", "breakfast queue again", "lovely staff, thank you", ""])
     assert [found.themes[m] if m is not None else None for m in matched] == [*order[:2], None, None]
@@ -159,3 +163,23 @@ def test_a_survey_follow_up_case_joins_a_theme_by_the_respondents_words_not_its_
     themed = {m for _, members in found.themes for m in members}
     assert found.themes and themed <= set(list(cases)[: len(said)])  # the three with words
     assert not {"nps", "原因", "推荐", "可能"} & {t for values, _ in found.themes for t in values["terms"]}
+
+
+def test_a_theme_is_named_by_phrases_as_its_members_wrote_them():
+    """ "exchange rate", not "exchange / rate"; "没热水", not "热水"; no phrase only one member wrote
+    before one that two did, and no feeling word in a name."""
+    rate = [
+        "The exchange rate on my card payment was wrong",
+        "Why was I charged a worse exchange rate than the one in the app?",
+        "Exchange rate applied to my purchase abroad is incorrect",
+        "You used the wrong exchange rate for my payment in euros",
+    ]
+    water = ["房间没热水，洗不了澡", "早上七点还是没热水", "浴室没热水，太失望了", "没热水，前台说要等维修"]
+    texts = rate + water
+    found = themes.discover(texts)
+    named = {frozenset(texts[i] for i in theme.members): theme for theme in found.themes}
+    assert set(named) == {frozenset(rate), frozenset(water)}
+    assert named[frozenset(rate)].names[0] == "exchange rate"
+    assert named[frozenset(water)].names[0] == "没热水"
+    assert not {"失望", "wrong"} & set(named[frozenset(water)].names + named[frozenset(rate)].names[:1])
+    assert themes.phrases("Where is the source of funds from?")["source of funds"] == {"source", "funds"}

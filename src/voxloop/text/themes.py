@@ -6,8 +6,10 @@ and English in one space, so 无线网络断线 and "the wifi keeps dropping" me
 embeddings are clustered bottom-up (average linkage on cosine distance) until two groups are no
 longer about the same thing. A group is kept only if it is large enough and coherent (its
 members lie near its centre), so unrelated complaints do not make a catch-all theme. Each theme
-is named by the content words its members use far more often than the period's texts do
-(class-based TF-IDF), in each language present, and shown with the records nearest its centre.
+is named by the phrases its members use far more often than the period's texts do (class-based
+TF-IDF over runs of up to three words as they were written: "source of funds", "空调坏了",
+"没热水"), in each language present, and shown with the records nearest its centre; the single
+content words behind the phrases are kept to recognise the same problem later.
 Earlier records are then matched to the themes (cosine similarity to a centre), which gives each
 theme a trend and a baseline.
 """
@@ -15,7 +17,7 @@ theme a trend and a baseline.
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +31,15 @@ from voxloop.text.tokenize import NO_WORDS, Dictionary, cut
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z][a-z'-]{2,29}")
+# A phrase never crosses a clause's end (in Chinese a space ends one too).
+_CLAUSE = re.compile(r"[^\u4e00-\u9fffa-z0-9' -]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
+# A Chinese phrase may open with a negation: "没热水", "不干净" say what is wrong.
+_NEGATION = {"不", "没", "无", "未"}
+PHRASE_WORDS = 3
+PHRASE_CHARS = {"zh": 6, "en": 24}
+# A word is shown in the longer phrase most members write it in ("source" as "source of
+# funds") when at least this share of the members using the word write that phrase.
+AS_WRITTEN = 0.4
 # Words that say how someone feels, not what about: they would make every complaint one theme.
 _FEELING = {
     "失望", "满意", "不满", "不错", "喜欢", "讨厌", "一般", "垃圾", "好评", "差评", "生气", "糟糕", "很差",
@@ -58,17 +69,56 @@ SAMPLE = 4_000
 TERMS = 5
 
 
+def _is_content(word: str) -> bool:
+    if _HAN.match(word):
+        return len(word) > 1 and word not in _ZH_STOP and word not in _FEELING
+    return word not in _EN_STOP and word not in _FEELING
+
+
+def _tokens(clause: str, dictionary: Dictionary) -> list[tuple[str, int, int]]:
+    """The clause's words with where each starts and ends in it."""
+    out: list[tuple[str, int, int]] = []
+    for match in _TOKEN.finditer(clause):
+        run, at = match.group(), match.start()
+        if not _HAN.match(run):
+            out.append((run, at, at + len(run)))
+            continue
+        for word in cut(run, dictionary):
+            out.append((word, at, at + len(word)))
+            at += len(word)
+    return out
+
+
 def content_words(text: str, dictionary: Dictionary = NO_WORDS) -> list[str]:
-    """The words a theme can be named by: no stop words, no single characters, no feelings."""
-    words: list[str] = []
-    for run in _TOKEN.findall(normalize(text)):
-        if _HAN.match(run):
-            words.extend(
-                w for w in cut(run, dictionary) if len(w) > 1 and w not in _ZH_STOP and w not in _FEELING
+    """The words a theme can be known by: no stop words, no single characters, no feelings."""
+    return [
+        w
+        for clause in _CLAUSE.split(normalize(text))
+        for w, *_ in _tokens(clause, dictionary)
+        if _is_content(w)
+    ]
+
+
+def phrases(text: str, dictionary: Dictionary = NO_WORDS) -> dict[str, frozenset[str]]:
+    """The phrases a theme can be named by, each with its content words: runs of up to
+    PHRASE_WORDS words as written, from a content word (or a Chinese negation before one) to a
+    content word, with no feeling word in them."""
+    found: dict[str, frozenset[str]] = {}
+    for clause in _CLAUSE.split(normalize(text)):
+        words = _tokens(clause, dictionary)
+        for i, (first, start, _) in enumerate(words):
+            opens = _is_content(first) or (
+                first in _NEGATION and i + 1 < len(words) and _is_content(words[i + 1][0])
             )
-        elif run not in _EN_STOP and run not in _FEELING:
-            words.append(run)
-    return words
+            if not opens:
+                continue
+            for word, _, end in words[i : i + PHRASE_WORDS]:
+                if word in _FEELING or end - start > PHRASE_CHARS["zh" if _HAN.match(first) else "en"]:
+                    break
+                if _is_content(word):
+                    span = words[i : i + PHRASE_WORDS]
+                    found[clause[start:end]] = frozenset(w for w, _, e in span if e <= end and _is_content(w))
+    return found
 
 
 def _centre(vectors: np.ndarray) -> np.ndarray:
@@ -78,13 +128,14 @@ def _centre(vectors: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Theme:
-    terms: list[str]
+    terms: list[str]  # content words: what later periods and initiatives are matched by
+    names: list[str]  # phrases as the members wrote them: what people read
     members: list[int]  # indexes into the texts, nearest to the centre first
     centre: np.ndarray = field(repr=False)  # unit vector in the encoder's space
 
     @property
     def label(self) -> str:
-        return " / ".join(self.terms[:3])
+        return " / ".join((self.names or self.terms)[:3])
 
 
 @dataclass
@@ -106,9 +157,9 @@ def _units(words: list[str]) -> set[str]:
     return set(words) | pairs
 
 
-def _terms(members: list[set[str]], overall: Counter[str], n: int) -> list[str]:
+def _ranked(members: list[set[str]], overall: Counter[str], n: int) -> list[str]:
     """The units members share most, weighted by how much more often they share them than the
-    period's texts do; the best of each language present first."""
+    period's texts do."""
     within = Counter(u for units in members for u in units)
     first: dict[str, int] = {}
     for k, units in enumerate(members):  # members nearest the centre first: ties go to them
@@ -118,17 +169,42 @@ def _terms(members: list[set[str]], overall: Counter[str], n: int) -> list[str]:
     scored = sorted(
         (-(k / size) * math.log1p((k / size) / (overall[u] / n)), first[u], u) for u, k in within.items()
     )
-    ranked = [u for *_, u in scored]
+    return [u for *_, u in scored]
+
+
+def _both_languages(ranked: list[str], members: list[set[str]]) -> list[str]:
+    """Where members write in both languages, the best unit of each leads."""
+    size = len(members)
     chinese = sum(any(_HAN.match(u) for u in units) for units in members)
-    if 0.2 * size <= chinese <= 0.8 * size:  # both languages: each gets a word in the label
-        lead = ranked[0] if ranked else None
-        other = next((u for u in ranked if bool(_HAN.match(u)) != bool(_HAN.match(lead or ""))), None)
-        ranked = [u for u in (lead, other) if u] + [u for u in ranked if u not in (lead, other)]
+    if not ranked or not 0.2 * size <= chinese <= 0.8 * size:
+        return ranked
+    lead = ranked[0]
+    other = next((u for u in ranked if bool(_HAN.match(u)) != bool(_HAN.match(lead))), None)
+    return [u for u in (lead, other) if u] + [u for u in ranked if u not in (lead, other)]
+
+
+def _as_written(ranked: list[str], members: list[set[str]], words: dict[str, frozenset[str]]) -> list[str]:
+    """Each phrase replaced by the longer one members most often write it in, where that is
+    how most of them put it."""
+    within = Counter(p for units in members for p in units)
+    out: list[str] = []
+    for phrase in ranked:
+        longer = [p for p in within if phrase in p and words[phrase] < words[p]]
+        best = max(longer, key=lambda p: (within[p], len(p)), default=None)
+        out.append(best if best and within[best] >= max(2, AS_WRITTEN * within[phrase]) else phrase)
+    out = list(dict.fromkeys(out))
+    return [p for p in out if within[p] >= 2] + [p for p in out if within[p] < 2]  # shared first
+
+
+def _distinct(ranked: list[str], words: Callable[[str], Collection[str]]) -> list[str]:
+    """The first TERMS units that share no word with one before ("front desk" and "desk" say
+    the same)."""
     chosen: list[str] = []
+    taken: set[str] = set()
     for unit in ranked:
-        taken = {w for c in chosen for w in c.split(" ")}
-        if not set(unit.split(" ")) & taken:  # "front desk" and "desk" say the same
+        if not taken & set(words(unit)):
             chosen.append(unit)
+            taken |= set(words(unit))
         if len(chosen) == TERMS:
             break
     return chosen
@@ -173,6 +249,9 @@ def discover(
         owner[rows] = c
     units = [_units(words[i]) for i in usable]
     overall = Counter(u for each in units for u in each)
+    spans = [phrases(texts[i], dictionary) for i in usable]
+    phrase_words = {p: w for each in spans for p, w in each.items()}
+    phrase_overall = Counter(p for each in spans for p in each)
     themes = []
     for c, centre in enumerate(centre_matrix):
         rows = np.flatnonzero(owner == c)
@@ -180,8 +259,12 @@ def discover(
             continue
         closeness = E[rows] @ centre
         order = rows[np.argsort(-closeness, kind="stable")]
-        terms = _terms([units[i] for i in order], overall, len(usable))
-        themes.append(Theme(terms, [usable[i] for i in order], centre))
+        members = [units[i] for i in order]
+        terms = _distinct(_both_languages(_ranked(members, overall, len(usable)), members), str.split)
+        members = [set(spans[i]) for i in order]
+        ranked = _as_written(_ranked(members, phrase_overall, len(usable)), members, phrase_words)
+        names = _distinct(_both_languages(ranked, members), phrase_words.__getitem__)
+        themes.append(Theme(terms, names, [usable[i] for i in order], centre))
     themes.sort(key=lambda t: -len(t.members))
     return Themes(themes[:max_themes])
 

@@ -348,7 +348,52 @@ def evaluate(log: Log = print, quick: bool = False) -> dict[str, Any]:
     log(f"en suggestion, SemEval-2019 9A trial: {results['en_suggestion']}")
 
     results["categories"] = few_shot(log)
+    results["themes"] = theme_grouping(log)
     return results
+
+
+def theme_grouping(
+    log: Log = print, n_labels: int = 12, per_label: int = 40, repeats: int = 3
+) -> list[dict[str, Any]]:
+    """How well theme discovery groups texts of known topics: `per_label` texts each of
+    `n_labels` random topics, grouped without their labels. Purity (the share of grouped texts
+    in their group's main topic), NMI (normalized mutual information with the topics, on the
+    grouped texts) and coverage (the share grouped at all)."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from voxloop.text import themes
+
+    rng = np.random.RandomState(_SEED)
+    rows = []
+    for name, frame in (
+        ("BANKING77 intents (en), test split", corpora.en_banking("test")),
+        ("e-commerce products (zh)", corpora.zh_products()),
+    ):
+        purity, nmi, covered = [], [], []
+        topics = min(n_labels, frame["label"].nunique())
+        for repeat in range(repeats):
+            labels = rng.choice(sorted(frame["label"].unique()), topics, replace=False)
+            pool = frame[frame["label"].isin(labels)].groupby("label").sample(per_label, random_state=repeat)
+            truth = pool["label"].to_numpy()
+            found = themes.discover(list(pool["text"]), max_themes=3 * n_labels, min_size=5)
+            group = np.full(len(pool), -1)
+            for g, theme in enumerate(found.themes):
+                group[theme.members] = g
+            inside = group >= 0
+            largest = [pd.Series(truth[group == g]).value_counts().iloc[0] for g in range(len(found.themes))]
+            purity.append(sum(largest) / max(inside.sum(), 1))
+            nmi.append(normalized_mutual_info_score(truth[inside], group[inside]) if inside.any() else 0.0)
+            covered.append(inside.mean())
+        row = {
+            "topics": name,
+            "texts": f"{topics} × {per_label}",
+            "purity": round(float(np.mean(purity)), 3),
+            "NMI": round(float(np.mean(nmi)), 3),
+            "grouped": round(float(np.mean(covered)), 3),
+        }
+        rows.append(row)
+        log(f"themes, {name}: {row}")
+    return rows
 
 
 def few_shot(
@@ -472,6 +517,7 @@ def write_card(results: dict[str, Any], speed: float, path: Path = CARD_PATH) ->
         "en_emotion": _table(results["en_emotion"]),
         "en_suggestion": _table([results["en_suggestion"]]),
         "categories": _table(results["categories"]),
+        "themes": _table(results["themes"]),
         "temperatures": _table([{k: round(v, 3) for k, v in results["temperatures"].items()}]),
         "speed": f"{speed:,.0f}",
     }
