@@ -166,17 +166,17 @@ def _holdout(name: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_the_safety_check_on_messages_it_has_never_seen():
-    """Measured 0.960 recall and 2.5 % false alarms (the issue asks 0.97 and 3 %)."""
+    """Measured 0.968 recall and 2.7 % false alarms (the issue asks 0.97 and 3 %)."""
     rows = _holdout("safety.jsonl")
     figures = evaluation.detection(
         rows, "urgent", [a is not None for a in safety.alarms([r["text"] for r in rows])]
     )
     assert figures["n"] >= 600 and sum(r["urgent"] for r in rows) >= 200
-    assert figures["recall"] >= 0.955 and figures["false positives"] <= 0.03
+    assert figures["recall"] >= 0.965 and figures["false positives"] <= 0.03
 
 
 def test_the_spam_check_on_messages_it_has_never_seen():
-    """Phrases and learned head, as triage uses them: measured 0.832 recall and 4.1 % of genuine
+    """Phrases and learned head, as triage uses them: measured 0.836 recall and 4.1 % of genuine
     messages flagged (the phrases alone: 0.477 and 3.8 %)."""
     rows = _holdout("spam.jsonl")
     texts = [r["text"] for r in rows]

@@ -73,10 +73,18 @@ def _classifier() -> LogisticRegression:
     return LogisticRegression(C=_C, class_weight="balanced", max_iter=3000)
 
 
-def train(yes: Sequence[tuple[str, str]], no: Sequence[str], hand_written_no: int, max_false: float) -> Head:
+def train(
+    yes: Sequence[tuple[str, str]],
+    no: Sequence[str],
+    hand_written_no: int,
+    max_false: float,
+    before: Sequence[bool | None] | None = None,
+) -> Head:
     """Learn from (text, kind) yes-messages and no-messages, the first `hand_written_no` of
     which are the hand-written ones the threshold is chosen on: cross-validated false alarms
-    on them at most `max_false`."""
+    on them at most `max_false`. `before` says, per message (yes first), what the checks
+    before the head decide: True flagged already, False the head is not asked, None the head
+    decides; the bar is on what the whole check does, not on the head asked about everything."""
     texts = [normalize(t) for t, _ in yes] + [normalize(t) for t in no]
     y = np.array([1] * len(yes) + [0] * len(no))
     vectorizer = _vectorizer()
@@ -87,19 +95,26 @@ def train(yes: Sequence[tuple[str, str]], no: Sequence[str], hand_written_no: in
         cross_val_predict(_classifier(), X, y, cv=folds, method="predict_proba")[:, 1]
         + cross_val_predict(_classifier(), E, y, cv=folds, method="predict_proba")[:, 1]
     ) / 2
-    no_cross = cross[len(yes) : len(yes) + hand_written_no]
+    decided = np.array([np.nan if b is None else float(b) for b in (before or [None] * len(texts))])
+
+    def flagged(t: float) -> np.ndarray:
+        return np.where(np.isnan(decided), cross >= t, decided == 1.0)
+
+    no_hand = slice(len(yes), len(yes) + hand_written_no)
     candidates = np.round(np.arange(0.3, 0.96, 0.01), 2)
-    threshold = float(next((t for t in candidates if (no_cross >= t).mean() <= max_false), candidates[-1]))
-    features = sp.hstack([X, sp.csr_matrix(E)]).tocsr()
-    kinds = _classifier().fit(features[: len(yes)], [k for _, k in yes])
+    threshold = float(
+        next((t for t in candidates if flagged(t)[no_hand].mean() <= max_false), candidates[-1])
+    )
     report = {
         "yes": len(yes),
         "no": len(no),
         "threshold": threshold,
-        "cross-validated recall": round(float((cross[: len(yes)] >= threshold).mean()), 3),
-        "cross-validated false alarms (hand-written no)": round(float((no_cross >= threshold).mean()), 3),
+        "cross-validated recall": round(float(flagged(threshold)[: len(yes)].mean()), 3),
+        "cross-validated false alarms (hand-written no)": round(float(flagged(threshold)[no_hand].mean()), 3),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    features = sp.hstack([X, sp.csr_matrix(E)]).tocsr()
+    kinds = _classifier().fit(features[: len(yes)], [k for _, k in yes])
     return Head(
         vectorizer=vectorizer,
         words=_classifier().fit(X, y),

@@ -319,7 +319,8 @@ _HYPOTHETICAL = re.compile(
 _OVER = re.compile(
     r"\b(?:was|were|has been|have been|got) (?:repaired|fixed|handled|sorted|resolved|put out|dealt with)\b|"
     r"\bthe fire brigade (?:already )?came|\b(?:it'?s|it is|they'?re|they are) (?:fixed|repaired|sorted) now\b|"
-    r"已经(?:修复|修好|处理|解决|立案|结痂|恢复|报警|报案)|已修复|处理了也|派出所已经"
+    r"已经(?:修复|修好|处理|解决|立案|结痂|恢复|报警|报案)|已修复|处理了也|派出所已经|"
+    r"\beveryone(?:'s| is| was) (?:fine|ok|okay|safe)\b|(?:已经|现在|后来)?没事了|缓过来了|都正常了"
 )
 
 
