@@ -79,6 +79,11 @@ class Conflict(VoxloopError):
     status_code = 409
 
 
+class Gone(VoxloopError):
+    code = "gone"
+    status_code = 410
+
+
 class PayloadTooLarge(VoxloopError):
     code = "payload_too_large"
     status_code = 413

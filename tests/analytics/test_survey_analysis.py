@@ -80,6 +80,18 @@ def test_service_satisfaction_analysis(client):
         assert f'data-x-label="{words[1]}"' in page  # the IPA chart's axis, translated
         assert not re.search(r">\s*(None|nan)\s*<", "".join(tables))
         assert len(re.findall(r"\d\.\d{3} – \d\.\d{3}", tables[0])) == len(ROWS)  # each weight's interval
+    # the drivers, the IPA items and the outcome by their words in the page's language, not ids
+    worded = (
+        ("en", "Overall, how satisfied are you with our service?", "Service attitude"),
+        ("zh-CN", "总体而言，您对我们的服务满意吗？", "服务态度"),
+    )
+    for language, outcome, row in worded:
+        page = staff.get(f"/surveys/{survey['id']}/analysis", headers={"Accept-Language": language}).text
+        drivers_table, ipa_table = re.findall(r'<table class="(?:drivers|ipa)">.*?</table>', page, re.S)
+        assert re.search(r"<header>[^<]*" + re.escape(outcome) + r"[^<]*R² =", page), language
+        assert f'<tr data-driver="attitude"><td>{row}</td>' in drivers_table
+        assert f'<tr data-item="attitude"><td>{row}</td>' in ipa_table
+        assert not any(f"<td>{r}</td>" in drivers_table + ipa_table for r in ROWS)
 
 
 def test_servqual_analysis_gaps_by_dimension(client):

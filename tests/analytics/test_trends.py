@@ -71,6 +71,23 @@ def test_an_xbar_chart_with_unequal_subgroups_flags_a_shifted_week():
     assert steady["beyond_limits"] == [] and steady["runs"] == []
 
 
+def test_control_limits_stay_within_the_answer_scale():
+    # three answers a week, mostly fives: the 3-sigma limits alone would reach past 5
+    weeks = [(4.67, 0.58), (5.0, 0.0), (4.33, 1.15), (4.0, 1.0)]
+    rows = [{"period": f"2026-W{i}", "n": 3, "value": v, "sd": sd} for i, (v, sd) in enumerate(weeks)]
+    unclamped = stats.xbar_chart([v for v, _ in weeks], [3] * 4, [sd**2 for _, sd in weeks])
+    assert max(unclamped["upper"]) > 5
+    chart = indicators.control_chart("csat", rows)
+    assert chart is not None and chart["upper"] == [5.0] * 4 and min(chart["lower"]) > 1
+    # one answer a week (an individuals chart), CSAT and CES: both limits at the scale's ends
+    ones = [{"period": f"p{i}", "n": 1, "value": v, "sd": None} for i, v in enumerate([5, 1, 5, 2, 5])]
+    chart = indicators.control_chart("csat", ones)
+    assert chart is not None and chart["upper"] == [5.0] * 5 and chart["lower"] == [1.0] * 5
+    ces = [{**r, "value": r["value"] + 2} for r in ones]
+    chart = indicators.control_chart("ces", ces)
+    assert chart is not None and chart["upper"] == [7.0] * 5 and chart["lower"] == [1.0] * 5
+
+
 def test_targets_are_set_checked_and_tested_against(client, analytics, clock):
     admin = make_account(role="admin")
     analyst = make_account(role="analyst", org_slug=admin.org_slug)

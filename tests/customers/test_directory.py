@@ -139,6 +139,14 @@ def test_export_holds_everything_and_erasure_keeps_the_counts(client, settings_e
     assert after["description"] == "[erased]" and after["customer"] is None
     assert after["type"] == "complaint"  # the aggregates keep the record
     assert client.get("/api/v1/customers?q=li.na", headers=admin.headers).json() == []
+    refused = client.get(
+        f"/api/v1/customers/{cid}/export", headers={**admin.headers, "Accept-Language": "zh-CN"}
+    )
+    assert refused.status_code == 410 and refused.headers["content-type"] == "application/json"
+    assert (
+        refused.json()["error"]["code"] == "gone"
+        and refused.json()["error"]["message"] == "该客户的信息已被删除。"
+    )
     assert client.get("/api/v1/feedback?q=空调", headers=admin.headers).json()["items"] == []
     with session_scope(readonly=True) as db:
         # never surveyed again, kept as a keyed hash of the address

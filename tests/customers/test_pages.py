@@ -236,6 +236,11 @@ def test_export_and_erasure_are_for_admins_with_a_confirmation_step(client):
     html = client.get(f"/customers/{cid}", headers=EN).text
     assert "was erased" in html and "li.na@example.com" not in html and "空调坏了" not in html
     assert f'action="/customers/{cid}/edit"' not in html
+    # nothing of theirs is left to download: no export offered, and the address refuses clearly
+    assert f"/customers/{cid}/export" not in html and f"/customers/{cid}/erase" not in html
+    refused = client.get(f"/customers/{cid}/export", headers=EN)
+    assert refused.status_code == 410 and "This customer was erased." in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
 
 
 def test_the_crm_import_form_reports_each_refused_row(client):

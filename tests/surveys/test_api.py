@@ -226,3 +226,42 @@ def test_identical_long_answers_are_flagged_for_review_but_short_ones_are_chance
     short_key = make(client, analyst, template="nps")["key"]
     answer(client, short_key, {"nps": 9}, device="one", language="zh")
     assert answer(client, short_key, {"nps": 9}, device="two", language="zh").json()["quality_flags"] == []
+
+
+@pytest.mark.parametrize("case_id", ["²", "12a", "-3", "0", "99999999999999999999", " "])
+def test_a_case_id_that_names_no_case_is_refused_naming_the_field(client, settings_env, tmp_path, case_id):
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+    analyst = make_account(role="analyst")
+    survey = make(client, analyst, template="ces")  # sent about a case: case_id is hidden
+    r = answer(client, survey["key"], {"ces": 6}, language="zh", hidden={"case_id": case_id})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["fields"] == [
+        {"field": "hidden.case_id", "reason": "a case number: a whole number from 1"}
+    ]
+    r = client.post(
+        f"/api/v1/surveys/{survey['id']}/invitations",
+        json={"emails": ["guest@example.com"], "hidden": {"case_id": case_id}},
+        headers=analyst.headers,
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "hidden.case_id"
+    link = client.get(f"/s/{survey['key']}", params={"case_id": case_id, "lang": "en"})
+    assert link.status_code == 422 and "hidden.case_id" in link.text  # a link built wrong
+    # a good one is kept, and the analytics store reads it
+    r = answer(client, survey["key"], {"ces": 6}, language="zh", hidden={"case_id": "12"})
+    assert r.status_code == 201, r.text
+    from voxloop.analytics import store
+    from voxloop.db import session_scope
+
+    with session_scope(readonly=True) as db:
+        assert store.sync(db)["responses"] == 1
+    # one stored before links were checked, as sent: the store reads no case from it
+    from sqlalchemy import update
+
+    from voxloop.surveys.models import Response
+
+    r = answer(client, survey["key"], {"ces": 2}, device="tablet", language="zh", hidden={"case_id": "13"})
+    with session_scope() as db:
+        db.execute(update(Response).where(Response.id == r.json()["id"]).values(hidden={"case_id": case_id}))
+        db.commit()
+    with session_scope(readonly=True) as db:
+        assert store.sync(db)["responses"] == 1

@@ -1,5 +1,6 @@
 """Closing the loop: an unhappy survey answer opens one follow-up case, linked both ways."""
 
+import json
 import threading
 
 from sqlalchemy import delete, func, select, update
@@ -36,13 +37,17 @@ def responses(client, acct, survey):  # type: ignore[no-untyped-def]
 def test_default_rules_pick_detractors_the_dissatisfied_hard_effort_and_unsolved():
     rules = Rules.of({})
     assert rules == Rules(
-        enabled=True, nps_max=6, csat_max=2, ces_min=6, resolution_no=True, complaint=True, resurvey=True
+        enabled=True, nps_max=6, csat_max=2, ces_max=2, resolution_no=True, complaint=True, resurvey=True
     )
     post_case, nps, ces = templates.CSAT_POST_CASE, templates.NPS, templates.CES
     assert follow_up.triggers(nps, {"nps": 6}, rules) == [Trigger("nps", "nps", 6)]
     assert follow_up.triggers(nps, {"nps": 7}, rules) == []  # a passive
-    assert follow_up.triggers(ces, {"ces": 6}, rules) == [Trigger("ces", "ces", 6)]
-    assert follow_up.triggers(ces, {"ces": 5}, rules) == []
+    # the CES template asks 1 very difficult .. 7 very easy: the hard answers are followed up
+    assert "7 very easy" in ces["sections"][0]["questions"][0]["text"]["en"]
+    assert follow_up.triggers(ces, {"ces": 2}, rules) == [Trigger("ces", "ces", 2)]
+    assert follow_up.triggers(ces, {"ces": 1}, rules) == [Trigger("ces", "ces", 1)]
+    assert follow_up.triggers(ces, {"ces": 3}, rules) == []
+    assert follow_up.triggers(ces, {"ces": 6}, rules) == follow_up.triggers(ces, {"ces": 7}, rules) == []
     assert follow_up.triggers(post_case, {"csat": 3, "resolved": "partly"}, rules) == []
     assert follow_up.triggers(post_case, {"csat": 2, "resolved": "no"}, rules) == [
         Trigger("csat", "csat", 2),
@@ -188,7 +193,7 @@ def test_the_rule_can_be_switched_off_and_edited_per_survey(client):
     analyst = make_account(role="analyst")
     survey = make(client, analyst, template="nps")
     assert survey["follow_up"] == {
-        "enabled": True, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": True,
+        "enabled": True, "nps_max": 6, "csat_max": 2, "ces_max": 2, "resolution_no": True,
         "complaint": True, "resurvey": True,
     }  # fmt: skip
     off = client.patch(
@@ -205,7 +210,7 @@ def test_the_rule_can_be_switched_off_and_edited_per_survey(client):
         headers=analyst.headers,
     )
     assert on.json()["follow_up"] == {
-        "enabled": True, "nps_max": 7, "csat_max": 2, "ces_min": 6, "resolution_no": True,
+        "enabled": True, "nps_max": 7, "csat_max": 2, "ces_max": 2, "resolution_no": True,
         "complaint": True, "resurvey": True,
     }  # fmt: skip
     answer(client, survey["key"], {"nps": 7}, device="b", language="zh", contact=GUEST)
@@ -280,7 +285,7 @@ def test_the_follow_up_rules_are_shown_and_edited_on_the_survey_page(client):
     url = f"/surveys/{survey['id']}"
     page = staff.get(url).text
     assert 'name="enabled" value="1" checked' in page and 'name="nps_max" min="0" max="10" value="6"' in page
-    assert 'name="ces_min" min="1" max="7" value="6"' in page
+    assert 'name="ces_max" min="1" max="7" value="2"' in page
     token = csrf_of(page)
     bad = staff.post(f"{url}/follow-up", data={"csrf_token": token, "enabled": "1", "nps_max": "11"})
     assert bad.status_code == 422 and "follow_up.nps_max" in bad.text
@@ -289,12 +294,12 @@ def test_the_follow_up_rules_are_shown_and_edited_on_the_survey_page(client):
     # a number left empty switches that rule off; an unticked box switches the rules off
     saved = staff.post(
         f"{url}/follow-up",
-        data={"csrf_token": token, "nps_max": "7", "csat_max": "", "ces_min": "5"},
+        data={"csrf_token": token, "nps_max": "7", "csat_max": "", "ces_max": "3"},
     )
     assert saved.status_code == 200  # followed the redirect back to the page
     got = client.get(f"/api/v1/surveys/{survey['id']}", headers=manager.headers).json()
     assert got["follow_up"] == {
-        "enabled": False, "nps_max": 7, "csat_max": None, "ces_min": 5, "resolution_no": False,
+        "enabled": False, "nps_max": 7, "csat_max": None, "ces_max": 3, "resolution_no": False,
         "complaint": False, "resurvey": False,
     }  # fmt: skip
     page = staff.get(url).text
@@ -397,3 +402,33 @@ def test_follow_up_closed_loop_and_recovery_rates_match_a_hand_count(client):
     login(staff, manager.email)
     page = staff.get(f"/surveys/{nps['id']}", headers={"Accept-Language": "zh-CN"}).text
     assert "回访率" in page and "67%" in page and "闭环率" in page and "挽回率" in page
+
+
+def test_the_migration_turns_stored_ces_thresholds_to_the_scale_the_questions_ask(tmp_path):
+    """Rules kept before revision 0027 read CES as 7 the hardest: "ces_min": 6 (open for 6-7)
+    becomes "ces_max": 2 (1-2 on 7 = very easy), a rule switched off stays off."""
+    import runpy
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = Path(follow_up.__file__).parent.parent / "migrations" / "versions" / "0027_ces_follow_up.py"
+    upgrade = runpy.run_path(str(path))["upgrade"]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE surveys (id INTEGER PRIMARY KEY, follow_up JSON)"))
+        conn.execute(
+            sa.text(
+                """INSERT INTO surveys (follow_up) VALUES ('{"ces_min": 6, "nps_max": 5}'),"""
+                """ ('{"ces_min": null}'), ('{}')"""
+            )
+        )
+        with Operations.context(MigrationContext.configure(conn)):
+            upgrade()
+        stored = [
+            json.loads(r[0]) for r in conn.execute(sa.text("SELECT follow_up FROM surveys ORDER BY id"))
+        ]
+    assert stored == [{"nps_max": 5, "ces_max": 2}, {"ces_max": None}, {}]
+    assert [Rules.of(s).ces_max for s in stored] == [2, None, 2]

@@ -337,6 +337,7 @@ def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
 
 
 SCALES = {"csat": (1.0, 5.0), "ces": (1.0, 7.0)}
+CHART_BOUNDS = {**SCALES, "nps": (-100.0, 100.0)}
 
 
 def _mean(n: int, mean: float, var: float | None, scale: tuple[float, float]) -> dict[str, Any]:
@@ -380,6 +381,12 @@ def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | N
     else:
         chart = stats.p_chart([round(r["value"] * r["n"]) for r in rows], [r["n"] for r in rows])
         kind = "p"
+    if metric in CHART_BOUNDS:
+        # 3-sigma limits of a few answers reach past the scale (an upper limit of 5.6 on CSAT
+        # 1-5): no answer can get there, so the chart stops at the scale's ends
+        low, high = CHART_BOUNDS[metric]
+        chart["upper"] = [None if u is None else min(u, high) for u in chart["upper"]]
+        chart["lower"] = [None if u is None else max(u, low) for u in chart["lower"]]
     chart["signals"] = sorted({*chart["beyond_limits"], *chart["runs"]})
     return {**chart, "kind": kind, "periods": [r["period"] for r in rows]}
 

@@ -213,7 +213,7 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
     """Per response: its scores, its hidden fields, the department of the case it was sent
     about (the `case_id` hidden field), and whether it answers a re-survey after a follow-up."""
     surveys = {s.id: s for s in db.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
-    cases = {int(c) for r in rows if str(c := r.hidden.get("case_id") or "").isdigit()}
+    cases = {c for r in rows if (c := d.case_id(r.hidden)) is not None}
     found = db.execute(select(Feedback.id, Feedback.department_id).where(Feedback.id.in_(cases)))
     departments = {feedback_id: department_id for feedback_id, department_id in found}
     out = []
@@ -233,7 +233,7 @@ def _response_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
                 quality.excluded(r.quality_flags),
                 *(r.answers.get(q) if q else None for q in (picks["nps"], picks["csat"], picks["ces"])),
                 r.customer_id,
-                departments.get(int(case)) if str(case := r.hidden.get("case_id") or "").isdigit() else None,
+                departments.get(case) if (case := d.case_id(r.hidden)) is not None else None,
                 r.hidden.get("product"),
                 r.hidden.get("touchpoint"),
                 r.resurvey_of_id is not None,
@@ -266,7 +266,7 @@ def _follow_up_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
     if not met:
         return []
     case_ids = {r.follow_up_id for r in met if r.follow_up_id is not None}
-    about = {int(c) for r in met if str(c := r.hidden.get("case_id") or "").isdigit()}
+    about = {c for r in met if (c := d.case_id(r.hidden)) is not None}
     records = {
         f.id: f
         for f in db.execute(
@@ -303,7 +303,7 @@ def _follow_up_rows(db: Session, rows: list[Response]) -> list[tuple[Any, ...]]:
                 axis = commitments.working_time(db, calendar_id)
                 hours = max(axis.between(as_utc(r.submitted_at), as_utc(case.first_response_at)), 0) / 3600
         state = clock.response_state if clock is not None else None
-        about_case = records.get(int(c)) if str(c := r.hidden.get("case_id") or "").isdigit() else None
+        about_case = records.get(c) if (c := d.case_id(r.hidden)) is not None else None
         department = case.department_id if case is not None else None
         if department is None and about_case is not None:
             department = about_case.department_id

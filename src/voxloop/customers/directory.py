@@ -26,7 +26,7 @@ from voxloop.customers import erasure
 from voxloop.customers.erasure import ERASED
 from voxloop.customers.models import Customer
 from voxloop.customers.schemas import CustomerUpdate
-from voxloop.errors import Conflict, NotFound, invalid, row_problems
+from voxloop.errors import Conflict, Gone, NotFound, invalid, row_problems
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment, Feedback, FeedbackEvent
 from voxloop.jobs import service as jobs
@@ -250,6 +250,8 @@ def export_archive(*, db: Session, org_id: int, customer_id: int) -> bytes:
     responses and invitations (JSON), and the files they attached."""
     data = profile(db=db, org_id=org_id, customer_id=customer_id)
     customer = data["customer"]
+    if customer.erased_at is not None:  # nothing of theirs is left to give: no empty archive
+        raise Gone("This customer was erased.")
     buffer = io.BytesIO()
     customer_columns = [*EDITABLE, "id", "created_at"]
     feedback_columns = [

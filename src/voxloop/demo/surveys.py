@@ -128,9 +128,6 @@ def post_case_ces(db: Session, org_id: int, closed: list[Closed], rng: Random, s
     after a case is resolved to some of the guests who were not sent the CSAT survey; a case
     that broke its commitment took more effort. Sent by hand, so today's cases get one survey."""
     survey = surveys.create(db=db, org_id=org_id, actor=SYSTEM, data={"template": "ces"})
-    # The follow-up rule reads CES as 7 the hardest while the template asks 7 "very easy": off,
-    # so the easiest answers do not open call-back cases.
-    survey.follow_up = {**(survey.follow_up or {}), "ces_min": None}
     surveys.publish(db=db, org_id=org_id, actor=SYSTEM, survey_id=survey.id)
     db.flush()
     asked = set(db.scalars(select(Response.feedback_id).where(Response.feedback_id.is_not(None))))

@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from voxloop.common.types import MAX_ID, whole_number
+
 TYPES = (
     "likert",  # points 5 or 7, labels per language
     "single",
@@ -49,6 +51,37 @@ def dimension_name(dimension: str, locale: str) -> str:
     """A SERVQUAL dimension in the reader's language (zh_CN or en); anything else as given."""
     names = DIMENSION_NAMES.get(dimension)
     return names["zh" if locale.startswith("zh") else "en"] if names else dimension
+
+
+def case_id(hidden: Mapping[str, Any]) -> int | None:
+    """The case a response was sent about (its `case_id` hidden field); None where it names none."""
+    value = whole_number(str(hidden.get("case_id") or ""))
+    return value if isinstance(value, int) and 1 <= value <= MAX_ID else None
+
+
+def check_hidden(hidden: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The problems of a response's hidden fields: a `case_id` must name a case by its number."""
+    if hidden.get("case_id") not in (None, "") and case_id(hidden) is None:
+        return [{"field": "hidden.case_id", "reason": "a case number: a whole number from 1"}]
+    return []
+
+
+def label(definition: Mapping[str, Any], question: str, locale: str, row: str | None = None) -> str:
+    """A question's text (or a matrix row's, or a SERVQUAL dimension's name) in the reader's
+    language, else in the definition's first; the id where there is no text."""
+    lang = "zh" if locale.startswith("zh") else "en"
+
+    def worded(text: Any, fallback: str) -> str:
+        if not isinstance(text, Mapping):
+            return str(text) if text else fallback
+        first = next((text[k] for k in definition.get("languages", []) if text.get(k)), None)
+        return str(text.get(lang) or first or fallback)
+
+    q = next((q for q in questions(definition) if q["id"] == question), None)
+    if row is None:
+        return worded(q.get("text"), question) if q else question
+    found = next((r for r in (q or {}).get("rows", []) if r.get("id") == row), None)
+    return worded(found.get("text"), row) if found else dimension_name(row, locale)
 
 
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "answered")

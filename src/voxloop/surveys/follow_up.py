@@ -4,7 +4,7 @@ what the case says. Pure: no database.
 A survey's rules are JSON kept with its settings (Survey.follow_up); keys left out take the
 defaults, so a new survey follows up detractors and the clearly unhappy:
 
-    {"enabled": true, "nps_max": 6, "csat_max": 2, "ces_min": 6, "resolution_no": true,
+    {"enabled": true, "nps_max": 6, "csat_max": 2, "ces_max": 2, "resolution_no": true,
      "complaint": true, "resurvey": true}
 
 A threshold set to null switches that rule off. A resolution question is a single choice with
@@ -32,7 +32,7 @@ class Rules:
     enabled: bool = True
     nps_max: int | None = 6  # detractors: 0-6
     csat_max: int | None = 2  # 1-5
-    ces_min: int | None = 6  # 1-7, 7 the hardest
+    ces_max: int | None = 2  # 1-7 as the questions ask it: 1 very difficult, 7 very easy
     resolution_no: bool = True
     complaint: bool = True  # an open answer typed complaint
     resurvey: bool = True  # one question again once the case is resolved
@@ -100,7 +100,7 @@ def triggers(
             found.append(Trigger(q["id"], "nps", value))
         elif kind == "csat" and scored and rules.csat_max is not None and value <= rules.csat_max:
             found.append(Trigger(q["id"], "csat", value))
-        elif kind == "ces" and scored and rules.ces_min is not None and value >= rules.ces_min:
+        elif kind == "ces" and scored and rules.ces_max is not None and value <= rules.ces_max:
             found.append(Trigger(q["id"], "ces", value))
         elif rules.resolution_no and is_resolution(q) and str(value) == "no":
             found.append(Trigger(q["id"], "resolution", "no"))

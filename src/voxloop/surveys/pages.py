@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from voxloop.accounts import service as accounts
 from voxloop.common.types import whole_number
 from voxloop.deps import DbSession
-from voxloop.errors import NotFound, VoxloopError, invalid_model
+from voxloop.errors import InvalidInput, NotFound, VoxloopError, invalid_model
 from voxloop.feedback.schemas import CustomerIn
 from voxloop.surveys import definition as d
 from voxloop.surveys import follow_up, invitations, service
@@ -117,6 +117,8 @@ def survey_page(
         saved = db.query(SurveyResponse).filter_by(survey_id=survey.id, resume_token=resume).one_or_none()
         answers = dict(saved.answers) if saved else {}
     hidden = {k: v for k, v in request.query_params.items() if k in definition.get("hidden", [])}
+    if errors := d.check_hidden(hidden):  # a link built wrong: say so now, not at the last page
+        raise InvalidInput(fields=errors)
     state = {
         "db": db,
         "page": page_,

@@ -251,7 +251,7 @@ def submit(*, db: Session, key: str, sub: Submission) -> Response:
     if invitation is not None:
         hidden = {**hidden, **invitation.hidden}
     answers = {**(response.answers if response else {}), **sub.answers}
-    errors = d.check_answers(definition, answers, hidden, complete=sub.complete)
+    errors = d.check_hidden(hidden) + d.check_answers(definition, answers, hidden, complete=sub.complete)
     if errors:
         raise InvalidInput(fields=errors)
     now = utcnow()

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from voxloop.common.types import PathId, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid, invalid_model
-from voxloop.surveys import follow_up, invitations, sampling, service, templates
+from voxloop.surveys import definition, follow_up, invitations, sampling, service, templates
 from voxloop.surveys.views import FollowUpRules, link
-from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, form_number, page, web_require
+from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, form_number, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,12 +162,22 @@ def survey_analysis(
             comparison = analysis.compare(db=db, org_id=org.id, survey_id=survey.id, metric=metric, by=by)
         except InvalidInput as exc:
             errors = _errors(exc)
+    result = analysis.analyse(db=db, org_id=org.id, survey_id=survey.id)
+    # the drivers and the IPA grid by their questions' words in the page's language, not ids
+    locale, drivers = request_locale(request), result.get("drivers") or {}
+    driver_labels = {
+        name: definition.label(survey.definition, drivers["block"], locale, row=name)
+        for name in drivers.get("drivers", {})
+    }
+    outcome = definition.label(survey.definition, drivers["outcome"], locale) if drivers else ""
     return page(
         request,
         "surveys/analysis.html",
         status_code=422 if errors else 200,
         survey=survey,
-        result=analysis.analyse(db=db, org_id=org.id, survey_id=survey.id),
+        result=result,
+        driver_labels=driver_labels,
+        outcome_label=outcome,
         # the themes of open answers the category model is sure of are its categories' codes
         categories={c.code: c for c in triage.list_categories(db=db, org_id=org.id)},
         comparison=comparison,
@@ -324,7 +334,7 @@ def survey_follow_up(
     def changes() -> dict[str, Any]:
         flags = ("enabled", "resolution_no", "complaint", "resurvey")
         data: dict[str, Any] = {k: bool(form.get(k)) for k in flags}
-        for key in ("nps_max", "csat_max", "ces_min"):
+        for key in ("nps_max", "csat_max", "ces_max"):
             raw = str(form.get(key, "")).strip()
             data[key] = raw or None
         try:

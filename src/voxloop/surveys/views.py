@@ -14,8 +14,9 @@ from voxloop.config import get_settings
 from voxloop.customers import service as customers
 from voxloop.db import session_scope, write_lock
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
-from voxloop.errors import invalid
+from voxloop.errors import InvalidInput, invalid
 from voxloop.feedback.schemas import CustomerIn
+from voxloop.surveys import definition as d
 from voxloop.surveys import follow_up, invitations, sampling, service, templates
 from voxloop.surveys.models import Response, Survey
 
@@ -30,7 +31,7 @@ class FollowUpRules(BaseModel):
     enabled: bool = True
     nps_max: Annotated[int, Field(ge=0, le=10)] | None = 6
     csat_max: Annotated[int, Field(ge=1, le=5)] | None = 2
-    ces_min: Annotated[int, Field(ge=1, le=7)] | None = 6
+    ces_max: Annotated[int, Field(ge=1, le=7)] | None = 2  # 7 = very easy
     resolution_no: bool = True
     complaint: bool = True  # an open answer the triage models type as a complaint
     resurvey: bool = True  # one question again once the follow-up case is resolved
@@ -324,6 +325,8 @@ def create_invitations(
     out or were invited within the survey's contact cap are skipped (and counted)."""
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     hidden = {k: v for k, v in body.hidden.items() if k in survey.definition.get("hidden", [])}
+    if errors := d.check_hidden(hidden):
+        raise InvalidInput(fields=errors)
     emails = [str(e) for e in body.emails]
     recipients = invitations.recipients(db=db, org_id=org.id, emails=emails, hidden=hidden)
     result = invitations.invite(db=db, survey=survey, recipients=recipients)
