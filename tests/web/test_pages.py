@@ -608,3 +608,14 @@ def test_language_cookie_and_the_users_choice_win_over_the_browser(client):
     elsewhere.cookies.clear()
     login(elsewhere, acct.email)
     assert html_lang(elsewhere.get("/inbox", headers={"Accept-Language": "zh-CN"}).text) == "en"
+
+
+def test_staff_and_public_pages_name_the_favicon_and_it_is_served(client):
+    acct = make_account()
+    for path in ("/login", f"/f/{acct.org_slug}"):
+        page = client.get(path, headers=EN)
+        assert page.status_code == 200
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    ElementTree.fromstring(icon.text)  # a well-formed SVG
