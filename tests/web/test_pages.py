@@ -619,3 +619,16 @@ def test_staff_and_public_pages_name_the_favicon_and_it_is_served(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     ElementTree.fromstring(icon.text)  # a well-formed SVG
+
+
+def test_times_read_in_the_organizations_zone_including_dates_and_model_reports():
+    from voxloop.web.render import environment
+
+    late = datetime(2026, 1, 1, 20, 30, tzinfo=UTC)  # already 2 January in Shanghai
+    for locale, date_text in (("en", "Jan 2, 2026"), ("zh_CN", "2026年1月2日")):
+        filters = environment(locale).filters
+        assert filters["day"](late, "Asia/Shanghai") == date_text
+        assert filters["when"](late.isoformat(), "Asia/Shanghai", "short") == filters["when"](
+            late, "Asia/Shanghai", "short"
+        )
+        assert "4:30" in filters["when"](late, "Asia/Shanghai", "short")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from voxloop.commitments.calendar import WEEKDAYS
@@ -132,10 +132,18 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
 
-    def when(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
+    def when(value: datetime | str | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
+        """A moment in the organization's time zone (`value` a datetime or an ISO string)."""
+        if value is None or value == "":
+            return ""
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return format_datetime(as_utc(moment).astimezone(ZoneInfo(tz)), format=fmt, locale=locale)
+
+    def day(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
+        """The date a moment falls on in the organization's time zone."""
         if value is None:
             return ""
-        return format_datetime(as_utc(value).astimezone(ZoneInfo(tz)), format=fmt, locale=locale)
+        return format_date(as_utc(value).astimezone(ZoneInfo(tz)).date(), format="medium", locale=locale)
 
     def status_label(status: str) -> str:
         return i18n.gettext(STATUS_LABELS.get(status, status), locale)
@@ -161,6 +169,7 @@ def environment(locale: str) -> Environment:
         return i18n.gettext(ERASED_TEXT, locale) if text == ERASED else text
 
     env.filters["when"] = when
+    env.filters["day"] = day
     env.filters["said"] = said
     env.globals["reason_in_locale"] = lambda problem: reason_in(problem, locale)
     env.filters["pvalue"] = pvalue
