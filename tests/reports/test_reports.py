@@ -50,6 +50,7 @@ def test_scorecard_pdf_in_chinese_draws_its_glyphs(client, scorecard_data, tmp_p
     page = document[0]
     text = page.get_text()
     assert "高管记分卡" in text and "净推荐值" in text and "-40.0" in text and "+40.0" in text
+    assert "（Asia/Shanghai，UTC+08:00）" in text  # when it was made, in the organization's zone
     fonts = {f[3] for f in page.get_fonts()}
     assert any("WenQuanYi" in f or "VoxloopCJK" in f for f in fonts), fonts
     # The title's glyphs are drawn: dark pixels where the Chinese title is, none where a
@@ -61,7 +62,8 @@ def test_scorecard_pdf_in_chinese_draws_its_glyphs(client, scorecard_data, tmp_p
 
 def test_scorecard_in_english_pdf_and_excel(client, scorecard_data, tmp_path):
     pdf = client.get("/api/v1/reports/scorecard?format=pdf&lang=en", headers=scorecard_data.headers).content
-    assert "Executive scorecard" in pymupdf.open(stream=pdf, filetype="pdf")[0].get_text()
+    text = pymupdf.open(stream=pdf, filetype="pdf")[0].get_text()
+    assert "Executive scorecard" in text and "(Asia/Shanghai, UTC+08:00)" in text
     r = client.get("/api/v1/reports/scorecard?format=xlsx&lang=en", headers=scorecard_data.headers)
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     sheet = book["Report"]

@@ -1,6 +1,7 @@
 """Making a report for an organization, and the schedules that email them weekly or monthly."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,8 +42,12 @@ def make(
             report = content.build(db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale)
         except ValueError as exc:
             raise invalid("type", str(exc).split(": ", 1)[1]) from exc
-    made = (now or utcnow()).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    subtitle = gettext("Made by Voxloop on %(when)s (UTC)", locale) % {"when": made}
+    made = as_utc(now or utcnow()).astimezone(ZoneInfo(org.timezone))
+    subtitle = gettext("Made by Voxloop on %(when)s (%(zone)s, UTC%(offset)s)", locale) % {
+        "when": made.strftime("%Y-%m-%d %H:%M"),
+        "zone": org.timezone,
+        "offset": made.strftime("%z")[:3] + ":" + made.strftime("%z")[3:],
+    }
     return render.render(report, fmt, org_name=org.name, subtitle=subtitle)
 
 
