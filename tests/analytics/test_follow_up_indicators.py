@@ -3,6 +3,7 @@ recovery rate, overall and per department, each with n and its 95 % interval, ag
 count; and on the scorecard page."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from statsmodels.stats.proportion import proportion_confint
@@ -13,7 +14,7 @@ from tests.surveys.test_api import answer, make
 from tests.surveys.test_follow_up import cases
 from tests.web.test_pages import login, new_client
 from voxloop.accounts import service as accounts
-from voxloop.analytics import indicators
+from voxloop.analytics import indicators, store
 from voxloop.audit.service import SYSTEM
 from voxloop.commitments.models import CaseClock
 from voxloop.db import session_scope
@@ -198,3 +199,6 @@ def test_a_mean_from_three_answers_keeps_its_interval_inside_the_scale(client, a
     page = staff.get("/reports/scorecard", headers={"Accept-Language": "en"})
     card = page.text.split('class="card card-csat"')[1].split("</article>")[0]
     assert "<strong>4.00</strong>" in card and "95% CI 1.00 – 5.00" in card and "n = 3" in card
+    # when the store was synced, as the organization's clock reads it (the test clock is UTC+8)
+    synced = datetime.fromtimestamp(store.path().stat().st_mtime, ZoneInfo("Asia/Shanghai"))
+    assert f"synced {synced:%-m/%-d/%y}, {synced:%-I:%M}" in page.text.replace("\u202f", " ")

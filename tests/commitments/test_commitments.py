@@ -95,6 +95,9 @@ def test_a_complaint_goes_round_the_whole_loop(client, clock, smtp):
     drain()
     warning = smtp.wait_for(2)[1]
     assert warning["To"] == agents[0].email and "1203" in warning.get_body().get_content()
+    # the deadline as the owner's clock reads it, not the stored UTC
+    assert "11:00 (Asia/Shanghai)" in warning.get_body().get_content()
+    assert "03:00" not in warning.get_body().get_content()
 
     # Past the deadline: breach, a proposed apology, and the department head hears of it.
     clock.now = local(2026, 10, 8, 11, 5)

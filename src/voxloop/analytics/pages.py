@@ -11,7 +11,7 @@ customer's segment."""
 
 import calendar
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -165,7 +165,7 @@ def scorecard_page(
         cards=cards,
         by_department=_loop_by_department(db, org.id, filters, locale),
         nps_rows=figures["nps"]["rows"],
-        synced=datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M") if synced else "—",
+        synced=datetime.fromtimestamp(synced, UTC) if synced else None,
         params=asdict(f),
         query={k: v for k, v in asdict(f).items() if v},
         dates=False,

@@ -67,7 +67,8 @@ def notify(payload: dict[str, Any]) -> None:
                 "level": int(payload["level"]),
                 "commitment": info["commitment"] or "",
                 "step_label": i18n.gettext(step, locale),
-                "due": info["due_at"].isoformat() if info["due_at"] else "",
+                "due": info["due_at"],
+                "zone": org.timezone if org else "Asia/Shanghai",
                 "url": f"{base}/feedback/{record.id}",
             }
             email.send(
