@@ -37,8 +37,8 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
             expect(page.locator("#volume-chart")).to_have_attribute("data-rendered", "yes")
             expect(page.locator("#p-chart")).to_have_attribute("data-rendered", "yes")
             totals = page.locator("table.totals")
-            expect(totals).to_contain_text("complaint")
-            expect(totals.locator("tr", has_text="complaint")).to_contain_text("4")
+            expect(totals).to_contain_text("Complaint")  # named, not the stored value
+            expect(totals.locator("tr", has_text="Complaint")).to_contain_text("4")
             page.screenshot(path=str(tmp_path / "volume.png"), full_page=True)
             point = page.evaluate(
                 """() => {
@@ -48,7 +48,7 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
                   const i = series.complaint.findIndex((n) => n > 0);
                   const chart = echarts.getInstanceByDom(el);
                   const middle = [weeks[i], series.complaint[i] / 2];
-                  const [x, y] = chart.convertToPixel({seriesName: "complaint"}, middle);
+                  const [x, y] = chart.convertToPixel({seriesId: "complaint"}, middle);
                   const r = el.getBoundingClientRect();
                   return [r.left + x, r.top + y];
                 }"""
@@ -58,6 +58,12 @@ def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_
             rows = page.locator("table.striped tbody tr")
             expect(rows.first).to_contain_text("空调坏了")
             expect(page.locator("table.striped")).not_to_contain_text("前台服务非常好")
+
+            chinese = signed_in(browser, live_server, manager.email, locale="zh-CN")
+            chinese.goto(f"{live_server}/reports/volume?group_by=type")
+            expect(chinese.locator("article header").first).to_contain_text("按类型")
+            expect(chinese.locator("table.totals")).to_contain_text("投诉")
+            expect(chinese.locator("table.totals")).not_to_contain_text("complaint")
         finally:
             browser.close()
 
@@ -104,5 +110,11 @@ def test_the_complaint_rate_trend_against_its_target_with_its_control_chart(
             expect(page).to_have_url(re.compile(r"/inbox\?.*type=complaint"))
             expect(page.locator("table.striped tbody tr").first).to_contain_text("空调坏了")
             expect(page.locator("table.striped")).not_to_contain_text("前台服务非常好")
+
+            chinese = signed_in(browser, live_server, manager.email, locale="zh-CN")
+            chinese.goto(f"{live_server}/reports/volume?group_by=type")
+            expect(chinese.locator("article header").first).to_contain_text("按类型")
+            expect(chinese.locator("table.totals")).to_contain_text("投诉")
+            expect(chinese.locator("table.totals")).not_to_contain_text("complaint")
         finally:
             browser.close()

@@ -540,14 +540,16 @@ def test_admin_manages_departments_users_tokens_and_sees_the_audit_log(client):
         assert f"<td>{actor}</td>" in found[0]
         return found[0]
 
-    row_for("create", f"department #{dept_id}")
-    assert "agent.zhao@example.com" in row_for("create", f"user #{agent_id}")
-    change = row_for("update", f"user #{agent_id}")
+    row_for("Added", f"Department #{dept_id}")
+    assert "agent.zhao@example.com" in row_for("Added", f"User #{agent_id}")
+    change = row_for("Changed", f"User #{agent_id}")
     # each changed field on a line of its own, not a JSON object
     assert "<code>role</code> agent" in change and "<code>role</code> manager" in change
     assert "{&#34;" not in change and '{"' not in change
-    row_for("create", f"api_token #{token_id}")
-    row_for("revoke", f"api_token #{token_id}")
+    row_for("Added", f"API token #{token_id}")
+    row_for("Revoked", f"API token #{token_id}")
+    chinese = client.get("/admin/audit", headers={"Accept-Language": "zh-CN"}).text
+    assert f"<td>已吊销</td><td>API 令牌 #{token_id}</td>" in chinese
 
 
 def test_admin_pages_need_the_admin_role_and_csrf(client):

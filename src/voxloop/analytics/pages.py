@@ -22,6 +22,7 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Department
 from voxloop.analytics import indicators, stats, store, targets
 from voxloop.common import i18n
+from voxloop.common.i18n import N_
 from voxloop.common.time import utcnow
 from voxloop.deps import DbSession
 from voxloop.errors import invalid
@@ -29,7 +30,13 @@ from voxloop.surveys.models import Survey
 from voxloop.web.pages import WebOrg, form_number, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
-GROUPS = ("type", "category", "channel", "touchpoint", "sentiment")
+GROUPS = {
+    "type": N_("Type"),
+    "category": N_("Category"),
+    "channel": N_("Channel"),
+    "touchpoint": N_("Touchpoint"),
+    "sentiment": N_("Sentiment"),
+}
 TREND_PERIODS = ("week", "month")
 Text = Annotated[str, Query(max_length=200)]
 
@@ -100,6 +107,32 @@ def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _group_names(db: DbSession, org_id: int, group_by: str, locale: str, groups: Any) -> dict[str, str]:
+    """What the page calls each group of the volume chart, in its language (the value itself
+    where it has no name: a touchpoint, "—")."""
+    from voxloop.feedback import service as feedback  # the pages read each domain's names
+    from voxloop.triage import service as triage
+    from voxloop.web.render import SENTIMENT_LABELS, TYPE_LABELS, vocabulary_names
+
+    entries: dict[str, Any] = {}
+    if group_by == "channel":
+        entries = feedback.active_channels(db=db, org_id=org_id)
+    elif group_by == "category":
+        entries = {c.code: c for c in triage.list_categories(db=db, org_id=org_id)}
+    own = vocabulary_names(org_id) if group_by == "type" else {}
+    labels = {"type": TYPE_LABELS, "sentiment": SENTIMENT_LABELS}.get(group_by, {})
+    names = {}
+    for g in groups:
+        if g in entries:
+            names[g] = entries[g].name if locale == "zh_CN" else (entries[g].name_en or entries[g].name)
+        elif (group_by, g) in own:
+            zh, en = own[(group_by, g)]
+            names[g] = zh if locale == "zh_CN" else (en or zh)
+        else:
+            names[g] = i18n.gettext(labels[g], locale) if g in labels else g
+    return names
+
+
 @router.get("/reports/volume", dependencies=[web_require("kpis.read")])
 def volume_page(
     request: Request,
@@ -131,6 +164,7 @@ def volume_page(
         "reports/volume.html",
         group_by=group_by,
         groups=GROUPS,
+        names=_group_names(db, org.id, group_by, request_locale(request), series),
         weeks=weeks,
         series={g: [by_week.get(w, 0) for w in weeks] for g, by_week in sorted(series.items())},
         totals={g: sum(v.values()) for g, v in series.items()},

@@ -113,6 +113,39 @@ FLAG_LABELS = {
     "duplicate": N_("Duplicate"),
     "invalid": N_("Invalid"),
 }
+# The audit log's actions and the kinds of thing they act on.
+AUDIT_ACTION_LABELS = {
+    "create": N_("Added"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "revoke": N_("Revoked"),
+    "merge": N_("Merged"),
+    "import": N_("Imported"),
+    "erase": N_("Erased"),
+    "close": N_("Closed"),
+}
+AUDIT_ENTITY_LABELS = {
+    "feedback": N_("Feedback"),
+    "survey": N_("Survey"),
+    "customer": N_("Customer"),
+    "webhook": N_("Webhook"),
+    "user": N_("User"),
+    "triage_rule": N_("Triage rule"),
+    "routing_rule": N_("Routing rule"),
+    "initiative": N_("Improvement initiative"),
+    "department": N_("Department"),
+    "commitment": N_("Service commitment"),
+    "category": N_("Category"),
+    "calendar": N_("Working calendar"),
+    "branch": N_("Branch"),
+    "api_token": N_("API token"),
+    "vocabulary": N_("Vocabulary"),
+    "remedy": N_("Remedy"),
+    "priority_matrix": N_("Priority matrix"),
+    "organization": N_("Organization"),
+    "message_template": N_("Message template"),
+    "channel": N_("Channel"),
+}
 
 
 def vocabulary_names(org_id: int) -> dict[tuple[str, str], tuple[str, str]]:
@@ -189,6 +222,8 @@ def environment(locale: str) -> Environment:
     env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
     env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
+    env.globals["audit_action_label"] = lambda v: label(AUDIT_ACTION_LABELS, v)
+    env.globals["audit_entity_label"] = lambda v: label(AUDIT_ENTITY_LABELS, v)
     env.globals["survey_status_label"] = lambda v: label(SURVEY_STATUS_LABELS, v)
     env.globals["quality_flag_label"] = lambda v: label(QUALITY_FLAG_LABELS, v)
     env.globals["dimension_label"] = lambda v: dimension_name(v, locale)

@@ -3,17 +3,19 @@
   var el = document.getElementById("volume-chart");
   if (el) {
     var weeks = JSON.parse(el.dataset.weeks), series = JSON.parse(el.dataset.series);
-    var params = JSON.parse(el.dataset.params), group = el.dataset.group;
+    var params = JSON.parse(el.dataset.params), group = el.dataset.group, names = JSON.parse(el.dataset.names);
     var chart = echarts.init(el);
     chart.setOption({
       animation: false, tooltip: {trigger: "axis"}, legend: {type: "scroll", bottom: 0}, grid: {bottom: 60},
       xAxis: {type: "category", data: weeks}, yAxis: {type: "value", minInterval: 1},
-      series: Object.keys(series).map(function (g) { return {name: g, type: "bar", stack: "n", data: series[g]}; })
+      series: Object.keys(series).map(function (g) {
+        return {id: g, name: names[g] || g, type: "bar", stack: "n", data: series[g]};  // the id drills, the name reads
+      })
     });
     chart.on("click", function (p) {
       var start = new Date(p.name + "T00:00:00Z"), end = new Date(start.getTime() + 6 * 86400000);
       var query = new URLSearchParams({date_from: p.name, date_to: end.toISOString().slice(0, 10)});
-      if (p.seriesName !== "—") { query.set(group, p.seriesName); }
+      if (p.seriesId !== "—") { query.set(group, p.seriesId); }
       ["channel", "branch"].forEach(function (k) { if (params[k]) { query.set(k, params[k]); } });
       location.href = "/inbox?" + query.toString();
     });
