@@ -113,6 +113,17 @@ FLAG_LABELS = {
     "duplicate": N_("Duplicate"),
     "invalid": N_("Invalid"),
 }
+CHART_LABELS = {
+    "value": N_("value"),
+    "ci": N_("confidence interval"),
+    "target": N_("Target"),
+    "mean": N_("Mean"),
+    "p": N_("Share"),
+    "centre": N_("centre"),
+    "ucl": N_("Upper control limit"),
+    "lcl": N_("Lower control limit"),
+    "start": N_("start"),
+}
 # The audit log's actions and the kinds of thing they act on.
 AUDIT_ACTION_LABELS = {
     "create": N_("Added"),
@@ -223,6 +234,8 @@ def environment(locale: str) -> Environment:
     env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
     env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
     env.globals["audit_action_label"] = lambda v: label(AUDIT_ACTION_LABELS, v)
+    # The series names of the pages' charts (trends, volume, initiatives), for their legends.
+    env.globals["chart_labels"] = {k: i18n.gettext(v, locale) for k, v in CHART_LABELS.items()}
     env.globals["audit_entity_label"] = lambda v: label(AUDIT_ENTITY_LABELS, v)
     env.globals["survey_status_label"] = lambda v: label(SURVEY_STATUS_LABELS, v)
     env.globals["quality_flag_label"] = lambda v: label(QUALITY_FLAG_LABELS, v)

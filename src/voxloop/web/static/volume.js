@@ -23,14 +23,14 @@
   }
   var pc = document.getElementById("p-chart");
   if (pc) {
-    var c = JSON.parse(pc.dataset.chart), w = JSON.parse(pc.dataset.weeks);
+    var c = JSON.parse(pc.dataset.chart), w = JSON.parse(pc.dataset.weeks), label = JSON.parse(pc.dataset.labels);
     echarts.init(pc).setOption({
       animation: false, tooltip: {trigger: "axis"}, legend: {bottom: 0}, grid: {bottom: 50},
       xAxis: {type: "category", data: w}, yAxis: {type: "value", min: 0, max: 1},
       series: [
-        {name: "p", type: "line", data: c.points},
-        {name: "UCL", type: "line", data: c.upper, lineStyle: {type: "dashed"}, symbol: "none"},
-        {name: "LCL", type: "line", data: c.lower, lineStyle: {type: "dashed"}, symbol: "none"}
+        {name: label.p, type: "line", data: c.points},
+        {name: label.ucl, type: "line", data: c.upper, lineStyle: {type: "dashed"}, symbol: "none"},
+        {name: label.lcl, type: "line", data: c.lower, lineStyle: {type: "dashed"}, symbol: "none"}
       ]
     });
     pc.dataset.rendered = "yes";
