@@ -191,17 +191,46 @@ def get(*, db: Session, org_id: int, days: int = 30, now: datetime | None = None
     )
 
 
-def _late_cases(
-    db: Session,
-    org_id: int,
-    now: datetime,
-    commitments: dict[int, tuple[Name, Commitment]],
-    departments: dict[int, Name],
-    users: dict[int, str],
-) -> tuple[list[LateCase], list[LateCase]]:
-    """The open cases past a deadline (latest first), and those inside a warning lead (the
-    nearest deadline first)."""
-    found = db.execute(
+@dataclass(frozen=True)
+class Standing:
+    """Where an open case stands against its commitment now: its earliest broken deadline
+    (breached), else its earliest deadline inside a warning lead (at risk), else its next open
+    deadline (on track). The inbox's countdown and its "at risk" and "breached" filters."""
+
+    state: str  # breached | at_risk | on_track
+    step: str
+    deadline: datetime  # UTC
+    # Past the deadline for a breached case, before it otherwise.
+    span: timedelta
+
+
+def _standing(clock: CaseClock, commitment: Commitment, axis: Any, now: datetime) -> Standing | None:
+    """A clock's standing at `now`; None for a paused clock that broke nothing, or one with no
+    open deadline."""
+    at = axis.work(now)
+    running = clock.paused_work is None
+    past, near, ahead = [], [], []
+    for step in STEPS:
+        due, state = getattr(clock, f"{step}_due"), getattr(clock, f"{step}_state")
+        if due is None:
+            continue
+        if state == "breached" or (running and state in OPEN_STATES and due <= at):
+            past.append((due, step))
+        elif running and state in OPEN_STATES and (state == "warned" or due - lead(commitment, step) <= at):
+            near.append((due, step))
+        elif running and state in OPEN_STATES:
+            ahead.append((due, step))
+    found = "breached" if past else "at_risk" if near else "on_track" if ahead else None
+    if found is None:
+        return None
+    due, step = min(past or near or ahead)
+    deadline = as_utc(axis.wall(due))
+    return Standing(found, step, deadline, now - deadline if past else deadline - now)
+
+
+def _open_clocks(db: Session, org_id: int, feedback_ids: list[int] | None = None) -> Any:
+    """The clocks of the open (unfinished, unflagged) cases, with what the pages show of them."""
+    stmt = (
         select(
             CaseClock,
             Feedback.tracking_code,
@@ -212,32 +241,61 @@ def _late_cases(
         )
         .join(Feedback, Feedback.id == CaseClock.feedback_id)
         .where(CaseClock.org_id == org_id, Feedback.status.not_in(TERMINAL), Feedback.flag.is_(None))
-    ).all()
+    )
+    if feedback_ids is not None:
+        stmt = stmt.where(CaseClock.feedback_id.in_(feedback_ids))
+    return db.execute(stmt).all()
+
+
+def _standings(db: Session, org_id: int, now: datetime, rows: Any) -> Any:
+    """(row, its commitment, its standing) for each clock row that has a standing."""
+    commitments = {c.id: c for c in db.scalars(select(Commitment).where(Commitment.org_id == org_id))}
     axes: dict[int, Any] = {}
-    breached: list[LateCase] = []
-    at_risk: list[LateCase] = []
-    for clock, code, description, status, assignee_id, department_id in found:
-        name, commitment = commitments[clock.commitment_id]
+    for row in rows:
+        clock = row[0]
         if clock.calendar_id not in axes:
             axes[clock.calendar_id] = working_time(db, clock.calendar_id)
-        axis = axes[clock.calendar_id]
-        at = axis.work(now)
-        running = clock.paused_work is None
-        past, near = [], []
-        for step in STEPS:
-            due, state = getattr(clock, f"{step}_due"), getattr(clock, f"{step}_state")
-            if due is None:
-                continue
-            if state == "breached" or (running and state in OPEN_STATES and due <= at):
-                past.append((due, step))
-            elif (
-                running and state in OPEN_STATES and (state == "warned" or due - lead(commitment, step) <= at)
-            ):
-                near.append((due, step))
-        if not past and not near:
+        standing = _standing(clock, commitments[clock.commitment_id], axes[clock.calendar_id], now)
+        if standing is not None:
+            yield row, standing
+
+
+def standings(
+    *, db: Session, org_id: int, feedback_ids: list[int], now: datetime | None = None
+) -> dict[int, Standing]:
+    """The standing of each of these records that is open and under a commitment."""
+    if not feedback_ids:
+        return {}
+    rows = _open_clocks(db, org_id, feedback_ids)
+    return {row[0].feedback_id: s for row, s in _standings(db, org_id, now or utcnow(), rows)}
+
+
+def late_ids(*, db: Session, org_id: int, state: str, now: datetime | None = None) -> list[int]:
+    """The open records whose standing is `state` (breached or at_risk) now: what the SLA
+    overview lists under that heading."""
+    rows = _open_clocks(db, org_id)
+    return sorted(
+        row[0].feedback_id for row, s in _standings(db, org_id, now or utcnow(), rows) if s.state == state
+    )
+
+
+def _late_cases(
+    db: Session,
+    org_id: int,
+    now: datetime,
+    commitments: dict[int, tuple[Name, Commitment]],
+    departments: dict[int, Name],
+    users: dict[int, str],
+) -> tuple[list[LateCase], list[LateCase]]:
+    """The open cases past a deadline (latest first), and those inside a warning lead (the
+    nearest deadline first)."""
+    breached: list[LateCase] = []
+    at_risk: list[LateCase] = []
+    for (clock, code, description, status, assignee_id, department_id), standing in _standings(
+        db, org_id, now, _open_clocks(db, org_id)
+    ):
+        if standing.state == "on_track":
             continue
-        due, step = min(past or near)
-        deadline = as_utc(axis.wall(due))
         case = LateCase(
             feedback_id=clock.feedback_id,
             tracking_code=code,
@@ -246,12 +304,12 @@ def _late_cases(
             owner_id=assignee_id,
             owner=users.get(assignee_id) if assignee_id is not None else None,
             department=departments.get(department_id) if department_id is not None else None,
-            commitment=name,
-            step=step,
-            deadline=deadline,
-            span=now - deadline if past else deadline - now,
+            commitment=commitments[clock.commitment_id][0],
+            step=standing.step,
+            deadline=standing.deadline,
+            span=standing.span,
         )
-        (breached if past else at_risk).append(case)
+        (breached if standing.state == "breached" else at_risk).append(case)
     breached.sort(key=lambda c: c.deadline)  # the longest overdue first
     at_risk.sort(key=lambda c: c.deadline)
     return breached, at_risk

@@ -23,7 +23,7 @@ from voxloop.customers.models import Customer
 from voxloop.db import on_commit
 from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, NotFound, field_error, invalid
 from voxloop.feedback import attachments
-from voxloop.feedback.models import Attachment, Channel, Feedback, FeedbackEvent, FormUploadDay
+from voxloop.feedback.models import STATUSES, Attachment, Channel, Feedback, FeedbackEvent, FormUploadDay
 from voxloop.privacy import service as privacy
 from voxloop.surveys import definition as survey_definition
 from voxloop.surveys import quality
@@ -424,9 +424,16 @@ class Filters:
     rated_from: datetime | None = None
     rated_to: datetime | None = None
     review: bool = False  # only what triage left for a person to confirm
+    # the inbox's quick filters: one person's cases, or nobody's; and the open cases that
+    # broke a commitment's deadline (breached) or are inside its warning lead (at_risk), as
+    # the SLA overview counts them
+    assignee_id: int | None = None
+    unassigned: bool = False
+    sla: str | None = None
 
 
 SCORES = ("nps", "csat", "ces")
+STANDINGS = ("breached", "at_risk")
 
 
 def _rated(db: Session, org_id: int, filters: Filters) -> builtins.list[int]:
@@ -483,6 +490,8 @@ def list(  # noqa: A001 - the same verb in every service
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)
     if filters.status:
+        if filters.status not in STATUSES:
+            raise invalid("status", f"one of {', '.join(STATUSES)}")
         stmt = stmt.where(Feedback.status == filters.status)
     if filters.language:
         stmt = stmt.where(Feedback.language == filters.language)
@@ -494,6 +503,16 @@ def list(  # noqa: A001 - the same verb in every service
             stmt = stmt.where(getattr(Feedback, column) == value)
     if filters.review:
         stmt = stmt.where(Feedback.review.is_not(None))
+    if filters.assignee_id is not None:
+        stmt = stmt.where(Feedback.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        stmt = stmt.where(Feedback.assignee_id.is_(None))
+    if filters.sla:
+        if filters.sla not in STANDINGS:
+            raise invalid("sla", f"one of {', '.join(STANDINGS)}")
+        from voxloop.commitments import overview  # commitments builds on this module
+
+        stmt = stmt.where(Feedback.id.in_(overview.late_ids(db=db, org_id=org_id, state=filters.sla)))
     if filters.segment:
         segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
         stmt = stmt.where(Feedback.customer_id.in_(segment))

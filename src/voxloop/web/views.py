@@ -22,7 +22,7 @@ from voxloop.audit.service import PUBLIC
 from voxloop.cases import kpis, workflow
 from voxloop.cases import service as cases
 from voxloop.cases.schemas import NoteCreate
-from voxloop.commitments import clocks, remedies
+from voxloop.commitments import clocks, overview, remedies
 from voxloop.commitments.service import REMEDIES
 from voxloop.common import i18n, ratelimit
 from voxloop.common.i18n import N_
@@ -151,10 +151,59 @@ def _local_midnight(value: str | None, tz: str, field: str, plus_days: int = 0) 
     return datetime.combine(day + timedelta(days=plus_days), time.min, tzinfo=ZoneInfo(tz))
 
 
+# The inbox's quick filters, above the table: each sets query parameters the inbox's filters
+# handle (a department's link is the signed-in person's own department's id).
+QUICK_FILTERS = (
+    ("mine", N_("Mine"), {"owner": "me"}),
+    ("my_department", N_("My department"), {"department_id": ""}),
+    ("unassigned", N_("Unassigned"), {"owner": "none"}),
+    ("at_risk", N_("At risk"), {"sla": "at_risk"}),
+    ("breached", N_("Breached"), {"sla": "breached"}),
+    ("review", N_("Needs review"), {"review": "1"}),
+    ("waiting", N_("Waiting for customer"), {"status": "waiting_customer"}),
+)
+
+
+def _owner(value: str | None, me: int) -> tuple[int | None, bool]:
+    """The inbox's `owner`: "me", "none" (nobody's) or a person's id."""
+    if not value:
+        return None, False
+    if value == "me":
+        return me, False
+    if value == "none":
+        return None, True
+    if value.isascii() and value.isdigit() and 0 < int(value) <= 2**53:
+        return int(value), False
+    raise InvalidInput(fields=[{"field": "owner", "reason": "use me, none or a user's id"}])
+
+
+def _quick_links(params: dict[str, Any], my_department: int | None) -> list[dict[str, Any]]:
+    """Each quick filter's link: the filters in force (the search included) with it added, or
+    taken away again where it is in force already."""
+    kept = {k: str(v) for k, v in params.items() if v not in ("", None)}
+    quick_keys = {k for _, _, sets in QUICK_FILTERS for k in sets}
+    plain = urlencode({k: v for k, v in kept.items() if k not in quick_keys})
+    links: list[dict[str, Any]] = [
+        {"key": "all", "label": N_("All"), "current": not quick_keys & kept.keys(), "href": "/inbox?" + plain}
+    ]
+    for key, label, sets in QUICK_FILTERS:
+        if key == "my_department":
+            if my_department is None:
+                continue
+            sets = {"department_id": str(my_department)}
+        current = all(kept.get(k) == v for k, v in sets.items())
+        chosen = {k: v for k, v in kept.items() if k not in sets}
+        if not current:
+            chosen.update(sets)
+        links.append({"key": key, "label": label, "current": current, "href": "/inbox?" + urlencode(chosen)})
+    return links
+
+
 @router.get("/inbox", dependencies=[web_require("feedback.read")])
 def inbox(
     request: Request,
     org: WebOrg,
+    me: WebUser,
     db: DbSession,
     channel: str | None = None,
     status: str | None = None,
@@ -176,8 +225,14 @@ def inbox(
     rated_from: str | None = None,
     rated_to: str | None = None,
     review: bool = False,
+    owner: Annotated[str | None, Query(max_length=20)] = None,
+    sla: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
+    assignee_id, unassigned = _owner(owner, me.id)
     filters = service.Filters(
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        sla=sla or None,
         review=review,
         city=city or None,
         rated=rated or None,
@@ -220,11 +275,19 @@ def inbox(
         "rated_from": rated_from or "",
         "rated_to": rated_to or "",
         "review": "1" if review else "",
+        "owner": owner or "",
+        "sla": sla or "",
     }
     return page(
         request,
         "inbox.html",
         rows=rows,
+        quick=_quick_links(params, me.department_id),
+        owners={
+            u.id: u for u in accounts.users_by_id(db=db, org_id=org.id, ids={r.assignee_id for r in rows})
+        },
+        departments={d.id: d for d in accounts.list_departments(db=db, org_id=org.id)},
+        standings=overview.standings(db=db, org_id=org.id, feedback_ids=[r.id for r in rows]),
         pinned=service.needing_action_now(db=db, org_id=org.id),
         to_review=service.count_to_review(db=db, org_id=org.id),
         next_cursor=next_cursor,
