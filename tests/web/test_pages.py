@@ -636,3 +636,15 @@ def test_times_read_in_the_organizations_zone_including_dates_and_model_reports(
             late, "Asia/Shanghai", "short"
         )
         assert "4:30" in filters["when"](late, "Asia/Shanghai", "short")
+
+
+def test_no_page_needs_an_emoji_font():
+    """📎 drew as an empty box where no emoji font is installed: pages draw their icons."""
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "src" / "voxloop" / "web" / "templates"
+    emoji = re.compile("[\U0001f000-\U0001faff]")
+    found = {
+        str(p.relative_to(templates)) for p in templates.rglob("*.html") if emoji.search(p.read_text("utf-8"))
+    }
+    assert found == set()
