@@ -58,20 +58,26 @@ def check(page: Page, server: str, path: str, shot: str, screen: int = PHONE["wi
     return problems
 
 
-@pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_every_staff_page_fits_a_phone(served: Served, contexts: Contexts, locale: str) -> None:
+def deeper_pages(served: Served) -> list[str]:
+    """One step deeper than the navigation: a record (first), a customer, a survey and what it
+    gathered."""
     with served.db() as db:
         record = db.scalars(select(Feedback.id).order_by(Feedback.id.desc()).limit(1)).one()
         customer = db.scalars(select(Customer.id).order_by(Customer.id).limit(1)).one()
         survey = db.scalars(select(Response.survey_id).limit(1)).one()
-    # One step deeper than the navigation: a record, a customer, a survey and what it gathered.
-    deeper = [
+    return [
         f"/feedback/{record}",
         f"/customers/{customer}",
         f"/surveys/{survey}",
         f"/surveys/{survey}/analysis",
         f"/surveys/{survey}/responses",
     ]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_every_staff_page_fits_a_phone(served: Served, contexts: Contexts, locale: str) -> None:
+    deeper = deeper_pages(served)
+    record = deeper[0].removeprefix("/feedback/")
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     phone = contexts(locale, phone=True)
