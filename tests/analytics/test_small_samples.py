@@ -177,7 +177,9 @@ def test_a_chart_without_variation_flags_nothing_and_says_so():
     single = ind.control_chart("csat", period_rows([5, 4, 5, 3, 5, 4], [1] * 6, [0] * 6))
     assert single["kind"] == "individuals" and single["charted"] and single["signals"] == []
     mr_bar = np.abs(np.diff([5, 4, 5, 3, 5, 4])).mean()
-    assert single["upper"][0] == pytest.approx(np.mean([5, 4, 5, 3, 5, 4]) + 3 * mr_bar / 1.128, abs=1e-5)
+    upper = np.mean([5, 4, 5, 3, 5, 4]) + 3 * mr_bar / 1.128  # 8.06: past the scale's 5
+    assert stats.individuals_chart([5, 4, 5, 3, 5, 4])["upper"] == pytest.approx(upper, abs=1e-5)
+    assert single["upper"][0] == 5.0  # the chart stops where the answers do
     flat = ind.control_chart("csat", period_rows([4] * 9, [1] * 9, [0] * 9))
     assert not flat["charted"] and flat["signals"] == []
     none = ind.control_chart("complaint_rate", period_rows([0.0] * 4, [20] * 4, [0] * 4))
