@@ -235,6 +235,7 @@ class Client:
     def crawl(self, limit: int) -> tuple[list[Form], set[str]]:
         """Pages reachable from the inbox, breadth first: the forms on them, and the pages."""
         queue, seen, forms = ["/inbox"], set[str](), []
+        paths = {"/inbox"}  # a path's first link only: the inbox's quick filters are one page's forms
         while queue and len(seen) < limit:
             url = queue.pop(0)
             if url in seen:
@@ -250,7 +251,8 @@ class Client:
                     continue
                 # queries (filters, pages of a list) only while the first half is visited
                 target = parts.path + (f"?{parts.query}" if parts.query and len(seen) < limit // 2 else "")
-                if target not in seen:
+                if target not in seen and parts.path not in paths:
+                    paths.add(parts.path)
                     queue.append(target)
         return forms, seen
 
