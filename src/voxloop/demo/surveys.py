@@ -128,6 +128,9 @@ def post_case_ces(db: Session, org_id: int, closed: list[Closed], rng: Random, s
     after a case is resolved to some of the guests who were not sent the CSAT survey; a case
     that broke its commitment took more effort. Sent by hand, so today's cases get one survey."""
     survey = surveys.create(db=db, org_id=org_id, actor=SYSTEM, data={"template": "ces"})
+    # Call-backs come from the NPS and CSAT answers, whose re-surveys make the inner loop's
+    # cards (a CES answer of 1-2 would take a call-back, not a re-survey that can recover).
+    survey.follow_up = {**(survey.follow_up or {}), "ces_max": None}
     surveys.publish(db=db, org_id=org_id, actor=SYSTEM, survey_id=survey.id)
     db.flush()
     asked = set(db.scalars(select(Response.feedback_id).where(Response.feedback_id.is_not(None))))
