@@ -172,8 +172,9 @@ def _owner(value: str | None, me: int) -> tuple[int | None, bool]:
         return me, False
     if value == "none":
         return None, True
-    if value.isascii() and value.isdigit() and 0 < int(value) <= 2**53:
-        return int(value), False
+    number = whole_number(value)
+    if isinstance(number, int) and 0 < number <= 2**53:
+        return number, False
     raise InvalidInput(fields=[{"field": "owner", "reason": "use me, none or a user's id"}])
 
 
