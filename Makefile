@@ -47,14 +47,17 @@ mailserver: ## install Debian's Dovecot IMAP server for the email-intake tests (
 # does) run once, in the SQLite pass; the other passes test the databases and brokers.
 ONCE := --ignore-glob='*browser*' --ignore=tests/e2e
 SCALED := $(ONCE) -m "not inprocess"
+# PostgreSQL is tested whole in the scaled pass; in embedded mode (no broker) the tests of the
+# in-process executor run on it too.
+EMBEDDED := $(ONCE) -m inprocess
 # The whole suite runs through Celery once, on Redis; on RabbitMQ, the second transport, the
 # tests of the relay, the workers, the scheduler and outages (tests/jobs) do.
 TRANSPORT := tests/jobs -m "not inprocess"
 
-test: install chromium mailserver cjkfont ## the suite on SQLite, on PostgreSQL, in scaled mode (PostgreSQL + Redis; the job tests on RabbitMQ), the kill -9 fault scripts, schemathesis and the web-form fuzzer
+test: install chromium mailserver cjkfont ## the suite on SQLite and in scaled mode (PostgreSQL + Redis; the in-process executor on PostgreSQL; the job tests on RabbitMQ), the kill -9 fault scripts, schemathesis and the web-form fuzzer
 	$(BIN)/ruff check src tests bench faults
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
-	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(ONCE)
+	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(EMBEDDED)
 	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED)
 	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest $(TRANSPORT)
 	$(BIN)/python faults/server_kill.py

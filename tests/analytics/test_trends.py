@@ -266,3 +266,34 @@ def test_a_city_is_its_branches_together_on_the_dashboards_and_in_the_inbox(clie
     shanghai = client.get("/inbox?city=Shanghai", headers={"Accept-Language": "en"}).text
     assert not any(text in shanghai for text in ("空调坏了", "房间很脏", "服务太差了"))
     assert client.get("/inbox?rated=mood").status_code == 422
+
+
+def test_periods_are_the_organizations_days_and_a_period_drills_to_the_same_records(client, analytics, clock):
+    # Cloudhill is in Shanghai (UTC+8): 20:00 UTC on 31 October is 04:00 on 1 November there
+    admin = make_account(role="admin")
+    items = [
+        {"description": "空调坏了，很不满意，十月", "received_at": "2026-10-31T12:00:00Z"},
+        {"description": "空调坏了，很不满意，十一月", "received_at": "2026-10-31T20:00:00Z"},
+    ]
+    assert (
+        client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin.headers).status_code == 200
+    )
+    drain()
+    sync()
+    clock.now = datetime(2026, 11, 20, tzinfo=UTC)
+    rows = client.get(
+        "/api/v1/analytics/indicators?metric=complaint_rate&period=month&from=2026-10-01T00:00:00Z",
+        headers=admin.headers,
+    ).json()["rows"]
+    assert [(r["period"], r["n"]) for r in rows] == [("2026-10-01", 1), ("2026-11-01", 1)]
+    login(client, admin.email)
+    html = client.get("/reports/trends?metric=complaint_rate&period=month&date_from=2026-10-01").text
+    link = "/inbox?type=complaint&date_from=2026-11-01&date_to=2026-11-30"
+    assert f'href="{link}"' in html
+    november = client.get(link).text
+    assert "十一月" in november and "十月" not in november
+    weeks = client.get(
+        "/api/v1/analytics/indicators?metric=complaint_rate&period=week&from=2026-10-26T00:00:00Z",
+        headers=admin.headers,
+    ).json()["rows"]
+    assert [(r["period"], r["n"]) for r in weeks] == [("2026-10-26", 2)]  # Saturday and Sunday there

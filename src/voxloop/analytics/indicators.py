@@ -4,11 +4,13 @@ interval and, against the previous period of the same group, the p value of the 
 import math
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scipy import stats as sps
 
 from voxloop.analytics import stats, store
 from voxloop.common.i18n import N_
+from voxloop.common.time import as_utc
 
 PERIODS = ("day", "week", "month")
 Z95 = 1.959963984540054
@@ -72,9 +74,11 @@ def _query(
     start: datetime,
     end: datetime,
     filters: dict[str, Any] | None,
+    tz: str = "UTC",
 ) -> tuple[str, list[Any]]:
     """The DuckDB query for a metric's (n, a, b) per period and group; one row for the whole
-    window when `period` is None."""
+    window when `period` is None. The store holds UTC; periods are days, weeks and months of
+    the time zone `tz` (the organization's)."""
     source = (
         "responses" if metric in RESPONSE_METRICS
         else "clocks" if metric == "compliance"
@@ -98,7 +102,7 @@ def _query(
         "follow_ups": ("follow_up_facts", "submitted_at"),
     }[source]
     where = ["f.org_id = ?", f"f.{at} >= ?", f"f.{at} < ?"]
-    params: list[Any] = [org_id, start.replace(tzinfo=None), end.replace(tzinfo=None)]
+    params: list[Any] = [org_id, _stored(start), _stored(end)]
     for key, value in filters.items():
         condition, args = _condition(key, value, org_id)
         if source == "clocks" and key != "channel":
@@ -144,12 +148,20 @@ def _query(
         measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
     else:
         measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
-    bucket = f"date_trunc('{period}', f.{at})" if period else "NULL"
+    bucket = "NULL"
+    if period:  # the stored UTC time read on the zone's clock, then cut to its period
+        bucket = f"date_trunc('{period}', timezone(?, timezone('UTC', f.{at})))"
+        params.insert(0, tz)
     sql = (
         f"SELECT {bucket} AS p, {group} AS g, {measures} FROM {table} f{join} "
         f"WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 2 NULLS FIRST, 1"
     )
     return sql, params
+
+
+def _stored(at: datetime) -> datetime:
+    """A time as the store holds it: UTC, without a zone (a naive time is UTC already)."""
+    return as_utc(at).replace(tzinfo=None)
 
 
 def _condition(key: str, value: Any, org_id: int) -> tuple[str, list[Any]]:
@@ -236,14 +248,17 @@ def indicators(
     end: datetime,
     filters: dict[str, Any] | None = None,
     target: float | None = None,
+    tz: str = "UTC",
 ) -> list[dict[str, Any]]:
     """Each period's (and group's) value with n and its 95 % interval; `p_change`, the test of
     the change from the group's last period with data (`compared_with`, after `empty_before`
     periods without any); with a target (or benchmark), `p_target`, the test of the difference
-    from it (exact binomial for rates, one-sample t for means, adjusted Wald z for NPS)."""
+    from it (exact binomial for rates, one-sample t for means, adjusted Wald z for NPS).
+    Periods are those of the time zone `tz`, each named by its first day there."""
     sql, params = _query(
-        org_id=org_id, metric=metric, period=period, group_by=group_by, start=start, end=end, filters=filters
-    )
+        org_id=org_id, metric=metric, period=period, group_by=group_by, start=start, end=end,
+        filters=filters, tz=tz,
+    )  # fmt: skip
     with store.connect(read_only=True) as conn:
         rows = conn.execute(sql, params).fetchall()
     out: list[dict[str, Any]] = []
@@ -281,16 +296,19 @@ def scorecard(
     now: datetime,
     filters: dict[str, Any] | None = None,
     targets: dict[str, float] | None = None,
+    tz: str = "UTC",
 ) -> dict[str, Any]:
     """Every metric this month so far and last month (each row with n, CI, p_change and, where
-    the metric has a target, p_target), and the monthly series of each over the past year."""
+    the metric has a target, p_target), and the monthly series of each over the past year;
+    months are those of the time zone `tz`."""
+    now = as_utc(now).astimezone(ZoneInfo(tz))
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     last = (month - timedelta(days=1)).replace(day=1).date().isoformat()
     out: dict[str, Any] = {}
     for metric in METRICS:
         rows = indicators(
             org_id=org_id, metric=metric, period="month", start=month - timedelta(days=366), end=now,
-            filters=filters, target=(targets or {}).get(metric),
+            filters=filters, target=(targets or {}).get(metric), tz=tz,
         )  # fmt: skip
         by_period = {r["period"]: r for r in rows}
         out[metric] = {

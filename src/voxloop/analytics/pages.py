@@ -146,7 +146,7 @@ def volume_page(
     start, end = f.window(ZoneInfo(org.timezone))
     common: dict[str, Any] = {
         "org_id": org.id, "metric": "complaint_rate", "period": "week",
-        "start": start, "end": end, "filters": f.for_query(),
+        "start": start, "end": end, "filters": f.for_query(), "tz": org.timezone,
     }  # fmt: skip
     rows = indicators.indicators(**common, group_by=group_by)
     totals = indicators.indicators(**common)
@@ -183,7 +183,9 @@ def scorecard_page(
     the organization's target; each card opens the indicator's trend."""
     filters = f.for_query()
     goals = targets.targets_of(db, org.id)
-    figures = indicators.scorecard(org_id=org.id, now=utcnow(), filters=filters, targets=goals)
+    figures = indicators.scorecard(
+        org_id=org.id, now=utcnow(), filters=filters, targets=goals, tz=org.timezone
+    )
     locale = request_locale(request)
     cards = [
         {
@@ -294,8 +296,9 @@ def trends_page(
         filters["survey_id"] = form_number(survey_id, "survey_id")
     try:
         rows = indicators.indicators(
-            org_id=org.id, metric=metric, period=period, start=start, end=end, filters=filters, target=goal
-        )
+            org_id=org.id, metric=metric, period=period, start=start, end=end, filters=filters,
+            target=goal, tz=org.timezone,
+        )  # fmt: skip
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")
         raise invalid(field, reason) from exc

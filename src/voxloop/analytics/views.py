@@ -65,6 +65,7 @@ def get_indicators(
             end=end,
             filters=filters,
             target=target,
+            tz=org.timezone,
         )
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")

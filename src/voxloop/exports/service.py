@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxloop.accounts.models import Organization
 from voxloop.analytics import indicators
 from voxloop.customers.models import Customer
 from voxloop.db import UTCDateTime
@@ -63,6 +64,7 @@ def frame(
                 group_by=options.get("group_by"),
                 start=start,
                 end=end,
+                tz=db.scalars(select(Organization.timezone).where(Organization.id == org_id)).one(),
             )
         except ValueError as exc:
             field, _, reason = str(exc).partition(": ")

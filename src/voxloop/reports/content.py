@@ -45,10 +45,10 @@ def _significance(p: float | None, locale: str) -> str:
     return gettext("no significant change", locale)
 
 
-def scorecard(*, org_id: int, now: datetime, locale: str) -> dict[str, Any]:
+def scorecard(*, org_id: int, now: datetime, locale: str, tz: str = "UTC") -> dict[str, Any]:
     """One row per indicator: this month with its 95 % interval and n, last month, the test of
     the change; and the NPS by month for the chart."""
-    figures = indicators.scorecard(org_id=org_id, now=now)
+    figures = indicators.scorecard(org_id=org_id, now=now, tz=tz)
 
     def _(text: str) -> str:
         return gettext(text, locale)
@@ -259,11 +259,14 @@ def survey_report(*, db: Session, org_id: int, survey_id: int, locale: str) -> d
     return {"title": title, "table": rows, "sections": sections, "chart": None}
 
 
-def build(*, db: Session, org_id: int, kind: str, now: datetime, locale: str) -> dict[str, Any]:
+def build(
+    *, db: Session, org_id: int, kind: str, now: datetime, locale: str, tz: str = "UTC"
+) -> dict[str, Any]:
+    """A report's title and body; months are those of the time zone `tz` (the organization's)."""
     if kind not in TYPES:
         raise ValueError(f"type: one of {', '.join(TYPES)}")
     if kind == "scorecard":
-        body = scorecard(org_id=org_id, now=now, locale=locale)
+        body = scorecard(org_id=org_id, now=now, locale=locale, tz=tz)
     elif kind == "departments":
         body = departments(db=db, org_id=org_id, now=now, locale=locale)
     elif kind == "surveys":

@@ -39,7 +39,9 @@ def make(
         report = content.survey_report(db=db, org_id=org.id, survey_id=survey_id, locale=locale)
     else:
         try:
-            report = content.build(db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale)
+            report = content.build(
+                db=db, org_id=org.id, kind=kind, now=now or utcnow(), locale=locale, tz=org.timezone
+            )
         except ValueError as exc:
             raise invalid("type", str(exc).split(": ", 1)[1]) from exc
     made = as_utc(now or utcnow()).astimezone(ZoneInfo(org.timezone))
