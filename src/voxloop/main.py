@@ -24,6 +24,7 @@ from voxloop.customers.pages import router as customers_pages_router
 from voxloop.customers.views import router as customers_router
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
+from voxloop.feedback.pages import router as feedback_pages_router
 from voxloop.feedback.views import router as feedback_router
 from voxloop.imports.pages import router as imports_pages_router
 from voxloop.imports.views import router as imports_router
@@ -124,6 +125,7 @@ def create_app() -> FastAPI:
     app.include_router(reports_router)
     app.include_router(privacy_router)
     app.include_router(reports_pages_router)
+    app.include_router(feedback_pages_router)
     app.include_router(web_router)
     app.include_router(service_pages_router)
     app.include_router(survey_pages_router)

@@ -13,6 +13,7 @@ from voxloop.feedback.models import (
     FeedbackEvent,
     FormUploadDay,
     IdempotencyKey,
+    SavedView,
 )
 from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.initiatives.models import Initiative, InitiativeAction, InitiativeLink
@@ -64,6 +65,7 @@ __all__ = [
     "ReportSchedule",
     "Response",
     "RoutingRule",
+    "SavedView",
     "Survey",
     "SurveyVersion",
     "TextModel",

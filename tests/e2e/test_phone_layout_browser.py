@@ -1,6 +1,7 @@
 """Every staff page on a 390×844 phone, in English and Chinese, in Chromium, on the served demo
 (the end-to-end scenarios' one): nothing is wider than the screen, the navigation folds into a
-menu, and no placeholder leaks into the text. Screenshots of each page are kept under
+menu, and no placeholder leaks into the text; on a laptop the navigation is a sidebar grouped
+by job. Screenshots of each page are kept under
 test-results/phone/ to be looked at."""
 
 from pathlib import Path
@@ -95,11 +96,69 @@ def test_every_staff_page_fits_a_phone(served: Served, contexts: Contexts, local
         page = sign_in(phone, served.url, f"{role}@cloudhill.example", locale)
         for path in ("/inbox", f"/feedback/{record}", third):
             problems += check(page, served.url, path, f"{locale}-{role}{path.replace('/', '-')}")
-    # On a laptop the whole navigation shows in one row, and the menu is gone.
+    # On a laptop the whole navigation shows in the sidebar, and the menu is gone.
     desktop = contexts(locale)
     page = sign_in(desktop, served.url, "admin@cloudhill.example", locale)
     expect(page.locator("header details.menu")).to_be_hidden()
-    expect(page.locator("header ul.wide a[href='/reports/kpis']")).to_be_visible()
+    expect(page.locator("nav.side a[href='/reports/kpis']")).to_be_visible()
     for path in ("/inbox", "/admin/commitments", "/reports/sla"):
         problems += check(page, served.url, path, f"{locale}-desktop{path.replace('/', '-')}", 1366)
     assert not problems, "\n".join(problems)
+
+
+# The navigation's groups in Chinese, as a sidebar and a phone's menu label them.
+GROUPS = ("工作", "洞察", "改进", "管理")
+# The labels (of `selector`) that take more than one line: Chinese broken a character a line.
+WRAPPED = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
+    .filter(e => { const r = document.createRange(); r.selectNodeContents(e);
+                   return new Set([...r.getClientRects()].map(b => Math.round(b.bottom))).size > 1; })
+    .map(e => e.textContent.trim())"""
+
+
+def test_navigation_is_grouped_by_job_in_a_sidebar_and_in_the_phone_menu(
+    served: Served, contexts: Contexts
+) -> None:
+    # A laptop: the groups in a sidebar beside the page, the current page marked, each label on
+    # one line; the organization, the language and the user menu in the bar above.
+    page = sign_in(contexts("zh_CN"), served.url, "admin@cloudhill.example", "zh_CN")
+    page.goto(f"{served.url}/reports/scorecard")
+    side = page.get_by_role("navigation", name="菜单")
+    expect(side).to_be_visible()
+    expect(page.locator("header details.menu")).to_be_hidden()
+    for name in GROUPS:
+        expect(side.get_by_role("list", name=name, exact=True)).to_be_visible()
+    insight = side.get_by_role("list", name="洞察", exact=True)
+    expect(insight.get_by_role("link", name="总览", exact=True)).to_have_attribute("aria-current", "page")
+    expect(side.locator("[aria-current]")).to_have_count(1)
+    beside, main = side.bounding_box(), page.locator("main").bounding_box()
+    assert beside and main and main["x"] >= beside["x"] + beside["width"], (beside, main)
+    assert page.evaluate(WRAPPED, "nav.side a, nav.side .nav-label") == []
+    bar = page.locator("header.topbar")
+    expect(bar.get_by_text("云栖酒店集团")).to_be_visible()
+    expect(bar.get_by_role("link", name="English")).to_be_visible()
+    bar.locator("details.user summary").click()
+    expect(bar.get_by_role("button", name="退出登录")).to_be_visible()
+
+    # A phone: no sidebar; the ☰ menu opens (without script) on the same groups, the current
+    # page marked, the language and signing out beneath them.
+    page = sign_in(contexts("zh_CN", phone=True), served.url, "admin@cloudhill.example", "zh_CN")
+    page.goto(f"{served.url}/inbox?owner=me")
+    expect(page.locator("nav.side")).to_be_hidden()
+    menu = page.locator("header details.menu")
+    expect(menu.get_by_role("list", name="工作", exact=True)).to_be_hidden()
+    menu.locator("summary").click()
+    for name in GROUPS:
+        expect(menu.get_by_role("list", name=name, exact=True)).to_be_visible()
+    expect(menu.get_by_role("link", name="我的工单", exact=True)).to_have_attribute("aria-current", "page")
+    expect(menu.locator("[aria-current]")).to_have_count(1)
+    expect(menu.get_by_role("link", name="English")).to_be_visible()
+    expect(menu.get_by_role("button", name="退出登录")).to_be_visible()
+    assert page.evaluate(WRAPPED, "header details.menu a, header details.menu .nav-label") == []
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"the open menu is {width} px wide on a {inner} px screen"
+    page.screenshot(path=str(SHOTS / "zh_CN-admin-menu-groups.png"))
+    menu.get_by_role("link", name="服务指标", exact=True).click()
+    expect(page).to_have_url(f"{served.url}/reports/kpis")
+    expect(page.locator("header details.menu a[aria-current=page]")).to_have_attribute(
+        "href", "/reports/kpis"
+    )

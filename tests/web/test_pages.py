@@ -575,6 +575,96 @@ def test_admin_pages_need_the_admin_role_and_csrf(client):
         assert db.get(User, agent.user_id).role == "agent"
 
 
+# Navigation
+
+WORK = ["/inbox", "/inbox?owner=me"]
+REPORTS = ["/reports/scorecard", "/reports/kpis", "/reports/trends", "/reports/volume", "/reports/themes"]
+TRIAGE = ["/imports", "/admin/triage", "/admin/routing", "/admin/commitments", "/admin/audit"]
+
+
+def nav_groups(html: str, where: str) -> dict[str, list[str]]:
+    """The staff navigation's groups in the sidebar (`where` "side") or the phone's menu ("menu"):
+    each group's label and the links under it, in order."""
+    block = (
+        r'<nav class="side"[^>]*>(.*?)</nav>' if where == "side" else r'<details class="menu">(.*?)</details>'
+    )
+    found = re.search(block, html, re.S)
+    assert found, f"no {where} navigation"
+    groups = re.findall(
+        rf'<span class="nav-label" id="{where}-[a-z]+">([^<]+)</span>'
+        rf'<ul aria-labelledby="{where}-[a-z]+">(.*?)</ul>',
+        found.group(1),
+        re.S,
+    )
+    return {label: re.findall(r'<a href="([^"]+)"', links) for label, links in groups}
+
+
+def marked(html: str) -> list[str]:
+    """The links the page marks as the current page."""
+    return re.findall(r'<a href="([^"]+)" aria-current="page">', html)
+
+
+def test_navigation_is_grouped_by_job_and_shows_each_role_only_what_it_may_open(client):
+    admin = make_account()
+    expected = {
+        "admin": {
+            "Work": [*WORK, "/feedback/new", "/reports/sla", "/customers"],
+            "Insight": [*REPORTS, "/surveys"],
+            "Improve": ["/improvement"],
+            "Administration": [
+                "/admin/users",
+                "/admin/departments",
+                "/admin/branches",
+                "/admin/channels",
+                "/admin/tokens",
+                "/admin/webhooks",
+                "/admin/mail",
+                *TRIAGE,
+            ],
+        },
+        "manager": {
+            "Work": [*WORK, "/feedback/new", "/reports/sla", "/customers"],
+            "Insight": [*REPORTS, "/surveys"],
+            "Improve": ["/improvement"],
+            "Administration": TRIAGE,
+        },
+        "agent": {"Work": [*WORK, "/feedback/new", "/customers"], "Insight": ["/surveys"]},
+        "viewer": {
+            "Work": [*WORK, "/reports/sla"],
+            "Insight": [*REPORTS, "/surveys"],
+            "Improve": ["/improvement"],
+        },
+    }
+    for role, groups in expected.items():
+        who = admin if role == "admin" else make_account(role=role, org_slug=admin.org_slug)
+        browser = new_client(client)
+        login(browser, who.email)
+        html = browser.get("/surveys", headers=EN).text
+        assert nav_groups(html, "side") == groups, role
+        assert nav_groups(html, "menu") == groups, role  # the phone's menu holds the same
+        for path in groups.get("Administration", []) + groups["Insight"]:
+            assert browser.get(path, headers=EN).status_code == 200, (role, path)
+    # Signed out, the public header has no staff navigation.
+    assert 'class="side"' not in new_client(client).get("/login", headers=EN).text
+
+
+def test_navigation_marks_the_current_page(client):
+    acct = make_account()
+    record = create(client, acct, channel="web_form", description="Lift noise at night")
+    login(client, acct.email)
+    for path, current in (
+        ("/inbox", "/inbox"),
+        ("/inbox?owner=me", "/inbox?owner=me"),
+        ("/inbox?status=new", "/inbox"),
+        (f"/feedback/{record['id']}", "/inbox"),  # a record, under the inbox it is opened from
+        ("/feedback/new", "/feedback/new"),
+        ("/reports/kpis", "/reports/kpis"),
+        ("/admin/audit", "/admin/audit"),
+    ):
+        html = client.get(path, headers=EN).text
+        assert marked(html) == [current, current], path  # once in the sidebar, once in the menu
+
+
 # Language
 
 

@@ -151,3 +151,16 @@ class FormUploadDay(Base):
     ip: Mapped[str] = mapped_column(String(45), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class SavedView(TenantMixin, Base):
+    """A person's named inbox filters: the inbox's query string, checked when saved."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -186,3 +186,41 @@ class StatusRead(BaseModel):
     channel: str
     received_at: datetime
     timeline: list[dict[str, Any]]
+
+
+class InboxQuery(BaseModel):
+    """The inbox's filters as its query string carries them: read by the inbox itself and by a
+    saved view, whose stored query is checked with the same model."""
+
+    channel: str | None = Field(None, max_length=40)
+    status: str | None = Field(None, max_length=24)
+    type: str | None = Field(None, max_length=16)
+    date_from: str | None = Field(None, max_length=10)
+    date_to: str | None = Field(None, max_length=10)
+    q: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=40)
+    branch: str | None = Field(None, max_length=200)
+    touchpoint: str | None = Field(None, max_length=200)
+    sentiment: str | None = Field(None, max_length=16)
+    language: str | None = Field(None, max_length=8)
+    product: str | None = Field(None, max_length=200)
+    department_id: int | None = Field(None, ge=1, le=2**53)
+    segment: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=100)
+    rated: str | None = Field(None, max_length=8)
+    rated_from: str | None = Field(None, max_length=10)
+    rated_to: str | None = Field(None, max_length=10)
+    review: bool = False
+    owner: str | None = Field(None, max_length=20)
+    sla: str | None = Field(None, max_length=16)
+
+    def params(self) -> dict[str, str]:
+        """Every filter as the inbox's links and hidden fields carry it ("" where unset)."""
+        out = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "review":
+                out[name] = "1" if value else ""
+            else:
+                out[name] = "" if value is None else str(value)
+        return out

@@ -3,11 +3,15 @@
 import builtins
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from voxloop.accounts.models import Branch, Organization
@@ -15,15 +19,34 @@ from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common import cache
 from voxloop.common.pagination import decode_cursor, encode_cursor
+from voxloop.common.text_checks import clean_text
 from voxloop.common.time import as_utc, utcnow
+from voxloop.common.types import whole_number
 from voxloop.config import get_settings
 from voxloop.customers import erasure
 from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
 from voxloop.db import on_commit
-from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, NotFound, field_error, invalid
+from voxloop.errors import (
+    AttachmentQuotaExceeded,
+    FormBytesExceeded,
+    InvalidInput,
+    NotFound,
+    field_error,
+    invalid,
+    invalid_model,
+)
 from voxloop.feedback import attachments
-from voxloop.feedback.models import STATUSES, Attachment, Channel, Feedback, FeedbackEvent, FormUploadDay
+from voxloop.feedback.models import (
+    STATUSES,
+    Attachment,
+    Channel,
+    Feedback,
+    FeedbackEvent,
+    FormUploadDay,
+    SavedView,
+)
+from voxloop.feedback.schemas import InboxQuery
 from voxloop.privacy import service as privacy
 from voxloop.surveys import definition as survey_definition
 from voxloop.surveys import quality
@@ -436,13 +459,78 @@ SCORES = ("nps", "csat", "ces")
 STANDINGS = ("breached", "at_risk")
 
 
+def check_filters(filters: Filters) -> None:
+    """A 422 naming the first filter whose value is not one the inbox knows."""
+    if filters.status and filters.status not in STATUSES:
+        raise invalid("status", f"one of {', '.join(STATUSES)}")
+    if filters.sla and filters.sla not in STANDINGS:
+        raise invalid("sla", f"one of {', '.join(STANDINGS)}")
+    if filters.rated and filters.rated not in SCORES:
+        raise invalid("rated", f"one of {', '.join(SCORES)}")
+
+
+def _local_midnight(value: str | None, tz: str, field: str, plus_days: int = 0) -> datetime | None:
+    """The start of a YYYY-MM-DD day in the organization's time zone, where the inbox shows times."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise invalid(field, "use YYYY-MM-DD") from exc
+    return datetime.combine(day + timedelta(days=plus_days), time.min, tzinfo=ZoneInfo(tz))
+
+
+def _owner(value: str | None, me: int) -> tuple[int | None, bool]:
+    """The inbox's `owner`: "me", "none" (nobody's) or a person's id."""
+    if not value:
+        return None, False
+    if value == "me":
+        return me, False
+    if value == "none":
+        return None, True
+    number = whole_number(value)
+    if isinstance(number, int) and 0 < number <= 2**53:
+        return number, False
+    raise invalid("owner", "use me, none or a user's id")
+
+
+def filters_from(query: InboxQuery, *, me_id: int, tz: str) -> Filters:
+    """The inbox's query string as filters, checked: a 422 names the first bad one."""
+    assignee_id, unassigned = _owner(query.owner, me_id)
+    filters = Filters(
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        sla=query.sla or None,
+        review=query.review,
+        city=query.city or None,
+        rated=query.rated or None,
+        rated_from=_local_midnight(query.rated_from, tz, "rated_from"),
+        rated_to=_local_midnight(query.rated_to, tz, "rated_to", plus_days=1),
+        language=query.language or None,
+        product=query.product or None,
+        department_id=query.department_id,
+        segment=query.segment or None,
+        channel=query.channel or None,
+        status=query.status or None,
+        type=query.type or None,
+        category=query.category or None,
+        branch=query.branch or None,
+        touchpoint=query.touchpoint or None,
+        sentiment=query.sentiment or None,
+        received_from=_local_midnight(query.date_from, tz, "date_from"),
+        # date_to is inclusive: everything before the next local midnight
+        received_to=_local_midnight(query.date_to, tz, "date_to", plus_days=1),
+        q=query.q or None,
+    )
+    check_filters(filters)
+    return filters
+
+
 def _rated(db: Session, org_id: int, filters: Filters) -> builtins.list[int]:
     """The records the survey answers behind a score's point are about: the case a post-case
     survey asked about and the follow-up case an answer opened. Counted as the dashboards
     count them: complete answers that have the score, quality-flagged ones and re-surveys left
     out."""
-    if filters.rated not in SCORES:
-        raise invalid("rated", f"one of {', '.join(SCORES)}")
     answer = (Response.survey_id, Response.answers, Response.quality_flags)
     stmt = select(*answer, Response.feedback_id, Response.follow_up_id).where(
         Response.org_id == org_id,
@@ -489,9 +577,8 @@ def list(  # noqa: A001 - the same verb in every service
     stmt = select(Feedback).where(Feedback.org_id == org_id).options(selectinload(Feedback.attachments))
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)
+    check_filters(filters)
     if filters.status:
-        if filters.status not in STATUSES:
-            raise invalid("status", f"one of {', '.join(STATUSES)}")
         stmt = stmt.where(Feedback.status == filters.status)
     if filters.language:
         stmt = stmt.where(Feedback.language == filters.language)
@@ -508,8 +595,6 @@ def list(  # noqa: A001 - the same verb in every service
     if filters.unassigned:
         stmt = stmt.where(Feedback.assignee_id.is_(None))
     if filters.sla:
-        if filters.sla not in STANDINGS:
-            raise invalid("sla", f"one of {', '.join(STANDINGS)}")
         from voxloop.commitments import overview  # commitments builds on this module
 
         stmt = stmt.where(Feedback.id.in_(overview.late_ids(db=db, org_id=org_id, state=filters.sla)))
@@ -629,3 +714,71 @@ def set_channel_active(*, db: Session, org_id: int, actor: Actor, code: str, act
         after={"is_active": active},
     )
     return channel
+
+
+# Saved views: a person's named inbox filters
+
+VIEW_NAME_LENGTH = 80
+VIEWS_PER_PERSON = 50
+
+
+def check_view_query(raw: str, *, me_id: int, tz: str) -> str:
+    """A saved view's query string read as the inbox reads its own, in a normal form; a 422
+    names the filter (query.<name>) that the inbox would refuse."""
+    try:
+        pairs = parse_qsl(raw.strip().removeprefix("?"), keep_blank_values=True, max_num_fields=50)
+        unknown = sorted({k for k, _ in pairs if k not in InboxQuery.model_fields})
+        if unknown:
+            raise invalid(unknown[0], "is not one of the inbox's filters")
+        query = InboxQuery.model_validate({k: v for k, v in pairs if v != ""})
+        filters_from(query, me_id=me_id, tz=tz)
+    except ValidationError as exc:
+        raise invalid_model(exc, "query") from exc
+    except ValueError as exc:  # more fields than any inbox link has
+        raise invalid("query", "too many filters") from exc
+    except InvalidInput as exc:
+        raise InvalidInput(
+            fields=[field_error(f"query.{f['field']}", f["reason"]) for f in exc.fields]
+        ) from exc
+    return urlencode({k: v for k, v in query.params().items() if v})
+
+
+def list_saved_views(*, db: Session, org_id: int, user_id: int) -> builtins.list[SavedView]:
+    stmt = select(SavedView).where(SavedView.org_id == org_id, SavedView.user_id == user_id)
+    return [*db.scalars(stmt.order_by(SavedView.name))]
+
+
+def create_saved_view(*, db: Session, org_id: int, user_id: int, name: str, query: str) -> SavedView:
+    """Save `query` (checked with `check_view_query` first) under `name`, unique per person."""
+    try:
+        name = " ".join(clean_text(name).split())
+    except ValueError as exc:
+        raise invalid("name", str(exc)) from exc
+    if not name:
+        raise invalid("name", "is required")
+    if len(name) > VIEW_NAME_LENGTH:
+        raise invalid("name", f"at most {VIEW_NAME_LENGTH} characters")
+    taken = select(SavedView.id).where(SavedView.user_id == user_id, SavedView.name == name)
+    if db.scalar(taken) is not None:
+        raise invalid("name", "you have a view with this name already")
+    kept = select(func.count()).select_from(SavedView).where(SavedView.user_id == user_id)
+    if (db.scalar(kept) or 0) >= VIEWS_PER_PERSON:
+        raise invalid("name", f"at most {VIEWS_PER_PERSON} saved views each; delete one first")
+    view = SavedView(org_id=org_id, user_id=user_id, name=name, query=query)
+    db.add(view)
+    try:
+        db.flush()
+    except IntegrityError as exc:  # saved at the same moment from another tab; the request rolls back
+        raise invalid("name", "you have a view with this name already") from exc
+    return view
+
+
+def delete_saved_view(*, db: Session, org_id: int, user_id: int, view_id: int) -> None:
+    view = db.scalar(
+        select(SavedView).where(
+            SavedView.org_id == org_id, SavedView.user_id == user_id, SavedView.id == view_id
+        )
+    )
+    if view is None:
+        raise NotFound()
+    db.delete(view)

@@ -259,11 +259,24 @@ def environment(locale: str) -> Environment:
     env.globals["locale"] = locale
     env.globals["html_lang"] = i18n.html_lang(locale)
     env.globals["locale_names"] = i18n.LOCALE_NAMES
+    env.globals["nav_current"] = nav_current
     return env
 
 
 def render(name: str, locale: str, **context: Any) -> str:
     return environment(i18n.normalize(locale)).get_template(name).render(**context)
+
+
+def nav_current(path: str, owner: str | None, href: str) -> bool:
+    """Whether the navigation's link `href` leads to the page at `path` (the page's `owner` the
+    inbox's filter): its own page or one below it (a survey's analysis is under Surveys); the
+    inbox's own cases ("?owner=me") apart from the rest of the inbox, and a record opened from
+    the inbox under the inbox."""
+    target, _, query = href.partition("?")
+    if target == "/inbox":
+        record = path.startswith("/feedback/") and path != "/feedback/new"
+        return (path == "/inbox" and (owner == "me") == (query == "owner=me")) or (record and not query)
+    return path == target or path.startswith(target + "/")
 
 
 def pvalue(p: float | None) -> str:

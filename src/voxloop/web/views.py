@@ -3,7 +3,7 @@
 import io
 import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Role
 from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
-from voxloop.cases import kpis, workflow
+from voxloop.cases import bulk, kpis, workflow
 from voxloop.cases import service as cases
 from voxloop.cases.schemas import NoteCreate
 from voxloop.commitments import clocks, overview, remedies
@@ -35,7 +35,7 @@ from voxloop.deps import DbSession
 from voxloop.errors import AttachmentQuotaExceeded, FormBytesExceeded, InvalidInput, NotFound, VoxloopError
 from voxloop.feedback import attachments, flows, service
 from voxloop.feedback.models import STATUSES, Attachment, Channel
-from voxloop.feedback.schemas import FeedbackFields
+from voxloop.feedback.schemas import FeedbackFields, InboxQuery
 from voxloop.feedback.tasks import tracking_url
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
@@ -140,17 +140,6 @@ def set_language(request: Request, locale: str, next: str | None = None) -> Resp
 # Inbox and records
 
 
-def _local_midnight(value: str | None, tz: str, field: str, plus_days: int = 0) -> datetime | None:
-    """The start of a YYYY-MM-DD day in the organization's time zone, where the inbox shows times."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(fields=[{"field": field, "reason": "use YYYY-MM-DD"}]) from exc
-    return datetime.combine(day + timedelta(days=plus_days), time.min, tzinfo=ZoneInfo(tz))
-
-
 # The inbox's quick filters, above the table: each sets query parameters the inbox's filters
 # handle (a department's link is the signed-in person's own department's id).
 QUICK_FILTERS = (
@@ -162,20 +151,6 @@ QUICK_FILTERS = (
     ("review", N_("Needs review"), {"review": "1"}),
     ("waiting", N_("Waiting for customer"), {"status": "waiting_customer"}),
 )
-
-
-def _owner(value: str | None, me: int) -> tuple[int | None, bool]:
-    """The inbox's `owner`: "me", "none" (nobody's) or a person's id."""
-    if not value:
-        return None, False
-    if value == "me":
-        return me, False
-    if value == "none":
-        return None, True
-    number = whole_number(value)
-    if isinstance(number, int) and 0 < number <= 2**53:
-        return number, False
-    raise InvalidInput(fields=[{"field": "owner", "reason": "use me, none or a user's id"}])
 
 
 def _quick_links(params: dict[str, Any], my_department: int | None) -> list[dict[str, Any]]:
@@ -206,79 +181,13 @@ def inbox(
     org: WebOrg,
     me: WebUser,
     db: DbSession,
-    channel: str | None = None,
-    status: str | None = None,
-    type: str | None = None,  # noqa: A002 - the query parameter's name
-    date_from: str | None = None,
-    date_to: str | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    query: Annotated[InboxQuery, Query()],
     cursor: str | None = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    branch: Annotated[str | None, Query(max_length=200)] = None,
-    touchpoint: Annotated[str | None, Query(max_length=200)] = None,
-    sentiment: Annotated[str | None, Query(max_length=16)] = None,
-    language: Annotated[str | None, Query(max_length=8)] = None,
-    product: Annotated[str | None, Query(max_length=200)] = None,
-    department_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
-    segment: Annotated[str | None, Query(max_length=40)] = None,
-    city: Annotated[str | None, Query(max_length=100)] = None,
-    rated: Annotated[str | None, Query(max_length=8)] = None,
-    rated_from: str | None = None,
-    rated_to: str | None = None,
-    review: bool = False,
-    owner: Annotated[str | None, Query(max_length=20)] = None,
-    sla: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    assignee_id, unassigned = _owner(owner, me.id)
-    filters = service.Filters(
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        sla=sla or None,
-        review=review,
-        city=city or None,
-        rated=rated or None,
-        rated_from=_local_midnight(rated_from, org.timezone, "rated_from"),
-        rated_to=_local_midnight(rated_to, org.timezone, "rated_to", plus_days=1),
-        language=language or None,
-        product=product or None,
-        department_id=department_id,
-        segment=segment or None,
-        channel=channel or None,
-        status=status or None,
-        type=type or None,
-        category=category or None,
-        branch=branch or None,
-        touchpoint=touchpoint or None,
-        sentiment=sentiment or None,
-        received_from=_local_midnight(date_from, org.timezone, "date_from"),
-        # date_to is inclusive: everything before the next local midnight
-        received_to=_local_midnight(date_to, org.timezone, "date_to", plus_days=1),
-        q=q or None,
-    )
+    filters = service.filters_from(query, me_id=me.id, tz=org.timezone)
     rows, next_cursor = service.list(db=db, org_id=org.id, filters=filters, cursor=cursor or None, limit=50)
-    params = {
-        "channel": channel or "",
-        "status": status or "",
-        "type": type or "",
-        "date_from": date_from or "",
-        "date_to": date_to or "",
-        "q": q or "",
-        "category": category or "",
-        "branch": branch or "",
-        "touchpoint": touchpoint or "",
-        "sentiment": sentiment or "",
-        "language": language or "",
-        "product": product or "",
-        "department_id": department_id or "",
-        "segment": segment or "",
-        "city": city or "",
-        "rated": rated or "",
-        "rated_from": rated_from or "",
-        "rated_to": rated_to or "",
-        "review": "1" if review else "",
-        "owner": owner or "",
-        "sla": sla or "",
-    }
+    params = query.params()
+    departments = accounts.list_departments(db=db, org_id=org.id)
     return page(
         request,
         "inbox.html",
@@ -287,12 +196,18 @@ def inbox(
         owners={
             u.id: u for u in accounts.users_by_id(db=db, org_id=org.id, ids={r.assignee_id for r in rows})
         },
-        departments={d.id: d for d in accounts.list_departments(db=db, org_id=org.id)},
+        departments={d.id: d for d in departments},
         standings=overview.standings(db=db, org_id=org.id, feedback_ids=[r.id for r in rows]),
         pinned=service.needing_action_now(db=db, org_id=org.id),
         to_review=service.count_to_review(db=db, org_id=org.id),
         next_cursor=next_cursor,
         params=params,
+        here=urlencode({k: v for k, v in params.items() if v}),
+        saved_views=service.list_saved_views(db=db, org_id=org.id, user_id=me.id),
+        notice=request.session.pop(bulk.NOTICE, None),
+        bulk_actions=[a for a, needs in bulk.PERMISSIONS.items() if me.can(needs)],
+        bulk_statuses=bulk.TARGETS,
+        handlers=_handlers(db, org.id),
         statuses=STATUSES,
         types=triage_rules.TYPES,
         channels=service.active_channels(db=db, org_id=org.id),
@@ -301,6 +216,11 @@ def inbox(
         if request.state.user.can("customers.read")
         else {},
     )
+
+
+def _handlers(db: Any, org_id: int) -> list[Any]:
+    """The people a case may be handed to, as the assignment forms offer them."""
+    return [u for u in accounts.list_users(db=db, org_id=org_id) if u.is_active and u.can("feedback.handle")]
 
 
 @router.get("/feedback/new", dependencies=[web_require("feedback.create")])
@@ -431,9 +351,7 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         case=clocks.describe(db, record),
         commitment=clocks.commitment_of(db, record),
         departments=accounts.list_departments(db=db, org_id=org.id),
-        handlers=[
-            u for u in accounts.list_users(db=db, org_id=org.id) if u.is_active and u.can("feedback.handle")
-        ],
+        handlers=_handlers(db, org.id),
         remedies=remedies.list_remedies(db=db, org_id=org.id, feedback_id=record.id),
         remedy_kinds=REMEDIES,
         remedy_next=remedies.NEXT,
