@@ -4,6 +4,7 @@ menu, and no placeholder leaks into the text; on a laptop the navigation is a si
 by job. Screenshots of each page are kept under
 test-results/phone/ to be looked at."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,26 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests.e2e.conftest import PHONE, Contexts, Served, sign_in
+from voxloop.accounts.models import Role
+from voxloop.commitments import clocks, remedies
+from voxloop.commitments.calendar import WEEKDAYS
 from voxloop.customers.models import Customer
-from voxloop.feedback.models import Feedback
+from voxloop.feedback.models import DEFAULT_CHANNELS, STATUSES, Feedback
 from voxloop.surveys.models import Response
+from voxloop.text import analysis
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "phone"
 LEAKS = ("None", "nan", "%%", "{{")
+# The app's own enum values: on a Chinese page none may show in the page's own words (headings,
+# labels, buttons, menus, options, badges); what customers wrote may be in any language.
+ENUMS = sorted(
+    {*analysis.TYPES, *analysis.SENTIMENTS, *analysis.EMOTIONS, *STATUSES, *WEEKDAYS, *clocks.STEPS,
+     *remedies.STATUSES, *(r.value for r in Role), *DEFAULT_CHANNELS, "draft", "live", "first_response",
+     "next_response", "p_change", "p_target"}
+)  # fmt: skip
+OWN_WORDS = "h1, h2, h3, th, label, button, summary, legend, dt, option, mark, nav a, .badge"
+# ... except where a page shows codes on purpose: question ids and hidden fields in the builder.
+CODES = ".builder, code, .mono"
 # What the admin reaches from the navigation, the Administration menu included.
 ADMIN_PAGES = [
     "/inbox",
@@ -56,6 +71,12 @@ def check(page: Page, server: str, path: str, shot: str, screen: int = PHONE["wi
     problems = [f"{path} is {width} px wide on a {inner} px screen"] if too_wide else []
     text = page.locator("body").inner_text()
     problems += [f"{path} shows {leak!r}" for leak in LEAKS if leak in text]
+    if page.evaluate("document.documentElement.lang").startswith("zh"):
+        texts = """([own, codes]) => [...document.querySelectorAll(own)].filter((e) => !e.closest(codes))
+          .map((e) => e.innerText).join(' / ')"""
+        own = page.evaluate(texts, [OWN_WORDS, CODES])
+        words = set(re.findall(r"(?<![A-Za-z_@./-])[a-z][a-z_]+(?![A-Za-z_@]|\.[a-z])", own))
+        problems += [f"{path} shows the enum value {w!r} untranslated" for w in sorted(words & set(ENUMS))]
     return problems
 
 

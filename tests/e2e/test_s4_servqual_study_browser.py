@@ -159,6 +159,7 @@ def create_survey(page: Page, served: Served, words: dict[str, str], name: str) 
     overall = definition["sections"][-1]["questions"]
     assert [q["type"] for q in overall] == ["nps"]  # the template's NPS question
     overall.append(OPEN_QUESTION)
+    page.locator("details.definition-json summary").click()  # the JSON behind the visual builder
     editor.fill(json.dumps(definition, ensure_ascii=False, indent=2))
     page.get_by_role("button", name=words["save_draft"]).click()
     page.locator("form[action$='/publish'] button").click()

@@ -70,7 +70,7 @@ def test_s8_a_guest_gets_her_data_then_is_erased(served: Served, contexts: Conte
 
     admin = sign_in(contexts(locale), served.url, "admin@cloudhill.example", locale)
     admin.goto(f"{served.url}/surveys")
-    admin.get_by_role("link", name="Relationship NPS", exact=True).click()
+    admin.get_by_role("link", name="关系型 NPS / Relationship NPS", exact=True).click()
     survey_page = admin.url
     admin.fill("textarea[name=emails]", email)
     admin.locator("form[action$='/invitations'] button[type=submit]").click()

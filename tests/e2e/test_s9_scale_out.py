@@ -105,7 +105,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "VOXLOOP_EXECUTOR": "inprocess",
     }
     run(["migrate"], before, root)
-    run(["demo"], before, root)
+    # two months of the demo: what moves is the same kinds of rows, loaded in seconds
+    run(["demo", "--months", "2", "--per-month", "60"], before, root)
     newest = newest_records(sqlite)
     processes: list[subprocess.Popen[bytes]] = []
     with fresh_pg_database() as pg:

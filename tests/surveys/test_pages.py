@@ -1,8 +1,11 @@
 """The respondent's pages: plain forms (no JavaScript needed), pages with progress, resume,
 languages, the anonymous notice, QR codes; the staff's survey page: invitations and reminders."""
 
+import html
+import json
 import re
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.factories import make_account
@@ -252,3 +255,40 @@ def test_a_browser_that_answered_already_is_left_out_but_its_neighbour_on_the_sa
     shown = staff.get(f"/surveys/{survey['id']}", headers={"Accept-Language": "en"}).text
     assert '<ul class="review"><li data-flag="same_device">Same device and network: 1</li></ul>' in shown
     assert "counted in the statistics" in shown
+
+
+def test_a_refused_definition_stays_in_the_editor_with_its_errors_for_the_builder(client):
+    """The page answers 422 with the posted JSON (not the stored one) to correct, and hands the
+    definition's errors to the visual builder to show by their question."""
+    analyst = make_account(role="analyst")
+    survey = publish(client, analyst, template="nps")
+    staff = new_client(client)
+    login(staff, analyst.email)
+    url = f"/surveys/{survey['id']}"
+    posted = json.dumps({**NPS_TWICE, "title": {"zh": "两次", "en": "Twice"}}, ensure_ascii=False)
+    r = staff.post(
+        f"{url}/definition", data={"csrf_token": csrf_of(staff.get(url).text), "definition": posted}
+    )
+    assert r.status_code == 422
+    page = r.text
+    assert str(escape(posted)) in page  # in the textarea, as typed
+    builder = re.search(r'id="survey-builder"[^>]*data-errors="([^"]*)"', page)
+    assert builder is not None
+    errors = json.loads(html.unescape(builder.group(1)))
+    assert errors == [{"field": "definition.questions.nps", "reason": "question ids must be unique"}]
+    got = client.get(f"/api/v1/surveys/{survey['id']}", headers=analyst.headers).json()
+    assert "两次" not in json.dumps(got["definition"], ensure_ascii=False)
+
+
+NPS_TWICE = {
+    "languages": ["zh", "en"],
+    "sections": [
+        {
+            "id": "s1",
+            "questions": [
+                {"id": "nps", "type": "nps", "text": {"zh": "推荐吗？", "en": "Recommend?"}},
+                {"id": "nps", "type": "nps", "text": {"zh": "再问一次", "en": "Again?"}},
+            ],
+        }
+    ],
+}

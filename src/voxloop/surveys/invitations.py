@@ -296,8 +296,8 @@ def resurvey_survey(db: Session, org_id: int, kind: str) -> Survey | None:
     if survey is None:
         name, definition = templates.RESURVEY[kind]
         survey = Survey(
-            org_id=org_id, key=secrets.token_urlsafe(9)[:12], name=name, status="live", version=1,
-            definition=definition, trigger=trigger, follow_up={"enabled": False},
+            org_id=org_id, key=secrets.token_urlsafe(9)[:12], name=templates.named(name), status="live",
+            version=1, definition=definition, trigger=trigger, follow_up={"enabled": False},
         )  # fmt: skip
         db.add(survey)
         db.flush()

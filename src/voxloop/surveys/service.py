@@ -46,7 +46,7 @@ def create(*, db: Session, org_id: int, actor: Actor, data: dict[str, Any]) -> S
         if template not in templates.TEMPLATES:
             raise invalid("template", f"one of {', '.join(templates.TEMPLATES)}")
         definition = templates.TEMPLATES[template][1]
-        data["name"] = data.get("name") or templates.TEMPLATES[template][0]
+        data["name"] = data.get("name") or templates.named(templates.TEMPLATES[template][0])
     if definition is None:
         raise invalid("definition", "give a definition or a template")
     _check(definition)

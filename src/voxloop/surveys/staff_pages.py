@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from voxloop.common.i18n import N_, gettext
 from voxloop.common.types import PathId, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, VoxloopError, invalid, invalid_model
@@ -20,6 +21,13 @@ from voxloop.surveys.views import FollowUpRules, link
 from voxloop.web.pages import Csrf, WebActor, WebForm, WebOrg, form_number, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
+# What answers can be grouped by besides questions: the response's own columns and the hidden
+# fields surveys usually carry, by name on the pages (another hidden field by its own name).
+GROUP_LABELS = {
+    "language": N_("Language"), "mode": N_("How it was answered"), "branch": N_("Branch"),
+    "channel": N_("Channel"), "agent": N_("Agent"), "product": N_("Product"),
+    "touchpoint": N_("Touchpoint"), "case_id": N_("Case"),
+}  # fmt: skip
 
 
 def _errors(exc: VoxloopError) -> list[dict[str, str]]:
@@ -109,7 +117,10 @@ def _detail(
     errors: Any = None,
     status_code: int = 200,
     sent: dict[str, Any] | None = None,
+    posted: str | None = None,
 ) -> Response:
+    """The survey's page; `posted`, a definition that was refused, stays in the editor to be
+    corrected rather than the stored one."""
     survey = service.get(db=db, org_id=org.id, survey_id=survey_id)
     summary = service.summary(db=db, org_id=org.id, survey_id=survey_id)
     return page(
@@ -120,7 +131,11 @@ def _detail(
         summary=summary,
         margin=sampling.margin_of_error(summary["included"]),
         link=link(survey),
-        definition_json=json.dumps(survey.definition, ensure_ascii=False, indent=2),
+        definition_json=posted
+        if posted is not None
+        else json.dumps(survey.definition, ensure_ascii=False, indent=2),
+        definition_errors=[e for e in errors or [] if str(e.get("field", "")).startswith("definition")],
+        dimensions={d: definition.dimension_name(d, request_locale(request)) for d in definition.DIMENSIONS},
         invited=invitations.counts(db=db, survey_id=survey.id),
         delay_hours=hours(survey.delay_minutes),
         rules=follow_up.Rules.of(survey.follow_up),
@@ -170,6 +185,14 @@ def survey_analysis(
         for name in drivers.get("drivers", {})
     }
     outcome = definition.label(survey.definition, drivers["outcome"], locale) if drivers else ""
+    asked = {q["id"] for q in definition.questions(survey.definition)}
+    comparable = result.get("comparable") or {}
+    compare_labels = {
+        c: definition.label(survey.definition, c, locale)
+        if c in asked
+        else gettext(GROUP_LABELS.get(c, c), locale)
+        for c in [*comparable.get("metrics", []), *comparable.get("by", [])]
+    }
     return page(
         request,
         "surveys/analysis.html",
@@ -178,6 +201,7 @@ def survey_analysis(
         result=result,
         driver_labels=driver_labels,
         outcome_label=outcome,
+        compare_labels=compare_labels,
         # the themes of open answers the category model is sure of are its categories' codes
         categories={c.code: c for c in triage.list_categories(db=db, org_id=org.id)},
         comparison=comparison,
@@ -231,18 +255,15 @@ def survey_responses(
 def survey_edit(
     request: Request, survey_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, form: WebForm
 ) -> Response:
+    raw = str(form.get("definition", ""))
     try:
-        service.edit(
-            db=db,
-            org_id=org.id,
-            actor=actor,
-            survey_id=survey_id,
-            definition=_definition(str(form.get("definition", ""))),
-        )
+        service.edit(db=db, org_id=org.id, actor=actor, survey_id=survey_id, definition=_definition(raw))
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+        return _detail(
+            request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code, posted=raw
+        )
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
 

@@ -3,7 +3,7 @@ the 22-item SERVQUAL battery and a full service-satisfaction questionnaire."""
 
 from typing import Any
 
-from voxloop.common.i18n import N_
+from voxloop.common.i18n import N_, gettext
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -265,9 +265,9 @@ def _again(kind: str, question: dict[str, str]) -> dict[str, Any]:
 # else satisfaction (recovered: NPS >= 7, CSAT >= 4). The survey is made per organization on
 # first use (Survey.trigger "resurvey_nps" / "resurvey_csat") and may be edited like any other.
 RESURVEY: dict[str, tuple[str, dict[str, Any]]] = {
-    "nps": ("Re-survey after follow-up (NPS)", _again("nps", NPS["sections"][0]["questions"][0]["text"])),
+    "nps": (N_("Re-survey after follow-up (NPS)"), _again("nps", NPS["sections"][0]["questions"][0]["text"])),
     "csat": (
-        "Re-survey after follow-up (CSAT)",
+        N_("Re-survey after follow-up (CSAT)"),
         _again(
             "csat",
             _t("我们联系并处理之后，您现在满意吗？", "Now that we have followed up, how satisfied are you?"),
@@ -283,3 +283,10 @@ TEMPLATES: dict[str, tuple[str, dict[str, Any]]] = {
     "servqual": (N_("SERVQUAL (22 items)"), SERVQUAL),
     "service_satisfaction": (N_("Service satisfaction questionnaire"), SERVICE_SATISFACTION),
 }
+
+
+def named(name: str) -> str:
+    """A template's name as a survey made from it is called: in Chinese and English, as the
+    organization's other names are, so each reader finds theirs."""
+    zh = gettext(name, "zh_CN")
+    return name if zh == name else f"{zh} / {name}"

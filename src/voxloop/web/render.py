@@ -61,10 +61,19 @@ EVENT_LABELS = {
 }
 STEP_LABELS = {
     "response": N_("Response"),
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
     "resolution": N_("Resolution"),
     "dispatch": N_("Dispatch"),
     "handling": N_("Handling"),
 }
+ROLE_LABELS = {
+    "admin": N_("Administrator"), "manager": N_("Manager"), "agent": N_("Agent"),
+    "handler": N_("Handler"), "analyst": N_("Analyst"), "viewer": N_("Viewer"),
+}  # fmt: skip
+# The languages a record is written in, and the actors that are not a person.
+LANGUAGE_LABELS = {"zh": N_("Chinese"), "en": N_("English"), "mixed": N_("Chinese and English")}
+ACTOR_LABELS = {"system": N_("Voxloop"), "public": N_("the customer"), "demo": N_("demo data")}
 STEP_STATE_LABELS = {
     "pending": N_("pending"),
     "warned": N_("warned"),
@@ -249,6 +258,9 @@ def environment(locale: str) -> Environment:
     env.globals["weekday_label"] = lambda code: days[WEEKDAYS.index(code)] if code in WEEKDAYS else code
     env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
     env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
+    env.globals["language_label"] = lambda v: label(LANGUAGE_LABELS, v)
+    env.globals["actor_label"] = lambda v: label(ACTOR_LABELS, v)
+    env.globals["role_label"] = lambda v: label(ROLE_LABELS, v)
     env.globals["remedy_label"] = lambda v: label(REMEDY_LABELS, v)
     env.globals["remedy_status_label"] = lambda v: label(REMEDY_STATUS_LABELS, v)
     env.globals["type_labels"] = TYPE_LABELS

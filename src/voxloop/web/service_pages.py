@@ -12,7 +12,7 @@ from voxloop.commitments import service as commitments
 from voxloop.common.types import PathId, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import InvalidInput, NotFound, VoxloopError
-from voxloop.feedback.models import DEFAULT_CHANNELS
+from voxloop.feedback import service as feedback
 from voxloop.routing import rules as routing_rules
 from voxloop.routing import service as routing
 from voxloop.triage import rules as triage_rules
@@ -79,7 +79,7 @@ def _routing(
         conditions=list(routing_rules.CONDITIONS),
         strategies=routing_rules.STRATEGIES,
         categories=triage.list_categories(db=db, org_id=org.id),
-        channels=list(DEFAULT_CHANNELS),
+        channels=feedback.active_channels(db=db, org_id=org.id),
         sample=sample,
         hits=hits,
         errors=errors,
@@ -143,7 +143,7 @@ def _commitments(request: Request, org: Any, db: Any, errors: Any = None, status
         hours_text=_hours_text,
         commitments=commitments.list_commitments(db=db, org_id=org.id),
         steps=STEPS,
-        channels=list(DEFAULT_CHANNELS),
+        channels=feedback.active_channels(db=db, org_id=org.id),
         types=triage_rules.TYPES,
         remedies=commitments.REMEDIES,
         errors=errors,
