@@ -17,6 +17,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from voxloop.common import ports
 from voxloop.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ def start(settings: Settings | None = None, *, port: int | None = None) -> Contr
     """Start the catcher on the SMTP address Voxloop sends to; None when something else
     listens there already (a MailHog, another Voxloop)."""
     settings = settings or get_settings()
+    if ports.taken(settings.smtp_host, port or settings.smtp_port):
+        log.info("mail catcher not started: %s:%s is taken", settings.smtp_host, port or settings.smtp_port)
+        return None
     controller = Controller(
         Handler(folder(settings)),
         hostname=settings.smtp_host,

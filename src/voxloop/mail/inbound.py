@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from starlette.concurrency import run_in_threadpool
 
 from voxloop.accounts import service as accounts
+from voxloop.common import ports
 from voxloop.config import Settings, get_settings
 from voxloop.db import session_scope
 from voxloop.mail import service
@@ -89,6 +90,9 @@ def listening(settings: Settings | None = None) -> Iterator[Controller | None]:
     None when the port is taken: serving the pages matters more than the demo's mailbox)."""
     settings = settings or get_settings()
     port = intake_port(settings)
+    if port and ports.taken(LOOPBACK, port):
+        log.warning("email intake not started on %s:%s: the port is taken", LOOPBACK, port)
+        port = None
     controller = smtp_controller(LOOPBACK, port) if port else None
     if controller is not None:
         try:
@@ -141,7 +145,7 @@ def poll(box: Mailbox) -> list[service.Outcome]:
             raise LookupError(f"no organization {box.org!r}")
     outcomes = []
     with _imap(box) as conn:
-        _, found = conn.uid("SEARCH", "UNSEEN")  # type: ignore[arg-type]
+        _, found = conn.uid("SEARCH", "UNSEEN")
         for uid in (found[0] or b"").split():
             _, data = conn.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
             raw = next((part[1] for part in data if isinstance(part, tuple)), None)
