@@ -56,6 +56,8 @@ TRANSPORT := tests/jobs -m "not inprocess"
 
 test: install chromium mailserver cjkfont ## the suite on SQLite and in scaled mode (PostgreSQL + Redis; the in-process executor on PostgreSQL; the job tests on RabbitMQ), the kill -9 fault scripts, schemathesis and the web-form fuzzer
 	$(BIN)/ruff check src tests bench faults
+	$(BIN)/ruff format --check src tests bench faults
+	$(BIN)/mypy src/voxloop
 	VOXLOOP_TEST_DATABASE=sqlite $(BIN)/pytest
 	VOXLOOP_TEST_DATABASE=postgresql $(BIN)/pytest $(EMBEDDED)
 	VOXLOOP_TEST_DATABASE=postgresql VOXLOOP_TEST_BROKER=redis://127.0.0.1:6379/5 $(BIN)/pytest $(SCALED)
@@ -74,7 +76,7 @@ faults: install ## every fault script, including those that stop this machine's 
 	$(BIN)/python faults/fuzz_api.py
 	$(BIN)/python faults/fuzz_forms.py
 
-lint: install ## ruff and mypy
+lint: install ## ruff and mypy (strict); make test runs them too
 	$(BIN)/ruff check src tests bench faults
 	$(BIN)/ruff format --check src tests bench faults
 	$(BIN)/mypy src/voxloop

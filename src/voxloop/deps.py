@@ -37,7 +37,7 @@ async def _api_user(request: Request) -> User:
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
-    found = cache.tokens.get(raw.strip())
+    found: tuple[User, Organization] | None = cache.tokens.get(raw.strip())
     if found is None:
         found = await run_in_threadpool(_load_token, raw.strip())
         cache.tokens.put(raw.strip(), found)

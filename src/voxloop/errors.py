@@ -1,7 +1,7 @@
 """One error hierarchy; every failure the API reports is JSON {"error": {code, message, fields}}."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -190,7 +190,7 @@ def _validation_fields(exc: RequestValidationError) -> list[dict[str, str]]:
 _STATUS_ERRORS = {401: NotAuthenticated, 403: PermissionDenied, 404: NotFound, 413: PayloadTooLarge}
 
 
-def install_handlers(app: FastAPI, page_renderer: Any) -> None:
+def install_handlers(app: FastAPI, page_renderer: Callable[[Request, VoxloopError], Response] | None) -> None:
     """API paths get JSON errors; page paths get an error page from `page_renderer`."""
 
     def respond(request: Request, err: VoxloopError) -> Response:

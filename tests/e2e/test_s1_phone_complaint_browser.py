@@ -98,12 +98,16 @@ def test_s1_a_guest_complains_on_her_phone(served: Served, contexts: Contexts, l
     shot(guest, f"s1-{locale}-2-code")
     served.mail_to(guest_email, f"{served.url}/t/{code}")
 
-    # 3. Classified and routed: the handler of Engineering finds it in his inbox.
-    staff = sign_in(contexts(locale), served.url, "engineer@cloudhill.example", locale)
+    # 3. Classified and routed: the handler of Engineering finds it in his inbox; in Chinese he
+    # works the whole case on his phone.
+    staff = sign_in(
+        contexts(locale, phone=locale == "zh_CN"), served.url, "engineer@cloudhill.example", locale
+    )
     record_id, _ = served.case(COMPLAINT, guest_email)
     until(lambda: case_clock(served, code), what="the case's commitment clock")
     open_from_inbox(staff, served, record_id)
     expect(staff.locator("h1")).to_contain_text(code)
+    assert staff.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     expect(staff.locator(".triage-type")).to_have_text(words["type"])
     expect(staff.locator(".triage-category")).to_contain_text(re.compile(words["category"], re.I))
     classification = staff.locator("dl.triage").inner_text()

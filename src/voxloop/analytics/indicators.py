@@ -2,6 +2,7 @@
 interval and, against the previous period of the same group, the p value of the change."""
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ def _percent(v: float) -> str:
 
 
 # What the scorecard shows, in order: each metric's label and how its value is written.
-SCORECARD = {
+SCORECARD: dict[str, tuple[str, Callable[[float], str]]] = {
     "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
     "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
     "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),

@@ -207,7 +207,7 @@ EFFECTS = {
 
 def _label(v: object) -> str | None:
     """A group's name: 2 rather than 2.0 from a numeric column with blanks; None when blank."""
-    if pd.isna(v) or str(v).strip() == "":  # type: ignore[call-overload]
+    if pd.isna(v) or str(v).strip() == "":
         return None
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 

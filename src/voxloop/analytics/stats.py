@@ -509,7 +509,8 @@ def relative_weights(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     R² back through the loadings. The weights sum to the model's R²."""
     data = np.column_stack([x, y]).astype(float)
     centred = data - data.mean(axis=0)
-    return _relative_weights((centred.T @ centred)[None], np.var(data, axis=0) * len(data))[0]
+    weights: np.ndarray = _relative_weights((centred.T @ centred)[None], np.var(data, axis=0) * len(data))[0]
+    return weights
 
 
 def _relative_weights(cov: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -524,7 +525,7 @@ def _relative_weights(cov: np.ndarray, scale: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh(corr[:, :k, :k])
     lam = vectors @ (np.sqrt(np.clip(values, 0, None))[:, :, None] * np.swapaxes(vectors, 1, 2))
     beta = np.einsum("sij,sj->si", np.linalg.pinv(lam), corr[:, :k, k])
-    weights = np.einsum("sij,sj->si", lam**2, beta**2)
+    weights: np.ndarray = np.einsum("sij,sj->si", lam**2, beta**2)
     weights[bad] = np.nan
     return weights
 

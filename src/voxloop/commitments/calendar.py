@@ -223,7 +223,8 @@ class WorkingTime:
         ends = self._cum + self._lengths
         j = np.searchsorted(ends, works, side="left")
         j = np.minimum(j, len(ends) - 1)
-        return self._starts[j] + np.maximum(works - self._cum[j], 0)
+        walls: Int64s = self._starts[j] + np.maximum(works - self._cum[j], 0)
+        return walls
 
     # -- building ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -61,8 +62,8 @@ def _answer(
     key: str,
     *,
     language: str,
-    answers: dict,
-    hidden: dict | None,
+    answers: dict[str, Any],
+    hidden: dict[str, Any] | None,
     at: datetime,
     rng: Random,
     seconds: float | None = None,
@@ -111,7 +112,7 @@ def post_case_csat(db: Session, org_id: int, closed: list[Closed], rng: Random, 
         weights = (20, 18, 22, 25, 15) if case.late else (3, 5, 10, 32, 50)
         csat = rng.choices((1, 2, 3, 4, 5), weights)[0]
         resolved = "yes" if csat >= 4 else rng.choice(("partly", "no", "yes"))
-        answers: dict = {"csat": csat, "resolved": resolved}
+        answers: dict[str, Any] = {"csat": csat, "resolved": resolved}
         if csat <= 3 and rng.random() < 0.6:
             answers["why"] = rng.choice(_CSAT_WHY[case.language])
         hidden = {"case_id": str(case.feedback_id), "channel": case.channel, "branch": case.branch or ""}
@@ -190,7 +191,7 @@ def relationship_nps(db: Session, org_id: int, rng: Random, months: int = 12) ->
             else:
                 score, group = rng.choice((7, 8, 8)), "passive"
             language = "en" if rng.random() < 0.3 else "zh"
-            answers: dict = {"nps": score}
+            answers: dict[str, Any] = {"nps": score}
             if rng.random() < 0.45:
                 answers["why"] = rng.choice(_NPS_WHY[(language, group)])
             days = min(rng.expovariate(1 / NPS_ANSWER_DAYS), NPS_WAVE_DAYS)
@@ -338,7 +339,7 @@ def _stayed_at(db: Session, org_id: int) -> dict[int, str]:
     return {cid: str(branch) for cid, branch in rows if cid is not None}
 
 
-def _servqual_answers(rng: Random, language: str, n: int) -> tuple[dict, float]:
+def _servqual_answers(rng: Random, language: str, n: int) -> tuple[dict[str, Any], float]:
     """One guest's answers and how long they took: each dimension a latent attitude (the
     guest's overall one plus their own view of it) that the items measure with noise;
     expectations high and near each other; NPS following the perceptions. A few speed
@@ -367,7 +368,7 @@ def _servqual_answers(rng: Random, language: str, n: int) -> tuple[dict, float]:
     elif kind < 0.06:
         sq = {item: {"expectation": 7 - i % 2, "perception": rng.choice((6, 7))} for i, item in enumerate(sq)}
         nps = rng.choice((0, 1, 2))
-    answers: dict = {"sq": sq, "nps": nps}
+    answers: dict[str, Any] = {"sq": sq, "nps": nps}
     if rng.random() < 0.45:
         if nps >= 9:
             topic = rng.choice(PRAISE)
@@ -477,7 +478,7 @@ def resurveys(db: Session, org_id: int, closed: list[Closed], rng: Random) -> in
         at = case.resolved_at + timedelta(days=1, hours=rng.uniform(0, 48))
         if at >= now and case.resolved_at >= month_start(now):  # this month's: asked within hours
             at = case.resolved_at + (now - case.resolved_at) * rng.uniform(0.3, 0.9)
-        if record is None or survey is None or at >= now or rng.random() >= RESURVEY_SHARE:
+        if record is None or kind is None or survey is None or at >= now or rng.random() >= RESURVEY_SHARE:
             continue
         won = rng.random() < RECOVERY[case.late]
         if kind == "nps":

@@ -5,11 +5,13 @@ really GBK), huge, or written by machines (auto-replies, bounces) that must neve
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
+from typing import cast
 
 from bs4 import BeautifulSoup
 
@@ -85,7 +87,7 @@ def parse(raw: bytes, *, max_bytes: int) -> Inbound:
         Attachment(
             filename=_clean_name(p.get_filename() or "attachment"),
             content_type=p.get_content_type(),
-            data=p.get_payload(decode=True) or b"",
+            data=cast(bytes, p.get_payload(decode=True) or b""),  # a leaf part decodes to bytes
         )
         for p in parts
         if _is_attachment(p)
@@ -169,12 +171,12 @@ def recipients(msg_to: str) -> list[str]:
     return [addr.lower() for _, addr in getaddresses([msg_to]) if addr]
 
 
-def _walk(part: Message, depth: int):  # type: ignore[no-untyped-def]
+def _walk(part: Message, depth: int) -> Iterator[Message]:
     if depth > MAX_DEPTH:
         raise Rejected(f"MIME nested deeper than {MAX_DEPTH}")
     if part.is_multipart():
-        for sub in part.get_payload():  # type: ignore[union-attr]
-            yield from _walk(sub, depth + 1)  # type: ignore[arg-type]
+        for sub in cast("list[Message]", part.get_payload()):  # a multipart's payload
+            yield from _walk(sub, depth + 1)
     else:
         yield part
 

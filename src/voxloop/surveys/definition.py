@@ -15,7 +15,7 @@ shown; text may pipe earlier answers and hidden fields in: "{{q1}}", "{{hidden.b
 
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from voxloop.common.types import MAX_ID, whole_number
@@ -246,16 +246,17 @@ def holds(cond: Mapping[str, Any], answers: Mapping[str, Any], hidden: Mapping[s
         return value not in (None, "", [], {})
     if value is None:
         return False
+    checks: dict[str, Callable[[], bool]] = {
+        "eq": lambda: value == target,
+        "ne": lambda: value != target,
+        "lt": lambda: value < target,
+        "lte": lambda: value <= target,
+        "gt": lambda: value > target,
+        "gte": lambda: value >= target,
+        "in": lambda: value in target or (isinstance(value, list) and bool(set(value) & set(target))),
+    }
     try:
-        return {
-            "eq": lambda: value == target,
-            "ne": lambda: value != target,
-            "lt": lambda: value < target,
-            "lte": lambda: value <= target,
-            "gt": lambda: value > target,
-            "gte": lambda: value >= target,
-            "in": lambda: value in target or (isinstance(value, list) and bool(set(value) & set(target))),
-        }[op]()
+        return checks[op]()
     except TypeError:
         return False
 

@@ -176,7 +176,7 @@ def version_definition(db: Session, survey_id: int, number: int) -> dict[str, An
         cached = _versions.get((survey_id, number))
     if cached is not None:
         return cached
-    definition = db.scalar(
+    definition: dict[str, Any] | None = db.scalar(
         select(SurveyVersion.definition).where(
             SurveyVersion.survey_id == survey_id, SurveyVersion.number == number
         )

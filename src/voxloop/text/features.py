@@ -16,7 +16,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from voxloop.text.tokenize import cut
 
 
-class TfidfVectorizer(sktext.TfidfVectorizer):
+class TfidfVectorizer(sktext.TfidfVectorizer):  # type: ignore[misc]  # scikit-learn has no type hints
     """scikit-learn's, with the counting of a fitted vocabulary done by C loops instead of a
     Python loop per n-gram (two thirds of the time of classifying a text). The matrix is the
     same.

@@ -98,7 +98,8 @@ def train(
     decided = np.array([np.nan if b is None else float(b) for b in (before or [None] * len(texts))])
 
     def flagged(t: float) -> np.ndarray:
-        return np.where(np.isnan(decided), cross >= t, decided == 1.0)
+        flags: np.ndarray = np.where(np.isnan(decided), cross >= t, decided == 1.0)
+        return flags
 
     no_hand = slice(len(yes), len(yes) + hand_written_no)
     candidates = np.round(np.arange(0.3, 0.96, 0.01), 2)

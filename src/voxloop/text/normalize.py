@@ -48,7 +48,8 @@ def normalize(text: object) -> str:
     """`clean`, then NFKC (full-width letters and digits to half-width) and traditional to
     simplified Chinese, lower-cased: the form every model and keyword list works on."""
     value = unicodedata.normalize("NFKC", clean(text))
-    return _t2s().convert(value).lower()
+    simplified: str = _t2s().convert(value)  # OpenCC's convert is unannotated
+    return simplified.lower()
 
 
 # A letter's greeting and sign-off ("您好：… 谢谢！张女士", "Hi Anna, … Thanks, Ben") are

@@ -16,7 +16,9 @@ router = APIRouter(include_in_schema=False)
 MAX_ROWS = 50_000
 
 
-def _page(request: Request, org: WebOrg, db: DbSession, errors: list[str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(
+    request: Request, org: WebOrg, db: DbSession, errors: list[str] | None = None, status: int = 200
+) -> Response:
     listed = triage.list_categories(db=db, org_id=org.id)
     return page(
         request,

@@ -37,8 +37,8 @@ def cut(run: str, dictionary: Dictionary = NO_WORDS) -> list[str]:
     """jieba's words of a run of Chinese text (precise mode, with the HMM for unknown words),
     keeping the organization's own words whole."""
     if dictionary:
-        return _segmenter(dictionary).cut(run)  # type: ignore[no-any-return]
-    return rjieba.cut(run)  # type: ignore[no-any-return]
+        return _segmenter(dictionary).cut(run)
+    return rjieba.cut(run)
 
 
 def words(text: str) -> list[str]:

@@ -96,7 +96,8 @@ def _average(meaning: np.ndarray, words: np.ndarray, share: float) -> np.ndarray
 def _scaled(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """Temperature scaling of probabilities: the same order, sharper (T < 1) or softer (T > 1)."""
     scaled = np.power(np.clip(probabilities, 1e-12, 1.0), 1.0 / temperature)
-    return scaled / scaled.sum(axis=1, keepdims=True)
+    rescaled: np.ndarray = scaled / scaled.sum(axis=1, keepdims=True)
+    return rescaled
 
 
 def _temperature(probabilities: np.ndarray, y: np.ndarray, classes: list[str]) -> float:

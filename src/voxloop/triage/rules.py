@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from voxloop.text import spam
-from voxloop.text.safety import KINDS as ALARMS
+from voxloop.text import safety, spam
 from voxloop.text.tokenize import index_text
 
 TYPES = ("praise", "complaint", "suggestion", "inquiry", "other")
@@ -20,6 +19,7 @@ LEVELS = (1, 2, 3)  # severity and urgency: 1 low, 2 medium, 3 high
 SCOPES = ("individual", "several", "widespread")  # how many customers a problem reaches
 # `alarm`: the kind of immediate need (gas, fire, injury, ...) when a message needs someone now.
 FIELDS = ("type", "category", "sentiment", "severity", "urgency", "scope", "alarm")
+ALARMS = safety.KINDS
 # The fixed vocabularies, with their default names (zh, en); organizations may rename values.
 VOCABULARIES: dict[str, dict[Any, tuple[str, str]]] = {
     "type": {

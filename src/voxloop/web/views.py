@@ -21,7 +21,7 @@ from voxloop.audit import service as audit
 from voxloop.audit.service import PUBLIC
 from voxloop.cases import bulk, kpis, workflow
 from voxloop.cases import service as cases
-from voxloop.cases.schemas import NoteCreate
+from voxloop.cases.schemas import MAX_POINTS, NoteCreate
 from voxloop.commitments import clocks, overview, remedies
 from voxloop.commitments.service import REMEDIES
 from voxloop.common import i18n, ratelimit
@@ -441,7 +441,7 @@ def adopt(
     feedback_id: PathId, org: WebOrg, actor: WebActor, db: DbSession, points: Opt = "", note: Opt = ""
 ) -> Response:
     """The suggestion is adopted; its customer is rewarded with points, recorded on the case."""
-    reward = form_number(points, "points", low=0, high=cases.MAX_POINTS) or 0
+    reward = form_number(points, "points", low=0, high=MAX_POINTS) or 0
     cases.adopt(
         db=db, org_id=org.id, actor=actor, feedback_id=feedback_id, points=reward, note=_note(note) or ""
     )
