@@ -61,7 +61,9 @@ def test_a_detractor_is_called_back_and_recovered_on_the_demo(
     manager = sign_in(contexts(locale), served.url, "manager@cloudhill.example", locale)
     with served.db() as db:
         survey_id, name = db.execute(
-            select(Survey.id, Survey.name).where(Survey.name == templates.TEMPLATES["nps"][0])
+            select(Survey.id, Survey.name).where(
+                Survey.name == templates.named(templates.TEMPLATES["nps"][0])
+            )
         ).one()
     manager.goto(f"{served.url}/surveys")
     manager.get_by_role("link", name=name).first.click()
