@@ -87,8 +87,10 @@ def _day(value: str, default: date, tz: ZoneInfo, field: str) -> datetime:
 
 
 def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
-    """What the filter form offers: the departments, the branches and the customer segments
-    seen."""
+    """What the filter form offers: the channels, the departments, the branches and the
+    customer segments seen."""
+    from voxloop.feedback import service as feedback  # the pages read each domain's names
+
     departments = db.execute(
         select(Department.id, Department.name, Department.name_en)
         .where(Department.org_id == org_id)
@@ -103,7 +105,7 @@ def _choices(db: DbSession, org_id: int) -> dict[str, Any]:
     cities = sorted({b.city for b in branches if b.city})
     return {
         "departments": departments, "branches": branches, "cities": cities,
-        "segments": [s for (s,) in segments],
+        "segments": [s for (s,) in segments], "channels": feedback.active_channels(db=db, org_id=org_id),
     }  # fmt: skip
 
 
