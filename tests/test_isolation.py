@@ -45,7 +45,7 @@ OPEN = {
 
 IDS = (
     "feedback_id", "customer_id", "department_id", "user_id", "rule_id", "calendar_id", "commitment_id",
-    "remedy_id", "branch_id",
+    "remedy_id", "branch_id", "reply_template_id",
     "survey_id", "theme_id", "alert_id", "webhook_id", "delivery_id", "initiative_id", "action_id",
     "schedule_id", "run_id",
 )  # fmt: skip
@@ -102,6 +102,9 @@ def _victim(client) -> tuple[Account, dict[str, Any]]:  # type: ignore[no-untype
     ids["customer_id"] = client.get(f"/api/v1/feedback/{record['id']}", headers=h).json()["customer"]["id"]
     ids["department_id"] = post("/api/v1/departments", {"name": f"{SECRET}-dept"})["id"]
     ids["branch_id"] = post("/api/v1/branches", {"name": f"{SECRET}-hotel"})["id"]
+    ids["reply_template_id"] = post(
+        "/api/v1/reply-templates", {"name": f"{SECRET}-reply", "text_en": SECRET}
+    )["id"]
     ids["user_id"] = make_account(role="agent", org_slug=admin.org_slug).user_id
     ids["rule_id"] = post(
         "/api/v1/triage-rules",

@@ -14,7 +14,8 @@ from voxloop.accounts.pages import router as accounts_pages_router
 from voxloop.accounts.views import router as accounts_router
 from voxloop.analytics.pages import router as analytics_pages_router
 from voxloop.analytics.views import router as analytics_router
-from voxloop.cases.views import kpis_router, templates_router
+from voxloop.cases.pages import router as cases_pages_router
+from voxloop.cases.views import kpis_router, replies_router, templates_router
 from voxloop.cases.views import router as cases_router
 from voxloop.commitments.pages import router as commitments_pages_router
 from voxloop.commitments.views import router as commitments_router
@@ -100,6 +101,8 @@ def create_app() -> FastAPI:
     app.include_router(accounts_pages_router)
     app.include_router(cases_router)
     app.include_router(templates_router)
+    app.include_router(replies_router)
+    app.include_router(cases_pages_router)
     app.include_router(kpis_router)
     app.include_router(triage_router)
     app.include_router(routing_router)

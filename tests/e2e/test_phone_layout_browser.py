@@ -55,6 +55,7 @@ ADMIN_PAGES = [
     "/admin/triage",
     "/admin/routing",
     "/admin/commitments",
+    "/admin/replies",
     "/admin/audit",
 ]
 

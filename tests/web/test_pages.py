@@ -579,7 +579,14 @@ def test_admin_pages_need_the_admin_role_and_csrf(client):
 
 WORK = ["/inbox", "/inbox?owner=me"]
 REPORTS = ["/reports/scorecard", "/reports/kpis", "/reports/trends", "/reports/volume", "/reports/themes"]
-TRIAGE = ["/imports", "/admin/triage", "/admin/routing", "/admin/commitments", "/admin/audit"]
+TRIAGE = [
+    "/imports",
+    "/admin/triage",
+    "/admin/replies",
+    "/admin/routing",
+    "/admin/commitments",
+    "/admin/audit",
+]
 
 
 def nav_groups(html: str, where: str) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""The organization's own wording of messages to customers."""
+"""The organization's own wording of messages to customers: the automatic ones and the canned
+replies agents start from."""
 
 from datetime import datetime
 
@@ -19,4 +20,19 @@ class MessageTemplate(TenantMixin, Base):
     locale: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplyTemplate(TenantMixin, Base):
+    """A canned reply: a name agents pick it by and its text in Chinese and in English (at least
+    one); `{name}` and `{code}` become the customer's name and the tracking code when used."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    text_zh: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

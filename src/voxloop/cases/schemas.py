@@ -57,3 +57,41 @@ class EventRead(BaseModel):
     actor: str
     public: bool
     data: dict[str, Any]
+
+
+REPLY_NAME_MAX = 80
+REPLY_TEXT_MAX = 5_000
+ReplyName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=REPLY_NAME_MAX),
+    AfterValidator(clean_text),
+]
+
+
+class ReplyTemplateCreate(BaseModel):
+    """At least one of the texts is required (checked by the service, which the forms share)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ReplyName
+    text_zh: Note = ""
+    text_en: Note = ""
+
+
+class ReplyTemplateUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ReplyName | None = None
+    text_zh: Note | None = None
+    text_en: Note | None = None
+
+
+class ReplyTemplateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    text_zh: str
+    text_en: str
+    created_at: datetime
+    updated_at: datetime

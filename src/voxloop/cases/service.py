@@ -10,9 +10,10 @@ from voxloop.accounts.models import User
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.cases import templates, workflow
-from voxloop.cases.models import MessageTemplate
-from voxloop.cases.schemas import MAX_POINTS
+from voxloop.cases.models import MessageTemplate, ReplyTemplate
+from voxloop.cases.schemas import MAX_POINTS, REPLY_NAME_MAX, REPLY_TEXT_MAX
 from voxloop.commitments import clocks
+from voxloop.common.text_checks import control_character_reason
 from voxloop.common.time import utcnow
 from voxloop.errors import Conflict, InvalidInput, NotFound, field_error, invalid
 from voxloop.feedback import service as feedback
@@ -320,3 +321,114 @@ def customer_message(
         task=CUSTOMER_WROTE,
         payload={"feedback_id": record.id, "event_id": event.id, "from": before},
     )
+
+
+# Reply templates: canned replies an agent starts from on the record page
+
+REPLY_TEMPLATE_FIELDS = ("name", "text_zh", "text_en")
+
+
+def list_reply_templates(*, db: Session, org_id: int) -> list[ReplyTemplate]:
+    return list(
+        db.scalars(select(ReplyTemplate).where(ReplyTemplate.org_id == org_id).order_by(ReplyTemplate.name))
+    )
+
+
+def get_reply_template(*, db: Session, org_id: int, template_id: int) -> ReplyTemplate:
+    """The organization's template; another organization's is not found."""
+    row = db.scalar(
+        select(ReplyTemplate).where(ReplyTemplate.org_id == org_id, ReplyTemplate.id == template_id)
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _checked_reply_template(
+    db: Session, org_id: int, values: dict[str, str], template_id: int | None
+) -> dict[str, str]:
+    """The name and texts cleaned, or InvalidInput naming every field that is wrong."""
+    out = {key: str(values.get(key) or "").replace("\r\n", "\n").strip() for key in REPLY_TEMPLATE_FIELDS}
+    errors = []
+    for key, limit in (("name", REPLY_NAME_MAX), ("text_zh", REPLY_TEXT_MAX), ("text_en", REPLY_TEXT_MAX)):
+        reason = control_character_reason(out[key])
+        if reason:
+            errors.append(field_error(key, reason))
+        elif len(out[key]) > limit:
+            errors.append(field_error(key, f"is longer than {limit} characters"))
+    if not out["name"]:
+        errors.append(field_error("name", "is required"))
+    elif db.scalar(
+        select(ReplyTemplate.id).where(
+            ReplyTemplate.org_id == org_id,
+            ReplyTemplate.name == out["name"],
+            ReplyTemplate.id != (template_id or 0),
+        )
+    ):
+        errors.append(field_error("name", "is taken by another template"))
+    if not out["text_zh"] and not out["text_en"]:
+        errors += [
+            field_error(key, "write the Chinese or the English text") for key in ("text_zh", "text_en")
+        ]
+    if errors:
+        raise InvalidInput(fields=errors)
+    return out
+
+
+def create_reply_template(
+    *, db: Session, org_id: int, actor: Actor, name: str, text_zh: str = "", text_en: str = ""
+) -> ReplyTemplate:
+    """The caller commits."""
+    values = _checked_reply_template(db, org_id, {"name": name, "text_zh": text_zh, "text_en": text_en}, None)
+    row = ReplyTemplate(org_id=org_id, **values)
+    db.add(row)
+    db.flush()
+    audit.record(
+        db=db, org_id=org_id, actor=actor, action="create", entity="reply_template", entity_id=row.id,
+        after=audit.snapshot(row, REPLY_TEMPLATE_FIELDS),
+    )  # fmt: skip
+    return row
+
+
+def update_reply_template(
+    *, db: Session, org_id: int, actor: Actor, template_id: int, changes: dict[str, str]
+) -> ReplyTemplate:
+    """Changes the fields given; the others stay. The caller commits."""
+    row = get_reply_template(db=db, org_id=org_id, template_id=template_id)
+    before = audit.snapshot(row, REPLY_TEMPLATE_FIELDS)
+    values = _checked_reply_template(db, org_id, {**before, **changes}, row.id)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    audit.record(
+        db=db, org_id=org_id, actor=actor, action="update", entity="reply_template", entity_id=row.id,
+        before=before, after=audit.snapshot(row, REPLY_TEMPLATE_FIELDS),
+    )  # fmt: skip
+    return row
+
+
+def delete_reply_template(*, db: Session, org_id: int, actor: Actor, template_id: int) -> None:
+    """The caller commits."""
+    row = get_reply_template(db=db, org_id=org_id, template_id=template_id)
+    audit.record(
+        db=db, org_id=org_id, actor=actor, action="delete", entity="reply_template", entity_id=row.id,
+        before=audit.snapshot(row, REPLY_TEMPLATE_FIELDS),
+    )  # fmt: skip
+    db.delete(row)
+
+
+def fill_reply(template: ReplyTemplate, *, language: str, name: str, code: str) -> str:
+    """The template's text in the customer's language ("zh": Chinese, else English; the other
+    where that one is empty) with `{name}` and `{code}` filled in."""
+    first, second = (
+        (template.text_zh, template.text_en) if language == "zh" else (template.text_en, template.text_zh)
+    )
+    return (first or second).replace("{name}", name).replace("{code}", code)
+
+
+def reply_choices(*, db: Session, record: Feedback, customer_name: str) -> list[tuple[ReplyTemplate, str]]:
+    """The organization's templates, each with its text filled in for this record."""
+    return [
+        (t, fill_reply(t, language=record.language, name=customer_name, code=record.tracking_code))
+        for t in list_reply_templates(db=db, org_id=record.org_id)
+    ]

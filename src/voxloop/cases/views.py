@@ -3,11 +3,20 @@
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from voxloop.cases import kpis, service, templates
-from voxloop.cases.schemas import AdoptionCreate, EventRead, NoteCreate, ReplyCreate, TransitionCreate
+from voxloop.cases.schemas import (
+    AdoptionCreate,
+    EventRead,
+    NoteCreate,
+    ReplyCreate,
+    ReplyTemplateCreate,
+    ReplyTemplateRead,
+    ReplyTemplateUpdate,
+    TransitionCreate,
+)
 from voxloop.common.time import utcnow
 from voxloop.common.types import BodyId, PathId
 from voxloop.deps import ApiActor, ApiOrg, ApiUser, DbSession, JsonBody, require
@@ -164,6 +173,64 @@ def put_template(
     return TemplateRead(
         kind=kind, locale=locale, subject=body.subject, body=body.body, variables=list(templates.VARIABLES)
     )
+
+
+replies_router = APIRouter(prefix="/api/v1/reply-templates", tags=["cases"])
+
+
+@replies_router.get("", response_model=list[ReplyTemplateRead], dependencies=[require("feedback.handle")])
+def list_reply_templates(org: ApiOrg, db: DbSession) -> list[ReplyTemplateRead]:
+    """The canned replies agents start from, by name."""
+    return [ReplyTemplateRead.model_validate(t) for t in service.list_reply_templates(db=db, org_id=org.id)]
+
+
+@replies_router.get(
+    "/{reply_template_id}", response_model=ReplyTemplateRead, dependencies=[require("feedback.handle")]
+)
+def get_reply_template(reply_template_id: PathId, org: ApiOrg, db: DbSession) -> ReplyTemplateRead:
+    return ReplyTemplateRead.model_validate(
+        service.get_reply_template(db=db, org_id=org.id, template_id=reply_template_id)
+    )
+
+
+@replies_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReplyTemplateRead,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def create_reply_template(
+    body: ReplyTemplateCreate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> ReplyTemplateRead:
+    row = service.create_reply_template(db=db, org_id=org.id, actor=actor, **body.model_dump())
+    db.commit()
+    return ReplyTemplateRead.model_validate(row)
+
+
+@replies_router.patch(
+    "/{reply_template_id}",
+    response_model=ReplyTemplateRead,
+    dependencies=[JsonBody, require("triage.manage")],
+)
+def update_reply_template(
+    reply_template_id: PathId, body: ReplyTemplateUpdate, org: ApiOrg, actor: ApiActor, db: DbSession
+) -> ReplyTemplateRead:
+    """Leave a field out to keep it; a text set to null or "" is cleared."""
+    changes = {k: v or "" for k, v in body.model_dump(exclude_unset=True).items()}
+    row = service.update_reply_template(
+        db=db, org_id=org.id, actor=actor, template_id=reply_template_id, changes=changes
+    )
+    db.commit()
+    return ReplyTemplateRead.model_validate(row)
+
+
+@replies_router.delete(
+    "/{reply_template_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[require("triage.manage")]
+)
+def delete_reply_template(reply_template_id: PathId, org: ApiOrg, actor: ApiActor, db: DbSession) -> Response:
+    service.delete_reply_template(db=db, org_id=org.id, actor=actor, template_id=reply_template_id)
+    db.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 kpis_router = APIRouter(prefix="/api/v1/kpis", tags=["cases"])

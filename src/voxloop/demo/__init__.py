@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Organization
 from voxloop.audit.service import SYSTEM, Actor
+from voxloop.cases import service as cases
 from voxloop.cases.service import THANK
 from voxloop.commitments import service as commitments
 from voxloop.commitments.clocks import OPEN_STATES
@@ -198,6 +199,9 @@ def create_organization(db: Session, data: dict[str, Any] | None = None) -> Orga
         commitments.set_remedies(
             db=db, org_id=org.id, actor=SYSTEM, commitment_id=by_name[name].id, kinds=kinds
         )
+    # Canned replies the agents start from (the record page's "Use a template").
+    for template in data["reply_templates"]:
+        cases.create_reply_template(db=db, org_id=org.id, actor=SYSTEM, **template)
     # S6: the general manager's weekly scorecard in Chinese, the owners' board's in English.
     for report in data["reports"]:
         reports.create_schedule(

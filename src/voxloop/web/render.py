@@ -164,6 +164,7 @@ AUDIT_ENTITY_LABELS = {
     "priority_matrix": N_("Priority matrix"),
     "organization": N_("Organization"),
     "message_template": N_("Message template"),
+    "reply_template": N_("Reply template"),
     "channel": N_("Channel"),
 }
 

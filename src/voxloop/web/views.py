@@ -325,11 +325,31 @@ def _parse_datetime_local(value: str | None, tz: str) -> datetime | None:
 
 
 @router.get("/feedback/{feedback_id}", dependencies=[web_require("feedback.read")])
-def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, created: int = 0) -> Response:
+def detail(
+    request: Request,
+    feedback_id: PathId,
+    org: WebOrg,
+    db: DbSession,
+    created: int = 0,
+    reply_template: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """`?reply_template=` fills the reply in from that template (the page's select, without script)."""
     record = service.get(db=db, org_id=org.id, feedback_id=feedback_id)
     if record is None:
         raise NotFound()
     categories = triage.list_categories(db=db, org_id=org.id)
+    user = request.state.user
+    customer = service.customer_of(db=db, record=record) if user.can("customers.read") else None
+    replies = (
+        cases.reply_choices(db=db, record=record, customer_name=customer.name if customer else "")
+        if user.can("feedback.handle")
+        else []
+    )
+    chosen = form_number(reply_template, "reply_template")
+    texts = {t.id: text for t, text in replies}
+    if chosen and chosen not in texts:
+        raise NotFound()
+    reply_text = texts.get(chosen or 0, "")
     return page(
         request,
         "detail.html",
@@ -340,10 +360,11 @@ def detail(request: Request, feedback_id: PathId, org: WebOrg, db: DbSession, cr
         sentiments=triage_rules.SENTIMENTS,
         levels=triage_rules.LEVELS,
         scopes=triage_rules.SCOPES,
-        customer=service.customer_of(db=db, record=record)
-        if request.state.user.can("customers.read")
-        else None,
-        timeline=service.timeline(db=db, record=record, contacts=request.state.user.can("customers.read")),
+        customer=customer,
+        replies=replies,
+        reply_template=chosen,
+        reply_text=reply_text,
+        timeline=service.timeline(db=db, record=record, contacts=user.can("customers.read")),
         tracking_url=tracking_url(record.tracking_code),
         channels=service.active_channels(db=db, org_id=org.id),
         next_statuses=workflow.allowed_next(record.status),
