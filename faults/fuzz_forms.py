@@ -379,7 +379,7 @@ def seed(setup: Setup, base: str, org: str) -> tuple[list[str], list[str]]:
     """An organization with a user per role and a few of every object the forms act on; its
     public pages (the feedback form, tracking pages, surveys and an invitation's unsubscribe
     page) and the staff pages whose forms act on one object (an alert, a webhook delivery, a
-    branch, a customer to erase)."""
+    branch, a customer to erase); a reply template and a saved view each to edit or delete."""
     setup.voxloop("users", "create", "--org", org, "--org-name", org.title(), "--email",
                   f"admin@{org}.example", "--role", "admin", "--password", PASSWORD)  # fmt: skip
     token = setup.voxloop("tokens", "create", "--org", org, "--email", f"admin@{org}.example")
@@ -430,6 +430,14 @@ def seed(setup: Setup, base: str, org: str) -> tuple[list[str], list[str]]:
                                            "target_value": 4, "deadline": "2027-06-30"})  # fmt: skip
     api.post(
         f"/initiatives/{initiative['id']}/actions", {"title": "Train the desk", "process_step": "training"}
+    )
+    api.post("/reply-templates", {"name": f"{org} reply", "text_zh": "{name}您好", "text_en": "Dear {name}"})
+    # a saved view for each person, so that the inbox shows its delete form (views are saved
+    # from the inbox page, by the person signed in)
+    setup.query(
+        "INSERT INTO saved_views (org_id, user_id, name, query, created_at) "
+        "SELECT org_id, id, 'assigned', 'status=assigned', now() FROM users "
+        f"WHERE org_id = (SELECT id FROM organizations WHERE slug = '{org}') RETURNING id"
     )
     erase = f"/customers/{records[1]['customer']['id']}/erase"  # deeper than the crawl goes
     return public, ["/reports/themes", f"/admin/webhooks/{hook['id']}", "/admin/branches", erase]
