@@ -18,7 +18,7 @@ City = Annotated[str, Form(max_length=100)]
 
 
 def _list(request: Request, org: WebOrg, db: DbSession, exc: VoxloopError | None = None) -> Response:
-    errors = (exc.fields or [{"field": "", "reason": exc.message}]) if exc else []
+    errors = exc.form_errors() if exc else []
     return page(
         request,
         "admin/branches.html",

@@ -26,7 +26,7 @@ def _list(
     exc: VoxloopError | None = None,
     values: dict[str, Any] | None = None,
 ) -> Response:
-    errors = (exc.fields or [{"field": "", "reason": exc.message}]) if exc else []
+    errors = exc.form_errors() if exc else []
     return page(
         request,
         "admin/replies.html",

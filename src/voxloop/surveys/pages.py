@@ -269,7 +269,7 @@ def survey_submit(request: Request, survey_key: Key, db: DbSession, form: WebFor
             lang,
             state,
             merged,
-            errors=exc.fields or [{"field": "", "reason": exc.message}],
+            errors=exc.form_errors(),
             status_code=422,
         )
     if last:

@@ -30,10 +30,6 @@ GROUP_LABELS = {
 }  # fmt: skip
 
 
-def _errors(exc: VoxloopError) -> list[dict[str, str]]:
-    return exc.fields or [{"field": "", "reason": exc.message}]
-
-
 def _list(
     request: Request, org: Any, db: Any, errors: Any = None, values: Any = None, status_code: int = 200
 ) -> Response:
@@ -105,7 +101,7 @@ def survey_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession,
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _list(request, org, db, errors=_errors(exc), values=values, status_code=exc.status_code)
+        return _list(request, org, db, errors=exc.form_errors(), values=values, status_code=exc.status_code)
     return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
 
 
@@ -176,7 +172,7 @@ def survey_analysis(
         try:
             comparison = analysis.compare(db=db, org_id=org.id, survey_id=survey.id, metric=metric, by=by)
         except InvalidInput as exc:
-            errors = _errors(exc)
+            errors = exc.form_errors()
     result = analysis.analyse(db=db, org_id=org.id, survey_id=survey.id)
     # the drivers and the IPA grid by their questions' words in the page's language, not ids
     locale, drivers = request_locale(request), result.get("drivers") or {}
@@ -262,7 +258,7 @@ def survey_edit(
     except VoxloopError as exc:
         db.rollback()
         return _detail(
-            request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code, posted=raw
+            request, org, db, survey_id, errors=exc.form_errors(), status_code=exc.status_code, posted=raw
         )
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
@@ -276,7 +272,7 @@ def survey_publish(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+        return _detail(request, org, db, survey_id, errors=exc.form_errors(), status_code=exc.status_code)
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
 
@@ -301,7 +297,7 @@ def survey_invite(request: Request, survey_id: PathId, org: WebOrg, db: DbSessio
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+        return _detail(request, org, db, survey_id, errors=exc.form_errors(), status_code=exc.status_code)
     query = urlencode({"invited": result["invited"], **result["skipped"]})
     return RedirectResponse(f"/surveys/{survey_id}?{query}#sent", status_code=303)
 
@@ -315,7 +311,7 @@ def _configure(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _detail(request, org, db, survey_id, errors=_errors(exc), status_code=exc.status_code)
+        return _detail(request, org, db, survey_id, errors=exc.form_errors(), status_code=exc.status_code)
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
 

@@ -33,10 +33,6 @@ def _list(value: str) -> list[str]:
     return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
 
 
-def _errors(exc: VoxloopError) -> list[dict[str, str]]:
-    return exc.fields or [{"field": "", "reason": exc.message}]
-
-
 # -- routing ------------------------------------------------------------------------------------
 
 
@@ -108,7 +104,7 @@ def routing_create(request: Request, org: WebOrg, actor: WebActor, db: DbSession
     except VoxloopError as exc:
         db.rollback()
         empty = {"text": "", "category": "", "priority": "", "channel": ""}
-        return _routing(request, org, db, empty, errors=_errors(exc), status_code=exc.status_code)
+        return _routing(request, org, db, empty, errors=exc.form_errors(), status_code=exc.status_code)
     return _redirect("/admin/routing")
 
 
@@ -172,7 +168,7 @@ def calendar_update(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _commitments(request, org, db, errors=_errors(exc), status_code=exc.status_code)
+        return _commitments(request, org, db, errors=exc.form_errors(), status_code=exc.status_code)
     return _redirect("/admin/commitments")
 
 
@@ -188,7 +184,7 @@ def commitment_remedies(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _commitments(request, org, db, errors=_errors(exc), status_code=exc.status_code)
+        return _commitments(request, org, db, errors=exc.form_errors(), status_code=exc.status_code)
     return _redirect("/admin/commitments")
 
 
@@ -225,7 +221,7 @@ def commitment_create(
         db.commit()
     except VoxloopError as exc:
         db.rollback()
-        return _commitments(request, org, db, errors=_errors(exc), status_code=exc.status_code)
+        return _commitments(request, org, db, errors=exc.form_errors(), status_code=exc.status_code)
     return _redirect("/admin/commitments")
 
 
