@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import make_account
-from tests.web.test_browser import launch, live_server, signed_in  # noqa: F401 - the fixture
+from tests.web.test_browser import launch, live_server, signed_in, watched  # noqa: F401 - the fixture
 
 
 def test_choosing_a_template_fills_the_reply_without_reloading(live_server):  # noqa: F811 - the fixture
@@ -32,8 +32,7 @@ def test_choosing_a_template_fills_the_reply_without_reloading(live_server):  # 
         try:
             page = signed_in(browser, live_server, agent.email)
             problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+            watched(page, problems)
             page.goto(f"{live_server}/feedback/{record['id']}")
             page.evaluate("window.notReloaded = true")
             reply = page.locator("#reply-text")

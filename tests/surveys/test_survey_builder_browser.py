@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.factories import PASSWORD, make_account
-from tests.web.test_browser import launch, live_server, signed_in  # noqa: F401 - the fixture
+from tests.web.test_browser import launch, live_server, signed_in, watched  # noqa: F401 - the fixture
 from voxloop.surveys import templates
 
 DRAFT = {
@@ -31,17 +31,6 @@ DRAFT = {
         }
     ],
 }
-# Errors and CSP refusals as the page meets them (the init script runs outside the CSP).
-WATCH = """window.__csp = [];
-document.addEventListener("securitypolicyviolation",
-  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
-
-
-def watched(page: Page, problems: list[str]) -> Page:
-    page.add_init_script(WATCH)
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return page
 
 
 def shoot(page: Page, name: str) -> None:

@@ -76,6 +76,21 @@ def phone(browser: Browser, locale: str = "zh-CN") -> Page:
     return page
 
 
+# Errors and CSP refusals as the page meets them (the init script runs outside the CSP).
+WATCH = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
+
+
+def watched(page: Page, problems: list[str]) -> Page:
+    """`page`, its console errors and uncaught exceptions going to `problems` (CSP refusals to
+    window.__csp)."""
+    page.add_init_script(WATCH)
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page
+
+
 def signed_in(browser: Browser, server: str, email: str, locale: str = "en-US", height: int = 1000) -> Page:
     """A new page in `browser`, signed in through the login form as `email`."""
     page = browser.new_page(locale=locale, viewport={"width": 1280, "height": height})

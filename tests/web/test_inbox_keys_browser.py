@@ -7,7 +7,7 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import make_account
-from tests.web.test_browser import launch, live_server, signed_in  # noqa: F401 - the fixture
+from tests.web.test_browser import launch, live_server, signed_in, watched  # noqa: F401 - the fixture
 
 TEXTS = (
     "The lift on the east side stopped between floors this morning.",
@@ -30,8 +30,7 @@ def test_shortcuts_select_all_and_a_bulk_assignment(live_server):  # noqa: F811 
         try:
             page = signed_in(browser, live_server, acct.email)
             problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+            watched(page, problems)
             expect(page).to_have_url(f"{live_server}/inbox")
             expect(page.locator("p.keys")).to_contain_text("Keyboard: j/k")
             rows = page.locator("table.inbox tbody tr")
