@@ -189,11 +189,13 @@ def test_the_spam_check_on_messages_it_has_never_seen():
 
 def test_feedback_types_on_messages_the_models_have_never_seen():
     """Triage's type and polarity (with the learned head) on the held-out feedback: measured
-    0.890 and 0.900, against 0.720 for the cues alone; 5 of 160 complaints typed praise."""
+    0.889 and 0.900 on 900 messages, against 0.727 for the cues alone; 9 of 360 complaints typed
+    praise (on the 500 written later by another hand, measured once as they came: 0.888, 0.900
+    and 4 of 200)."""
     rows = _holdout("triage.jsonl")
     learned, cues = evaluation.typing(rows, meaning=True), evaluation.typing(rows)
     assert learned["type"] >= 0.88 and learned["polarity"] >= 0.89
-    assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 5
+    assert learned["type"] > cues["type"] and learned["complaints typed praise"] <= 9
 
 
 def test_what_the_models_are_unsure_of_waits_for_a_person_and_a_correction_clears_it(client):
