@@ -126,9 +126,8 @@ def run(url: str, n: int) -> dict[str, float]:
     rules["hours"] = {d: [["08:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     rules["extra_holidays"] = [(date(2026, 11, 30)).isoformat()]
     t = time.perf_counter()
-    with vdb.write_lock(), vdb.session_scope() as db:
+    with vdb.session_scope() as db, vdb.writing(db):
         commitments.update_calendar(db=db, org_id=org_id, actor=SYSTEM, calendar_id=cal.id, rules=rules)
-        db.commit()
     with vdb.session_scope(readonly=True) as db:
         axis = commitments.working_time(db, cal.id)
         due = np.array(

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from tests.web.test_pages import login
 from voxloop import demo
 from voxloop.accounts import service as accounts
-from voxloop.analytics import indicators, stats
+from voxloop.analytics import indicators, metrics, stats
+from voxloop.analytics.tasks import sync_analytics
 from voxloop.cases import kpis
 from voxloop.commitments.models import CaseClock, Remedy
 from voxloop.common.time import as_utc, utcnow
@@ -21,7 +22,6 @@ from voxloop.demo import surveys as demo_surveys
 from voxloop.feedback.models import Feedback
 from voxloop.initiatives import service as initiatives
 from voxloop.initiatives.models import InitiativeAction
-from voxloop.jobs.executor import sync_analytics
 from voxloop.reports import service as reports
 from voxloop.surveys import definition as d
 from voxloop.surveys import quality
@@ -219,7 +219,7 @@ def test_the_demo_holds_a_year_of_varied_feedback_a_history_and_surveys(client, 
     # so the scorecard's inner-loop cards have data even on the month's first day.
     sync_analytics()
     card = indicators.scorecard(org_id=org_id, now=utcnow())
-    for metric in indicators.FOLLOW_UP_METRICS:
+    for metric in metrics.FOLLOW_UP:
         assert card[metric]["now"] is not None and card[metric]["now"]["n"] >= 5, metric
     page = client.get("/reports/scorecard", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "None" not in page.text

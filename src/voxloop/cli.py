@@ -291,7 +291,7 @@ def _text_learn(args: argparse.Namespace) -> None:
 
 def _text_examples(args: argparse.Namespace) -> None:
     from voxloop.accounts import service as accounts
-    from voxloop.db import session_scope, write_lock
+    from voxloop.db import session_scope, writing
     from voxloop.jobs import service as jobs
     from voxloop.text import categories, files
     from voxloop.text import service as text
@@ -307,7 +307,7 @@ def _text_examples(args: argparse.Namespace) -> None:
         for t, c in zip(frame[args.text_column], frame[args.label_column], strict=True)
         if str(t).strip() and str(c).strip()
     ]
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         org = accounts.get_org_by_slug(db=db, slug=args.org)
         if org is None:
             sys.exit(f"error: no organization {args.org!r}")
@@ -316,7 +316,6 @@ def _text_examples(args: argparse.Namespace) -> None:
         except categories.LearnError as exc:
             sys.exit(f"error: {args.label_column}: {exc}")
         jobs.enqueue(db=db, org_id=org.id, task=LEARN, payload={"org_id": org.id})
-        db.commit()
     print(f"{added} examples added to {args.org}; the category model is retrained by the workers")
 
 
@@ -448,7 +447,18 @@ def _text_eval(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxloop", description="Voxloop customer-feedback platform")
     sub = parser.add_subparsers(dest="command", required=True)
+    _server_commands(sub)
+    _admin_commands(sub)
+    _stats_command(sub)
+    _data_commands(sub)
+    _text_commands(sub)
+    _store_commands(sub)
+    _mail_commands(sub)
+    return parser
 
+
+def _server_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The server, its workers and the demo."""
     p = sub.add_parser("serve", help="run the web server and API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -471,6 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-month", type=int, default=180)
     p.set_defaults(func=_demo)
 
+
+def _admin_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Users, API tokens and the outbox."""
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     p = users.add_parser("create", help="create a user (and the organization if missing)")
     p.add_argument("--org", required=True, help="organization slug")
@@ -495,6 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     outbox.add_parser("run", help="run every due message once and exit").set_defaults(func=_outbox_run)
 
+
+def _stats_command(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`voxloop stats` on survey data brought from elsewhere."""
     p = sub.add_parser(
         "stats", help="reliability, NPS/CSAT/CES, key drivers and EFA on a CSV/XLSX of survey data"
     )
@@ -535,6 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the report to this file")
     p.set_defaults(func=_stats)
 
+
+def _data_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Feedback in (import) and out (reports, exports)."""
     p = sub.add_parser("import", help="feedback from a CSV, TSV, XLSX or JSONL file, with a column mapping")
     p.add_argument("input")
     p.add_argument("--org", required=True, help="organization slug")
@@ -568,6 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="received before (ISO date, UTC; default now)")
     p.set_defaults(func=_export)
 
+
+def _text_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Text analysis and its models."""
     text = sub.add_parser("text", help="text analysis in Chinese and English").add_subparsers(
         dest="action", required=True
     )
@@ -614,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", nargs="?", default="eval", help="the folder of safety/spam/triage .jsonl sets")
     p.set_defaults(func=_text_eval)
 
+
+def _store_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The analytics store and the database."""
     analytics = sub.add_parser("analytics", help="the DuckDB analytics store").add_subparsers(
         dest="action", required=True
     )
@@ -631,6 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1000, help="rows per insert")
     p.set_defaults(func=_db_copy)
 
+
+def _mail_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Email intake."""
     mail = sub.add_parser("mail", help="email intake").add_subparsers(dest="action", required=True)
     p = mail.add_parser("serve", help="an SMTP listener that turns mail into feedback and case messages")
     p.add_argument("--host", default="127.0.0.1")
@@ -649,7 +677,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=60.0, help="seconds between polls")
     p.add_argument("--once", action="store_true", help="poll once and exit")
     p.set_defaults(func=_mail_poll)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me-in-production"
+PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105  refused at start-up outside development
 
 
 class Settings(BaseSettings):

@@ -160,7 +160,19 @@ def session_scope(readonly: bool = False) -> Iterator[Session]:
 
 
 @contextmanager
-def write_lock() -> Iterator[None]:
+def writing(db: Session) -> Iterator[Session]:
+    """Write with `db` in turn with every other writer: the read transaction is ended first
+    (never hold SQLite's lock while waiting for the file lock), the block runs under the write
+    lock, and what it wrote is committed before the lock is let go. An exception leaves the
+    block's writes uncommitted, for the caller to roll back. On PostgreSQL only the commits."""
+    db.commit()
+    with _write_lock():
+        yield db
+        db.commit()
+
+
+@contextmanager
+def _write_lock() -> Iterator[None]:
     """On SQLite, serialize write transactions of all processes with a blocking file lock.
 
     SQLite's own busy handler polls with sleeps of up to 100 ms; a waiter on flock wakes the

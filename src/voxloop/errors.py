@@ -194,6 +194,23 @@ def _validation_fields(exc: RequestValidationError) -> list[dict[str, str]]:
 _STATUS_ERRORS = {401: NotAuthenticated, 403: PermissionDenied, 404: NotFound, 413: PayloadTooLarge}
 
 
+def _from_http(request: Request, exc: StarletteHTTPException) -> VoxloopError:
+    """Starlette's HTTP errors (a missing route, a body too large or not UTF-8) as ours."""
+    cls = _STATUS_ERRORS.get(exc.status_code)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        cause = exc.__cause__
+        return BadRequest(
+            "The body is not valid UTF-8.",
+            fields=[field_error("body", f"invalid byte at offset {cause.start}")],
+        )
+    if cls is not None:
+        return cls(limit=get_settings().body_limit(request.url.path)) if cls is PayloadTooLarge else cls()
+    err = VoxloopError(str(exc.detail))
+    err.status_code = exc.status_code
+    err.code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
+    return err
+
+
 def install_handlers(app: FastAPI, page_renderer: Callable[[Request, VoxloopError], Response] | None) -> None:
     """API paths get JSON errors; page paths get an error page from `page_renderer`."""
 
@@ -232,20 +249,7 @@ def install_handlers(app: FastAPI, page_renderer: Callable[[Request, VoxloopErro
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        cls = _STATUS_ERRORS.get(exc.status_code)
-        if isinstance(exc.__cause__, UnicodeDecodeError):
-            cause = exc.__cause__
-            err: VoxloopError = BadRequest(
-                "The body is not valid UTF-8.",
-                fields=[field_error("body", f"invalid byte at offset {cause.start}")],
-            )
-        elif cls is not None:
-            err = cls(limit=get_settings().body_limit(request.url.path)) if cls is PayloadTooLarge else cls()
-        else:
-            err = VoxloopError(str(exc.detail))
-            err.status_code = exc.status_code
-            err.code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
-        return respond(request, err)
+        return respond(request, _from_http(request, exc))
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:

@@ -14,6 +14,7 @@ from voxloop.accounts.pages import router as accounts_pages_router
 from voxloop.accounts.views import router as accounts_router
 from voxloop.analytics.pages import router as analytics_pages_router
 from voxloop.analytics.views import router as analytics_router
+from voxloop.audit.pages import router as audit_pages_router
 from voxloop.cases.pages import router as cases_pages_router
 from voxloop.cases.views import kpis_router, replies_router, templates_router
 from voxloop.cases.views import router as cases_router
@@ -26,6 +27,7 @@ from voxloop.customers.views import router as customers_router
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.pages import router as feedback_pages_router
+from voxloop.feedback.public_pages import router as public_pages_router
 from voxloop.feedback.views import router as feedback_router
 from voxloop.imports.pages import router as imports_pages_router
 from voxloop.imports.views import router as imports_router
@@ -38,6 +40,7 @@ from voxloop.monitoring.views import router as monitoring_router
 from voxloop.privacy.views import router as privacy_router
 from voxloop.reports.pages import router as reports_pages_router
 from voxloop.reports.views import router as reports_router
+from voxloop.routing.pages import router as routing_pages_router
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
 from voxloop.surveys.staff_pages import router as survey_staff_router
@@ -46,9 +49,9 @@ from voxloop.text.pages import router as text_pages_router
 from voxloop.text.views import router as text_router
 from voxloop.themes.pages import router as themes_pages_router
 from voxloop.themes.views import router as themes_router
+from voxloop.triage.pages import router as triage_pages_router
 from voxloop.triage.views import router as triage_router
 from voxloop.web import pages
-from voxloop.web.service_pages import router as service_pages_router
 from voxloop.web.views import router as web_router
 from voxloop.webhooks.pages import router as webhooks_pages_router
 from voxloop.webhooks.views import router as webhooks_router
@@ -99,13 +102,16 @@ def create_app() -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(accounts_router)
     app.include_router(accounts_pages_router)
+    app.include_router(audit_pages_router)
     app.include_router(cases_router)
     app.include_router(templates_router)
     app.include_router(replies_router)
     app.include_router(cases_pages_router)
     app.include_router(kpis_router)
     app.include_router(triage_router)
+    app.include_router(triage_pages_router)
     app.include_router(routing_router)
+    app.include_router(routing_pages_router)
     app.include_router(commitments_router)
     app.include_router(commitments_pages_router)
     app.include_router(mail_pages_router)
@@ -129,8 +135,8 @@ def create_app() -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(reports_pages_router)
     app.include_router(feedback_pages_router)
+    app.include_router(public_pages_router)
     app.include_router(web_router)
-    app.include_router(service_pages_router)
     app.include_router(survey_pages_router)
     app.include_router(survey_staff_router)
 
@@ -145,6 +151,8 @@ def create_app() -> FastAPI:
     app.mount("/vendor/pico", StaticFiles(directory=vendor, check_dir=False), name="pico")
     charts = settings.vendor_dir / "echarts" / "dist"
     app.mount("/vendor/echarts", StaticFiles(directory=charts, check_dir=False), name="echarts")
+    htmx = settings.vendor_dir / "htmx.org" / "dist"
+    app.mount("/vendor/htmx", StaticFiles(directory=htmx, check_dir=False), name="htmx")
 
     app.add_middleware(
         SessionMiddleware,

@@ -217,3 +217,10 @@ def test_sentiment_and_themes_reach_the_store(client, analytics):
     ).json()["rows"]
     assert {r["group"] for r in rows} >= {"negative", "positive"}
     assert all(r["value"] == (1.0 if r["group"] == "negative" else 0.0) for r in rows)
+
+
+def test_each_fact_table_is_written_by_the_names_of_all_its_columns(analytics):
+    with store.connect() as conn:
+        for table, columns in store.COLUMNS.items():
+            stored = [name for name, *_ in conn.execute(f"DESCRIBE {table}").fetchall()]
+            assert sorted(stored) == sorted(columns), table

@@ -15,20 +15,25 @@ from voxloop.db import session_scope
 from voxloop.jobs.executor import drain
 
 
-def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_path):  # noqa: F811
-    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
-    manager = make_account(role="manager")
+def hotline_calls(server: str, headers: dict[str, str], days: tuple[int, ...] = (2, 3, 10, 17)) -> None:
+    """A complaint and a praise by hotline so many days ago each, triaged and in the store."""
     now = utcnow()
     items = [
-        {"description": text, "channel": "hotline", "received_at": (now - timedelta(days=days)).isoformat()}
-        for days in (2, 3, 10, 17)
+        {"description": text, "channel": "hotline", "received_at": (now - timedelta(days=n)).isoformat()}
+        for n in days
         for text in ("空调坏了，一直没人修，太差了", "前台服务非常好，谢谢")
     ]
-    r = httpx.post(f"{live_server}/api/v1/feedback/batch", json={"items": items}, headers=manager.headers)
-    assert r.status_code == 200
+    r = httpx.post(f"{server}/api/v1/feedback/batch", json={"items": items}, headers=headers)
+    assert r.status_code == 200, r.text
     drain()
     with session_scope(readonly=True) as db:
         store.sync(db)
+
+
+def test_volume_by_type_drills_down_to_the_inbox(live_server, settings_env, tmp_path):  # noqa: F811
+    settings_env(ANALYTICS_PATH=str(tmp_path / "analytics.duckdb"))
+    manager = make_account(role="manager")
+    hotline_calls(live_server, manager.headers)
     with sync_playwright() as p:
         browser = launch(p)
         try:

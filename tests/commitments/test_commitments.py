@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from tests.factories import make_account
 from voxloop.commitments.models import CaseClock
+from voxloop.commitments.tasks import sweep_commitments
 from voxloop.db import session_scope
-from voxloop.jobs.executor import drain, sweep_commitments
+from voxloop.jobs.executor import drain
 
 SH = ZoneInfo("Asia/Shanghai")
 COMPLAINT = "1203房间的空调坏了，一直没人来修，请马上处理"

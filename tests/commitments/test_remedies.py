@@ -8,9 +8,10 @@ from sqlalchemy import select
 from tests.commitments.test_commitments import local, setup_hotel, submit
 from tests.factories import make_account
 from tests.web.test_pages import EN, csrf_of, login
+from voxloop.commitments.tasks import sweep_commitments
 from voxloop.db import session_scope
 from voxloop.feedback.models import FeedbackEvent
-from voxloop.jobs.executor import drain, sweep_commitments
+from voxloop.jobs.executor import drain
 
 ENGLISH = "The air conditioner in room 1203 has been broken since last night and nobody came to fix it."
 

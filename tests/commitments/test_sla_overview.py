@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from tests.factories import make_account
 from tests.web.test_pages import EN, login
 from voxloop.commitments import overview
+from voxloop.commitments.tasks import sweep_commitments
 from voxloop.db import session_scope
-from voxloop.jobs.executor import drain, sweep_commitments
+from voxloop.jobs.executor import drain
 
 SH = ZoneInfo("Asia/Shanghai")
 INQUIRY = "请问酒店的早餐几点开始？{n}"

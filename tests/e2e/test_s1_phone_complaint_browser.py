@@ -17,6 +17,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from sqlalchemy import select
 
 from tests.e2e.conftest import LANGUAGES, Contexts, Served, open_from_inbox, shot, sign_in, text_of, until
+from tests.e2e.test_s2_hotline_late_case_browser import clock_of
 from voxloop.commitments.models import CaseClock
 from voxloop.feedback.models import Feedback
 from voxloop.surveys.models import Response
@@ -66,12 +67,7 @@ def status_of(page: Page) -> str:
 
 
 def case_clock(served: Served, code: str) -> CaseClock | None:
-    with served.db() as db:
-        return db.scalar(
-            select(CaseClock)
-            .join(Feedback, Feedback.id == CaseClock.feedback_id)
-            .where(Feedback.tracking_code == code)
-        )
+    return clock_of(served, Feedback.tracking_code == code)
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect
-from sqlalchemy import select
+from playwright.sync_api import Page, expect
+from sqlalchemy import ColumnElement, select
 
 from tests.e2e.conftest import LANGUAGES, Contexts, Served, shot, sign_in, text_of, until
 from voxloop.commitments.models import CaseClock
@@ -62,6 +62,46 @@ def a_friday_evening(today: date) -> datetime:
     return datetime(day.year, day.month, day.day, 17, 40, tzinfo=SHANGHAI)
 
 
+def record_call(page: Page, taken: datetime, call: str, name: str, email: str) -> None:
+    """Fill in the record form: a hotline call to the hotel on the Bund, taken at `taken`."""
+    page.select_option("select[name=channel]", "hotline")
+    page.fill("input[name=received_at]", taken.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("textarea[name=description]", call)
+    page.select_option("select[name=branch]", "上海外滩店")
+    page.fill("input[name=customer_name]", name)
+    page.fill("input[name=customer_email]", email)
+
+
+def clock_of(served: Served, which: ColumnElement[bool]) -> CaseClock | None:
+    """The commitment clock of the record `which` picks (by its text, its tracking code)."""
+    with served.db() as db:
+        return db.scalar(select(CaseClock).join(Feedback, Feedback.id == CaseClock.feedback_id).where(which))
+
+
+def breached_with_remedies(page: Page, words: dict[str, str]) -> None:
+    """The case page says the commitment was broken and escalated, and offers the remedies."""
+    expect(page.locator(".case-due")).to_contain_text(words["breached"])
+    expect(page.locator(".timeline")).to_contain_text(words["breached"])
+    expect(page.locator(".timeline")).to_contain_text(words["escalated"])
+    remedies = page.locator("section.remedies li.remedy")
+    for kind in ("apology", "voucher", "callback"):
+        expect(remedies.filter(has_text=words[kind])).to_have_count(1)
+
+
+def carry_out_remedies(page: Page, words: dict[str, str]) -> None:
+    """On the case page, each remedy approved then delivered (the voucher's amount typed in)."""
+    for kind in ("apology", "voucher", "callback"):
+        item = page.locator("section.remedies li.remedy", has_text=words[kind])
+        if kind == "voucher":
+            item.locator("input[name=amount]").fill("CNY 200")
+        item.locator("button[value=approved]").click()
+        item = page.locator("section.remedies li.remedy", has_text=words[kind])
+        item.locator("button[value=delivered]").click()
+        expect(page.locator("section.remedies li.remedy", has_text=words[kind])).to_contain_text(
+            words["delivered"]
+        )
+
+
 @pytest.mark.parametrize("locale", list(LANGUAGES))
 def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Contexts, locale: str) -> None:
     words = WORDS[locale]
@@ -72,12 +112,7 @@ def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Conte
     # 1. The agent records the call, with the time it was taken.
     agent = sign_in(contexts(locale), served.url, "agent@cloudhill.example", locale)
     agent.goto(f"{served.url}/feedback/new")
-    agent.select_option("select[name=channel]", "hotline")
-    agent.fill("input[name=received_at]", taken.strftime("%Y-%m-%dT%H:%M"))
-    agent.fill("textarea[name=description]", call)
-    agent.select_option("select[name=branch]", "上海外滩店")
-    agent.fill("input[name=customer_name]", "Emily Clark")
-    agent.fill("input[name=customer_email]", guest)
+    record_call(agent, taken, call, "Emily Clark", guest)
     agent.click("form[action='/feedback/new'] button[type=submit]")
     expect(agent.locator(".notice")).to_be_visible()
     record_url = agent.url
@@ -85,15 +120,9 @@ def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Conte
 
     # 2. Routed to Front Office under the complaint commitment: 4 working hours to resolve,
     # counted from Friday 17:40, so the deadline is on the next working day.
-    def clock() -> CaseClock | None:
-        with served.db() as db:
-            return db.scalar(
-                select(CaseClock)
-                .join(Feedback, Feedback.id == CaseClock.feedback_id)
-                .where(Feedback.description == call)
-            )
-
-    started = until(clock, what="the case's commitment clock")
+    started = until(
+        lambda: clock_of(served, Feedback.description == call), what="the case's commitment clock"
+    )
     assert started.resolution_due is not None
     assert started.resolution_due - started.started_work == 4 * 3600  # working seconds
     agent.goto(record_url)
@@ -105,26 +134,12 @@ def test_s2_a_hotline_call_breaks_its_commitment(served: Served, contexts: Conte
     # call was recorded, so no warning came first: that needs a clock the test can move.)
     served.mail_to("frontoffice@cloudhill.example", code)
     agent.reload()
-    expect(agent.locator(".case-due")).to_contain_text(words["breached"])
-    expect(agent.locator(".timeline")).to_contain_text(words["breached"])
-    expect(agent.locator(".timeline")).to_contain_text(words["escalated"])
-    remedies = agent.locator("section.remedies li.remedy")
-    for kind in ("apology", "voucher", "callback"):
-        expect(remedies.filter(has_text=words[kind])).to_have_count(1)
+    breached_with_remedies(agent, words)
     shot(agent, f"s2-{locale}-3-breached")
 
     # The remedies are carried out: the apology and the voucher are emailed to the guest, the
     # call-back is made; each is approved, then delivered.
-    for kind in ("apology", "voucher", "callback"):
-        item = remedies.filter(has_text=words[kind])
-        if kind == "voucher":
-            item.locator("input[name=amount]").fill("CNY 200")
-        item.locator("button[value=approved]").click()
-        item = agent.locator("section.remedies li.remedy", has_text=words[kind])
-        item.locator("button[value=delivered]").click()
-        expect(agent.locator("section.remedies li.remedy", has_text=words[kind])).to_contain_text(
-            words["delivered"]
-        )
+    carry_out_remedies(agent, words)
     # She speaks English: the apology and the voucher come in English, whatever the staff read.
     apology = served.mail_to(guest, "We are sorry")
     assert "Our apologies" in str(apology["Subject"])

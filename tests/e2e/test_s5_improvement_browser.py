@@ -10,7 +10,7 @@ owner on a step of the service process."""
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -98,7 +98,7 @@ def test_s5_a_common_problem_becomes_an_improvement(served: Served, contexts: Co
     title = f"S5 {locale}: {fresh.locator('strong a').inner_text()} down by half"
     fresh.locator("input[name=title]").fill(title)
     fresh.locator("input[name=cut]").fill("50")
-    fresh.locator("input[name=deadline]").fill((date.today() + timedelta(weeks=8)).isoformat())
+    fresh.locator("input[name=deadline]").fill((datetime.now(UTC).date() + timedelta(weeks=8)).isoformat())
     fresh.locator("details.start-initiative button[type=submit]").click()
     expect(manager.locator("h1")).to_have_text(title)
     with served.db() as db:
@@ -118,7 +118,7 @@ def test_s5_a_common_problem_becomes_an_improvement(served: Served, contexts: Co
     form.locator("input[name=title]").fill(action)
     form.locator("select[name=process_step]").select_option("handling")
     form.locator("select[name=owner_id]").select_option(label="孙主管")
-    form.locator("input[name=due]").fill((date.today() + timedelta(days=14)).isoformat())
+    form.locator("input[name=due]").fill((datetime.now(UTC).date() + timedelta(days=14)).isoformat())
     form.locator("button[type=submit]").click()
     row = manager.locator("table.actions tbody tr", has_text=action)
     expect(row.locator("td").nth(1)).to_have_text(words["step"])

@@ -105,7 +105,7 @@ def reviews() -> list[tuple[str, int]]:
 def history(texts: list[tuple[str, int]], run: str) -> History:
     """The workbook as the platform exports it, with the bad rows in place."""
     rng = Random(run)
-    start = datetime(datetime.now(UTC).year - 1, 1, 1, 8)
+    start = datetime(datetime.now(UTC).year - 1, 1, 1, 8, tzinfo=UTC)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Reviews")
     sheet.append(COLUMNS)

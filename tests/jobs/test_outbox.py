@@ -7,7 +7,7 @@ from tests.conftest import free_port
 from tests.factories import make_account
 from voxloop.config import get_settings
 from voxloop.db import session_scope
-from voxloop.jobs import executor
+from voxloop.jobs import executor, registry
 from voxloop.jobs import service as jobs
 from voxloop.jobs.models import OutboxMessage
 
@@ -205,7 +205,7 @@ def test_voxloop_worker_process_delivers_what_the_web_process_queued(client, smt
 def test_a_batch_task_takes_all_due_messages_at_once_and_fails_as_a_whole():
     calls: list[list[dict]] = []
 
-    @executor.batch_task("test.collect")
+    @registry.batch_task("test.collect")
     def collect(payloads: list[dict]) -> None:
         calls.append(payloads)
         if any(p.get("boom") for p in payloads):
@@ -228,4 +228,4 @@ def test_a_batch_task_takes_all_due_messages_at_once_and_fails_as_a_whole():
         failed = [m for m in outbox_rows("test.collect") if m.status != "done"]
         assert [(m.status, m.attempts) for m in failed] == [("pending", 1), ("pending", 1)]
     finally:
-        executor.BATCH_TASKS.pop("test.collect")
+        registry.BATCH_TASKS.pop("test.collect")

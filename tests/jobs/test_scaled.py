@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.conftest import BROKER
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
-from voxloop.jobs import executor, queue, service
+from voxloop.db import session_scope, writing
+from voxloop.jobs import executor, queue, registry, service
 from voxloop.jobs.models import OutboxMessage
 
 # Both brokers; in a scaled-mode run of the suite, the run's broker and its worker (one Celery
@@ -21,7 +21,7 @@ BROKERS = [BROKER] if BROKER else ["redis://127.0.0.1:6379/6", "amqp://guest:gue
 runs: list[tuple[int, str]] = []
 
 
-@executor.task("test.record")
+@registry.task("test.record")
 def _record(payload: dict) -> None:  # type: ignore[type-arg]
     runs.append((payload["n"], threading.current_thread().name))
 
@@ -54,9 +54,8 @@ def broker(worker) -> str:  # type: ignore[no-untyped-def]
 
 
 def _enqueue(*numbers: int) -> None:
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         service.enqueue_many(db=db, task="test.record", payloads=[{"n": n} for n in numbers], org_id=None)
-        db.commit()
 
 
 def _statuses() -> dict[int, str]:
@@ -93,7 +92,7 @@ def test_while_the_broker_is_down_messages_stay_and_go_once_it_is_back(broker, s
 
 def test_a_claim_whose_task_was_lost_is_relayed_again_after_its_lease(broker, clock):
     _enqueue(5)
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         assert len(service.claim(db=db)) == 1  # claimed, and the task never sent (a relay that died)
     assert queue.relay() == []  # still leased
     clock.advance(seconds=service.lease().total_seconds() + 1)
@@ -103,7 +102,7 @@ def test_a_claim_whose_task_was_lost_is_relayed_again_after_its_lease(broker, cl
 
 def test_a_task_delivered_twice_runs_its_messages_once(broker):
     _enqueue(9)
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         ids = [m.id for m in service.claim(db=db)]
     for _ in range(2):  # the broker redelivers after a worker died before acknowledging
         queue.app().send_task("voxloop.run_messages", args=[ids])

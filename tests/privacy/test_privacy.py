@@ -11,7 +11,8 @@ from voxloop.audit.models import AuditEntry
 from voxloop.db import session_scope
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment
-from voxloop.jobs.executor import apply_retention, drain
+from voxloop.jobs.executor import drain
+from voxloop.privacy.tasks import apply_retention
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x01" * 64).decode()
 

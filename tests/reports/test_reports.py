@@ -13,7 +13,8 @@ from tests.factories import make_account
 from voxloop.analytics import store
 from voxloop.cli import main
 from voxloop.db import session_scope
-from voxloop.jobs.executor import drain, schedule_reports
+from voxloop.jobs.executor import drain
+from voxloop.reports.tasks import schedule_reports
 
 
 @pytest.fixture

@@ -272,7 +272,7 @@ def test_an_english_customer_of_a_chinese_organization_is_invited_and_reminded_i
 
 
 def test_a_survey_that_reminds_by_itself(client, smtp, clock):
-    from voxloop.jobs.executor import send_reminders
+    from voxloop.surveys.tasks import send_reminders
 
     analyst = make_account(role="analyst")
     survey = publish(client, analyst, template="nps", remind_after_days=5)

@@ -4,10 +4,11 @@ from sqlalchemy import select
 
 from tests.factories import make_account
 from voxloop.db import session_scope
-from voxloop.jobs.executor import drain, schedule_retraining
+from voxloop.jobs.executor import drain
 from voxloop.text import corpora
 from voxloop.text import service as text
 from voxloop.text.models import TextModel
+from voxloop.text.tasks import schedule_retraining
 
 
 def test_analyze_returns_every_field_for_chinese_english_and_bad_input(client):

@@ -3,8 +3,9 @@ individual ones do not; trends come from the weeks before."""
 
 from tests.factories import make_account
 from tests.themes import scenario
-from voxloop.jobs.executor import drain, schedule_themes
+from voxloop.jobs.executor import drain
 from voxloop.text import themes
+from voxloop.themes.tasks import schedule_themes
 
 
 def _load(client, acct) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,7 @@
 """Pure triage rules: matching, first-match-wins per field, the priority matrix, flags."""
 
+from dataclasses import asdict
+
 import pytest
 
 from voxloop.triage import rules, service
@@ -16,8 +18,10 @@ def triaged(text: str) -> dict:  # type: ignore[type-arg]
         rules=defaults(), matrix=dict(rules.DEFAULT_MATRIX), model=None, active=frozenset(), redact=False
     )
     guess = service.guesses([text], setup)[0]
-    return service.decide(
-        setup, guess, description=text, customer_request=None, channel="web", touchpoint=None, language=""
+    return asdict(
+        service.decide(
+            setup, guess, description=text, customer_request=None, channel="web", touchpoint=None, language=""
+        )
     )
 
 
@@ -114,7 +118,7 @@ def test_nothing_is_thanked_while_its_type_waits_for_a_person():
     text = "The shower in room 512 is cold every morning"
     guess = service.guesses([text], setup)[0]
 
-    def decided(unsure: dict[str, float]) -> dict:  # type: ignore[type-arg]
+    def decided(unsure: dict[str, float]) -> service.TriageDecision:
         return service.decide(
             setup,
             {**guess, "type": "suggestion", "sentiment": "neutral", "unsure": unsure},
@@ -125,6 +129,6 @@ def test_nothing_is_thanked_while_its_type_waits_for_a_person():
             language="",
         )
 
-    assert decided({})["thank"]  # a suggestion the head is sure of is thanked
+    assert decided({}).thank  # a suggestion the head is sure of is thanked
     unsure = decided({"type": 0.49})
-    assert unsure["review"] == "type" and not unsure["thank"]
+    assert unsure.review == "type" and not unsure.thank

@@ -154,7 +154,8 @@ def test_a_safety_alarm_is_pinned_alerted_by_email_and_never_thanked(client, smt
     assert [a["kind"] for a in listed] == ["safety"]
     browser, _ = signed_in(client, "agent", manager.org_slug)
     for language, heading, kind in ((EN, "Needs action now", "Gas"), (ZH, "需要立即处理", "燃气泄漏")):
-        pinned = browser.get("/inbox", headers=language).text.split("<table", 1)[0]
+        page = browser.get("/inbox", headers=language).text
+        pinned = page.split('<section class="alerts pinned"', 1)[1].split("</section>", 1)[0]
         assert heading in pinned and kind in pinned
         assert record["tracking_code"] in pinned and polite["tracking_code"] not in pinned
 

@@ -76,6 +76,21 @@ def phone(browser: Browser, locale: str = "zh-CN") -> Page:
     return page
 
 
+def phone_like(browser: Browser, laptop: Page, locale: str, script: bool = True) -> Page:
+    """A new page on a phone-sized touch screen, signed in as `laptop` is."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale=locale,
+        java_script_enabled=script,
+    )
+    context.add_cookies(laptop.context.cookies())
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
 # Errors and CSP refusals as the page meets them (the init script runs outside the CSP).
 WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation",

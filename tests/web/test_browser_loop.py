@@ -13,7 +13,8 @@ from playwright.sync_api import expect, sync_playwright
 from tests.conftest import until
 from tests.factories import PASSWORD, make_account
 from tests.web.test_browser import TIMEOUT_MS, launch, live_server, phone  # noqa: F401 - the fixture
-from voxloop.jobs.executor import drain, sweep_commitments
+from voxloop.commitments.tasks import sweep_commitments
+from voxloop.jobs.executor import drain
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po
 from tests.factories import make_account
 from voxloop import errors
 from voxloop.common import i18n
-from voxloop.web.render import EVENT_LABELS, STATUS_LABELS, render
+from voxloop.mail.compose import render
+from voxloop.web.render import EVENT_LABELS, STATUS_LABELS
 
 SRC = Path(i18n.__file__).resolve().parents[1]
 ROOT = SRC.parents[1]
@@ -217,14 +218,14 @@ def test_acknowledgement_email_is_translated_with_its_placeholders_filled():
         "customer": SimpleNamespace(name="王女士"),
         "url": "http://testserver/t/VX-7K2Q",
     }
-    subject = render("email/acknowledgement_subject.txt", "zh_CN", **ctx).strip()
+    subject = render("acknowledgement_subject.txt", "zh_CN", **ctx).strip()
     assert subject == "我们已收到您的反馈（VX-7K2Q）"
-    body = render("email/acknowledgement.txt", "zh_CN", **ctx)
+    body = render("acknowledgement.txt", "zh_CN", **ctx)
     assert body.startswith("尊敬的王女士：")
     assert "查询码: VX-7K2Q" in body
-    anonymous = render("email/acknowledgement.txt", "zh_CN", **{**ctx, "customer": SimpleNamespace(name="")})
+    anonymous = render("acknowledgement.txt", "zh_CN", **{**ctx, "customer": SimpleNamespace(name="")})
     assert anonymous.startswith("尊敬的客户：")
-    english = render("email/acknowledgement_subject.txt", "en", **ctx).strip()
+    english = render("acknowledgement_subject.txt", "en", **ctx).strip()
     assert english == "We have received your feedback (VX-7K2Q)"
 
 

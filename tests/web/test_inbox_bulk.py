@@ -162,6 +162,7 @@ def test_who_may_act_csrf_and_bad_input(client, clock):
         {"ids": [a], "action": "assign", "assignee_id": str(agents[0].user_id)},
         {"ids": [a], "action": "status", "to": "in_progress"},
         {"ids": [a], "action": "department", "department_id": "1"},
+        {"ids": [a, b], "action": "merge"},
     ):
         assert bulk(client, form).status_code == 403, form
     assert state(a, b, c, d, e) == before
@@ -189,11 +190,81 @@ def test_who_may_act_csrf_and_bad_input(client, clock):
         ({"ids": [a], "action": "assign", "assignee_id": str(analyst.user_id)}, "assignee_id"),
         ({"ids": [a, c], "action": "department", "department_id": "999999"}, "department_id"),
         ({"ids": [a] * 201, "action": "status", "to": "in_progress"}, "ids"),
+        ({"ids": [a], "action": "merge"}, "ids"),
+        ({"ids": [a, a], "action": "merge", "primary_id": str(a)}, "ids"),
+        ({"ids": [a, c], "action": "merge", "primary_id": str(b)}, "primary_id"),
+        ({"ids": [a, c], "action": "merge", "primary_id": "first"}, "primary_id"),
     ):
         r = bulk(agent, form)
         assert r.status_code == 422, (form, r.status_code)
         assert f"<code>{field}</code>" in r.text, form
     assert state(a, b, c, d, e) == before
+
+
+def test_bulk_merge_into_the_oldest_says_what_was_refused(client, clock):
+    admin, _, agents, (a, b, c, d, e) = setup_cases(client, clock)
+    r = client.post(f"/api/v1/feedback/{b}/merge", json={"into": d}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    login(client, agents[0].email)
+    page = client.get("/inbox", headers=EN).text
+    assert '<button type="submit" name="action" value="merge">Merge into one case</button>' in page
+    entries_of_b = audited(b)
+
+    # a, b, c and d came in at the same time: a was written first, so it carries on
+    r = bulk(client, {"ids": [e, b, c, 999999, a], "action": "merge", "primary_id": ""}, "owner=me")
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/inbox?owner=me"
+    with session_scope() as db:
+        merged = {f.id: f for f in db.scalars(select(Feedback).where(Feedback.id.in_([a, c, e])))}
+        assert [(merged[i].status, merged[i].flag) for i in (c, e)] == [("closed", "duplicate")] * 2
+        assert merged[a].status == "assigned" and merged[a].flag is None
+    for i in (c, e):
+        # as the record's own merge does it: audited, on both timelines
+        assert audited(i)[-1] == {"status": "closed", "merged_into": a}
+        assert timeline(i)[-1][0] == "merged" and timeline(i)[-1][1]["into"] == a
+    merged_in = [data["from_id"] for kind, data in timeline(a) if kind == "merged_from"]
+    assert merged_in == [e, c]  # in the order chosen
+    assert audited(b) == entries_of_b  # merged into d before: left as it was
+
+    page = client.get(r.headers["location"], headers=EN).text
+    assert notice(page) == (
+        f"2 merged into #{a}; 2 not changed: #999999 was not found; #{b} was merged into another case already"
+    )
+    assert f'merged into <a href="/feedback/{a}">#{a}</a>' in page
+
+
+def test_bulk_merge_into_the_chosen_case_keeps_other_customers_apart(client, clock):
+    admin, _, agents, (a, b, c, d, e) = setup_cases(client, clock)
+
+    def record(email: str) -> int:
+        r = client.post(
+            "/api/v1/feedback",
+            json={"description": "Charged twice for the minibar", "customer": {"name": "Li", "email": email}},
+            headers=admin.headers,
+        )
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    f, g, h = record("li@guest.example"), record("wang@guest.example"), record("LI@guest.example")
+    login(client, agents[1].email)
+
+    # f is the newest but chosen; a guest known by name only may be the same person, one
+    # with another email is not
+    r = bulk(client, {"ids": [a, g, h, f], "action": "merge", "primary_id": str(f)}, headers=ZH)
+    assert r.status_code == 303, r.text
+    assert {i: s[0] for i, s in state(a, f, g, h).items()} == {a: "closed", f: "new", g: "new", h: "closed"}
+    assert audited(a)[-1] == audited(h)[-1] == {"status": "closed", "merged_into": f}
+    assert [data["from_id"] for kind, data in timeline(f) if kind == "merged_from"] == [a, h]
+    zh = notice(client.get("/inbox", headers=ZH).text)
+    assert f"#{f}" in zh and f"#{g}" in zh and "客户" in zh, zh
+
+    # the same again: all of them were merged, or are someone else's
+    r = bulk(client, {"ids": [a, g, h, f], "action": "merge"})
+    assert r.status_code == 303
+    assert notice(client.get("/inbox", headers=EN).text) == (
+        f"0 merged into #{f}; 3 not changed: #{a} was merged into another case already; "
+        f"#{g} is from another customer; #{h} was merged into another case already"
+    )
 
 
 def saved_views(html: str) -> dict[str, str]:

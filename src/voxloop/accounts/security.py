@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-TOKEN_PREFIX = "vxl_"
+TOKEN_PREFIX = "vxl_"  # noqa: S105  the public prefix of every API token, not a secret
 
 
 def hash_password(password: str) -> str:

@@ -2,47 +2,19 @@
 interval and, against the previous period of the same group, the p value of the change."""
 
 import math
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scipy import stats as sps
 
-from voxloop.analytics import stats, store
-from voxloop.common.i18n import N_
+from voxloop.analytics import metrics, stats, store
 from voxloop.common.time import as_utc
 
 PERIODS = ("day", "week", "month")
 Z95 = 1.959963984540054
 ALPHA = 0.05  # the level at which every page and report calls a change significant
 
-
-def _percent(v: float) -> str:
-    return f"{max(v, 0.0):.1%}"  # an interval's bound computed as -1e-17 is 0.0 %, not -0.0 %
-
-
-# What the scorecard shows, in order: each metric's label and how its value is written.
-SCORECARD: dict[str, tuple[str, Callable[[float], str]]] = {
-    "nps": (N_("NPS"), lambda v: f"{v:+.1f}"),
-    "csat": (N_("CSAT (mean, 1-5)"), lambda v: f"{v:.2f}"),
-    "ces": (N_("CES (mean, 1-7)"), lambda v: f"{v:.2f}"),
-    "complaint_rate": (N_("Complaint rate"), _percent),
-    "compliance": (N_("Commitments kept"), _percent),
-    "follow_up_rate": (N_("Follow-up rate"), _percent),
-    "contact_time": (N_("Contact time (median working hours)"), lambda v: f"{v:.1f} h"),
-    "closed_loop_rate": (N_("Closed-loop rate"), _percent),
-    "recovery_rate": (N_("Recovery rate"), _percent),
-}
-# Every metric's name on the pages (the scorecard's and the one it leaves out).
-LABELS = {**{m: label for m, (label, _) in SCORECARD.items()}, "negative_share": N_("Negative share")}
-RESPONSE_METRICS = ("nps", "csat", "ces")
-# Closing the loop with unhappy respondents, over the answers that met a follow-up rule:
-# answers with a case; working hours from the answer to the case's first reply (median);
-# first replies within the commitment; re-surveyed respondents won back.
-FOLLOW_UP_METRICS = ("follow_up_rate", "contact_time", "closed_loop_rate", "recovery_rate")
-DURATIONS = ("contact_time",)  # medians of hours, with a distribution-free interval
-METRICS = (*RESPONSE_METRICS, "complaint_rate", "negative_share", "compliance", *FOLLOW_UP_METRICS)
 # What each source can be grouped and filtered by: its own columns, and the customer's
 # segment, value tier and region (from the customer directory).
 COLUMNS = {
@@ -80,14 +52,8 @@ def _query(
     """The DuckDB query for a metric's (n, a, b) per period and group; one row for the whole
     window when `period` is None. The store holds UTC; periods are days, weeks and months of
     the time zone `tz` (the organization's)."""
-    source = (
-        "responses" if metric in RESPONSE_METRICS
-        else "clocks" if metric == "compliance"
-        else "follow_ups" if metric in FOLLOW_UP_METRICS
-        else "feedback"
-    )  # fmt: skip
-    if metric not in METRICS:
-        raise ValueError(f"metric: one of {', '.join(METRICS)}")
+    m = metrics.get(metric)
+    source = m.source
     if period is not None and period not in PERIODS:
         raise ValueError(f"period: one of {', '.join(PERIODS)}")
     if group_by is not None and group_by not in GROUPS[source]:
@@ -96,18 +62,13 @@ def _query(
     bad = [k for k in filters if k not in FILTERS[source]]
     if bad:
         raise ValueError(f"{bad[0]}: cannot filter {metric} by it")
-    table, at = {
-        "responses": ("response_facts", "submitted_at"),
-        "clocks": ("clock_facts", "received_at"),
-        "feedback": ("feedback_facts", "received_at"),
-        "follow_ups": ("follow_up_facts", "submitted_at"),
-    }[source]
+    table, at = metrics.TABLES[source].name, metrics.TABLES[source].at
     where = ["f.org_id = ?", f"f.{at} >= ?", f"f.{at} < ?"]
     params: list[Any] = [org_id, _stored(start), _stored(end)]
     for key, value in filters.items():
         condition, args = _condition(key, value, org_id)
         if source == "clocks" and key != "channel":
-            inner = f"SELECT id FROM feedback_facts f WHERE f.org_id = ? AND {condition}"
+            inner = f"SELECT id FROM feedback_facts f WHERE f.org_id = ? AND {condition}"  # noqa: S608  filter keys are allow-listed
             condition = f"f.feedback_id IN ({inner})"
             args = [org_id, *args]
         where.append(condition)
@@ -125,36 +86,15 @@ def _query(
         join = " LEFT JOIN branch_facts b ON b.org_id = f.org_id AND b.name = f.branch"
     table_of = "c" if group_by in CUSTOMER else "b" if group_by in BRANCH else "f"
     group = f"{table_of}.{group_by}" if group_by else "NULL"
-    if metric == "nps":
-        measures = "count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6)"
-        where.append("nps IS NOT NULL")
-    elif metric in ("csat", "ces"):
-        measures = f"count({metric}), avg({metric}), var_samp({metric})"
-        where.append(f"{metric} IS NOT NULL")
-    elif metric == "compliance":  # deadlines kept among deadlines measured
-        measures = "sum(measured), sum(kept), 0"
-        where.append("measured > 0")
-    elif metric == "follow_up_rate":
-        measures = "count(*), count(*) FILTER (WHERE followed), 0"
-    elif metric == "contact_time":  # the hours themselves: a median has no sufficient summary
-        measures = "count(contact_hours), median(contact_hours), list(contact_hours ORDER BY contact_hours)"
-        where.append("contact_hours IS NOT NULL")
-    elif metric == "closed_loop_rate":
-        measures = "count(in_time), count(*) FILTER (WHERE in_time), 0"
-        where.append("in_time IS NOT NULL")
-    elif metric == "recovery_rate":
-        measures = "count(recovered), count(*) FILTER (WHERE recovered), 0"
-        where.append("recovered IS NOT NULL")
-    elif metric == "negative_share":  # records the text models or triage rules call negative
-        measures = "count(*), count(*) FILTER (WHERE sentiment = 'negative'), 0"
-    else:
-        measures = "count(*), count(*) FILTER (WHERE type = 'complaint'), 0"
+    if m.where:
+        where.append(m.where)
     bucket = "NULL"
     if period:  # the stored UTC time read on the zone's clock, then cut to its period
         bucket = f"date_trunc('{period}', timezone(?, timezone('UTC', f.{at})))"
         params.insert(0, tz)
     sql = (
-        f"SELECT {bucket} AS p, {group} AS g, {measures} FROM {table} f{join} "
+        # identifiers come from the metric registry and allow-lists checked above; values are bound
+        f"SELECT {bucket} AS p, {group} AS g, {m.measures} FROM {table} f{join} "  # noqa: S608
         f"WHERE {' AND '.join(where)} GROUP BY 1, 2 ORDER BY 2 NULLS FIRST, 1"
     )
     return sql, params
@@ -169,11 +109,12 @@ def _condition(key: str, value: Any, org_id: int) -> tuple[str, list[Any]]:
     """The WHERE condition for one filter on a fact table aliased `f`."""
     if key in CUSTOMER:
         return (
-            f"f.customer_id IN (SELECT id FROM customer_facts WHERE org_id = ? AND {key} = ?)",
+            f"f.customer_id IN (SELECT id FROM customer_facts WHERE org_id = ? AND {key} = ?)",  # noqa: S608  key in CUSTOMER
             [org_id, value],
         )
     if key in BRANCH:
-        return f"f.branch IN (SELECT name FROM branch_facts WHERE org_id = ? AND {key} = ?)", [org_id, value]
+        sql = f"f.branch IN (SELECT name FROM branch_facts WHERE org_id = ? AND {key} = ?)"  # noqa: S608  key in BRANCH
+        return sql, [org_id, value]
     return f"f.{key} = ?", [value]
 
 
@@ -210,23 +151,27 @@ def by_group(
     return {g: _value(metric, int(n), a, b) for _, g, n, a, b in rows if n}
 
 
-def change(metric: str, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
+def change(
+    metric: str, before: tuple[Any, ...], after: tuple[Any, ...], *, kind: metrics.Kind | None = None
+) -> dict[str, Any]:
     """The test of the change between two windows (the right one for the metric) and its
     effect size: Cohen's h for rates, Hedges' g for mean scores, the difference for NPS. With
-    fewer than 2 answers on either side there is no test: not enough data yet."""
+    fewer than 2 answers on either side there is no test: not enough data yet. `kind` is for a
+    measure that is no indicator (an initiative's share of mentions)."""
     (n0, a0, b0), (n1, a1, b1) = before, after
     if min(n0, n1) < 2:
         return {"test": None, "p": None, "effect": None, "effect_size": None}
-    p, test = _test_change(metric, before, after)
+    kind = kind or metrics.get(metric).kind
+    p, test = _test_change(kind, before, after)
     effect: float | None
-    if metric in DURATIONS:
+    if kind == "median":
         effect, name = float(a1) - float(a0), "difference"
-    elif metric in ("csat", "ces"):
+    elif kind == "mean":
         pooled = math.sqrt(((n0 - 1) * float(b0 or 0) + (n1 - 1) * float(b1 or 0)) / (n0 + n1 - 2))
         correction = 1 - 3 / (4 * (n0 + n1) - 9)
         effect = (float(a1) - float(a0)) / pooled * correction if pooled else None
         name = "hedges_g"
-    elif metric == "nps":
+    elif kind == "nps":
         effect, name = 100 * ((int(a1) - int(b1)) / n1 - (int(a0) - int(b0)) / n0), "difference"
     else:
         effect = 2 * math.asin(math.sqrt(int(a1) / n1)) - 2 * math.asin(math.sqrt(int(a0) / n0))
@@ -306,7 +251,7 @@ def scorecard(
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     last = (month - timedelta(days=1)).replace(day=1).date().isoformat()
     out: dict[str, Any] = {}
-    for metric in METRICS:
+    for metric in metrics.NAMES:
         rows = indicators(
             org_id=org_id, metric=metric, period="month", start=month - timedelta(days=366), end=now,
             filters=filters, target=(targets or {}).get(metric), tz=tz,
@@ -321,12 +266,13 @@ def scorecard(
 
 
 def _value(metric: str, n: int, a: Any, b: Any) -> dict[str, Any]:
-    if metric in DURATIONS:
+    m = metrics.get(metric)
+    if m.kind == "median":
         return _median(n, float(a), list(b))
-    if metric == "nps":
+    if m.kind == "nps":
         return _nps(n, int(a), int(b))
-    if metric in ("csat", "ces"):
-        return _mean(n, float(a), float(b) if b is not None else None, SCALES[metric])
+    if m.kind == "mean":
+        return _mean(n, float(a), float(b) if b is not None else None, m.range)
     return _rate(int(a), n)
 
 
@@ -355,10 +301,6 @@ def _nps(n: int, promoters: int, detractors: int) -> dict[str, Any]:
     }
 
 
-SCALES = {"csat": (1.0, 5.0), "ces": (1.0, 7.0)}
-CHART_BOUNDS = {**SCALES, "nps": (-100.0, 100.0)}
-
-
 def _mean(n: int, mean: float, var: float | None, scale: tuple[float, float]) -> dict[str, Any]:
     """A mean with its t interval, clipped to the answer scale (n = 3 can reach past 5)."""
     if n < 2 or var is None:
@@ -385,14 +327,16 @@ def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | N
     rates; `signals` lists the periods out of control, `rules` the rules applied, and `charted`
     is False when there is not enough variation to set limits."""
     rows = [r for r in rows if r["n"] and r["value"] is not None]
-    if len(rows) < 2 or metric in DURATIONS:  # medians of skewed hours: no Shewhart limits
+    m = metrics.get(metric)
+    if len(rows) < 2 or m.kind == "median":  # medians of skewed hours: no Shewhart limits
         return None
-    if metric in RESPONSE_METRICS and all(r["n"] == 1 for r in rows):
+    scores = m.kind in ("nps", "mean")
+    if scores and all(r["n"] == 1 for r in rows):
         chart = stats.individuals_chart([r["value"] for r in rows])
         chart["points"] = [r["value"] for r in rows]
         chart["upper"], chart["lower"] = [chart["upper"]] * len(rows), [chart["lower"]] * len(rows)
         kind = "individuals"
-    elif metric in RESPONSE_METRICS:
+    elif scores:
         chart = stats.xbar_chart(
             [r["value"] for r in rows], [r["n"] for r in rows], [(r["sd"] or 0.0) ** 2 for r in rows]
         )
@@ -400,10 +344,10 @@ def control_chart(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any] | N
     else:
         chart = stats.p_chart([round(r["value"] * r["n"]) for r in rows], [r["n"] for r in rows])
         kind = "p"
-    if metric in CHART_BOUNDS:
+    if scores:
         # 3-sigma limits of a few answers reach past the scale (an upper limit of 5.6 on CSAT
         # 1-5): no answer can get there, so the chart stops at the scale's ends
-        low, high = CHART_BOUNDS[metric]
+        low, high = m.range
         chart["upper"] = [None if u is None else min(u, high) for u in chart["upper"]]
         chart["lower"] = [None if u is None else max(u, low) for u in chart["lower"]]
     chart["signals"] = sorted({*chart["beyond_limits"], *chart["runs"]})
@@ -418,36 +362,45 @@ def _p_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> flo
     """The two-sided p value of the change from the previous period."""
     if min(before[0], now[0]) < 2:
         return None
-    return _test_change(metric, before, now)[0]
+    return _test_change(metrics.get(metric).kind, before, now)[0]
 
 
-def _test_change(metric: str, before: tuple[Any, ...], now: tuple[Any, ...]) -> tuple[float | None, str]:
+def _test_change(
+    kind: metrics.Kind, before: tuple[Any, ...], now: tuple[Any, ...]
+) -> tuple[float | None, str]:
     """The p value of a change and the test's name; defined wherever both sides have 2 answers,
     also when neither varies (all promoters, all fives, no complaints)."""
     (n0, a0, b0), (n1, a1, b1) = before, now
-    if metric in DURATIONS:
+    if kind == "median":
         return float(sps.mannwhitneyu(list(b1), list(b0)).pvalue), "Mann-Whitney U"
-    if metric == "nps":
+    if kind == "nps":
         return stats.nps_change_test((n0, int(a0), int(b0)), (n1, int(a1), int(b1)))
-    if metric in ("csat", "ces"):
-        if b0 is None or b1 is None:
-            return None, "Welch t"
-        if float(b0) or float(b1):
-            t = sps.ttest_ind_from_stats(
-                float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
-            )
-            return float(t.pvalue), "Welch t"
-        # every answer in each period the same: Welch's variance is 0, the pooled one is not
-        grand = (n0 * float(a0) + n1 * float(a1)) / (n0 + n1)
-        var = (n0 * (float(a0) - grand) ** 2 + n1 * (float(a1) - grand) ** 2) / (n0 + n1 - 1)
-        if not var:
-            return 1.0, "z (pooled variance)"
-        return _two_sided((float(a1) - float(a0)) / math.sqrt(var * (1 / n0 + 1 / n1))), "z (pooled variance)"
+    if kind == "mean":
+        return _mean_change(before, now)
     # two-proportion z test with the pooled share (statsmodels' proportions_ztest, written out)
     pooled = (int(a0) + int(a1)) / (n0 + n1)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
     # a pooled share of 0 or 1: both periods the same, nothing changed
     return (_two_sided((int(a1) / n1 - int(a0) / n0) / se) if se else 1.0), "two-proportion z"
+
+
+def _mean_change(before: tuple[Any, ...], now: tuple[Any, ...]) -> tuple[float | None, str]:
+    """Welch's t test of two means (count, mean, variance); a z test with the pooled variance
+    where neither period varies."""
+    (n0, a0, b0), (n1, a1, b1) = before, now
+    if b0 is None or b1 is None:
+        return None, "Welch t"
+    if float(b0) or float(b1):
+        t = sps.ttest_ind_from_stats(
+            float(a1), math.sqrt(float(b1)), n1, float(a0), math.sqrt(float(b0)), n0, equal_var=False
+        )
+        return float(t.pvalue), "Welch t"
+    # every answer in each period the same: Welch's variance is 0, the pooled one is not
+    grand = (n0 * float(a0) + n1 * float(a1)) / (n0 + n1)
+    var = (n0 * (float(a0) - grand) ** 2 + n1 * (float(a1) - grand) ** 2) / (n0 + n1 - 1)
+    if not var:
+        return 1.0, "z (pooled variance)"
+    return _two_sided((float(a1) - float(a0)) / math.sqrt(var * (1 / n0 + 1 / n1))), "z (pooled variance)"
 
 
 def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | None:
@@ -456,20 +409,26 @@ def _p_target(metric: str, summary: tuple[Any, ...], target: float) -> float | N
     n, a, b = summary
     if n < 2:
         return None
-    if metric in DURATIONS:  # the sign test of the median against the target
+    kind = metrics.get(metric).kind
+    if kind == "median":  # the sign test of the median against the target
         return float(sps.quantile_test(list(b), q=target, p=0.5).pvalue)
-    if metric == "nps":
+    if kind == "nps":
         # the adjusted Wald of the interval (stats.nps_interval): defined at -100 and +100
         m = n + sum(stats.NPS_PSEUDO)
         pp, dd = (int(a) + stats.NPS_PSEUDO[2]) / m, (int(b) + stats.NPS_PSEUDO[0]) / m
         return _two_sided((pp - dd - target / 100) / math.sqrt((pp + dd - (pp - dd) ** 2) / m))
-    if metric in ("csat", "ces"):
-        if b is None:
-            return None
-        if not float(b):  # every answer the same: the sign test of n answers on one side
-            return 1.0 if float(a) == target else min(1.0, 2 * 0.5**n)
-        t = (float(a) - target) / math.sqrt(float(b) / n)
-        return float(2 * sps.t.sf(abs(t), n - 1))
+    if kind == "mean":
+        return _p_mean_target(n, a, b, target)
     if not 0 <= target <= 1:
         return None
     return float(sps.binomtest(int(a), n, target).pvalue)
+
+
+def _p_mean_target(n: int, mean: Any, variance: Any, target: float) -> float | None:
+    """The one-sample t test of a mean against a target."""
+    if variance is None:
+        return None
+    if not float(variance):  # every answer the same: the sign test of n answers on one side
+        return 1.0 if float(mean) == target else min(1.0, 2 * 0.5**n)
+    t = (float(mean) - target) / math.sqrt(float(variance) / n)
+    return float(2 * sps.t.sf(abs(t), n - 1))

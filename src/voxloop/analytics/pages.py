@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from voxloop.accounts import service as accounts
 from voxloop.accounts.models import Department
-from voxloop.analytics import indicators, stats, store, targets
+from voxloop.analytics import indicators, metrics, stats, store, targets
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.common.time import utcnow
@@ -191,10 +191,10 @@ def scorecard_page(
     locale = request_locale(request)
     cards = [
         {
-            "metric": m, "label": i18n.gettext(label, locale), "fmt": fmt, **figures[m],
-            "goal": goals.get(m),
+            "metric": m.name, "label": i18n.gettext(m.label, locale), "fmt": m.fmt, **figures[m.name],
+            "goal": goals.get(m.name),
         }
-        for m, (label, fmt) in indicators.SCORECARD.items()
+        for m in metrics.SCORECARD
     ]  # fmt: skip
     synced = store.path().stat().st_mtime if store.path().exists() else None
     return page(
@@ -220,7 +220,7 @@ def _loop_by_department(db: DbSession, org_id: int, filters: dict[str, Any], loc
         m: indicators.by_group(
             org_id=org_id, metric=m, group_by="department_id", start=start, end=end, filters=filters
         )
-        for m in indicators.FOLLOW_UP_METRICS
+        for m in metrics.FOLLOW_UP
     }
     names = {
         d.id: (d.name if locale == "zh_CN" or not d.name_en else d.name_en)
@@ -229,21 +229,11 @@ def _loop_by_department(db: DbSession, org_id: int, filters: dict[str, Any], loc
         )
     }
     seen = sorted({g for by in figures.values() for g in by}, key=lambda g: (g is None, names.get(g, "")))
-    metrics = indicators.FOLLOW_UP_METRICS
+    loop = [metrics.METRICS[m] for m in metrics.FOLLOW_UP]
     return {
-        "metrics": [
-            (m, i18n.gettext(indicators.SCORECARD[m][0], locale), indicators.SCORECARD[m][1]) for m in metrics
-        ],
-        "rows": [(names.get(g, "—"), [figures[m].get(g) for m in metrics]) for g in seen],
+        "metrics": [(m.name, i18n.gettext(m.label, locale), m.fmt) for m in loop],
+        "rows": [(names.get(g, "—"), [figures[m.name].get(g) for m in loop]) for g in seen],
     }
-
-
-# The records behind a point of each feedback metric, as inbox filters.
-DRILL = {
-    "complaint_rate": {"type": "complaint"},
-    "negative_share": {"sentiment": "negative"},
-    "compliance": {},
-}
 
 
 def _until(period: str, first: str) -> str:
@@ -255,14 +245,13 @@ def _until(period: str, first: str) -> str:
 
 
 def _drill(metric: str, filters: dict[str, Any]) -> dict[str, Any] | None:
-    """Where a period's records are, and the names of its first and last day there: the inbox,
-    filtered (for a survey score, the cases its answers were about); else the chosen survey's
-    responses."""
+    """Where a period's records are, and the names of its first and last day there: the chosen
+    survey's responses; else the inbox, filtered as the metric declares (for a survey score,
+    the cases its answers were about)."""
     kept = {k: v for k, v in filters.items() if v is not None}
-    if metric in DRILL:
-        return {"url": "/inbox", "query": kept | DRILL[metric], "dates": ["date_from", "date_to"]}
-    if metric in indicators.RESPONSE_METRICS and "survey_id" not in kept:
-        return {"url": "/inbox", "query": kept | {"rated": metric}, "dates": ["rated_from", "rated_to"]}
+    drill = metrics.METRICS[metric].drill
+    if "survey_id" not in kept and drill is not None:
+        return {"url": "/inbox", "query": kept | drill.query, "dates": list(drill.dates)}
     if "survey_id" in kept:
         return {
             "url": f"/surveys/{kept['survey_id']}/responses",
@@ -283,8 +272,8 @@ def trends_page(
     target: Annotated[str, Query(max_length=20)] = "",
     survey_id: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    if metric not in indicators.METRICS:
-        raise invalid("metric", f"one of {', '.join(indicators.METRICS)}")
+    if metric not in metrics.METRICS:
+        raise invalid("metric", f"one of {', '.join(metrics.NAMES)}")
     if period not in TREND_PERIODS:
         raise invalid("period", f"one of {', '.join(TREND_PERIODS)}")
     try:
@@ -293,8 +282,8 @@ def trends_page(
         raise invalid("target", "a number") from exc
     start, end = f.window(ZoneInfo(org.timezone), weeks=26 if period == "week" else 52)
     filters = f.for_query()
-    scores = metric in indicators.RESPONSE_METRICS
-    if survey_id and (scores or metric in indicators.FOLLOW_UP_METRICS):
+    scores = metric in metrics.SCORES
+    if survey_id and (scores or metric in metrics.FOLLOW_UP):
         filters["survey_id"] = form_number(survey_id, "survey_id")
     try:
         rows = indicators.indicators(
@@ -311,15 +300,15 @@ def trends_page(
         db.execute(
             select(Survey.id, Survey.name).where(Survey.org_id == org.id).order_by(Survey.id.desc())
         ).all()
-        if scores or metric in indicators.FOLLOW_UP_METRICS
+        if scores or metric in metrics.FOLLOW_UP
         else []
     )
     return page(
         request,
         "reports/trends.html",
         metric=metric,
-        metrics=indicators.METRICS,
-        labels=indicators.LABELS,
+        metrics=metrics.NAMES,
+        labels=metrics.LABELS,
         period=period,
         periods=TREND_PERIODS,
         rows=rows,
@@ -327,7 +316,7 @@ def trends_page(
         goal=goal,
         target=target,
         drill=drill,
-        rate=not scores and metric not in indicators.DURATIONS,
+        rate=metrics.METRICS[metric].kind == "rate",
         surveys=surveys,
         survey_id=survey_id,
         params=f.shown(start, end),

@@ -69,10 +69,29 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         weights = stats.rake(frame, spec.weights)
         n_eff = stats.effective_n(weights.to_numpy())
         lines += [f"Weighted by raking on {', '.join(spec.weights)} (effective n = {n_eff:.1f})", ""]
-    scale_scores: dict[str, pd.Series] = {}
+    scale_scores, scale_lines = _scales(frame, spec)
+    lines += scale_lines + _indicators(frame, spec, weights)
+    if spec.outcome and spec.drivers:
+        lines += _drivers(frame, spec.outcome, spec.drivers, scale_scores)
+    if spec.compare:
+        lines += _comparisons(frame, spec, scale_scores)
+    if spec.efa:
+        lines += _efa(frame, spec)
+    if spec.cfa:
+        lines += _cfa(frame, spec)
+    if spec.correlations:
+        lines += _correlations(frame, spec)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _scales(frame: pd.DataFrame, spec: Spec) -> tuple[dict[str, pd.Series], list[str]]:
+    """Each scale's score (the mean of its items, reverse-keyed ones turned round) and the
+    lines on its reliability."""
     stray = [i for i in spec.reverse if not any(i in items for items in spec.scales.values())]
     if stray:
         raise ValueError(f"reverse-keyed items in no --scale: {', '.join(stray)}")
+    scale_scores: dict[str, pd.Series] = {}
+    lines: list[str] = []
     for name, items in spec.scales.items():
         _check(frame, items)
         reverse = [i for i in items if i in spec.reverse]
@@ -86,6 +105,12 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
             r, without = _num(item["item_total_r"]), _num(item["alpha_if_deleted"])
             lines.append(f"  {item['item']:<16} item-total r {r}   alpha if deleted {without}")
         lines.append("")
+    return scale_scores, lines
+
+
+def _indicators(frame: pd.DataFrame, spec: Spec, weights: pd.Series | None) -> list[str]:
+    """NPS, CSAT and CES, then weighted where there are raking targets."""
+    lines: list[str] = []
     for col in spec.nps:
         _check(frame, [col])
         score = stats.nps(frame[col])
@@ -108,87 +133,106 @@ def report(frame: pd.DataFrame, spec: Spec) -> str:
         m = stats.mean_ci(frame[col])
         lines.append(f"CES of {col} (n = {m.n}): mean {_ci(m.value, m.ci_low, m.ci_high, 2)}")
     if weights is not None:
-        for col in spec.nps:
-            w = stats.weighted_nps(frame[col], weights)
-            lines.append(f"Weighted NPS of {col}: {_ci(w.value, w.ci_low, w.ci_high, 1)}")
-        for col in [*spec.csat, *spec.ces]:
-            # CSAT is checked against its scale above; --ces takes any score
-            bounds = SCALES["csat"] if col in spec.csat else None
-            wm = stats.weighted_mean(frame[col], weights, bounds=bounds)
-            lines.append(f"Weighted mean of {col}: {_ci(wm.value, wm.ci_low, wm.ci_high, 2)}")
+        lines += _weighted(frame, spec, weights)
     if spec.nps or spec.csat or spec.ces:
         lines.append("")
-    if spec.outcome and spec.drivers:
-        columns = {**{c: frame[c] for c in frame.columns}, **scale_scores}
-        missing = [c for c in [spec.outcome, *spec.drivers] if c not in columns]
-        if missing:
-            raise ValueError(f"no such columns or scales: {', '.join(missing)}")
-        result = stats.drivers(columns[spec.outcome], pd.DataFrame({d: columns[d] for d in spec.drivers}))
-        fit = result.get("not_estimable") or f"R² = {result['r2']:.3f}"
-        lines.append(f"Key drivers of {spec.outcome} (n = {result['n']}, {fit})")
-        lines += [f"  note: {note}" for note in result["notes"]]
-        if result["drivers"]:
-            used = result["bootstrap"]["resamples"]
-            lines.append(f"  95 % intervals: coef t, relative weight percentile bootstrap ({used} resamples)")
-        ranked = sorted(result["drivers"].items(), key=lambda kv: -kv[1]["relative_weight"])
-        for name, d in ranked:
-            share = f"{d['share']:.0%} of R²" if d["share"] is not None else "R² 0"
-            coef = f"{d['coef']:+.3f} [{d['coef_ci_low']:+.3f}, {d['coef_ci_high']:+.3f}]"
-            weight = _ci(d["relative_weight"], d["ci_low"], d["ci_high"])
-            lines.append(f"  {name:<16} coef {coef}  p {_p(d['p'])}  relative weight {weight} ({share})")
-        lines.append("")
-    if spec.compare:
-        lines += _comparisons(frame, spec, scale_scores)
-    if spec.efa:
-        _check(frame, spec.efa)
-        fa = stats.factor_analysis(frame[spec.efa], n_factors=spec.factors)
-        kmo = f"{fa.kmo:.3f}" if fa.kmo is not None else "—"
-        bartlett = f"{fa.bartlett_p:.3g}" if fa.bartlett_p is not None else "—"
-        if fa.not_estimable:
-            lines.append(f"Factor analysis of {len(spec.efa)} items: {fa.not_estimable}")
-        else:
-            lines.append(
-                f"Factor analysis of {len(spec.efa)} items: KMO {kmo}, Bartlett p {bartlett}, "
-                f"parallel analysis suggests {fa.suggested_factors}, {fa.n_factors} extracted, "
-                f"cumulative variance {fa.cumulative[-1]:.3f}"
-            )
-        lines += [f"  warning: {w}" for w in fa.warnings]
-        for column, loads in fa.loadings.items():
-            row = "  ".join(f"{v:+.2f}" for v in loads)
-            lines.append(f"  {column:<16} {row}   h² {fa.communalities[column]:.2f}")
-        lines.append("")
-    if spec.cfa:
-        _check(frame, [i for items in spec.cfa.values() for i in items])
-        c = stats.cfa(frame, spec.cfa)
-        if "chi2" not in c:
-            lines.append(f"Confirmatory factor analysis (n = {c['n']}): {c['not_estimable']}")
-        else:
-            lines.append(
-                f"Confirmatory factor analysis (n = {c['n']}): chi² {_num(c['chi2'])}, df {c['df']}, "
-                f"p {_num(c['p'], 3, 'g')}, CFI {_num(c['cfi'])}, TLI {_num(c['tli'])}, "
-                f"RMSEA {_num(c['rmsea'])}"
-            )
-            if c.get("not_estimable"):
-                lines.append(f"  {c['not_estimable']}")
-        for item, load in c["loadings"].items():
-            se = f"(se {_num(load['se'])})" if load["se"] is not None else "(fixed)"
-            estimate, std = _num(load["estimate"]), _num(load["standardised"])
-            lines.append(f"  {load['factor']:<10} {item:<12} {estimate} {se}  std {std}")
-        lines.append("")
-    if spec.correlations:
-        _check(frame, spec.correlations)
-        cor = stats.correlations(frame[spec.correlations])
-        lines.append("Correlations (Pearson; p adjusted by Holm)")
-        lines += [f"  {column}: {why}" for column, why in cor["not_estimable"].items()]
-        for pair in cor["pairs"]:
-            if pair["r"] is None:
-                lines.append(f"  {pair['x']} ~ {pair['y']}: not estimable (one of them does not vary)")
-                continue
-            r = _ci(pair["r"], pair["ci_low"], pair["ci_high"])
-            lines.append(
-                f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {_num(pair['p_adjusted'], 3, 'g')}"
-            )
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
+
+
+def _weighted(frame: pd.DataFrame, spec: Spec, weights: pd.Series) -> list[str]:
+    lines = []
+    for col in spec.nps:
+        w = stats.weighted_nps(frame[col], weights)
+        lines.append(f"Weighted NPS of {col}: {_ci(w.value, w.ci_low, w.ci_high, 1)}")
+    for col in [*spec.csat, *spec.ces]:
+        # CSAT is checked against its scale above; --ces takes any score
+        bounds = SCALES["csat"] if col in spec.csat else None
+        wm = stats.weighted_mean(frame[col], weights, bounds=bounds)
+        lines.append(f"Weighted mean of {col}: {_ci(wm.value, wm.ci_low, wm.ci_high, 2)}")
+    return lines
+
+
+def _drivers(
+    frame: pd.DataFrame, outcome: str, drivers: list[str], scale_scores: dict[str, pd.Series]
+) -> list[str]:
+    """Key drivers of the outcome: coefficients and relative weights with their intervals."""
+    columns = {**{c: frame[c] for c in frame.columns}, **scale_scores}
+    missing = [c for c in [outcome, *drivers] if c not in columns]
+    if missing:
+        raise ValueError(f"no such columns or scales: {', '.join(missing)}")
+    result = stats.drivers(columns[outcome], pd.DataFrame({d: columns[d] for d in drivers}))
+    fit = result.get("not_estimable") or f"R² = {result['r2']:.3f}"
+    lines = [f"Key drivers of {outcome} (n = {result['n']}, {fit})"]
+    lines += [f"  note: {note}" for note in result["notes"]]
+    if result["drivers"]:
+        used = result["bootstrap"]["resamples"]
+        lines.append(f"  95 % intervals: coef t, relative weight percentile bootstrap ({used} resamples)")
+    ranked = sorted(result["drivers"].items(), key=lambda kv: -kv[1]["relative_weight"])
+    for name, d in ranked:
+        share = f"{d['share']:.0%} of R²" if d["share"] is not None else "R² 0"
+        coef = f"{d['coef']:+.3f} [{d['coef_ci_low']:+.3f}, {d['coef_ci_high']:+.3f}]"
+        weight = _ci(d["relative_weight"], d["ci_low"], d["ci_high"])
+        lines.append(f"  {name:<16} coef {coef}  p {_p(d['p'])}  relative weight {weight} ({share})")
+    lines.append("")
+    return lines
+
+
+def _efa(frame: pd.DataFrame, spec: Spec) -> list[str]:
+    _check(frame, spec.efa)
+    fa = stats.factor_analysis(frame[spec.efa], n_factors=spec.factors)
+    kmo = f"{fa.kmo:.3f}" if fa.kmo is not None else "—"
+    bartlett = f"{fa.bartlett_p:.3g}" if fa.bartlett_p is not None else "—"
+    if fa.not_estimable:
+        lines = [f"Factor analysis of {len(spec.efa)} items: {fa.not_estimable}"]
+    else:
+        lines = [
+            f"Factor analysis of {len(spec.efa)} items: KMO {kmo}, Bartlett p {bartlett}, "
+            f"parallel analysis suggests {fa.suggested_factors}, {fa.n_factors} extracted, "
+            f"cumulative variance {fa.cumulative[-1]:.3f}"
+        ]
+    lines += [f"  warning: {w}" for w in fa.warnings]
+    for column, loads in fa.loadings.items():
+        row = "  ".join(f"{v:+.2f}" for v in loads)
+        lines.append(f"  {column:<16} {row}   h² {fa.communalities[column]:.2f}")
+    lines.append("")
+    return lines
+
+
+def _cfa(frame: pd.DataFrame, spec: Spec) -> list[str]:
+    _check(frame, [i for items in spec.cfa.values() for i in items])
+    c = stats.cfa(frame, spec.cfa)
+    if "chi2" not in c:
+        lines = [f"Confirmatory factor analysis (n = {c['n']}): {c['not_estimable']}"]
+    else:
+        lines = [
+            f"Confirmatory factor analysis (n = {c['n']}): chi² {_num(c['chi2'])}, df {c['df']}, "
+            f"p {_num(c['p'], 3, 'g')}, CFI {_num(c['cfi'])}, TLI {_num(c['tli'])}, "
+            f"RMSEA {_num(c['rmsea'])}"
+        ]
+        if c.get("not_estimable"):
+            lines.append(f"  {c['not_estimable']}")
+    for item, load in c["loadings"].items():
+        se = f"(se {_num(load['se'])})" if load["se"] is not None else "(fixed)"
+        estimate, std = _num(load["estimate"]), _num(load["standardised"])
+        lines.append(f"  {load['factor']:<10} {item:<12} {estimate} {se}  std {std}")
+    lines.append("")
+    return lines
+
+
+def _correlations(frame: pd.DataFrame, spec: Spec) -> list[str]:
+    _check(frame, spec.correlations)
+    cor = stats.correlations(frame[spec.correlations])
+    lines = ["Correlations (Pearson; p adjusted by Holm)"]
+    lines += [f"  {column}: {why}" for column, why in cor["not_estimable"].items()]
+    for pair in cor["pairs"]:
+        if pair["r"] is None:
+            lines.append(f"  {pair['x']} ~ {pair['y']}: not estimable (one of them does not vary)")
+            continue
+        r = _ci(pair["r"], pair["ci_low"], pair["ci_high"])
+        lines.append(
+            f"  {pair['x']} ~ {pair['y']}: r {r}  n {pair['n']}  p {_num(pair['p_adjusted'], 3, 'g')}"
+        )
+    return lines
 
 
 TESTS = {

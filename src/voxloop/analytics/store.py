@@ -111,9 +111,29 @@ CREATE TABLE IF NOT EXISTS follow_up_facts (
 CREATE TABLE IF NOT EXISTS branch_facts (
     org_id BIGINT, name VARCHAR, city VARCHAR, PRIMARY KEY (org_id, name));
 """
-FEEDBACK_WIDTH = 15
-RESPONSE_WIDTH = 17
-FOLLOW_UP_WIDTH = 16
+# What each sync writes into a fact table, by name and in the order of the rows it builds
+# (a store made before a column was added keeps it last: names, not places, say where it goes).
+COLUMNS = {
+    "feedback_facts": (
+        "id", "org_id", "received_at", "channel", "type", "category", "branch", "product", "touchpoint",
+        "language", "department_id", "status", "flagged", "sentiment", "customer_id",
+    ),
+    "response_facts": (
+        "id", "org_id", "survey_id", "submitted_at", "mode", "language", "channel", "branch", "flagged",
+        "nps", "csat", "ces", "customer_id", "department_id", "product", "touchpoint", "resurvey",
+    ),
+    "clock_facts": ("feedback_id", "org_id", "received_at", "channel", "kept", "measured"),
+    "theme_facts": (
+        "id", "org_id", "run_id", "period_start", "period_end", "label", "size", "customers", "branches",
+        "scope",
+    ),
+    "customer_facts": ("id", "org_id", "segment", "value_tier", "region"),
+    "follow_up_facts": (
+        "id", "org_id", "survey_id", "submitted_at", "channel", "branch", "language", "product", "touchpoint",
+        "department_id", "customer_id", "flagged", "followed", "contact_hours", "in_time", "recovered",
+    ),
+    "branch_facts": ("org_id", "name", "city"),
+}  # fmt: skip
 # An unhappy answer's loop (the reply, the deadline, the re-survey) is copied again on every
 # sync for this long after the answer.
 FOLLOW_UP_REFRESH_DAYS = 90
@@ -401,7 +421,7 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             rows = _feedback_rows(db, select(t).where(t.c.id > mark).order_by(t.c.id).limit(batch))
             if not rows:
                 break
-            _write(conn, "feedback_facts", FEEDBACK_WIDTH, rows, "feedback", max(r[0] for r in rows))
+            _write(conn, "feedback_facts", rows, "feedback", max(r[0] for r in rows))
             copied["feedback"] += len(rows)
         while True:
             mark = _watermark(conn, "responses")
@@ -416,33 +436,33 @@ def sync(db: Session, batch: int = BATCH) -> dict[str, int]:
             if not responses:
                 break
             rows = _response_rows(db, responses)
-            _write(conn, "response_facts", RESPONSE_WIDTH, rows, "responses", responses[-1].id)
+            _write(conn, "response_facts", rows, "responses", responses[-1].id)
             copied["responses"] += len(responses)
         clocks = _clock_rows(db, mark=_watermark(conn, "clocks"))
         if clocks:
-            _write(conn, "clock_facts", 6, clocks, "clocks", max(r[0] for r in clocks))
+            _write(conn, "clock_facts", clocks, "clocks", max(r[0] for r in clocks))
             copied["clocks"] = len(clocks)
         recent_clocks = _clock_rows(db, since=utcnow() - timedelta(days=REFRESH_DAYS))
         if recent_clocks:
-            _write(conn, "clock_facts", 6, recent_clocks, None, None)
+            _write(conn, "clock_facts", recent_clocks, None, None)
         recent = _feedback_rows(
             db, select(t).where(t.c.received_at >= utcnow() - timedelta(days=REFRESH_DAYS))
         )
         if recent:
-            _write(conn, "feedback_facts", FEEDBACK_WIDTH, recent, None, None)
+            _write(conn, "feedback_facts", recent, None, None)
             copied["refreshed"] = len(recent)
         copied["follow_ups"] = _sync_follow_ups(db, conn, batch)
         customers, mark = _customer_rows(db, _watermark(conn, "customers"))
         if customers:
-            _write(conn, "customer_facts", 5, customers, "customers", mark)
+            _write(conn, "customer_facts", customers, "customers", mark)
             copied["customers"] = len(customers)
         branches = _branch_rows(db)
         if branches:
-            _write(conn, "branch_facts", 3, branches, None, None)
+            _write(conn, "branch_facts", branches, None, None)
             copied["branches"] = len(branches)
         themes = _theme_rows(db, _watermark(conn, "themes"))
         if themes:
-            _write(conn, "theme_facts", 10, themes, "themes", max(r[0] for r in themes))
+            _write(conn, "theme_facts", themes, "themes", max(r[0] for r in themes))
             copied["themes"] = len(themes)
     return copied
 
@@ -471,7 +491,7 @@ def _sync_follow_ups(db: Session, conn: duckdb.DuckDBPyConnection, batch: int) -
                     [first, after, _naive(recent)],
                 )
             if rows:
-                _write(conn, "follow_up_facts", FOLLOW_UP_WIDTH, rows, None if fresh else "follow_ups", after)
+                _write(conn, "follow_up_facts", rows, None if fresh else "follow_ups", after)
             elif not fresh:
                 conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", ["follow_ups", after])
             read += len(responses)
@@ -481,21 +501,21 @@ def _sync_follow_ups(db: Session, conn: duckdb.DuckDBPyConnection, batch: int) -
 def _write(
     conn: duckdb.DuckDBPyConnection,
     table: str,
-    width: int,
     rows: list[tuple[Any, ...]],
     source: str | None,
     mark: int | None,
 ) -> None:
-    """Upsert rows and move the watermark, atomically."""
+    """Upsert rows (their values in the order of the table's COLUMNS) and move the watermark,
+    atomically."""
     # One vectorised insert from a data frame (DuckDB's executemany goes a row at a time);
-    # times as naive UTC, as the store keeps them.
-    frame = pd.DataFrame(
-        [[_naive(v) for v in row] for row in rows], columns=[f"c{i}" for i in range(width)], dtype=object
-    )
+    # times as naive UTC, as the store keeps them. A row of the wrong width is a ValueError.
+    columns = COLUMNS[table]
+    frame = pd.DataFrame([[_naive(v) for v in row] for row in rows], columns=list(columns), dtype=object)
+    named = ", ".join(columns)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.register("incoming", frame)
-        conn.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM incoming")
+        conn.execute(f"INSERT OR REPLACE INTO {table} ({named}) SELECT {named} FROM incoming")  # noqa: S608  fixed table/columns
         conn.unregister("incoming")
         if source is not None:
             conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [source, mark])

@@ -55,13 +55,7 @@ def analyse(
     and CES then also come weighted."""
     definition, responses = _responses(db, org_id, survey_id, include_flagged)
     rows = [r.answers for r in responses]
-    weight = None
-    if weights and responses:
-        hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
-        try:
-            weight = stats.rake(hidden, weights).to_numpy()
-        except ValueError as exc:  # margins the answers cannot meet
-            raise invalid("weights", str(exc).removeprefix("weights: ")) from exc
+    weight = _weight(responses, weights) if weights and responses else None
     out: dict[str, Any] = {"survey": survey_id, "n": len(rows), "indicators": {}, "reliability": {}}
     metrics, columns = comparable(definition, responses)
     out["comparable"] = {"metrics": list(metrics), "by": columns}  # what /compare accepts
@@ -73,44 +67,13 @@ def analyse(
     for q in d.questions(definition):
         values = [a.get(q["id"]) for a in rows]
         if q["type"] in ("nps", "csat", "ces", "likert", "rating", "single"):
-            counts = pd.Series(
-                [v for v in values if v is not None and not isinstance(v, dict | list)]
-            ).value_counts()
-            out["distributions"][q["id"]] = {
-                str(k): int(n) for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))
-            }
-        if q["type"] == "nps":
-            out["indicators"][q["id"]] = {"nps": stats.nps(values).as_dict()}
-            if weight is not None:
-                out["indicators"][q["id"]]["weighted_nps"] = stats.weighted_nps(values, weight).as_dict()
-            outcomes.setdefault("nps", (q["id"], values))
-        elif q["type"] == "csat":
-            out["indicators"][q["id"]] = {k: v.as_dict() for k, v in stats.csat(values).items()}
-            if weight is not None:
-                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(
-                    values, weight, bounds=d.scale(q)
-                ).as_dict()
-            outcomes.setdefault("csat", (q["id"], values))
-        elif q["type"] in ("ces", "likert", "rating"):
-            out["indicators"][q["id"]] = {"mean": stats.mean_ci(values, bounds=d.scale(q)).as_dict()}
-            if weight is not None:
-                out["indicators"][q["id"]]["weighted_mean"] = stats.weighted_mean(
-                    values, weight, bounds=d.scale(q)
-                ).as_dict()
+            out["distributions"][q["id"]] = _distribution(values)
+        if q["type"] in SCORED:
+            out["indicators"][q["id"]] = _indicators(q, values, weight)
+            if q["type"] in ("nps", "csat"):
+                outcomes.setdefault(q["type"], (q["id"], values))
         elif q["type"] == "matrix":
-            frame = pd.DataFrame(
-                [{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float
-            )
-            if len(frame.dropna(how="all")) >= MIN_RELIABILITY and frame.shape[1] >= 2:
-                reverse = [r["id"] for r in q["rows"] if r.get("reverse")]
-                rel = stats.reliability(frame, reverse=reverse, bounds=d.scale(q))
-                if rel.not_estimable is None:
-                    out["reliability"][q["id"]] = asdict(rel)
-                else:  # no alpha to show: say why
-                    out.setdefault("not_estimable", {})[f"reliability.{q['id']}"] = rel.not_estimable
-                varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
-                if varying.shape[1] >= 2:
-                    out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)
+            frame = _matrix(q, values, out)
             if block is None:
                 block, block_scale = (q["id"], frame), d.scale(q)
         elif q["type"] == "servqual":
@@ -121,38 +84,107 @@ def analyse(
         elif q["type"] == "text":
             model = text_models.category_model(db=db, org_id=org_id)
             out.setdefault("incidents", {})[q["id"]] = incidents.code(values, model)
-    outcome = outcomes.get("csat") or outcomes.get("nps")
-    if block is not None:  # items nobody varied on say nothing to regressions or factors
-        block = (block[0], block[1].loc[:, block[1].nunique() > 1])
-    if outcome is not None and block is not None and block[1].shape[1] >= 1:
-        frame = block[1]
-        y = pd.to_numeric(pd.Series(outcome[1]), errors="coerce")
-        complete = frame.assign(_y=y.to_numpy()).dropna()
-        if len(complete) >= max(MIN_DRIVERS, frame.shape[1] + 3):
-            out["drivers"] = {
-                "outcome": outcome[0],
-                "block": block[0],
-                **stats.drivers(complete["_y"], complete.drop(columns=["_y"])),
-            }
-            # importance derived from the drivers' relative weights, performance from the means
-            weights = out["drivers"]["drivers"]
-            means = {k: stats.mean_ci(frame[k], bounds=block_scale) for k in weights}
-            out["ipa"] = stats.ipa(
-                {k: round(m.value or 0, 4) for k, m in means.items()},
-                {k: w["relative_weight"] for k, w in weights.items()},
-            )
-            for k, item in out["ipa"]["items"].items():  # each placed with its n and intervals
-                m = means[k]
-                item |= {"n": m.n, "performance_ci": [_round(m.ci_low), _round(m.ci_high)]}
-                item["importance_ci"] = [weights[k]["ci_low"], weights[k]["ci_high"]]
-    factorable = block is not None and block[0] not in servqual_ids  # dimension means are no item battery
-    if block is not None and factorable and block[1].shape[1] >= 4 and len(block[1].dropna()) >= MIN_EFA:
-        efa = stats.factor_analysis(block[1])
-        if efa.not_estimable is None:
-            out["efa"] = {"block": block[0], **asdict(efa)}
-        else:
-            out.setdefault("not_estimable", {})[f"efa.{block[0]}"] = efa.not_estimable
+    if block is not None:  # dimension means are no item battery: a SERVQUAL block is not factored
+        _block_results(out, outcomes, block, block_scale, factorable=block[0] not in servqual_ids)
     return out
+
+
+def _weight(responses: list[Response], weights: dict[str, dict[str, float]]) -> Any:
+    """Each response's raking weight on its hidden fields."""
+    hidden = pd.DataFrame([{k: r.hidden.get(k, "") for k in weights} for r in responses])
+    try:
+        return stats.rake(hidden, weights).to_numpy()
+    except ValueError as exc:  # margins the answers cannot meet
+        raise invalid("weights", str(exc).removeprefix("weights: ")) from exc
+
+
+def _distribution(values: list[Any]) -> dict[str, int]:
+    counts = pd.Series([v for v in values if v is not None and not isinstance(v, dict | list)]).value_counts()
+    return {str(k): int(n) for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))}
+
+
+def _indicators(q: dict[str, Any], values: list[Any], weight: Any) -> dict[str, Any]:
+    """NPS, CSAT or a mean score with its interval; weighted too where there are weights."""
+    if q["type"] == "nps":
+        found = {"nps": stats.nps(values).as_dict()}
+        if weight is not None:
+            found["weighted_nps"] = stats.weighted_nps(values, weight).as_dict()
+        return found
+    if q["type"] == "csat":
+        found = {k: v.as_dict() for k, v in stats.csat(values).items()}
+    else:
+        found = {"mean": stats.mean_ci(values, bounds=d.scale(q)).as_dict()}
+    if weight is not None:
+        found["weighted_mean"] = stats.weighted_mean(values, weight, bounds=d.scale(q)).as_dict()
+    return found
+
+
+def _matrix(q: dict[str, Any], values: list[Any], out: dict[str, Any]) -> pd.DataFrame:
+    """A matrix's answers as a frame; its reliability and correlations go into `out`."""
+    frame = pd.DataFrame([{r["id"]: (v or {}).get(r["id"]) for r in q["rows"]} for v in values], dtype=float)
+    if len(frame.dropna(how="all")) < MIN_RELIABILITY or frame.shape[1] < 2:
+        return frame
+    reverse = [r["id"] for r in q["rows"] if r.get("reverse")]
+    rel = stats.reliability(frame, reverse=reverse, bounds=d.scale(q))
+    if rel.not_estimable is None:
+        out["reliability"][q["id"]] = asdict(rel)
+    else:  # no alpha to show: say why
+        out.setdefault("not_estimable", {})[f"reliability.{q['id']}"] = rel.not_estimable
+    varying = frame.dropna().loc[:, frame.dropna().nunique() > 1]
+    if varying.shape[1] >= 2:
+        out.setdefault("correlations", {})[q["id"]] = stats.correlations(varying)
+    return frame
+
+
+def _block_results(
+    out: dict[str, Any],
+    outcomes: dict[str, tuple[str, list[Any]]],
+    block: tuple[str, pd.DataFrame],
+    scale: tuple[int, int] | None,
+    *,
+    factorable: bool,
+) -> None:
+    """The key drivers of the outcome, their IPA grid and the factors of the first block."""
+    name = block[0]
+    frame = block[1].loc[:, block[1].nunique() > 1]  # items nobody varied on say nothing to these
+    outcome = outcomes.get("csat") or outcomes.get("nps")
+    if outcome is not None and frame.shape[1] >= 1:
+        _drivers(out, outcome, name, frame, scale)
+    if factorable and frame.shape[1] >= 4 and len(frame.dropna()) >= MIN_EFA:
+        efa = stats.factor_analysis(frame)
+        if efa.not_estimable is None:
+            out["efa"] = {"block": name, **asdict(efa)}
+        else:
+            out.setdefault("not_estimable", {})[f"efa.{name}"] = efa.not_estimable
+
+
+def _drivers(
+    out: dict[str, Any],
+    outcome: tuple[str, list[Any]],
+    name: str,
+    frame: pd.DataFrame,
+    scale: tuple[int, int] | None,
+) -> None:
+    y = pd.to_numeric(pd.Series(outcome[1]), errors="coerce")
+    complete = frame.assign(_y=y.to_numpy()).dropna()
+    if len(complete) < max(MIN_DRIVERS, frame.shape[1] + 3):
+        return
+    out["drivers"] = {
+        "outcome": outcome[0],
+        "block": name,
+        **stats.drivers(complete["_y"], complete.drop(columns=["_y"])),
+    }
+    # importance derived from the drivers' relative weights, performance from the means
+    weights = out["drivers"]["drivers"]
+    means = {k: stats.mean_ci(frame[k], bounds=scale) for k in weights}
+    out["ipa"] = stats.ipa(
+        {k: round(m.value or 0, 4) for k, m in means.items()},
+        {k: w["relative_weight"] for k, w in weights.items()},
+    )
+    for k, item in out["ipa"]["items"].items():  # each placed with its n and intervals
+        m = means[k]
+        item |= {"n": m.n, "performance_ci": [_round(m.ci_low), _round(m.ci_high)]}
+        item["importance_ci"] = [weights[k]["ci_low"], weights[k]["ci_high"]]
 
 
 def _round(x: float | None) -> float | None:

@@ -3,19 +3,26 @@ as the record page's own form (routing.assign, cases.transition), so its timelin
 entry, webhooks and commitment clocks are the same; what a record refuses is reported, not
 hidden."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from voxloop.audit.service import Actor
 from voxloop.cases import service as cases
 from voxloop.cases import workflow
+from voxloop.customers import service as customers
 from voxloop.errors import Conflict, InvalidInput, invalid
 from voxloop.feedback import service as feedback
+from voxloop.feedback.models import Feedback
 from voxloop.routing import service as routing
 
-# action -> the permission the record page's own form needs for it
-PERMISSIONS = {"assign": "cases.assign", "status": "feedback.handle", "department": "cases.assign"}
+# action -> the permission the record page's own form (or the API, for merge) needs for it
+PERMISSIONS = {
+    "assign": "cases.assign",
+    "status": "feedback.handle",
+    "department": "cases.assign",
+    "merge": "feedback.handle",
+}
 MAX_RECORDS = 200
 # the statuses a case can be moved to from some status: what the bulk form offers
 TARGETS = tuple(s for s in workflow.STATES if any(s in after for after in workflow.TRANSITIONS.values()))
@@ -25,8 +32,9 @@ NOTICE = "inbox_notice"  # the session key the inbox shows the outcome from, onc
 @dataclass(frozen=True)
 class Refusal:
     """Why one record was left as it was: not_found, unchanged (it already had that owner,
-    department or status), transition (its status cannot go there) or owner (its owner can
-    no longer handle cases, so it cannot move with them)."""
+    department or status), transition (its status cannot go there), owner (its owner can
+    no longer handle cases, so it cannot move with them), merged (a merge closed it already)
+    or customer (someone else's: their tracking page would lead to this one's case)."""
 
     feedback_id: int
     reason: str
@@ -38,6 +46,7 @@ class Outcome:
     action: str
     changed: list[int] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    into: int | None = None  # merge: the case the others became part of
 
 
 def check(
@@ -47,6 +56,7 @@ def check(
     assignee_id: int | None,
     to: str,
     department_id: int | None,
+    primary_id: int | None = None,
 ) -> None:
     """A 422 naming the field when the request as a whole cannot be done."""
     if action not in PERMISSIONS:
@@ -61,6 +71,10 @@ def check(
         raise invalid("to", f"one of {', '.join(workflow.STATES)}")
     if action == "department" and department_id is None:
         raise invalid("department_id", "choose a department")
+    if action == "merge" and len(set(feedback_ids)) < 2:
+        raise invalid("ids", "choose at least two records to merge")
+    if action == "merge" and primary_id is not None and primary_id not in feedback_ids:
+        raise invalid("primary_id", "one of the chosen records")
 
 
 def apply(
@@ -73,6 +87,7 @@ def apply(
     assignee_id: int | None = None,
     to: str = "",
     department_id: int | None = None,
+    primary_id: int | None = None,
 ) -> Outcome:
     """Apply `action` to each record in turn. A refusal for one record (a status it cannot
     go to) leaves it and goes on; bad input (no such person or department) is a 422 raised at
@@ -83,7 +98,10 @@ def apply(
         assignee_id=assignee_id,
         to=to,
         department_id=department_id,
+        primary_id=primary_id,
     )
+    if action == "merge":
+        return merge(db=db, org_id=org_id, actor=actor, feedback_ids=feedback_ids, primary_id=primary_id)
     outcome = Outcome(action)
     for feedback_id in dict.fromkeys(feedback_ids):  # once each, in the order chosen
         record = feedback.get(db=db, org_id=org_id, feedback_id=feedback_id)
@@ -118,3 +136,45 @@ def apply(
         else:
             outcome.changed.append(record.id)
     return outcome
+
+
+def _someone_else(db: Session, record: Feedback, primary: Feedback) -> bool:
+    """Whether the two records are known to come from different people: customers with an
+    email or phone, not the same. A name alone identifies nobody, so it may be the same guest."""
+    if record.customer_id == primary.customer_id:
+        return False
+    both = customers.get_many_by_id(db=db, ids={record.customer_id, primary.customer_id})
+    return len(both) == 2 and all(c.email or c.phone for c in both.values())
+
+
+def merge(
+    *, db: Session, org_id: int, actor: Actor, feedback_ids: list[int], primary_id: int | None
+) -> Outcome:
+    """Merge the chosen records into one case through the record's own merge: into
+    `primary_id`, or else the oldest chosen record that a merge has not closed already."""
+    found: dict[int, Feedback] = {}
+    outcome = Outcome("merge")
+    for feedback_id in dict.fromkeys(feedback_ids):
+        record = feedback.get(db=db, org_id=org_id, feedback_id=feedback_id)
+        if record is None:
+            outcome.refused.append(Refusal(feedback_id, "not_found"))
+        else:
+            found[record.id] = record
+    if primary_id is not None:
+        primary = found.get(primary_id)
+        if primary is None or cases.merged_already(primary):
+            raise invalid("primary_id", "a case that has not been merged into another")
+    else:
+        open_ = [r for r in found.values() if not cases.merged_already(r)]
+        primary = min(open_, key=lambda r: (r.received_at, r.id), default=None)
+    for record in found.values():
+        if record is primary:
+            continue
+        if primary is None or cases.merged_already(record):
+            outcome.refused.append(Refusal(record.id, "merged", record.status))
+        elif _someone_else(db, record, primary):
+            outcome.refused.append(Refusal(record.id, "customer", record.status))
+        else:
+            cases.merge(db=db, org_id=org_id, actor=actor, feedback_id=record.id, into=primary.id)
+            outcome.changed.append(record.id)
+    return replace(outcome, into=primary.id if primary else None)

@@ -1,17 +1,22 @@
-"""Administration page of the cases domain: the canned replies agents start from on the record
-page (name, Chinese and English text)."""
+"""Pages of the cases domain: the canned replies agents start from on the record page (name,
+Chinese and English text), and the service KPIs by department, agent or channel."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from voxloop.cases import service
+from voxloop.cases import kpis, service
+from voxloop.common import i18n
+from voxloop.common.i18n import N_
+from voxloop.common.time import utcnow
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import VoxloopError
-from voxloop.web.pages import Csrf, WebActor, WebOrg, page, web_require
+from voxloop.feedback import service as feedback
+from voxloop.web.pages import Csrf, WebActor, WebOrg, page, request_locale, web_require
 
 router = APIRouter(include_in_schema=False)
 # Loose limits: the service checks the real ones and the page says which field is wrong.
@@ -100,3 +105,40 @@ def delete_reply_template(reply_template_id: PathId, org: WebOrg, actor: WebActo
     service.delete_reply_template(db=db, org_id=org.id, actor=actor, template_id=reply_template_id)
     db.commit()
     return RedirectResponse("/admin/replies", status_code=303)
+
+
+# -- service KPIs -------------------------------------------------------------------------------
+
+
+KPI_GROUPS = {"department": N_("Department"), "agent": N_("Agent"), "channel": N_("Channel")}
+
+
+@router.get("/reports/kpis", dependencies=[web_require("kpis.read")])
+def kpis_page(
+    request: Request,
+    org: WebOrg,
+    db: DbSession,
+    by: Annotated[str, Query(pattern="^(department|agent|channel)$")] = "department",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> Response:
+    end = utcnow()
+    report = kpis.report(db, org.id, by, end - timedelta(days=days), end)
+    locale = request_locale(request)
+    if by == "channel":
+        names = {c.code: c for c in feedback.active_channels(db=db, org_id=org.id).values()}
+        for row in report["rows"]:
+            channel = names.get(row["key"])
+            row["label"] = (
+                (channel.name_en if locale == "en" and channel.name_en else channel.name)
+                if channel
+                else row["key"]
+            )
+    groups = [(g, i18n.gettext(label, locale)) for g, label in KPI_GROUPS.items()]
+    return page(
+        request,
+        "reports/kpis.html",
+        report=report,
+        days=days,
+        groups=groups,
+        label_of_group=dict(groups)[by],
+    )

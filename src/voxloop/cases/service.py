@@ -119,6 +119,11 @@ def add_note(*, db: Session, org_id: int, actor: Actor, feedback_id: int, text: 
         )
 
 
+def merged_already(record: Feedback) -> bool:
+    """Whether the record is a duplicate closed by a merge into another case."""
+    return record.status == workflow.CLOSED and record.flag == "duplicate"
+
+
 def merge(*, db: Session, org_id: int, actor: Actor, feedback_id: int, into: int) -> Feedback:
     """Merge a duplicate into the case that carries on: the duplicate is closed and flagged,
     its text joins the other case's timeline, and its customer's tracking page points there."""
@@ -128,7 +133,7 @@ def merge(*, db: Session, org_id: int, actor: Actor, feedback_id: int, into: int
     target = feedback.get(db=db, org_id=org_id, feedback_id=into)
     if target is None:
         raise invalid("into", "no such case in this organization")
-    if source.status == workflow.CLOSED and source.flag == "duplicate":
+    if merged_already(source):
         raise Conflict("This case was merged already.", fields=[field_error("into", "already merged")])
     before = source.status
     source.status = workflow.CLOSED

@@ -10,14 +10,14 @@ from voxloop.audit.service import SYSTEM
 from voxloop.cases import service, templates
 from voxloop.common import i18n
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.feedback.tasks import tracking_url
 from voxloop.integrations import email
-from voxloop.jobs.executor import task
+from voxloop.jobs.registry import task
+from voxloop.mail.compose import render
 from voxloop.surveys import invitations
-from voxloop.web.render import render
 
 
 def _locale(db: Any, customer: Any, record: Feedback) -> str:
@@ -57,8 +57,8 @@ def send_reply(payload: dict[str, Any]) -> None:
         ctx["url"] = tracking_url(record.tracking_code)
         email.send(
             to=customer.email,
-            subject=render("email/reply_subject.txt", locale, **ctx).strip(),
-            text=render("email/reply.txt", locale, **ctx),
+            subject=render("reply_subject.txt", locale, **ctx).strip(),
+            text=render("reply.txt", locale, **ctx),
             message_id=f"<reply-{event.id}-{record.tracking_code}@voxloop>",
         )
 
@@ -87,7 +87,7 @@ def thank_you(payload: dict[str, Any]) -> None:
             text=body,
             message_id=f"<thanks-{record.id}-{record.tracking_code}@voxloop>",
         )
-        with write_lock():
+        with writing(db):
             feedback.add_event(
                 db=db,
                 org_id=record.org_id,
@@ -97,7 +97,6 @@ def thank_you(payload: dict[str, Any]) -> None:
                 public=True,
                 data={"to": customer.email, "template": kind},
             )
-            db.commit()
 
 
 @task(service.FOLLOW_UP)
@@ -118,8 +117,7 @@ def follow_up(payload: dict[str, Any]) -> None:
         if done is not None:
             return
         customer = feedback.customer_of(db=db, record=record)
-        db.commit()
-        with write_lock():
+        with writing(db):
             invited = invitations.after_case(db=db, record=record, email=customer.email if customer else None)
             feedback.add_event(
                 db=db,
@@ -129,7 +127,6 @@ def follow_up(payload: dict[str, Any]) -> None:
                 actor=SYSTEM,
                 data={"survey_invited": bool(invited and invited["invited"])},
             )
-            db.commit()
 
 
 def _tell_staff(db: Any, user: User, record: Feedback, name: str, message_id: str, **ctx: Any) -> None:
@@ -139,8 +136,8 @@ def _tell_staff(db: Any, user: User, record: Feedback, name: str, message_id: st
     ctx.update(record=record, url=f"{get_settings().base_url.rstrip('/')}/feedback/{record.id}")
     email.send(
         to=user.email,
-        subject=render(f"email/{name}_subject.txt", locale, **ctx).strip(),
-        text=render(f"email/{name}.txt", locale, **ctx),
+        subject=render(f"{name}_subject.txt", locale, **ctx).strip(),
+        text=render(f"{name}.txt", locale, **ctx),
         message_id=message_id,
     )
 

@@ -81,44 +81,63 @@ def check(data: dict[str, Any]) -> list[dict[str, str]]:
         return [*errors, {"field": "hours", "reason": "must map weekdays to lists of [start, end]"}]
     total = 0
     for day, spans in hours.items():
-        where = f"hours.{day}"
-        if day not in WEEKDAYS:
-            errors.append({"field": where, "reason": f"unknown weekday; use {', '.join(WEEKDAYS)}"})
-            continue
-        if not isinstance(spans, list):
-            errors.append({"field": where, "reason": "must be a list of [start, end]"})
-            continue
-        last_end = -1
-        for i, span in enumerate(spans):
-            if not (
-                isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(x, str) for x in span)
-            ):
-                errors.append({"field": f"{where}[{i}]", "reason": 'must be ["HH:MM", "HH:MM"]'})
-                continue
-            if not all(_HHMM.match(x) for x in span):
-                errors.append(
-                    {"field": f"{where}[{i}]", "reason": "times must be HH:MM between 00:00 and 24:00"}
-                )
-                continue
+        problems, minutes = _day(day, spans)
+        errors += problems
+        total += minutes
+    if not errors and total == 0:
+        errors.append({"field": "hours", "reason": "a calendar needs working hours on at least one weekday"})
+    return errors + _region(data) + _extra_days(data)
+
+
+def _day(day: Any, spans: Any) -> tuple[list[dict[str, str]], int]:
+    """The problems of one weekday's working hours, and its working minutes."""
+    where = f"hours.{day}"
+    if day not in WEEKDAYS:
+        return [{"field": where, "reason": f"unknown weekday; use {', '.join(WEEKDAYS)}"}], 0
+    if not isinstance(spans, list):
+        return [{"field": where, "reason": "must be a list of [start, end]"}], 0
+    errors: list[dict[str, str]] = []
+    total = 0
+    last_end = -1
+    for i, span in enumerate(spans):
+        reason = _span_problem(span)
+        if reason is None:
             start, end = (_minutes(x) for x in span)
             if end <= start:
-                errors.append({"field": f"{where}[{i}]", "reason": "must end after it starts"})
+                reason = "must end after it starts"
             elif start < last_end:
-                errors.append({"field": f"{where}[{i}]", "reason": "overlaps the interval before it"})
+                reason = "overlaps the interval before it"
             else:
                 total += end - start
                 last_end = end
-    if not errors and total == 0:
-        errors.append({"field": "hours", "reason": "a calendar needs working hours on at least one weekday"})
+        if reason is not None:
+            errors.append({"field": f"{where}[{i}]", "reason": reason})
+    return errors, total
+
+
+def _span_problem(span: Any) -> str | None:
+    if not (isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(x, str) for x in span)):
+        return 'must be ["HH:MM", "HH:MM"]'
+    if not all(_HHMM.match(x) for x in span):
+        return "times must be HH:MM between 00:00 and 24:00"
+    return None
+
+
+def _region(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The problems of the country and subdivision whose public holidays apply."""
     country = data.get("country")
-    if country:
-        if country not in holidays.list_supported_countries():
-            errors.append({"field": "country", "reason": f"no public-holiday data for {country!r}"})
-        elif (
-            data.get("subdivision")
-            and data["subdivision"] not in holidays.list_supported_countries()[country]
-        ):
-            errors.append({"field": "subdivision", "reason": f"unknown subdivision of {country}"})
+    if not country:
+        return []
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        return [{"field": "country", "reason": f"no public-holiday data for {country!r}"}]
+    if data.get("subdivision") and data["subdivision"] not in supported[country]:
+        return [{"field": "subdivision", "reason": f"unknown subdivision of {country}"}]
+    return []
+
+
+def _extra_days(data: dict[str, Any]) -> list[dict[str, str]]:
+    errors = []
     for key in ("extra_holidays", "extra_workdays"):
         for i, value in enumerate(data.get(key) or []):
             try:

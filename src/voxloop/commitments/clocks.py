@@ -115,51 +115,75 @@ class _Row:
     escalation: int = 0
 
 
-def start_many(*, db: Session, records: list[dict[str, Any]]) -> int:
-    """Start the clocks of freshly triaged and routed records (dicts with fid, org_id, channel,
-    type, priority, received_at, status, assigned). Records that are flagged, already finished
-    or covered by no commitment get none. The caller holds the write lock and commits."""
-    by_org: dict[int, list[Commitment]] = {}
-    planned: list[tuple[dict[str, Any], Commitment]] = []
-    for r in records:
-        if r.get("flag") or r["status"] in TERMINAL:
-            continue
-        if r["org_id"] not in by_org:
-            by_org[r["org_id"]] = active_commitments(db, r["org_id"])
-        c = choose(by_org[r["org_id"]], r["channel"], r.get("type"), r.get("priority"))
-        if c is not None:
-            planned.append((r, c))
+@dataclass(frozen=True)
+class ClockStart:
+    """A freshly triaged and routed record, as its clocks start: what chooses its commitment,
+    when it arrived, and whether it went to someone already."""
+
+    fid: int
+    org_id: int
+    channel: str
+    type: str | None
+    priority: int | None
+    received_at: datetime
+    status: str
+    assigned: bool
+    flagged: bool = False
+
+
+def start_many(*, db: Session, records: list[ClockStart]) -> int:
+    """Start the clocks of freshly triaged and routed records. Records that are flagged,
+    already finished or covered by no commitment get none. The caller holds the write lock
+    and commits."""
+    planned = _planned(db, records)
     if not planned:
         return 0
-    existing = set(
-        db.scalars(
-            select(CaseClock.feedback_id).where(CaseClock.feedback_id.in_([r["fid"] for r, _ in planned]))
-        )
-    )
-    by_calendar: dict[int, list[tuple[dict[str, Any], Commitment]]] = defaultdict(list)
+    ids = [r.fid for r, _ in planned]
+    existing = set(db.scalars(select(CaseClock.feedback_id).where(CaseClock.feedback_id.in_(ids))))
+    by_calendar: dict[int, list[tuple[ClockStart, Commitment]]] = defaultdict(list)
     for r, c in planned:
-        if r["fid"] not in existing:
+        if r.fid not in existing:
             by_calendar[c.calendar_id].append((r, c))
     rows = []
     for calendar_id, group in by_calendar.items():
         axis = working_time(db, calendar_id)
-        received = axis.work_at(np.array([int(as_utc(r["received_at"]).timestamp()) for r, _ in group]))
+        received = axis.work_at(np.array([int(as_utc(r.received_at).timestamp()) for r, _ in group]))
         now = axis.work(utcnow())
         for (r, c), start in zip(group, received.tolist(), strict=True):
-            row = _Row(r["fid"], r["org_id"], c.id, calendar_id, start)
-            for step in ("response", "resolution", "dispatch"):
-                target = target_seconds(c, step)
-                if target is not None:
-                    setattr(row, f"{step}_due", start + target)
-                    setattr(row, f"{step}_state", "pending")
-            if r.get("assigned"):
-                _meet(row, "dispatch", now)
-                _begin(row, c, "handling", now)
-            refresh(row, c)
-            rows.append(row.__dict__)
+            rows.append(_started(r, c, calendar_id, start, now).__dict__)
     if rows:
         db.execute(insert(CaseClock.__table__), rows)
     return len(rows)
+
+
+def _planned(db: Session, records: list[ClockStart]) -> list[tuple[ClockStart, Commitment]]:
+    """The records that get a clock, each with the commitment it runs under."""
+    by_org: dict[int, list[Commitment]] = {}
+    planned: list[tuple[ClockStart, Commitment]] = []
+    for r in records:
+        if r.flagged or r.status in TERMINAL:
+            continue
+        if r.org_id not in by_org:
+            by_org[r.org_id] = active_commitments(db, r.org_id)
+        c = choose(by_org[r.org_id], r.channel, r.type, r.priority)
+        if c is not None:
+            planned.append((r, c))
+    return planned
+
+
+def _started(r: ClockStart, c: Commitment, calendar_id: int, start: int, now: int) -> _Row:
+    """A new clock from `start` (working seconds); dispatch met at once for an assigned record."""
+    row = _Row(r.fid, r.org_id, c.id, calendar_id, start)
+    for step in ("response", "resolution", "dispatch"):
+        target = target_seconds(c, step)
+        if target is not None:
+            setattr(row, f"{step}_due", start + target)
+            setattr(row, f"{step}_state", "pending")
+    if r.assigned:
+        _meet(row, "dispatch", now)
+        _begin(row, c, "handling", now)
+    refresh(row, c)
+    return row
 
 
 def _meet(clock: Any, step: str, now: int) -> None:
@@ -219,34 +243,43 @@ def assigned(*, db: Session, record: Feedback) -> None:
 def status_changed(*, db: Session, record: Feedback, before: str, after: str) -> None:
     """Keep the clock in step with the case: pause while waiting for the customer, stop on
     resolution, restart on reopening, void what is left when a case closes unresolved."""
+    reopened = before in TERMINAL and after not in TERMINAL
     if after == "resolved":
         record.resolved_at = utcnow()
-    elif before in TERMINAL and after not in TERMINAL:
+    elif reopened:
         record.resolved_at = None
     found = _clock(db, record)
     if found is None:
         return
     clock, commitment, now = found
     if before == "waiting_customer" and clock.paused_work is not None:
-        shift = now - clock.paused_work
-        for step in STEPS:
-            if getattr(clock, f"{step}_state") in OPEN_STATES:
-                setattr(clock, f"{step}_due", getattr(clock, f"{step}_due") + shift)
-        clock.paused_work = None
+        _resume(clock, now - clock.paused_work)
     if after == "waiting_customer":
         clock.paused_work = now
     elif after == "resolved":
         for step in STEPS:
             _meet(clock, step, now)
-    elif before in TERMINAL and after not in TERMINAL:
+    elif reopened:
         _begin(clock, commitment, "resolution", now)
         if record.assignee_id is not None:
             _begin(clock, commitment, "handling", now)
     elif after == "closed":
-        for step in STEPS:
-            if getattr(clock, f"{step}_state") in OPEN_STATES:
-                setattr(clock, f"{step}_state", "void")
+        _void_open(clock)
     refresh(clock, commitment)
+
+
+def _resume(clock: CaseClock, shift: int) -> None:
+    """The wait for the customer is over: open deadlines move by the working time paused."""
+    for step in STEPS:
+        if getattr(clock, f"{step}_state") in OPEN_STATES:
+            setattr(clock, f"{step}_due", getattr(clock, f"{step}_due") + shift)
+    clock.paused_work = None
+
+
+def _void_open(clock: CaseClock) -> None:
+    for step in STEPS:
+        if getattr(clock, f"{step}_state") in OPEN_STATES:
+            setattr(clock, f"{step}_state", "void")
 
 
 def commitment_of(db: Session, record: Feedback) -> Commitment | None:

@@ -1,5 +1,5 @@
 """Outbox handlers: tell the right people about a warning, a breach or an escalation; send the
-customer a delivered remedy."""
+customer a delivered remedy. Periodically: the sweep that finds them."""
 
 from typing import Any
 
@@ -13,12 +13,12 @@ from voxloop.commitments.models import Remedy
 from voxloop.common import i18n
 from voxloop.common.i18n import N_
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.integrations import email
-from voxloop.jobs.executor import task
-from voxloop.web.render import render
+from voxloop.jobs.registry import periodic, task
+from voxloop.mail.compose import render
 
 STEP_LABELS = {
     "response": N_("response"),
@@ -49,6 +49,13 @@ def recipients(db: Any, record: Feedback, kind: str, level: int) -> list[User]:
     return users
 
 
+@periodic("sweep", every="sweep_seconds")
+def sweep_commitments() -> dict[str, int]:
+    """Warnings, breaches and escalations that have come due; run by every executor."""
+    with session_scope() as db, writing(db):
+        return clocks.sweep(db=db)
+
+
 @task(clocks.NOTIFY)
 def notify(payload: dict[str, Any]) -> None:
     with session_scope(readonly=True) as db:
@@ -73,8 +80,8 @@ def notify(payload: dict[str, Any]) -> None:
             }
             email.send(
                 to=user.email,
-                subject=render("email/commitment_subject.txt", locale, **ctx).strip(),
-                text=render("email/commitment.txt", locale, **ctx),
+                subject=render("commitment_subject.txt", locale, **ctx).strip(),
+                text=render("commitment.txt", locale, **ctx),
                 # One message per case, step, level and person: a retry does not send it twice.
                 message_id=f"<sla-{record.id}-{payload['step']}-{payload['kind']}-{payload['level']}-{user.id}@voxloop>",
             )
@@ -116,7 +123,7 @@ def remedy_delivered(payload: dict[str, Any]) -> None:
                 text=body,
                 message_id=f"<remedy-{remedy.id}-{record.tracking_code}@voxloop>",
             )
-        with write_lock():
+        with writing(db):
             feedback.add_event(
                 db=db,
                 org_id=record.org_id,
@@ -127,4 +134,3 @@ def remedy_delivered(payload: dict[str, Any]) -> None:
                 if to
                 else {"remedy_id": remedy.id, "kind": remedy.kind},
             )
-            db.commit()

@@ -1,6 +1,7 @@
 """Finding and creating customers by the contact details they give."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
@@ -47,68 +48,79 @@ def get_many_by_id(*, db: Session, ids: set[int | None]) -> dict[int, Customer]:
 def resolve_many(*, db: Session, org_id: int, contacts: list[Contact | None]) -> list[int | None]:
     """The customer id for each contact: an existing customer with the same email (or phone),
     else a new one; None for anonymous feedback. One query and one insert for the whole list."""
-    known = [c for c in contacts if c is not None and not c.is_anonymous]
-    emails = {c.email.lower() for c in known if c.email}
-    phones = {c.phone for c in known if c.phone and not c.email}
-    by_email: dict[str, int] = {}
-    by_phone: dict[str, int] = {}
-    if emails or phones:
-        rows = db.execute(
-            select(Customer.id, Customer.email, Customer.phone).where(
-                Customer.org_id == org_id,
-                or_(Customer.email.in_(emails), Customer.phone.in_(phones)),
-            )
-        )
-        for cid, email, phone in rows:
-            if email:
-                by_email.setdefault(email, cid)
-            if phone:
-                by_phone.setdefault(phone, cid)
-
-    def key(c: Contact) -> tuple[str, str] | None:
-        if c.email:
-            return ("email", c.email.lower())
-        if c.phone:
-            return ("phone", c.phone)
-        return None  # a name alone identifies nobody: every such contact is a new customer
-
-    def existing(c: Contact) -> int | None:
-        if c.email:
-            return by_email.get(c.email.lower())
-        return by_phone.get(c.phone) if c.phone else None
-
+    by_email, by_phone = _existing(db, org_id, [c for c in contacts if c is not None and not c.is_anonymous])
     new_rows: list[dict[str, object]] = []
     new_index: dict[tuple[str, str] | int, int] = {}
     out: list[int | None] = []
     pending: dict[int, int] = {}  # position in `out` -> its row in `new_rows`, filled after the insert
     now = utcnow()
     for i, c in enumerate(contacts):
-        if c is None or c.is_anonymous:
-            out.append(None)
+        found = None if c is None or c.is_anonymous else _known_id(c, by_email, by_phone)
+        out.append(found)
+        if c is None or c.is_anonymous or found is not None:
             continue
-        found = existing(c)
-        if found is not None:
-            out.append(found)
-            continue
-        k: tuple[str, str] | int = key(c) or i
+        k: tuple[str, str] | int = _identity(c) or i
         if k not in new_index:
             new_index[k] = len(new_rows)
-            new_rows.append(
-                {
-                    "org_id": org_id,
-                    "name": c.name,
-                    "email": c.email.lower() if c.email else None,
-                    "phone": c.phone,
-                    "locale": c.locale,
-                    "created_at": now,
-                }
-            )
+            new_rows.append(_new_row(org_id, c, now))
         pending[i] = new_index[k]
-        out.append(None)
     if new_rows:
-        table = Customer.__table__
-        result = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows)
-        new_ids: list[int] = [r[0] for r in result]
+        new_ids = _insert(db, new_rows)
         for i, row in pending.items():
             out[i] = new_ids[row]
     return out
+
+
+def _existing(db: Session, org_id: int, known: list[Contact]) -> tuple[dict[str, int], dict[str, int]]:
+    """The ids of the organization's customers with these contacts' emails, and with the phones of
+    those who gave no email."""
+    emails = {c.email.lower() for c in known if c.email}
+    phones = {c.phone for c in known if c.phone and not c.email}
+    by_email: dict[str, int] = {}
+    by_phone: dict[str, int] = {}
+    if not emails and not phones:
+        return by_email, by_phone
+    rows = db.execute(
+        select(Customer.id, Customer.email, Customer.phone).where(
+            Customer.org_id == org_id,
+            or_(Customer.email.in_(emails), Customer.phone.in_(phones)),
+        )
+    )
+    for cid, email, phone in rows:
+        if email:
+            by_email.setdefault(email, cid)
+        if phone:
+            by_phone.setdefault(phone, cid)
+    return by_email, by_phone
+
+
+def _identity(c: Contact) -> tuple[str, str] | None:
+    if c.email:
+        return ("email", c.email.lower())
+    if c.phone:
+        return ("phone", c.phone)
+    return None  # a name alone identifies nobody: every such contact is a new customer
+
+
+def _known_id(c: Contact, by_email: dict[str, int], by_phone: dict[str, int]) -> int | None:
+    if c.email:
+        return by_email.get(c.email.lower())
+    return by_phone.get(c.phone) if c.phone else None
+
+
+def _new_row(org_id: int, c: Contact, now: datetime) -> dict[str, object]:
+    return {
+        "org_id": org_id,
+        "name": c.name,
+        "email": c.email.lower() if c.email else None,
+        "phone": c.phone,
+        "locale": c.locale,
+        "created_at": now,
+    }
+
+
+def _insert(db: Session, rows: list[dict[str, object]]) -> list[int]:
+    """Insert new customers; their ids in the order of `rows`."""
+    table = Customer.__table__
+    result = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]

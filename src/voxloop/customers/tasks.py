@@ -10,7 +10,7 @@ from voxloop.customers.directory import ERASE_ANALYTICS
 from voxloop.db import session_scope
 from voxloop.feedback import attachments
 from voxloop.feedback.models import Attachment
-from voxloop.jobs.executor import task
+from voxloop.jobs.registry import task
 from voxloop.mail import catcher
 from voxloop.surveys import optouts
 
@@ -34,7 +34,7 @@ def erase_analytics(payload: dict[str, Any]) -> None:
     with store.connect() as conn:
         if ids:
             marks = ", ".join("?" * len(ids))
-            conn.execute(f"UPDATE feedback_facts SET customer_id = NULL WHERE id IN ({marks})", ids)
+            conn.execute(f"UPDATE feedback_facts SET customer_id = NULL WHERE id IN ({marks})", ids)  # noqa: S608  placeholders
         if customer_id is not None:
             conn.execute("UPDATE response_facts SET customer_id = NULL WHERE customer_id = ?", [customer_id])
             conn.execute(

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import Actor
 from voxloop.common.time import utcnow
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.initiatives import service as initiatives
-from voxloop.jobs.executor import drain, schedule_themes
+from voxloop.jobs.executor import drain
 from voxloop.jobs.models import OutboxMessage
 from voxloop.themes import service as themes
 from voxloop.themes.models import Alert, Theme, ThemeRun
+from voxloop.themes.tasks import schedule_themes
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def load(org_id: int) -> list[int]:
     alerted = now - timedelta(days=ALERTED_DAYS_AGO)
     with session_scope(readonly=True) as db:
         found = themes.plan(db=db, org_id=org_id, end=alerted)
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         run = themes.apply(db=db, plan=found)
         db.flush()
         # They were raised then, and their e-mail went out then: not again today.
@@ -157,7 +158,6 @@ def load(org_id: int) -> list[int]:
             if alert.id not in acted:
                 alert.acknowledged_at = alerted + timedelta(hours=5)
                 alert.acknowledged_by = f"web:{PLANS[0].owner}"
-        db.commit()
     schedule_themes()
     drain()
     return made

@@ -15,7 +15,7 @@ from voxloop.audit.service import Actor
 from voxloop.common import cache
 from voxloop.common.time import utcnow
 from voxloop.customers.service import Contact
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.errors import InvalidInput, VoxloopError, field_error
 from voxloop.feedback import attachments, intake, service
 from voxloop.feedback.models import Channel
@@ -113,9 +113,7 @@ def receive(
     `triaged` already (imported history) are not triaged again. From the anonymous form
     (`anonymous_ip`), the attachments count against that address's daily bytes first: a post
     refused (429) there, or by the organization's quota (413), stores nothing."""
-    # End any read transaction first: never hold SQLite's lock while waiting for the file lock.
-    db.commit()
-    with write_lock():
+    with writing(db):
         if anonymous_ip is not None:
             nbytes = sum(len(b.data) for d in drafts for b in d.blobs)
             service.charge_form_bytes(db=db, ip=anonymous_ip, nbytes=nbytes)
@@ -125,7 +123,6 @@ def receive(
         _enqueue_side_effects(db, org.id, created, acknowledge, historical, triaged)
         if also is not None:
             also(db, created)
-        db.commit()
     return created
 
 

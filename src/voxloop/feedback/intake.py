@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from voxloop.audit.service import Actor
 from voxloop.customers import service as customers_service
 from voxloop.customers.models import Customer
-from voxloop.db import get_sessionmaker, write_lock
+from voxloop.db import get_sessionmaker, writing
 from voxloop.errors import AttachmentQuotaExceeded, Conflict, field_error
 from voxloop.feedback import service
 from voxloop.feedback.models import Feedback, IdempotencyKey
@@ -80,7 +80,7 @@ class IntakeWriter:
             _deliver(sub for sub in group if sub.future.done())
 
     def _write(self, group: list[Submission]) -> None:
-        with write_lock(), get_sessionmaker()() as db:
+        with get_sessionmaker()() as db, writing(db):
             replays, deferred = self._settle_keys(db, group)
             waiting = {id(s) for s in deferred}
             fresh = [
@@ -117,7 +117,6 @@ class IntakeWriter:
                             )
                         )
                 self._before_commit(db, org_id, created)
-            db.commit()
         # New records answer with what was written; replays and customers are read back, after
         # letting go of the lock (WAL readers block no writer).
         answers = created_ids | replays

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -574,63 +574,86 @@ def _search(stmt: Select[Any], db: Session, q: str) -> Select[Any]:
 def list(  # noqa: A001 - the same verb in every service
     *, db: Session, org_id: int, filters: Filters, cursor: str | None = None, limit: int = 50
 ) -> tuple[builtins.list[Feedback], str | None]:
-    stmt = select(Feedback).where(Feedback.org_id == org_id).options(selectinload(Feedback.attachments))
-    if filters.channel:
-        stmt = stmt.where(Feedback.channel == filters.channel)
     check_filters(filters)
-    if filters.status:
-        stmt = stmt.where(Feedback.status == filters.status)
-    if filters.language:
-        stmt = stmt.where(Feedback.language == filters.language)
-    if filters.type:
-        stmt = stmt.where(Feedback.type == filters.type)
-    for column in ("category", "branch", "touchpoint", "sentiment", "product", "department_id"):
-        value = getattr(filters, column)
-        if value:
-            stmt = stmt.where(getattr(Feedback, column) == value)
-    if filters.review:
-        stmt = stmt.where(Feedback.review.is_not(None))
-    if filters.assignee_id is not None:
-        stmt = stmt.where(Feedback.assignee_id == filters.assignee_id)
-    if filters.unassigned:
-        stmt = stmt.where(Feedback.assignee_id.is_(None))
-    if filters.sla:
-        from voxloop.commitments import overview  # commitments builds on this module
-
-        stmt = stmt.where(Feedback.id.in_(overview.late_ids(db=db, org_id=org_id, state=filters.sla)))
-    if filters.segment:
-        segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
-        stmt = stmt.where(Feedback.customer_id.in_(segment))
-    if filters.city:
-        branches = select(Branch.name).where(Branch.org_id == org_id, Branch.city == filters.city)
-        stmt = stmt.where(Feedback.branch.in_(branches))
-    if filters.rated:
-        stmt = stmt.where(Feedback.id.in_(_rated(db, org_id, filters)))
-    if filters.received_from:
-        stmt = stmt.where(Feedback.received_at >= as_utc(filters.received_from))
-    if filters.received_to:
-        stmt = stmt.where(Feedback.received_at < as_utc(filters.received_to))
+    stmt = (
+        select(Feedback)
+        .where(Feedback.org_id == org_id, *_conditions(db, org_id, filters))
+        .options(selectinload(Feedback.attachments))
+    )
     if filters.q:
         stmt = _search(stmt, db, filters.q)
     if filters.review:
         return _least_confident_first(db, stmt, cursor, limit)
     if cursor:
-        values = decode_cursor(cursor)
-        try:
-            at, last_id = datetime.fromisoformat(values[0]), int(values[1])
-        except (IndexError, TypeError, ValueError) as exc:
-            raise invalid("cursor", "is not a cursor this API returned") from exc
-        at = as_utc(at)
-        stmt = stmt.where(
-            or_(Feedback.received_at < at, and_(Feedback.received_at == at, Feedback.id < last_id))
-        )
+        stmt = stmt.where(_after(cursor))
     rows = [*db.scalars(stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc()).limit(limit + 1))]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor([as_utc(last.received_at).isoformat(), last.id])
-    return rows, next_cursor
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor([as_utc(last.received_at).isoformat(), last.id])
+
+
+# filters that pick records whose column equals the value given
+_EQUAL_FILTERS = (
+    "channel",
+    "status",
+    "language",
+    "type",
+    "category",
+    "branch",
+    "touchpoint",
+    "sentiment",
+    "product",
+    "department_id",
+)
+
+
+def _conditions(db: Session, org_id: int, filters: Filters) -> builtins.list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters given, besides the search words."""
+    conditions: builtins.list[ColumnElement[bool]] = [
+        getattr(Feedback, c) == getattr(filters, c) for c in _EQUAL_FILTERS if getattr(filters, c)
+    ]
+    if filters.review:
+        conditions.append(Feedback.review.is_not(None))
+    if filters.assignee_id is not None:
+        conditions.append(Feedback.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        conditions.append(Feedback.assignee_id.is_(None))
+    if filters.received_from:
+        conditions.append(Feedback.received_at >= as_utc(filters.received_from))
+    if filters.received_to:
+        conditions.append(Feedback.received_at < as_utc(filters.received_to))
+    return conditions + _related(db, org_id, filters)
+
+
+def _related(db: Session, org_id: int, filters: Filters) -> builtins.list[ColumnElement[bool]]:
+    """Conditions on what a record relates to: its clock, customer, branch and survey rating."""
+    conditions: builtins.list[ColumnElement[bool]] = []
+    if filters.sla:
+        from voxloop.commitments import overview  # commitments builds on this module
+
+        conditions.append(Feedback.id.in_(overview.late_ids(db=db, org_id=org_id, state=filters.sla)))
+    if filters.segment:
+        segment = select(Customer.id).where(Customer.org_id == org_id, Customer.segment == filters.segment)
+        conditions.append(Feedback.customer_id.in_(segment))
+    if filters.city:
+        branches = select(Branch.name).where(Branch.org_id == org_id, Branch.city == filters.city)
+        conditions.append(Feedback.branch.in_(branches))
+    if filters.rated:
+        conditions.append(Feedback.id.in_(_rated(db, org_id, filters)))
+    return conditions
+
+
+def _after(cursor: str) -> ColumnElement[bool]:
+    """The records after the cursor, newest first."""
+    values = decode_cursor(cursor)
+    try:
+        at, last_id = datetime.fromisoformat(values[0]), int(values[1])
+    except (IndexError, TypeError, ValueError) as exc:
+        raise invalid("cursor", "is not a cursor this API returned") from exc
+    at = as_utc(at)
+    return or_(Feedback.received_at < at, and_(Feedback.received_at == at, Feedback.id < last_id))
 
 
 def _least_confident_first(
@@ -694,6 +717,11 @@ def counts_by_status(*, db: Session, org_id: int) -> dict[str, int]:
         select(Feedback.status, func.count()).where(Feedback.org_id == org_id).group_by(Feedback.status)
     )
     return {s: n for s, n in rows}
+
+
+def list_channels(*, db: Session, org_id: int) -> builtins.list[Channel]:
+    """Every channel of the organization, switched off ones too, in the order they were made."""
+    return builtins.list(db.scalars(select(Channel).where(Channel.org_id == org_id).order_by(Channel.id)))
 
 
 def set_channel_active(*, db: Session, org_id: int, actor: Actor, code: str, active: bool) -> Channel:

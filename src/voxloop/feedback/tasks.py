@@ -13,8 +13,8 @@ from voxloop.feedback import service
 from voxloop.feedback.flows import ACKNOWLEDGE
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.integrations import email
-from voxloop.jobs.executor import task
-from voxloop.web.render import render
+from voxloop.jobs.registry import task
+from voxloop.mail.compose import render
 
 
 def tracking_url(tracking_code: str) -> str:
@@ -39,12 +39,12 @@ def acknowledge(payload: dict[str, Any]) -> None:
         org = db.get(Organization, record.org_id)
         locale = customer_locale(record.language, customer.locale, org.default_locale if org else None)
         ctx = {"record": record, "customer": customer, "url": tracking_url(record.tracking_code)}
-        subject = render("email/acknowledgement_subject.txt", locale, **ctx).strip()
+        subject = render("acknowledgement_subject.txt", locale, **ctx).strip()
         email.send(
             to=customer.email,
             subject=subject,
-            text=render("email/acknowledgement.txt", locale, **ctx),
-            html=render("email/acknowledgement.html", locale, **ctx),
+            text=render("acknowledgement.txt", locale, **ctx),
+            html=render("acknowledgement.html", locale, **ctx),
             message_id=f"<ack-{record.id}-{record.tracking_code}@voxloop>",
         )
         service.add_event(

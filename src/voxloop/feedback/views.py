@@ -157,7 +157,7 @@ def create_public_feedback(body: PublicFeedbackCreate, request: Request, db: DbS
     draft = flows.draft_from(body, channel="web_form", channels=channels)
     created = flows.receive(db=db, org=org, actor=PUBLIC, drafts=[draft])[0]
     record = service.get(db=db, org_id=org.id, feedback_id=created.id)
-    assert record is not None
+    assert record is not None  # noqa: S101  just received in this transaction
     return PublicCreated(
         tracking_code=record.tracking_code,
         tracking_url=tracking_url(record.tracking_code),

@@ -4,7 +4,9 @@ same external reference), the rest written in batches of 1,000 through normal in
 never acknowledged: the customers wrote long ago)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -17,7 +19,7 @@ from voxloop.audit.service import Actor
 from voxloop.common import forked
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
-from voxloop.db import write_lock
+from voxloop.db import writing
 from voxloop.errors import (
     InvalidInput,
     NotFound,
@@ -35,7 +37,9 @@ from voxloop.imports import mapping as m
 from voxloop.imports.models import ImportRun, ImportSource
 from voxloop.jobs import service as jobs
 from voxloop.text import pii
+from voxloop.triage import flows as triage_flows
 from voxloop.triage import service as triage_service
+from voxloop.triage.service import TriageDecision
 
 RUN = "imports.run"
 CHUNK = 1_000
@@ -112,8 +116,7 @@ def queue(
     wrong = m.problems(mapping, defaults, columns)
     if wrong:
         raise InvalidInput(fields=wrong)
-    db.commit()
-    with write_lock():
+    with writing(db):
         _refuse_past_running_limit(db, org.id)
         record = ImportRun(
             org_id=org.id, filename=filename[:255], source=source, dry_run=False,
@@ -124,7 +127,6 @@ def queue(
         db.flush()
         payload = {"run_id": record.id, "upload": upload, "mapping": mapping, "defaults": defaults}
         jobs.enqueue(db=db, org_id=org.id, task=RUN, payload={**payload, "user_id": actor.user_id})
-        db.commit()
     return record
 
 
@@ -165,14 +167,16 @@ def _known_refs(db: Session, org_id: int, refs: list[str]) -> set[str]:
 
 
 class Prepared(NamedTuple):
-    """One row of the file, checked: its problems, or the record to write and the key that
-    finds it twice (its external reference, else its text, time and customer's email)."""
+    """One row of the file, checked: its problems, or the record to write, the key that finds
+    it twice (its external reference, else its text, time and customer's email) and, when the
+    import classifies, its triage."""
 
     row: int  # as a spreadsheet numbers it: the header is row 1
     problems: list[dict[str, Any]]
     key: Any = None
     draft: feedback.Draft | None = None
     preview: dict[str, Any] | None = None
+    decision: TriageDecision | None = None
 
     @property
     def offset(self) -> int:  # the row's position in the frame
@@ -215,24 +219,30 @@ def prepare(
             previews += 1
         out.append(Prepared(row, [], key, draft, preview))
     if triage is not None:
-        _triage([p.draft for p in out if p.draft is not None and p.offset >= start], triage)
+        todo = [(i, p.draft) for i, p in enumerate(out) if p.draft is not None and p.offset >= start]
+        decisions = _triage([draft for _, draft in todo], triage)
+        for (i, _), decision in zip(todo, decisions, strict=True):
+            out[i] = out[i]._replace(decision=decision)
     return out
 
 
-def _triage(drafts: list[feedback.Draft], setup: triage_service.Setup) -> None:
+def _triage(drafts: list[feedback.Draft], setup: triage_service.Setup) -> list[TriageDecision]:
     # what triage reads: the texts as they will be stored
     stored = pii.redact if setup.redact else str
     texts = [stored(d.row["description"]) for d in drafts]
     # history alerts nobody and the fast tier types it: the sentence encoder reads a few
     # hundred texts a second, not a million rows
     found = triage_service.guesses(texts, setup, meaning=False)
+    decisions = []
     for d, text, guess in zip(drafts, texts, found, strict=True):
         request = d.row["customer_request"]
         decided = triage_service.decide(
             setup, guess, description=text, customer_request=stored(request) if request else None,
             channel=d.row["channel"], touchpoint=d.row["touchpoint"], language=d.row["language"],
         )  # fmt: skip
-        d.row.update(triage_service.columns(decided))
+        d.row.update(decided.columns())
+        decisions.append(decided)
+    return decisions
 
 
 def run(
@@ -272,76 +282,118 @@ def run(
             org_id=org.id, filename=filename[:255], source=source, dry_run=dry_run, rows=len(frame),
             by=actor.label, created=0, duplicates=0, failed=0, problems=[], position=0,
         )  # fmt: skip
-    # Counted here and saved into the record only with the rows they count.
-    counts = {"created": record.created, "duplicates": record.duplicates, "failed": record.failed}
-    problems: list[dict[str, Any]] = list(record.problems)
+    state = _Tally.of(record)
     preview: list[dict[str, Any]] = []
     seen: set[Any] = set()
-    pending: list[tuple[feedback.Draft, str | None]] = []
-    start = position = record.position  # rows before it were handled by an earlier try
+    pending: list[tuple[feedback.Draft, str | None, TriageDecision | None]] = []
+    start = record.position  # rows before it were handled by an earlier try
     triage = triage_service.setup(db=db, org_id=org.id) if classify and not dry_run else None
     options = {
         "mapping": mapping, "defaults": defaults, "timezone": org.timezone, "start": start, "triage": triage,
         "channels": feedback.active_channels(db=db, org_id=org.id),
     }  # fmt: skip
     db.commit()  # the forked processes must not share an open transaction
-
-    def save() -> None:  # counts and position, in the transaction of the rows they count
-        for name, value in counts.items():
-            setattr(record, name, value)
-        record.position, record.problems = position, problems[:MAX_PROBLEMS]
-
-    def written(db: Session, created: list[feedback.Created]) -> None:  # flows.receive's `also`
-        save()
-        if triage is not None:
-            records = [{**c.row, "id": c.id} for c in created]
-            triage_service.finish_imported(db=db, org_id=org.id, records=records)
-
-    def flush() -> None:
-        known = _known_refs(db, org.id, [ref for _, ref in pending if ref])
-        drafts = [draft for draft, ref in pending if not ref or ref not in known]
-        counts["duplicates"] += len(pending) - len(drafts)
-        counts["created"] += len(drafts)
-        if drafts and not dry_run:
-            flows.receive(
-                db=db, org=org, actor=actor, drafts=drafts, recorded_by_id=actor.user_id, acknowledge=False,
-                historical=True, triaged=triage is not None, also=written,
-            )  # fmt: skip
-        if progress:
-            progress(len(pending))
-        pending.clear()
-
+    write = partial(
+        _write, db=db, org=org, actor=actor, tally=state, triage=triage, dry_run=dry_run, progress=progress
+    )
     processes = processes or get_settings().analysis_processes
     parts = forked.in_parts(prepare, frame, options, processes=processes, minimum=2 * forked.PART)
     for part in parts:
         for p in part:
-            earlier = p.offset < start
-            if not earlier:
-                position = p.offset + 1
-            if p.problems:
-                if not earlier:
-                    counts["failed"] += 1
-                    problems.extend(p.problems)
+            if p.offset >= start:
+                state.position = p.offset + 1
+            if not _kept(p, start, seen, state, preview):
                 continue
-            if earlier:  # written (or found twice) by the earlier try: only remembered
-                seen.add(p.key)
-                continue
-            if p.key in seen:
-                counts["duplicates"] += 1
-                continue
-            seen.add(p.key)
-            if p.preview is not None and len(preview) < PREVIEW:
-                preview.append({"row": p.row, **p.preview})
-            assert p.draft is not None
-            pending.append((p.draft, p.draft.external_ref))
+            assert p.draft is not None  # noqa: S101  a row without problems always carries its draft
+            pending.append((p.draft, p.draft.external_ref, p.decision))
             if len(pending) >= CHUNK:
-                flush()
-    flush()
-    position = len(frame)
-    db.commit()  # end the read transaction before waiting for the lock
-    with write_lock():
-        save()
+                write(pending)
+                pending = []
+    write(pending)
+    state.position = len(frame)
+    with writing(db):
+        state.save()
         record.status = "done"
         db.add(record)
-        db.commit()
     return record, preview
+
+
+@dataclass
+class _Tally:
+    """An import's counts, problems and position: counted here, and saved into its run only
+    with the rows they count."""
+
+    record: ImportRun
+    counts: dict[str, int]
+    problems: list[dict[str, Any]]
+    position: int
+
+    @classmethod
+    def of(cls, record: ImportRun) -> "_Tally":
+        counts = {"created": record.created, "duplicates": record.duplicates, "failed": record.failed}
+        return cls(record, counts, list(record.problems), record.position)
+
+    def save(self) -> None:
+        for name, value in self.counts.items():
+            setattr(self.record, name, value)
+        self.record.position, self.record.problems = self.position, self.problems[:MAX_PROBLEMS]
+
+
+def _kept(p: Prepared, start: int, seen: set[Any], tally: _Tally, preview: list[dict[str, Any]]) -> bool:
+    """Whether a prepared row is to be written: not failed, not written by an earlier try, not
+    found twice in the file. Failures and duplicates are counted, kept rows previewed."""
+    earlier = p.offset < start
+    if p.problems:
+        if not earlier:
+            tally.counts["failed"] += 1
+            tally.problems.extend(p.problems)
+        return False
+    if earlier:  # written (or found twice) by the earlier try: only remembered
+        seen.add(p.key)
+        return False
+    if p.key in seen:
+        tally.counts["duplicates"] += 1
+        return False
+    seen.add(p.key)
+    if p.preview is not None and len(preview) < PREVIEW:
+        preview.append({"row": p.row, **p.preview})
+    return True
+
+
+def _write(
+    pending: list[tuple[feedback.Draft, str | None, TriageDecision | None]],
+    *,
+    db: Session,
+    org: Organization,
+    actor: Actor,
+    tally: _Tally,
+    triage: triage_service.Setup | None,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Write a batch of rows, leaving out those whose external reference is recorded already."""
+    known = _known_refs(db, org.id, [ref for _, ref, _ in pending if ref])
+    kept = [(draft, decision) for draft, ref, decision in pending if not ref or ref not in known]
+    tally.counts["duplicates"] += len(pending) - len(kept)
+    tally.counts["created"] += len(kept)
+    if kept and not dry_run:
+        flows.receive(
+            db=db, org=org, actor=actor, drafts=[draft for draft, _ in kept],
+            recorded_by_id=actor.user_id, acknowledge=False, historical=True, triaged=triage is not None,
+            also=partial(_written, tally, triage, [decision for _, decision in kept if decision is not None]),
+        )  # fmt: skip
+    if progress:
+        progress(len(pending))
+
+
+def _written(
+    tally: _Tally,
+    triage: triage_service.Setup | None,
+    decisions: list[TriageDecision],
+    db: Session,
+    created: list[feedback.Created],
+) -> None:
+    """flows.receive's `also`, with the drafts' triage: the counts saved with the rows they count."""
+    tally.save()
+    if triage is not None:
+        triage_flows.triage_imported(db=db, created=created, decisions=decisions)

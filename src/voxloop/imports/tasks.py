@@ -6,11 +6,11 @@ from typing import Any
 
 from voxloop.accounts import service as accounts
 from voxloop.audit.service import Actor
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.errors import VoxloopError
 from voxloop.imports import service, staging
 from voxloop.imports.models import ImportRun
-from voxloop.jobs.executor import task
+from voxloop.jobs.registry import task
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,8 @@ def run_import(payload: dict[str, Any]) -> None:
             frame = staging.load(org_id=org.id, key=payload["upload"])
             service.check_size(frame)
             if record.rows != len(frame):  # a large upload, kept unread until now
-                db.commit()
-                with write_lock():
+                with writing(db):
                     record.rows = len(frame)
-                    db.commit()
             service.run(
                 db=db, org=org, actor=Actor(label=record.by, user_id=payload.get("user_id")), frame=frame,
                 mapping=payload["mapping"], defaults=payload["defaults"], filename=record.filename,
@@ -40,12 +38,11 @@ def run_import(payload: dict[str, Any]) -> None:
         except VoxloopError as exc:  # the upload is gone, or the mapping no longer fits: not retried
             db.rollback()
             log.warning("import run %s failed: %s", record.id, exc.fields or exc.message)
-            with write_lock():
+            with writing(db):
                 record.status = "failed"
                 record.problems = [
                     *record.problems,
                     *(exc.fields or [{"field": "file", "reason": exc.message}]),
                 ]
-                db.commit()
             return
     staging.discard(org_id=org.id, key=payload["upload"])

@@ -79,7 +79,7 @@ def import_file(
         )  # fmt: skip
         response.status_code = status.HTTP_202_ACCEPTED
         return ImportResult(run=RunRead.model_validate(queued), preview=[])
-    assert frame is not None
+    assert frame is not None  # noqa: S101  read above unless queued to the background
     service.check_size(frame)
     run, preview = service.run(
         db=db,

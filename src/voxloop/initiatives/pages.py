@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from voxloop.accounts import service as accounts
-from voxloop.analytics import indicators
+from voxloop.analytics import metrics
 from voxloop.common.types import PathId
 from voxloop.deps import DbSession
 from voxloop.errors import VoxloopError
@@ -25,7 +25,8 @@ def list_page(request: Request, org: WebOrg, db: DbSession) -> Response:
         request,
         "improvement/list.html",
         initiatives=service.list_initiatives(db=db, org_id=org.id),
-        labels=indicators.LABELS,
+        labels=metrics.LABELS,
+        rates=service.RATES,
     )
 
 
@@ -53,7 +54,8 @@ def create(
             "improvement/list.html",
             status_code=422,
             initiatives=service.list_initiatives(db=db, org_id=org.id),
-            labels=indicators.LABELS,
+            labels=metrics.LABELS,
+            rates=service.RATES,
             errors=["target_value / cut / deadline: a percentage and a date (YYYY-MM-DD)"],
         )
     data = {
@@ -70,8 +72,8 @@ def create(
         db.rollback()
         errors = [f"{f['field']}: {f['reason']}" for f in exc.fields] or [exc.message]
         return page(request, "improvement/list.html", status_code=exc.status_code,
-                    initiatives=service.list_initiatives(db=db, org_id=org.id), labels=indicators.LABELS,
-                    errors=errors)  # fmt: skip
+                    initiatives=service.list_initiatives(db=db, org_id=org.id), labels=metrics.LABELS,
+                    rates=service.RATES, errors=errors)  # fmt: skip
     return RedirectResponse(f"/improvement/{initiative.id}", status_code=303)
 
 
@@ -86,7 +88,8 @@ def detail(initiative_id: PathId, request: Request, org: WebOrg, db: DbSession) 
         linked=service.linked_count(db=db, initiative_id=initiative.id),
         result=service.evaluate(db=db, org_id=org.id, initiative=initiative),
         steps=service.PROCESS_STEPS,
-        labels=indicators.LABELS,
+        labels=metrics.LABELS,
+        rates=service.RATES,
         users={u.id: u for u in accounts.list_users(db=db, org_id=org.id)},
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from voxloop.accounts.models import User
-from voxloop.analytics import indicators, stats
+from voxloop.analytics import indicators, metrics, stats
 from voxloop.audit import service as audit
 from voxloop.audit.service import Actor
 from voxloop.common.i18n import N_
@@ -19,18 +19,12 @@ from voxloop.initiatives import evaluation as judge
 from voxloop.initiatives.models import Initiative, InitiativeAction, InitiativeLink
 from voxloop.themes.models import Alert, Theme, ThemeMember
 
+# The indicators, and the one an initiative may have of its own: the share of records that
+# mention a theme's words (counted on the records, as the words are the initiative's).
 MENTIONS = "mention_share"
-METRICS = (*indicators.METRICS, MENTIONS)
-INCREASING = ("nps", "csat", "compliance", "follow_up_rate", "closed_loop_rate", "recovery_rate")
-RATES = (
-    "complaint_rate",
-    "negative_share",
-    "compliance",
-    "follow_up_rate",
-    "closed_loop_rate",
-    "recovery_rate",
-    MENTIONS,
-)
+METRICS = (*metrics.NAMES, MENTIONS)
+INCREASING = tuple(m.name for m in metrics.REGISTRY if m.increasing)
+RATES = (*metrics.RATES, MENTIONS)
 ORIGINS = ("alert", "theme", "category", "touchpoint", "manual")
 # The steps of the service process an action can change, with their names on the pages.
 PROCESS_STEPS = {
@@ -277,7 +271,10 @@ def evaluate(
     before = window(db, org_id, initiative.metric, initiative.filters, initiative.terms,
                     started - timedelta(days=initiative.baseline_days), started)  # fmt: skip
     after = window(db, org_id, initiative.metric, initiative.filters, initiative.terms, started, now)
-    test = indicators.change(initiative.metric, before.pop("summary"), after.pop("summary"))
+    test = indicators.change(
+        initiative.metric, before.pop("summary"), after.pop("summary"),
+        kind="rate" if initiative.metric == MENTIONS else None,
+    )  # fmt: skip
     result = judge.verdict(initiative.direction, initiative.target_value, before, after, test)
     return {
         "metric": initiative.metric,

@@ -22,7 +22,7 @@ from functools import lru_cache
 from celery import Celery
 
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.jobs import executor, service
 
 log = logging.getLogger(__name__)
@@ -46,19 +46,15 @@ def app() -> Celery:
         task_default_queue=settings.broker_queue,
     )
     celery.task(name="voxloop.run_messages")(executor.run_messages)
-    celery.task(name="voxloop.periodic")(run_periodic)
+    celery.task(name="voxloop.periodic")(executor.run_periodic)
     return celery
-
-
-def run_periodic(name: str) -> None:
-    executor.PERIODIC[name][0]()
 
 
 def relay(limit: int = 500) -> list[int]:
     """Claim due messages and send them to the workers; returns their ids. When the broker
     cannot take them, the claims are given back and the error is raised."""
     with session_scope() as db:
-        with write_lock():
+        with writing(db):
             messages = service.claim(db=db, limit=limit)
         ids = [m.id for m in messages]
         sent = 0

@@ -128,23 +128,33 @@ def failed_recipients(msg: Message) -> list[str]:
 
 def automatic(msg: Message, sender: str, subject: str) -> str | None:
     """Why a message was sent by a machine (RFC 3834 and common practice), or None."""
+    return (
+        _auto_headers(msg)
+        or _bounce(msg, sender)
+        or ("auto-reply subject" if AUTO_SUBJECTS.match(subject) else None)
+    )
+
+
+def _auto_headers(msg: Message) -> str | None:
+    """The headers an auto-responder or a mailing list sets."""
     auto = _header(msg, "Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
-        if msg.get(name) is not None:
-            return f"{name} header"
+    name = next((n for n in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply") if msg.get(n) is not None), None)
+    if name is not None:
+        return f"{name} header"
     precedence = _header(msg, "Precedence").strip().lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"Precedence: {precedence}"
+    return f"Precedence: {precedence}" if precedence in ("bulk", "junk", "list", "auto_reply") else None
+
+
+def _bounce(msg: Message, sender: str) -> str | None:
+    """The marks of a delivery report."""
     if msg.get_content_type() == "multipart/report":
         return "delivery report (bounce)"
     if sender.split("@")[0] in BOUNCE_SENDERS:
         return f"sent by {sender.split('@')[0]} (bounce)"
     if _header(msg, "Return-Path").strip() == "<>":
         return "empty Return-Path (bounce)"
-    if AUTO_SUBJECTS.match(subject):
-        return "auto-reply subject"
     return None
 
 
@@ -190,7 +200,7 @@ def _is_attachment(part: Message) -> bool:
 
 def _decode(part: Message) -> str:
     data = part.get_payload(decode=True) or b""
-    assert isinstance(data, bytes)
+    assert isinstance(data, bytes)  # noqa: S101  get_payload(decode=True) returns bytes for a leaf part
     declared = (part.get_content_charset() or "").lower()
     for charset in (CHARSET_UPGRADES.get(declared, declared), "utf-8", "gb18030"):
         if not charset:

@@ -15,7 +15,7 @@ from voxloop.cases import service as cases
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.customers.service import Contact
-from voxloop.db import write_lock
+from voxloop.db import writing
 from voxloop.errors import VoxloopError
 from voxloop.feedback import attachments, flows
 from voxloop.feedback import service as feedback
@@ -59,24 +59,9 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
     )
     if seen is not None:
         return Outcome(seen.outcome, seen.reason, seen.feedback_id)
-    if mail.automatic:
-        if mail.bounced:  # a survey invitation that could not be delivered
-            db.commit()
-            with write_lock():
-                invitations.bounced(db=db, org_id=org.id, addresses=mail.bounced)
-                db.commit()
-        return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("ignored", mail.automatic))
-    limit = settings.mail_per_sender_per_hour
-    recent = db.scalar(
-        select(func.count()).where(
-            InboundMail.org_id == org.id,
-            InboundMail.sender == mail.sender,
-            InboundMail.received_at >= utcnow() - timedelta(hours=1),
-        )
-    )
-    if recent is not None and recent >= limit:  # a flood from one address is not feedback
-        reason = f"more than {limit} messages from this sender in an hour"
-        return _log(db, org, mail.message_id, mail.sender, mail.subject, Outcome("rejected", reason))
+    refused = _automatic(db, org, mail) or _flood(db, org, mail, settings.mail_per_sender_per_hour)
+    if refused is not None:
+        return _log(db, org, mail.message_id, mail.sender, mail.subject, refused)
     record = thread_of(db, org.id, mail)
     blobs, dropped = _blobs(mail)
     room = feedback.attachment_room(db=db, org_id=org.id)
@@ -87,8 +72,7 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
         blobs = []
     if record is not None:
         text = parse.strip_quoted(mail.text) or mail.subject or "(empty message)"
-        db.commit()
-        with write_lock():
+        with writing(db):
             cases.customer_message(
                 db=db,
                 record=record,
@@ -99,7 +83,6 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
             feedback.add_attachments(db=db, record=record, blobs=blobs)
             out = Outcome("message", "; ".join(dropped), record.id)
             db.add(_row(org, mail.message_id, mail.sender, mail.subject, out))
-            db.commit()
         return out
     description = "\n\n".join(x for x in (mail.subject, mail.text) if x)
     if not description.strip():
@@ -120,6 +103,30 @@ def take(db: Session, org: Organization, raw: bytes) -> Outcome:
 
     flows.receive(db=db, org=org, actor=Actor(label=f"email:{mail.sender}"), drafts=[draft], also=log)
     return holder[0]
+
+
+def _automatic(db: Session, org: Organization, mail: parse.Inbound) -> Outcome | None:
+    """Ignored: a message a machine sent; a bounce marks the survey invitation undelivered."""
+    if not mail.automatic:
+        return None
+    if mail.bounced:  # a survey invitation that could not be delivered
+        with writing(db):
+            invitations.bounced(db=db, org_id=org.id, addresses=mail.bounced)
+    return Outcome("ignored", mail.automatic)
+
+
+def _flood(db: Session, org: Organization, mail: parse.Inbound, limit: int) -> Outcome | None:
+    """Rejected: a flood from one address is not feedback."""
+    recent = db.scalar(
+        select(func.count()).where(
+            InboundMail.org_id == org.id,
+            InboundMail.sender == mail.sender,
+            InboundMail.received_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    if recent is None or recent < limit:
+        return None
+    return Outcome("rejected", f"more than {limit} messages from this sender in an hour")
 
 
 def thread_of(db: Session, org_id: int, mail: parse.Inbound) -> Feedback | None:
@@ -165,14 +172,12 @@ def _row(org: Organization, message_id: str, sender: str, subject: str, out: Out
 
 
 def _log(db: Session, org: Organization, message_id: str, sender: str, subject: str, out: Outcome) -> Outcome:
-    db.commit()
-    with write_lock():
+    with writing(db):
         exists = db.scalar(
             select(InboundMail.id).where(InboundMail.org_id == org.id, InboundMail.message_id == message_id)
         )
         if exists is None:
             db.add(_row(org, message_id, sender, subject, out))
-        db.commit()
     return out
 
 

@@ -47,8 +47,7 @@ def redacts(*, db: Session, org_id: int) -> bool:
 
 
 def settings(*, db: Session, org_id: int) -> dict[str, Any]:
-    org = db.get(Organization, org_id)
-    assert org is not None
+    org = db.get_one(Organization, org_id)
     return {"redact_pii": org.redact_pii, "retention": org.retention or {}}
 
 
@@ -56,8 +55,7 @@ def update_settings(
     *, db: Session, org_id: int, redact_pii: bool | None, retention: dict[str, int] | None
 ) -> dict[str, Any]:
     """The caller commits."""
-    org = db.get(Organization, org_id)
-    assert org is not None
+    org = db.get_one(Organization, org_id)
     if retention is not None:
         for key, days in retention.items():
             if key not in POLICIES:

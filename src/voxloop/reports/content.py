@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from voxloop.analytics import indicators
+from voxloop.analytics import indicators, metrics
 from voxloop.analytics import surveys as analysis
 from voxloop.cases import kpis
 from voxloop.common.i18n import N_, gettext
@@ -63,12 +63,13 @@ def scorecard(*, org_id: int, now: datetime, locale: str, tz: str = "UTC") -> di
         _("Change"),
     ]
     rows = []
-    for metric, (label, fmt) in indicators.SCORECARD.items():
-        now_row, before = figures[metric]["now"], figures[metric]["before"]
+    for metric in metrics.SCORECARD:
+        fmt = metric.fmt
+        now_row, before = figures[metric.name]["now"], figures[metric.name]["before"]
         has_now = now_row and now_row["value"] is not None
         rows.append(
             [
-                _(label),
+                _(metric.label),
                 fmt(now_row["value"]) if has_now else "—",
                 f"{fmt(now_row['ci_low'])} – {fmt(now_row['ci_high'])}"
                 if has_now and now_row["ci_low"] is not None

@@ -1,6 +1,7 @@
 """Routing rules, automatic routing after triage, and manual (re)assignment with its history."""
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -17,6 +18,7 @@ from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback, FeedbackEvent
 from voxloop.routing import rules
 from voxloop.routing.models import RoutingRule
+from voxloop.triage.service import RecordTriage
 
 OPEN = ("new", "triaged", "assigned", "in_progress", "waiting_customer")
 HANDLERS = tuple(sorted(r.value for r in PERMISSIONS["feedback.handle"]))
@@ -159,10 +161,22 @@ class _Owners:
         return chosen
 
 
-def plan_routes(*, db: Session, triage_plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Route:
+    """Where a freshly triaged record goes: the department, the person (None when nobody in
+    it can take cases) and the routing rule that sent it."""
+
+    fid: int
+    org_id: int
+    department_id: int
+    assignee_id: int | None
+    rule: str
+
+
+def plan_routes(*, db: Session, triage_plan: list[RecordTriage]) -> list[Route]:
     """Where each freshly triaged record goes, without writing (reads only, outside the write
     lock). Flagged records (spam, invalid, duplicates) are not routed."""
-    wanted = {p["fid"]: p for p in triage_plan if not p.get("flag")}
+    wanted = {p.fid: p.decision for p in triage_plan if not p.decision.flag}
     if not wanted:
         return []
     t = Feedback.__table__.c
@@ -194,13 +208,13 @@ def plan_routes(*, db: Session, triage_plan: list[dict[str, Any]]) -> list[dict[
                 _Owners(db, row.org_id),
             )
         org_rules, owners = by_org[row.org_id]
-        p = wanted[row.id]
+        decision = wanted[row.id]
         subject = rules.Subject(
             text=row.description,
             channel=row.channel,
-            type=p.get("type"),
-            category=p.get("category"),
-            priority=p.get("priority"),
+            type=decision.type,
+            category=decision.category,
+            priority=decision.priority,
             touchpoint=row.touchpoint,
             product=row.product,
             branch=row.branch,
@@ -212,18 +226,18 @@ def plan_routes(*, db: Session, triage_plan: list[dict[str, Any]]) -> list[dict[
             continue
         rule = hits[0]
         routes.append(
-            {
-                "fid": row.id,
-                "org_id": row.org_id,
-                "department_id": rule.department_id,
-                "assignee_id": owners.pick(rule.department_id, rule.strategy),
-                "rule": rule.name,
-            }
+            Route(
+                fid=row.id,
+                org_id=row.org_id,
+                department_id=rule.department_id,
+                assignee_id=owners.pick(rule.department_id, rule.strategy),
+                rule=rule.name,
+            )
         )
     return routes
 
 
-def apply_routes(*, db: Session, routes: list[dict[str, Any]]) -> None:
+def apply_routes(*, db: Session, routes: list[Route]) -> None:
     """Write planned routes in bulk, each with its line on the timeline; the caller commits."""
     if not routes:
         return
@@ -249,23 +263,19 @@ def apply_routes(*, db: Session, routes: list[dict[str, Any]]) -> None:
                 else_=table.c.status,
             ),
         ),
-        [{k: r[k] for k in ("fid", "department_id", "assignee_id")} for r in routes],
+        [{"fid": r.fid, "department_id": r.department_id, "assignee_id": r.assignee_id} for r in routes],
     )
     db.execute(
         insert(FeedbackEvent.__table__),
         [
             {
-                "org_id": r["org_id"],
-                "feedback_id": r["fid"],
+                "org_id": r.org_id,
+                "feedback_id": r.fid,
                 "at": now,
                 "kind": "assigned",
                 "actor": SYSTEM.label,
                 "public": False,
-                "data": {
-                    "department_id": r["department_id"],
-                    "assignee_id": r["assignee_id"],
-                    "rule": r["rule"],
-                },
+                "data": {"department_id": r.department_id, "assignee_id": r.assignee_id, "rule": r.rule},
             }
             for r in routes
         ],

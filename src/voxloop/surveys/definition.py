@@ -104,11 +104,7 @@ def check(definition: Any) -> list[dict[str, str]]:
     """What is wrong with a definition, as field errors (empty when it is usable)."""
     if not isinstance(definition, dict):
         return [{"field": "definition", "reason": "must be an object"}]
-    errors: list[dict[str, str]] = []
-    languages = definition.get("languages")
-    if not isinstance(languages, list) or not languages or not all(x in ("zh", "en") for x in languages):
-        errors.append({"field": "languages", "reason": 'a non-empty list of "zh" and/or "en"'})
-        languages = ["zh"]
+    errors, languages = _languages(definition.get("languages"))
     errors += _text(definition.get("title"), "title", languages)
     hidden = definition.get("hidden", [])
     if not isinstance(hidden, list) or any(h not in HIDDEN_FIELDS for h in hidden):
@@ -118,25 +114,41 @@ def check(definition: Any) -> list[dict[str, str]]:
         return [*errors, {"field": "sections", "reason": "a survey needs at least one section"}]
     seen: dict[str, dict[str, Any]] = {}
     for i, section in enumerate(sections):
-        where = f"sections[{i}]"
-        if not isinstance(section, dict) or not ID.match(str(section.get("id", ""))):
-            errors.append({"field": f"{where}.id", "reason": "each section needs an id (letters, digits, _)"})
-            continue
-        if "title" in section:
-            errors += _text(section["title"], f"{where}.title", languages)
-        if "show_if" in section:
-            errors += _condition(section["show_if"], f"{where}.show_if", seen, hidden)
-        qs = section.get("questions")
-        if not isinstance(qs, list) or not qs:
-            errors.append({"field": f"{where}.questions", "reason": "a section needs at least one question"})
-            continue
-        for q in qs:
-            errors += _question(q, seen, hidden, languages)
-            if isinstance(q, dict) and isinstance(q.get("id"), str):
-                seen[q["id"]] = q
+        errors += _section(section, f"sections[{i}]", seen, hidden, languages)
     if len(seen) > MAX_QUESTIONS:
         errors.append({"field": "sections", "reason": f"at most {MAX_QUESTIONS} questions"})
-    for i, pair in enumerate(definition.get("contradictions", [])):
+    return errors + _contradictions(definition.get("contradictions", []), seen, hidden)
+
+
+def _languages(value: Any) -> tuple[list[dict[str, str]], list[str]]:
+    """The problem with a definition's languages, if any, and the languages to check texts in."""
+    if isinstance(value, list) and value and all(x in ("zh", "en") for x in value):
+        return [], value
+    return [{"field": "languages", "reason": 'a non-empty list of "zh" and/or "en"'}], ["zh"]
+
+
+def _section(
+    section: Any, where: str, seen: dict[str, dict[str, Any]], hidden: list[str], languages: list[str]
+) -> list[dict[str, str]]:
+    """The problems of one section; its questions are added to `seen`."""
+    if not isinstance(section, dict) or not ID.match(str(section.get("id", ""))):
+        return [{"field": f"{where}.id", "reason": "each section needs an id (letters, digits, _)"}]
+    errors = _text(section["title"], f"{where}.title", languages) if "title" in section else []
+    if "show_if" in section:
+        errors += _condition(section["show_if"], f"{where}.show_if", seen, hidden)
+    qs = section.get("questions")
+    if not isinstance(qs, list) or not qs:
+        return [*errors, {"field": f"{where}.questions", "reason": "a section needs at least one question"}]
+    for q in qs:
+        errors += _question(q, seen, hidden, languages)
+        if isinstance(q, dict) and isinstance(q.get("id"), str):
+            seen[q["id"]] = q
+    return errors
+
+
+def _contradictions(pairs: Any, seen: Mapping[str, Any], hidden: list[str]) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    for i, pair in enumerate(pairs):
         if not isinstance(pair, dict) or not isinstance(pair.get("reason"), str):
             errors.append({"field": f"contradictions[{i}]", "reason": 'needs "if", "and" and a "reason"'})
             continue
@@ -186,40 +198,59 @@ def _question(
     if kind in ("likert", "matrix", "attention", "servqual") and q.get("points", 5) not in (5, 7):
         errors.append({"field": f"{where}.points", "reason": "5 or 7"})
     if kind in ("single", "multi", "ranking"):
-        options = q.get("options")
-        if not isinstance(options, list) or len(options) < 2:
-            errors.append({"field": f"{where}.options", "reason": "at least two options"})
-        else:
-            values = [o.get("value") for o in options if isinstance(o, dict)]
-            if len(set(map(str, values))) != len(options):
-                errors.append({"field": f"{where}.options", "reason": "each option needs a unique value"})
-            for o in options:
-                errors += _text(
-                    o.get("label") if isinstance(o, dict) else None, f"{where}.options", languages
-                )
+        errors += _options(q.get("options"), where, languages)
     if kind in ("matrix", "servqual"):
-        rows = q.get("rows" if kind == "matrix" else "items")
-        name = "rows" if kind == "matrix" else "items"
-        if not isinstance(rows, list) or not rows:
-            errors.append({"field": f"{where}.{name}", "reason": "at least one"})
-        else:
-            for r in rows:
-                if not isinstance(r, dict) or not ID.match(str(r.get("id", ""))):
-                    errors.append({"field": f"{where}.{name}", "reason": "each needs an id"})
-                    continue
-                errors += _text(r.get("text"), f"{where}.{name}.{r['id']}", languages)
-                if kind == "servqual" and r.get("dimension") not in DIMENSIONS:
-                    errors.append(
-                        {"field": f"{where}.items.{r['id']}", "reason": f"dimension: {', '.join(DIMENSIONS)}"}
-                    )
-    # a reverse-keyed item (agreeing is the unfavourable answer) is scored the other way round
-    # in the reliability of its block
+        errors += _rows(q, kind, where, languages)
+    return errors + _reverse_keyed(q, kind, where) + _limits(q, kind, where)
+
+
+def _options(options: Any, where: str, languages: list[str]) -> list[dict[str, str]]:
+    if not isinstance(options, list) or len(options) < 2:
+        return [{"field": f"{where}.options", "reason": "at least two options"}]
+    errors = []
+    values = [o.get("value") for o in options if isinstance(o, dict)]
+    if len(set(map(str, values))) != len(options):
+        errors.append({"field": f"{where}.options", "reason": "each option needs a unique value"})
+    for o in options:
+        errors += _text(o.get("label") if isinstance(o, dict) else None, f"{where}.options", languages)
+    return errors
+
+
+def _rows(q: Mapping[str, Any], kind: str, where: str, languages: list[str]) -> list[dict[str, str]]:
+    """The problems of a matrix's rows or a SERVQUAL block's items."""
+    name = "rows" if kind == "matrix" else "items"
+    rows = q.get(name)
+    if not isinstance(rows, list) or not rows:
+        return [{"field": f"{where}.{name}", "reason": "at least one"}]
+    errors: list[dict[str, str]] = []
+    for r in rows:
+        if not isinstance(r, dict) or not ID.match(str(r.get("id", ""))):
+            errors.append({"field": f"{where}.{name}", "reason": "each needs an id"})
+            continue
+        errors += _text(r.get("text"), f"{where}.{name}.{r['id']}", languages)
+        if kind == "servqual" and r.get("dimension") not in DIMENSIONS:
+            errors.append(
+                {"field": f"{where}.items.{r['id']}", "reason": f"dimension: {', '.join(DIMENSIONS)}"}
+            )
+    return errors
+
+
+def _reverse_keyed(q: Mapping[str, Any], kind: str, where: str) -> list[dict[str, str]]:
+    """A reverse-keyed item (agreeing is the unfavourable answer) is scored the other way round
+    in the reliability of its block: the flag must be true or false."""
     given = q.get("rows")
     keyed: list[Any] = given if kind == "matrix" and isinstance(given, list) else []
+    errors = []
     for item in [q, *(r for r in keyed if isinstance(r, dict))]:
         if "reverse" in item and not isinstance(item["reverse"], bool):
             name = where if item is q else f"{where}.rows.{item.get('id')}"
             errors.append({"field": f"{name}.reverse", "reason": "true or false"})
+    return errors
+
+
+def _limits(q: Mapping[str, Any], kind: str, where: str) -> list[dict[str, str]]:
+    """A rating's top and an attention check's right answer."""
+    errors = []
     if kind == "rating" and not (isinstance(q.get("max"), int) and 2 <= q["max"] <= 10):
         errors.append({"field": f"{where}.max", "reason": "a whole number from 2 to 10"})
     if kind == "attention" and not (
@@ -301,59 +332,89 @@ def check_answers(
 
 
 def _answer_problem(q: Mapping[str, Any], value: Any) -> str | None:
-    kind = q["type"]
+    check = _ANSWER_CHECKS.get(q["type"])
+    return check(q, value) if check else None
 
-    def on_scale(v: Any) -> str | None:
-        lo, hi = scale(q)
-        if not isinstance(v, int) or isinstance(v, bool):
-            return f"must be a whole number from {lo} to {hi}"
-        return None if lo <= v <= hi else f"must be from {lo} to {hi}"
 
-    if kind in ("likert", "rating", "nps", "csat", "ces", "attention"):
-        return on_scale(value)
-    options = [str(o["value"]) for o in q.get("options", [])]
-    if kind == "single":
-        return None if str(value) in options else f"must be one of {', '.join(options)}"
-    if kind == "multi":
-        if not isinstance(value, list) or not value:
-            return "must be a list of options"
-        bad = [str(v) for v in value if str(v) not in options]
-        return f"unknown options: {', '.join(bad)}" if bad else None
-    if kind == "ranking":
-        if not isinstance(value, list) or sorted(map(str, value)) != sorted(options):
-            return "must list every option once, best first"
-        return None
-    if kind == "text":
-        limit = int(q.get("max_length", 5000))
-        if not isinstance(value, str):
-            return "must be text"
-        return None if len(value) <= limit else f"longer than {limit} characters"
-    if kind == "matrix":
-        rows = {r["id"] for r in q["rows"]}
-        if not isinstance(value, dict):
-            return "must map row ids to answers"
-        for rid, v in value.items():
-            if rid not in rows:
-                return f"no row {rid!r}"
-            problem = on_scale(v)
-            if problem:
-                return f"row {rid}: {problem}"
-        return None
-    if kind == "servqual":
-        items = {r["id"] for r in q["items"]}
-        if not isinstance(value, dict):
-            return "must map item ids to {expectation, perception}"
-        for rid, pair in value.items():
-            if rid not in items:
-                return f"no item {rid!r}"
-            if not isinstance(pair, dict) or set(pair) - {"expectation", "perception"}:
-                return f"item {rid}: give expectation and perception"
-            for side, v in pair.items():
-                problem = on_scale(v)
-                if problem:
-                    return f"item {rid} {side}: {problem}"
-        return None
+def _on_scale(q: Mapping[str, Any], value: Any) -> str | None:
+    lo, hi = scale(q)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"must be a whole number from {lo} to {hi}"
+    return None if lo <= value <= hi else f"must be from {lo} to {hi}"
+
+
+def _option_values(q: Mapping[str, Any]) -> list[str]:
+    return [str(o["value"]) for o in q.get("options", [])]
+
+
+def _single_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    options = _option_values(q)
+    return None if str(value) in options else f"must be one of {', '.join(options)}"
+
+
+def _multi_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    if not isinstance(value, list) or not value:
+        return "must be a list of options"
+    options = _option_values(q)
+    bad = [str(v) for v in value if str(v) not in options]
+    return f"unknown options: {', '.join(bad)}" if bad else None
+
+
+def _ranking_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    if not isinstance(value, list) or sorted(map(str, value)) != sorted(_option_values(q)):
+        return "must list every option once, best first"
     return None
+
+
+def _text_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    limit = int(q.get("max_length", 5000))
+    if not isinstance(value, str):
+        return "must be text"
+    return None if len(value) <= limit else f"longer than {limit} characters"
+
+
+def _matrix_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    rows = {r["id"] for r in q["rows"]}
+    if not isinstance(value, dict):
+        return "must map row ids to answers"
+    for rid, v in value.items():
+        if rid not in rows:
+            return f"no row {rid!r}"
+        problem = _on_scale(q, v)
+        if problem:
+            return f"row {rid}: {problem}"
+    return None
+
+
+def _servqual_answer(q: Mapping[str, Any], value: Any) -> str | None:
+    items = {r["id"] for r in q["items"]}
+    if not isinstance(value, dict):
+        return "must map item ids to {expectation, perception}"
+    problems = (_servqual_item(q, rid, pair, items) for rid, pair in value.items())
+    return next((p for p in problems if p), None)
+
+
+def _servqual_item(q: Mapping[str, Any], rid: str, pair: Any, items: set[str]) -> str | None:
+    if rid not in items:
+        return f"no item {rid!r}"
+    if not isinstance(pair, dict) or set(pair) - {"expectation", "perception"}:
+        return f"item {rid}: give expectation and perception"
+    for side, v in pair.items():
+        problem = _on_scale(q, v)
+        if problem:
+            return f"item {rid} {side}: {problem}"
+    return None
+
+
+_ANSWER_CHECKS: dict[str, Callable[[Mapping[str, Any], Any], str | None]] = {
+    **dict.fromkeys(("likert", "rating", "nps", "csat", "ces", "attention"), _on_scale),
+    "single": _single_answer,
+    "multi": _multi_answer,
+    "ranking": _ranking_answer,
+    "text": _text_answer,
+    "matrix": _matrix_answer,
+    "servqual": _servqual_answer,
+}
 
 
 def option_order(q: Mapping[str, Any], seed: str) -> list[dict[str, Any]]:
@@ -361,7 +422,8 @@ def option_order(q: Mapping[str, Any], seed: str) -> list[dict[str, Any]]:
     respondent on every page view: the seed is theirs), else as written."""
     options = list(q.get("options", []))
     if q.get("randomize"):
-        random.Random(f"{seed}:{q['id']}").shuffle(options)
+        # the same order for the same respondent on every page load; nothing secret
+        random.Random(f"{seed}:{q['id']}").shuffle(options)  # noqa: S311
     return options
 
 

@@ -15,7 +15,7 @@ from voxloop.common import i18n
 from voxloop.common.time import utcnow
 from voxloop.customers import service as customers
 from voxloop.customers.models import Customer
-from voxloop.db import write_lock
+from voxloop.db import writing
 from voxloop.feedback import flows as intake
 from voxloop.feedback import service as feedback
 from voxloop.feedback.models import Feedback
@@ -80,25 +80,15 @@ def open_follow_up(*, db: Session, response_id: int) -> int | None:
     case; the case's id, None when nothing is to be done. Idempotent: a response is followed
     up once, however often this runs (the unique survey_response_id of the record, and the
     response's follow_up_id written in the same transaction)."""
-    response = db.get(Response, response_id)
-    if response is None or not response.completed or response.follow_up_id is not None:
+    due = _due(db, response_id)
+    if due is None:
         return None
-    survey = db.get(Survey, response.survey_id)
-    org = db.get(Organization, response.org_id)
-    customer = db.get(Customer, response.customer_id) if response.customer_id else None
-    if survey is None or org is None or customer is None or customer.erased_at is not None:
-        return None
+    response, survey, org, customer = due
     definition = db.scalar(
         select(SurveyVersion.definition).where(
             SurveyVersion.survey_id == survey.id, SurveyVersion.number == response.version
         )
     )
-    if response.resurvey_of_id is not None:
-        return None  # the survey after a follow-up case: recovery, not another case
-    if response.feedback_id is not None:
-        origin = db.get(Feedback, response.feedback_id)
-        if origin is not None and origin.survey_response_id is not None:
-            return None
     rules = follow_up.Rules.of(survey.follow_up)
     found = follow_up.triggers(definition or {}, response.answers, rules, complaints)
     if not found:  # not unhappy after all (the open answer is no complaint), or switched off
@@ -123,16 +113,39 @@ def open_follow_up(*, db: Session, response_id: int) -> int | None:
         except _Open as exc:
             db.rollback()
             open_case = exc.case_id
-    db.commit()  # end the read before waiting for the write lock
-    with write_lock():
+    return _note(db, org.id, actor, response.id, open_case, text)
+
+
+def _due(db: Session, response_id: int) -> tuple[Response, Survey, Organization, Customer] | None:
+    """A completed response not yet followed up, from a customer still on file, that answers
+    no follow-up case and is itself no case's survey; None otherwise."""
+    response = db.get(Response, response_id)
+    if response is None or not response.completed or response.follow_up_id is not None:
+        return None
+    if response.resurvey_of_id is not None:
+        return None  # the survey after a follow-up case: recovery, not another case
+    survey = db.get(Survey, response.survey_id)
+    org = db.get(Organization, response.org_id)
+    customer = db.get(Customer, response.customer_id) if response.customer_id else None
+    if survey is None or org is None or customer is None or customer.erased_at is not None:
+        return None
+    if response.feedback_id is not None:
+        origin = db.get(Feedback, response.feedback_id)
+        if origin is not None and origin.survey_response_id is not None:
+            return None
+    return response, survey, org, customer
+
+
+def _note(db: Session, org_id: int, actor: Actor, response_id: int, case_id: int, text: str) -> int | None:
+    """Note the answer on the respondent's open case; None when another run linked it first."""
+    with writing(db):
         try:
-            _link(db, response.id, open_case)
+            _link(db, response_id, case_id)
         except _Taken:
             db.rollback()
             return None
-        cases.add_note(db=db, org_id=org.id, actor=actor, feedback_id=open_case, text=text)
-        db.commit()
-    return open_case
+        cases.add_note(db=db, org_id=org_id, actor=actor, feedback_id=case_id, text=text)
+    return case_id
 
 
 def complaints(texts: list[str]) -> list[bool]:

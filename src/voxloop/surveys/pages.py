@@ -3,6 +3,7 @@ JavaScript, a progress bar, zh/en, save and resume; and the survey's QR codes.""
 
 import io
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -133,46 +134,71 @@ def survey_page(
 def answers_from_form(questions: list[dict[str, Any]], form: FormData) -> dict[str, Any]:
     """The answers on one page of the form, as the API takes them. Whatever does not parse is
     passed on as given, so the check names the question and the reason."""
-
     out: dict[str, Any] = {}
     for q in questions:
-        qid, kind = q["id"], q["type"]
-        if kind in ("likert", "rating", "nps", "csat", "ces", "attention"):
-            if form.get(qid):
-                out[qid] = whole_number(str(form[qid]))
-        elif kind in ("single", "text"):
-            if str(form.get(qid, "")).strip():
-                out[qid] = str(form[qid]).strip()
-        elif kind == "multi":
-            chosen = [str(v) for v in form.getlist(qid)]
-            if chosen:
-                out[qid] = chosen
-        elif kind == "matrix":
-            rows = {
-                r["id"]: whole_number(str(form[f"{qid}.{r['id']}"]))
-                for r in q["rows"]
-                if form.get(f"{qid}.{r['id']}")
-            }
-            if rows:
-                out[qid] = rows
-        elif kind == "servqual":
-            items: dict[str, Any] = {}
-            for item in q["items"]:
-                pair = {
-                    side: whole_number(str(form[f"{qid}.{item['id']}.{side}"]))
-                    for side in ("expectation", "perception")
-                    if form.get(f"{qid}.{item['id']}.{side}")
-                }
-                if pair:
-                    items[item["id"]] = pair
-            if items:
-                out[qid] = items
-        elif kind == "ranking":
-            ranks = {str(o["value"]): str(form.get(f"{qid}.{o['value']}", "")).strip() for o in q["options"]}
-            if all(ranks.values()):
-                places = {v: whole_number(rank) for v, rank in ranks.items()}
-                out[qid] = sorted(ranks, key=lambda v: p if isinstance(p := places[v], int) else 999)
+        read = _READERS.get(q["type"])
+        value = read(q, form) if read else None
+        if value is not None:
+            out[q["id"]] = value
     return out
+
+
+def _scale_answer(q: dict[str, Any], form: FormData) -> int | str | None:
+    qid = q["id"]
+    return whole_number(str(form[qid])) if form.get(qid) else None
+
+
+def _text_answer(q: dict[str, Any], form: FormData) -> str | None:
+    return str(form.get(q["id"], "")).strip() or None
+
+
+def _multi_answer(q: dict[str, Any], form: FormData) -> list[str] | None:
+    return [str(v) for v in form.getlist(q["id"])] or None
+
+
+def _matrix_answer(q: dict[str, Any], form: FormData) -> dict[str, Any] | None:
+    qid = q["id"]
+    rows = {
+        r["id"]: whole_number(str(form[f"{qid}.{r['id']}"]))
+        for r in q["rows"]
+        if form.get(f"{qid}.{r['id']}")
+    }
+    return rows or None
+
+
+def _servqual_answer(q: dict[str, Any], form: FormData) -> dict[str, Any] | None:
+    qid = q["id"]
+    items: dict[str, Any] = {}
+    for item in q["items"]:
+        pair = {
+            side: whole_number(str(form[f"{qid}.{item['id']}.{side}"]))
+            for side in ("expectation", "perception")
+            if form.get(f"{qid}.{item['id']}.{side}")
+        }
+        if pair:
+            items[item["id"]] = pair
+    return items or None
+
+
+def _ranking_answer(q: dict[str, Any], form: FormData) -> list[str] | None:
+    """The options best first, once every one has a rank."""
+    qid = q["id"]
+    ranks = {str(o["value"]): str(form.get(f"{qid}.{o['value']}", "")).strip() for o in q["options"]}
+    if not all(ranks.values()):
+        return None
+    places = {v: whole_number(rank) for v, rank in ranks.items()}
+    return sorted(ranks, key=lambda v: p if isinstance(p := places[v], int) else 999)
+
+
+_READERS: dict[str, Callable[[dict[str, Any], FormData], Any]] = {
+    **dict.fromkeys(("likert", "rating", "nps", "csat", "ces", "attention"), _scale_answer),
+    "single": _text_answer,
+    "text": _text_answer,
+    "multi": _multi_answer,
+    "matrix": _matrix_answer,
+    "servqual": _servqual_answer,
+    "ranking": _ranking_answer,
+}
 
 
 CONTACT_FIELDS = ("name", "email", "phone")

@@ -1,5 +1,6 @@
-"""Outbox handlers: invitation and reminder emails."""
+"""Outbox handlers: invitation and reminder emails. Periodically: the reminders that are due."""
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -8,14 +9,14 @@ from voxloop.common import i18n
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
 from voxloop.customers.models import Customer
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
-from voxloop.jobs.executor import task
-from voxloop.surveys import flows
+from voxloop.jobs.registry import periodic, task
+from voxloop.mail.compose import render
+from voxloop.surveys import flows, invitations
 from voxloop.surveys.invitations import CANCELLED, CASE_FINISHED, INVITE, REMIND
 from voxloop.surveys.models import Invitation, Survey
-from voxloop.web.render import render
 
 
 def _send(invitation_id: int, reminder: bool) -> None:
@@ -34,10 +35,8 @@ def _send(invitation_id: int, reminder: bool) -> None:
             # Reopened while this message waited in the queue: a survey now would ask about
             # a case that is not finished; one already sent is not reminded of.
             if not reminder:
-                db.commit()  # end the read; take the write lock like every writer
-                with write_lock():
+                with writing(db):
                     invitation.status = CANCELLED
-                    db.commit()
             return
         customer = db.get(Customer, invitation.customer_id) if invitation.customer_id else None
         wanted = i18n.customer_locale(
@@ -58,17 +57,16 @@ def _send(invitation_id: int, reminder: bool) -> None:
         db.commit()
         email.send(
             to=invitation.email,
-            subject=render("email/survey_subject.txt", locale, **ctx).strip(),
-            text=render("email/survey.txt", locale, **ctx),
+            subject=render("survey_subject.txt", locale, **ctx).strip(),
+            text=render("survey.txt", locale, **ctx),
             message_id=f"<survey-{invitation.id}-{'r' if reminder else 'i'}@voxloop>",
         )
-        with write_lock():
+        with writing(db):
             if reminder:
                 invitation.reminded_at = utcnow()
             else:
                 invitation.sent_at = utcnow()
                 invitation.status = "sent"
-            db.commit()
 
 
 @task(INVITE)
@@ -86,3 +84,18 @@ def open_follow_up(payload: dict[str, Any]) -> None:
     """An unhappy answer: its follow-up case, or a note on the respondent's open one."""
     with session_scope() as db:
         flows.open_follow_up(db=db, response_id=int(payload["response_id"]))
+
+
+@periodic("reminders", every="reminders_seconds")
+def send_reminders() -> int:
+    """Remind those who have not answered a survey that reminds by itself, once, its number of
+    days after their invitation."""
+    with session_scope(readonly=True) as db:
+        surveys = [(s.id, s.remind_after_days) for s in invitations.live_with_reminders(db=db)]
+    reminded = 0
+    for survey_id, days in surveys:
+        with session_scope() as db, writing(db):
+            survey = db.get(Survey, survey_id)
+            if survey is not None:
+                reminded += invitations.remind(db=db, survey=survey, older_than=timedelta(days=days))
+    return reminded

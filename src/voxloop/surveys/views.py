@@ -12,7 +12,7 @@ from voxloop.common import ratelimit
 from voxloop.common.types import PathId
 from voxloop.config import get_settings
 from voxloop.customers import service as customers
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.deps import ApiActor, ApiOrg, DbSession, JsonBody, require
 from voxloop.errors import InvalidInput, invalid
 from voxloop.feedback.schemas import CustomerIn
@@ -273,7 +273,7 @@ def respond(
     """A respondent's answers, keyed by question id; `complete: false` saves them to resume.
     Writers take turns on the write lock (on SQLite) instead of polling the database's own."""
     ratelimit.check_public(request, f"survey:{survey_key}")
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         return _respond(db, survey_key, body, request)
 
 

@@ -169,7 +169,7 @@ def en_vectorizer() -> TfidfVectorizer:
         min_df=2,
         max_features=150_000,
         sublinear_tf=True,
-        token_pattern=r"(?u)\b\w[\w']*\b",
+        token_pattern=r"(?u)\b\w[\w']*\b",  # noqa: S106  a tokenizer regex, not a password
         dtype=np.float32,
     )
 

@@ -13,6 +13,7 @@ miss, and these cues are the evidence that corrects them:
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Proposing outright: a suggestion even when it starts from a problem.
@@ -157,42 +158,82 @@ def _problem_after_turn(text: str) -> bool:
     return bool(turns) and PROBLEM.search(text[turns[0].end() :]) is not None
 
 
+@dataclass(frozen=True)
+class _Cues:
+    """What `intent` reads off one text, besides the patterns its rules search themselves."""
+
+    text: str
+    sentiment: str
+    score: float  # P(pos) − P(neg)
+    suggestion: float  # the suggestion model's probability
+    denied: bool  # every stated problem is denied
+    problem: bool
+    question: bool
+    opens_asking: bool
+
+
+def _suggests(c: _Cues) -> bool:
+    if STRONG_SUGGESTION.search(c.text):
+        return True
+    return not c.problem and (
+        SUGGESTION.search(c.text) is not None or (c.suggestion >= 0.5 and not c.opens_asking)
+    )
+
+
+def _thanks_despite_problem(c: _Cues) -> bool:
+    thanked = GRATITUDE.search(c.text) and not PRAISE_IRONY.search(c.text) and not _problem_after_turn(c.text)
+    return c.problem and c.score > 0.2 and bool(thanked)
+
+
+_OTHER = Intent("other", "neutral")
+_SUGGESTION = Intent("suggestion", "neutral")
+_COMPLAINT = Intent("complaint", "negative")
+_INQUIRY = Intent("inquiry", "neutral")
+_PRAISE = Intent("praise", "positive")
+# The first rule that holds decides.
+_RULES: tuple[tuple[Callable[[_Cues], bool], Intent], ...] = (
+    (lambda c: OTHER.search(c.text) is not None and c.score > -0.95, _OTHER),
+    (_suggests, _SUGGESTION),
+    (
+        lambda c: (
+            c.question and WHY_ME.search(c.text) is not None and (c.problem or not ASKING.search(c.text))
+        ),
+        _COMPLAINT,
+    ),
+    (
+        lambda c: ASKING.search(c.text) is not None or (c.question and (c.opens_asking or not c.problem)),
+        _INQUIRY,
+    ),
+    (_thanks_despite_problem, _PRAISE),
+    (lambda c: c.denied, _PRAISE),
+    (lambda c: c.problem, _COMPLAINT),
+    (
+        lambda c: ASKS_TO_FIX.search(c.text) is not None and not GRATITUDE.search(c.text) and c.score < 0.5,
+        _COMPLAINT,
+    ),
+    (lambda c: PRAISE_WORDS.search(c.text) is not None, _PRAISE),
+    (lambda c: c.question, _INQUIRY),
+    # feedback that asks nothing and proposes nothing is rarely neutral: the model's lean decides
+    # ("neutral" in the sentiment corpora is mostly news and chatter, not a customer's message)
+    (lambda c: c.sentiment == "negative" or c.score <= -LEAN, _COMPLAINT),
+    (lambda c: c.sentiment == "positive" or c.score >= LEAN, _PRAISE),
+)
+
+
 def intent(text: str, sentiment: str, score: float, suggestion: float) -> Intent:
     """The type of a normalized text and its polarity, from the sentiment model's label and
     score (P(pos) − P(neg)), the suggestion model's probability and the cues above."""
     if not text:
-        return Intent("other", "neutral")
+        return _OTHER
     denied = _negated_problem_only(text)
-    problem = not denied and PROBLEM.search(text) is not None
-    if OTHER.search(text) and score > -0.95:
-        return Intent("other", "neutral")
-    question = QUESTION.search(text) is not None
-    opens_asking = OPENS_ASKING.search(text) is not None
-    if STRONG_SUGGESTION.search(text) or (
-        not problem and (SUGGESTION.search(text) or (suggestion >= 0.5 and not opens_asking))
-    ):
-        return Intent("suggestion", "neutral")
-    if question and WHY_ME.search(text) and (problem or not ASKING.search(text)):
-        return Intent("complaint", "negative")
-    if ASKING.search(text) or (question and (opens_asking or not problem)):
-        return Intent("inquiry", "neutral")
-    thanked = GRATITUDE.search(text) and not PRAISE_IRONY.search(text) and not _problem_after_turn(text)
-    if problem and score > 0.2 and thanked:
-        return Intent("praise", "positive")
-    if denied:
-        return Intent("praise", "positive")
-    if problem:
-        return Intent("complaint", "negative")
-    if ASKS_TO_FIX.search(text) and not GRATITUDE.search(text) and score < 0.5:
-        return Intent("complaint", "negative")
-    if PRAISE_WORDS.search(text):
-        return Intent("praise", "positive")
-    if question:
-        return Intent("inquiry", "neutral")
-    # feedback that asks nothing and proposes nothing is rarely neutral: the model's lean decides
-    # ("neutral" in the sentiment corpora is mostly news and chatter, not a customer's message)
-    if sentiment == "negative" or score <= -LEAN:
-        return Intent("complaint", "negative")
-    if sentiment == "positive" or score >= LEAN:
-        return Intent("praise", "positive")
-    return Intent("other", "neutral")
+    cues = _Cues(
+        text=text,
+        sentiment=sentiment,
+        score=score,
+        suggestion=suggestion,
+        denied=denied,
+        problem=not denied and PROBLEM.search(text) is not None,
+        question=QUESTION.search(text) is not None,
+        opens_asking=OPENS_ASKING.search(text) is not None,
+    )
+    return next((found for holds, found in _RULES if holds(cues)), _OTHER)

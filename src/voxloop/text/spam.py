@@ -160,17 +160,25 @@ def _gibberish(text: str, known: Known) -> str | None:
         return "one character repeated"
     han = _HAN.findall(text)
     letters = [w.lower() for w in _LETTERS.findall(text)]
-    if han:
-        if len(han) >= 4 and len(set(han)) <= max(1, len(han) // 4):
-            return "the same characters repeated"
-        if len(han) >= 6 and _repeated_run("".join(han)):
-            return "a few characters repeated"
-        if len(han) >= 6 and not letters:
-            words = [w for w in cut("".join(han)) if _HAN.match(w)]
-            joined = sum(len(w) for w in words if len(w) > 1)
-            if joined / len(han) < 0.25:
-                return "characters that form no words"
-        return None
+    return _han_gibberish(han, letters) if han else _letters_gibberish(letters, known)
+
+
+def _han_gibberish(han: list[str], letters: list[str]) -> str | None:
+    """Why Chinese characters form no language, or None."""
+    if len(han) >= 4 and len(set(han)) <= max(1, len(han) // 4):
+        return "the same characters repeated"
+    if len(han) >= 6 and _repeated_run("".join(han)):
+        return "a few characters repeated"
+    if len(han) >= 6 and not letters:
+        words = [w for w in cut("".join(han)) if _HAN.match(w)]
+        joined = sum(len(w) for w in words if len(w) > 1)
+        if joined / len(han) < 0.25:
+            return "characters that form no words"
+    return None
+
+
+def _letters_gibberish(letters: list[str], known: Known) -> str | None:
+    """Why words in letters form no language, or None."""
     long_words = [w for w in letters if len(w) >= 3]
     if not long_words:
         return None
@@ -211,6 +219,10 @@ def check(text: str, known: Known = lambda word: False) -> tuple[str, str] | Non
     `known` says whether a word is in the language's vocabulary (so a real word is never
     mistaken for keyboard mashing)."""
     value = text.strip()
+    return _spam(value) or _invalid(value, known)
+
+
+def _spam(value: str) -> tuple[str, str] | None:
     links = len(_URL.findall(value))
     ad = _ad(value.lower())
     if links >= 3:
@@ -219,14 +231,16 @@ def check(text: str, known: Known = lambda word: False) -> tuple[str, str] | Non
         return "spam", f"advertising or solicitation ({ad})" + (f", {links} links" if links else "")
     if _stuffed(value):
         return "spam", "keyword stuffing"
+    return None
+
+
+def _invalid(value: str, known: Known) -> tuple[str, str] | None:
     if len(_WORDISH.findall(value)) < 1 and not _EMOJI.search(value):
         return "invalid", "no words in the text"
     if _TEST.match(value) or (len(value) <= TEST_MAX_CHARS and _TESTING.search(value.lower())):
         return "invalid", "a test message"
     nonsense = _gibberish(value, known)
-    if nonsense:
-        return "invalid", nonsense
-    return None
+    return ("invalid", nonsense) if nonsense else None
 
 
 def checks(

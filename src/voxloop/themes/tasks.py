@@ -1,4 +1,5 @@
-"""Outbox handlers: discover an organization's themes; email managers about an emerging problem."""
+"""Outbox handlers: discover an organization's themes; email managers about an emerging problem.
+Daily: queue the discovery for each organization with recent feedback."""
 
 from typing import Any
 
@@ -6,13 +7,14 @@ from sqlalchemy import select
 
 from voxloop.accounts.models import Organization, Role, User
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope, writing
 from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
-from voxloop.jobs.executor import task
+from voxloop.jobs import service as jobs
+from voxloop.jobs.registry import periodic, task
+from voxloop.mail.compose import render
 from voxloop.themes import service
 from voxloop.themes.models import Alert, Theme
-from voxloop.web.render import render
 
 DISCOVER = "themes.discover"
 
@@ -22,9 +24,19 @@ def discover(payload: dict[str, Any]) -> None:
     """Cluster outside the write lock, write inside it."""
     with session_scope(readonly=True) as db:
         found = service.plan(db=db, org_id=int(payload["org_id"]), days=int(payload.get("days", 7)))
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         service.apply(db=db, plan=found)
-        db.commit()
+
+
+@periodic("daily", every="themes_seconds")
+def schedule_themes() -> int:
+    """Queue a theme discovery for each organization with feedback in the last week."""
+    with session_scope(readonly=True) as db:
+        orgs = service.orgs_with_recent_feedback(db=db)
+    if orgs:
+        with session_scope() as db, writing(db):
+            jobs.enqueue_many(db=db, task=DISCOVER, payloads=[{"org_id": o} for o in orgs], org_id=None)
+    return len(orgs)
 
 
 @task(service.ALERT)
@@ -51,7 +63,7 @@ def alert_email(payload: dict[str, Any]) -> None:
             ctx = {"alert": alert, "theme": theme, "examples": examples, "url": url}
             email.send(
                 to=user.email,
-                subject=render("email/alert_subject.txt", locale, **ctx).strip(),
-                text=render("email/alert.txt", locale, **ctx),
+                subject=render("alert_subject.txt", locale, **ctx).strip(),
+                text=render("alert.txt", locale, **ctx),
                 message_id=f"<alert-{alert.id}-{user.id}@voxloop>",
             )

@@ -1,8 +1,9 @@
 """Queries and writes for the taxonomy, triage rules, automatic triage and corrections."""
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
@@ -264,11 +265,11 @@ def test_rules(
         s, guess, description=text, customer_request=None, channel=channel, touchpoint=touchpoint,
         language=language_of(text),
     )  # fmt: skip
-    values = {k: decided[k] for k in rules.FIELDS if decided[k] is not None}
-    if decided["flag"]:
-        values["flag"] = f"{decided['flag']}: {decided['flag_reason']}"
+    values = {k: v for k, v in decided.fields().items() if v is not None}
+    if decided.flag:
+        values["flag"] = f"{decided.flag}: {decided.flag_reason}"
     model = {k: guess[k] for k in ("type", "sentiment", "category", "alarm") if guess[k] is not None}
-    return rules.Result(values=values, because=decided["because"], priority=decided["priority"], guess=model)
+    return rules.Result(values=values, because=decided.because, priority=decided.priority, guess=model)
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,41 @@ def _unsure(r: analysis.Guess, s: Setup, sure_category: bool) -> dict[str, float
     return unsure
 
 
+@dataclass(frozen=True)
+class TriageDecision:
+    """What triage decides of a text (`decide`): each field, the priority, what waits for a
+    person, a spam, invalid or duplicate flag, the rule behind each field, and whether the
+    customer is thanked."""
+
+    type: str | None
+    category: str | None
+    sentiment: str | None
+    severity: int | None
+    urgency: int | None
+    scope: str | None
+    alarm: str | None
+    review: str | None
+    review_confidence: float | None
+    priority: int
+    flag: str | None
+    flag_reason: str | None
+    because: dict[str, str]
+    thank: bool
+
+    def fields(self) -> dict[str, Any]:
+        """The classified fields (`rules.FIELDS`) by name."""
+        return {key: getattr(self, key) for key in rules.FIELDS}
+
+    def columns(self) -> dict[str, Any]:
+        """The record's triage columns, for a record written already triaged (imports)."""
+        return {
+            **{key: getattr(self, key) for key in _WRITTEN if key != "because"},
+            "triage_reasons": self.because,
+            "triaged_at": utcnow(),
+            "status": "triaged",
+        }
+
+
 def decide(
     s: Setup,
     guess: dict[str, Any],
@@ -351,10 +387,10 @@ def decide(
     channel: str,
     touchpoint: str | None,
     language: str,
-) -> dict[str, Any]:
+) -> TriageDecision:
     """A record's triage from the rules and the models' guess (pure): each field, the priority,
     a spam or invalid flag, and the rule behind each field. Near-duplicates are flagged by
-    `plan_triage` and `finish_imported`, which can see the customer's earlier records."""
+    `plan_triage`, which can see the customer's earlier records."""
     subject = rules.Subject(
         text=f"{description}\n{customer_request or ''}",
         channel=channel,
@@ -378,16 +414,16 @@ def decide(
         if result.because.get(f, text_service.MODEL_REASON) == text_service.MODEL_REASON
         and not (f == "type" and values["alarm"])
     }
-    return {
+    return TriageDecision(
         **values,
-        "review": ",".join(unsure) or None,
-        "review_confidence": round(min(unsure.values()), 4) if unsure else None,
-        "priority": result.priority,
-        "flag": flagged[0] if flagged else None,
-        "flag_reason": flagged[1] if flagged else None,
-        "because": result.because,
-        "thank": _thanked(values, result.because, guess.get("score", 0.0), unsure),
-    }
+        review=",".join(unsure) or None,
+        review_confidence=round(min(unsure.values()), 4) if unsure else None,
+        priority=result.priority,
+        flag=flagged[0] if flagged else None,
+        flag_reason=flagged[1] if flagged else None,
+        because=result.because,
+        thank=_thanked(values, result.because, guess.get("score", 0.0), unsure),
+    )
 
 
 def _thanked(values: dict[str, Any], because: dict[str, str], score: float, unsure: dict[str, float]) -> bool:
@@ -402,65 +438,106 @@ def _thanked(values: dict[str, Any], because: dict[str, str], score: float, unsu
     return because.get("type") != text_service.MODEL_REASON or score >= THANK_SCORE
 
 
-def plan_triage(*, db: Session, feedback_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RecordTriage:
+    """A record's triage, planned: the decision, and what routing, the clocks, the webhook
+    and the alarms need of the record next."""
+
+    fid: int
+    org_id: int
+    description: str
+    channel: str
+    received_at: datetime
+    status: str
+    customer_id: int | None
+    decision: TriageDecision
+
+
+@dataclass(frozen=True)
+class Received:
+    """What triage reads of a record just received."""
+
+    id: int
+    org_id: int
+    description: str
+    customer_request: str | None
+    channel: str
+    touchpoint: str | None
+    language: str
+    customer_id: int | None
+    received_at: datetime
+    status: str
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "Received":
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+
+def plan_triage(*, db: Session, feedback_ids: Sequence[int]) -> list[RecordTriage]:
     """Classify the records not yet triaged, without writing: reads and pure computation only,
-    so it can run outside the write lock. One dict per record, for `apply_triage`."""
+    so it can run outside the write lock. One entry per record, for `apply_triage`."""
     t = Feedback.__table__.c
     rows = db.execute(
-        select(
-            t.id,
-            t.org_id,
-            t.description,
-            t.customer_request,
-            t.channel,
-            t.touchpoint,
-            t.language,
-            t.customer_id,
-            t.received_at,
-            t.status,
-        )
+        select(*(t[f.name] for f in fields(Received)))
         .where(t.id.in_(feedback_ids), t.triaged_at.is_(None))
         .order_by(t.id)
     ).all()
+    return plan_received(db=db, received=[Received(*row) for row in rows])
+
+
+def plan_received(
+    *, db: Session, received: Sequence[Received], decided: Mapping[int, TriageDecision] | None = None
+) -> list[RecordTriage]:
+    """Each record's triage, classified here or `decided` already (an import's, before it was
+    written), with a customer's near-duplicates flagged; reads only."""
+    decided = decided or {}
     plan = []
-    for org_id in sorted({row.org_id for row in rows}):
-        mine = [row for row in rows if row.org_id == org_id]
-        s = setup(db=db, org_id=org_id)
-        settings = get_settings()
-        found = guesses(
-            [row.description for row in mine],
-            s,
-            settings.analysis_processes,
-            meaning=len(mine) <= settings.triage_meaning_max,
-        )
-        for row, guess in zip(mine, found, strict=True):
-            decided = decide(
-                s, guess, description=row.description, customer_request=row.customer_request,
-                channel=row.channel, touchpoint=row.touchpoint, language=row.language,
-            )  # fmt: skip
-            if decided["flag"] is None:
+    for org_id in sorted({r.org_id for r in received}):
+        mine = [r for r in received if r.org_id == org_id]
+        fresh = _classified(db, org_id, [r for r in mine if r.id not in decided])
+        for r in mine:
+            decision = decided.get(r.id) or fresh[r.id]
+            if decision.flag is None:
                 flagged = _duplicate_of(
-                    db, org_id=org_id, feedback_id=row.id, customer_id=row.customer_id,
-                    received_at=row.received_at, description=row.description,
+                    db, org_id=org_id, feedback_id=r.id, customer_id=r.customer_id,
+                    received_at=r.received_at, description=r.description,
                 )  # fmt: skip
-                decided["flag"], decided["flag_reason"] = flagged or (None, None)
-            plan.append(
-                {
-                    "fid": row.id,
-                    "org_id": row.org_id,
-                    "description": row.description,
-                    **decided,
-                    # what routing and the commitment clocks need next
-                    "channel": row.channel,
-                    "received_at": row.received_at,
-                    "status": row.status,
-                    "customer_id": row.customer_id,
-                }
-            )
-    return sorted(plan, key=lambda p: p["fid"])
+                decision = replace(decision, flag=flagged[0], flag_reason=flagged[1]) if flagged else decision
+            record = RecordTriage(
+                fid=r.id, org_id=r.org_id, description=r.description, channel=r.channel,
+                received_at=r.received_at, status=r.status, customer_id=r.customer_id, decision=decision,
+            )  # fmt: skip
+            plan.append(record)
+    return sorted(plan, key=lambda p: p.fid)
 
 
-def unclaimed(*, db: Session, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _classified(db: Session, org_id: int, rows: Sequence[Received]) -> dict[int, TriageDecision]:
+    """The decisions of one organization's records, by id: its text models and its rules."""
+    if not rows:
+        return {}
+    s = setup(db=db, org_id=org_id)
+    settings = get_settings()
+    found = guesses(
+        [row.description for row in rows],
+        s,
+        settings.analysis_processes,
+        meaning=len(rows) <= settings.triage_meaning_max,
+    )
+    return {
+        row.id: decide(
+            s,
+            guess,
+            description=row.description,
+            customer_request=row.customer_request,
+            channel=row.channel,
+            touchpoint=row.touchpoint,
+            language=row.language,
+        )
+        for row, guess in zip(rows, found, strict=True)
+    }
+
+
+def unclaimed(*, db: Session, plan: list[RecordTriage]) -> list[RecordTriage]:
     """The part of a plan whose records are still untriaged, locked for this transaction: a
     message run twice at once (a worker's lease ran out while it still worked) triages, routes,
     announces and alarms each record once. PostgreSQL re-checks a locked row after the other
@@ -470,13 +547,13 @@ def unclaimed(*, db: Session, plan: list[dict[str, Any]]) -> list[dict[str, Any]
     t = Feedback.__table__.c
     still = set(
         db.scalars(
-            select(t.id).where(t.id.in_([p["fid"] for p in plan]), t.triaged_at.is_(None)).with_for_update()
+            select(t.id).where(t.id.in_([p.fid for p in plan]), t.triaged_at.is_(None)).with_for_update()
         )
     )
-    return [p for p in plan if p["fid"] in still]
+    return [p for p in plan if p.fid in still]
 
 
-def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
+def apply_triage(*, db: Session, plan: list[RecordTriage]) -> int:
     """Write a plan with one bulk statement; the caller commits. A record triaged or corrected
     meanwhile is left alone, so running a message twice changes nothing. (The timeline shows
     the triage from the record itself.)"""
@@ -503,48 +580,32 @@ def apply_triage(*, db: Session, plan: list[dict[str, Any]]) -> int:
             triaged_at=utcnow(),
             status=case((table.c.status == "new", "triaged"), else_=table.c.status),
         ),
-        [{k: p[k] for k in (*rules.FIELDS, "fid", *_WRITTEN, "because")} for p in plan],
+        [{"fid": p.fid, **{key: getattr(p.decision, key) for key in _WRITTEN}} for p in plan],
     )
     return len(plan)
 
 
-_WRITTEN = ("priority", "review", "review_confidence", "flag", "flag_reason")  # beside the fields
+# a decision's columns, by the names of `apply_triage`'s parameters
+_WRITTEN = (*rules.FIELDS, "review", "review_confidence", "priority", "flag", "flag_reason", "because")
 
 
-def columns(decided: dict[str, Any]) -> dict[str, Any]:
-    """A record's triage columns from `decide`, for a record written already triaged (imports)."""
-    return {
-        **{key: decided[key] for key in (*rules.FIELDS, *_WRITTEN)},
-        "triage_reasons": decided["because"],
-        "triaged_at": utcnow(),
-        "status": "triaged",
-    }
-
-
-def finish_imported(*, db: Session, org_id: int, records: list[dict[str, Any]]) -> None:
-    """What triage does after the columns, for records imported already triaged (each a dict
-    of its columns with its id): a customer's near-duplicates flagged, the `feedback.created`
-    webhook. In the transaction that wrote them."""
+def apply_flags(*, db: Session, plan: list[RecordTriage]) -> None:
+    """Write the flags of records written already triaged (imports), in one bulk statement."""
+    if not plan:
+        return
     table = Feedback.__table__
-    for r in records:
-        if r["flag"]:
-            continue
-        flagged = _duplicate_of(
-            db, org_id=org_id, feedback_id=r["id"], customer_id=r["customer_id"],
-            received_at=r["received_at"], description=r["description"],
-        )  # fmt: skip
-        if flagged:
-            r["flag"], r["flag_reason"] = flagged
-            db.execute(
-                update(table).where(table.c.id == r["id"]).values(flag=flagged[0], flag_reason=flagged[1])
-            )
-    announce(db=db, plan=[{"fid": r["id"], "org_id": org_id, "flag": r["flag"]} for r in records])
+    db.execute(
+        update(table)
+        .where(table.c.id == bindparam("fid"))
+        .values(flag=bindparam("flag"), flag_reason=bindparam("flag_reason")),
+        [{"fid": p.fid, "flag": p.decision.flag, "flag_reason": p.decision.flag_reason} for p in plan],
+    )
 
 
-def announce(*, db: Session, plan: list[dict[str, Any]]) -> None:
+def announce(*, db: Session, plan: list[RecordTriage]) -> None:
     """A `feedback.created` webhook event for the records just triaged, per organization that
     subscribes to it (flagged records are not announced)."""
-    for org_id in {p["org_id"] for p in plan}:
+    for org_id in {p.org_id for p in plan}:
         if webhooks.subscribed(db=db, org_id=org_id, event="feedback.created"):
             webhooks.emit(
                 db=db, org_id=org_id, event="feedback.created", data=_created_events(db, plan, org_id)
@@ -554,31 +615,31 @@ def announce(*, db: Session, plan: list[dict[str, Any]]) -> None:
 SAFETY = "triage.safety_alert"
 
 
-def raise_alarms(*, db: Session, plan: list[dict[str, Any]]) -> None:
+def raise_alarms(*, db: Session, plan: list[RecordTriage]) -> None:
     """For each record that needs someone now: an alert on the alerts page, an email to the
     on-duty managers (through the outbox) and an `alert.raised` webhook event; in the
     transaction that writes the triage."""
     for p in plan:
-        if not p.get("alarm"):
+        if not p.decision.alarm:
             continue
         detail = {
-            "feedback_id": p["fid"],
-            "kind": p["alarm"],
-            "evidence": p["because"].get("alarm", ""),
+            "feedback_id": p.fid,
+            "kind": p.decision.alarm,
+            "evidence": p.decision.because.get("alarm", ""),
         }
         alert = Alert(
-            org_id=p["org_id"],
+            org_id=p.org_id,
             kind="safety",
-            title=" ".join(str(p.get("description", "")).split())[:280],
+            title=" ".join(p.description.split())[:280],
             detail=detail,
             created_at=utcnow(),
         )
         db.add(alert)
         db.flush()
-        jobs.enqueue(db=db, org_id=p["org_id"], task=SAFETY, payload={"alert_id": alert.id})
+        jobs.enqueue(db=db, org_id=p.org_id, task=SAFETY, payload={"alert_id": alert.id})
         webhooks.emit(
             db=db,
-            org_id=p["org_id"],
+            org_id=p.org_id,
             event="alert.raised",
             data=[{"id": alert.id, "kind": alert.kind, "title": alert.title, **detail}],
         )
@@ -603,9 +664,9 @@ def on_duty(*, db: Session, record: Feedback) -> list[User]:
     return people
 
 
-def _created_events(db: Session, plan: list[dict[str, Any]], org_id: int) -> list[dict[str, Any]]:
+def _created_events(db: Session, plan: list[RecordTriage], org_id: int) -> list[dict[str, Any]]:
     """What a `feedback.created` webhook says: the record as triaged."""
-    ids = [p["fid"] for p in plan if p["org_id"] == org_id and not p["flag"]]
+    ids = [p.fid for p in plan if p.org_id == org_id and not p.decision.flag]
     if not ids:
         return []
     records = db.scalars(select(Feedback).where(Feedback.id.in_(ids)).order_by(Feedback.id))
@@ -629,7 +690,13 @@ def _created_events(db: Session, plan: list[dict[str, Any]], org_id: int) -> lis
 
 
 def _duplicate_of(
-    db: Session, *, org_id: int, feedback_id: int, customer_id: int | None, received_at: Any, description: str
+    db: Session,
+    *,
+    org_id: int,
+    feedback_id: int,
+    customer_id: int | None,
+    received_at: datetime,
+    description: str,
 ) -> tuple[str, str] | None:
     """('duplicate', reason) when the same customer sent a very similar text shortly before."""
     if customer_id is None:

@@ -3,50 +3,27 @@
 from typing import Any
 
 from voxloop.accounts.models import Organization
-from voxloop.cases.service import THANK
-from voxloop.commitments import clocks
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
+from voxloop.db import session_scope
 from voxloop.feedback.flows import TRIAGE
 from voxloop.feedback.models import Feedback
 from voxloop.integrations import email
-from voxloop.jobs import service as jobs
-from voxloop.jobs.executor import batch_task, task
-from voxloop.routing import service as routing
+from voxloop.jobs.registry import batch_task, task
+from voxloop.mail.compose import render
 from voxloop.text.safety import kind_label as safety_kind
 from voxloop.themes.models import Alert
-from voxloop.triage import service
-from voxloop.web.render import render
+from voxloop.triage import flows, service
 
 
 @batch_task(TRIAGE)
 def triage(payloads: list[dict[str, Any]]) -> None:
     """Every due triage message at once: classify, route, start the commitment clocks.
-    Idempotent: records triaged already are skipped. Classifies and routes outside the write
-    lock, then writes with bulk statements inside it."""
-    ids = [int(i) for p in payloads for i in p["feedback_ids"]]
-    # imported history is classified only: nobody is assigned, no deadline starts, no one is thanked
-    historical = {int(i) for p in payloads if p.get("historical") for i in p["feedback_ids"]}
-    with session_scope(readonly=True) as db:
-        plan = service.plan_triage(db=db, feedback_ids=ids)
-        live = [p for p in plan if p["fid"] not in historical]
-        routes = routing.plan_routes(db=db, triage_plan=live)
-    if plan:
-        with write_lock(), session_scope() as db:
-            plan = service.unclaimed(db=db, plan=plan)
-            mine = {p["fid"] for p in plan}
-            live = [p for p in live if p["fid"] in mine]
-            routes = [r for r in routes if r["fid"] in mine]
-            assigned = {r["fid"] for r in routes if r["assignee_id"]}
-            service.apply_triage(db=db, plan=plan)
-            routing.apply_routes(db=db, routes=routes)
-            clocks.start_many(db=db, records=[{**p, "assigned": p["fid"] in assigned} for p in live])
-            service.announce(db=db, plan=plan)
-            service.raise_alarms(db=db, plan=live)
-            for p in live:  # confident praise and suggestions are thanked (the task checks for an email)
-                if p["thank"] and not p["flag"] and p["customer_id"]:
-                    jobs.enqueue(db=db, org_id=p["org_id"], task=THANK, payload={"feedback_id": p["fid"]})
-            db.commit()
+    Idempotent: records triaged already are skipped."""
+    live = [int(i) for p in payloads if not p.get("historical") for i in p["feedback_ids"]]
+    historical = [int(i) for p in payloads if p.get("historical") for i in p["feedback_ids"]]
+    for ids, past in ((live, False), (historical, True)):
+        if ids:
+            flows.triage_received(ids, historical=past)
 
 
 @task(service.SAFETY)
@@ -72,7 +49,7 @@ def safety_email(payload: dict[str, Any]) -> None:
             }
             email.send(
                 to=user.email,
-                subject=render("email/safety_subject.txt", locale, **ctx).strip(),
-                text=render("email/safety.txt", locale, **ctx),
+                subject=render("safety_subject.txt", locale, **ctx).strip(),
+                text=render("safety.txt", locale, **ctx),
                 message_id=f"<safety-{alert.id}-{user.id}@voxloop>",
             )

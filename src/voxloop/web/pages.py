@@ -1,6 +1,7 @@
 """Page plumbing: rendering with the request's locale, the signed-in user, CSRF, error pages."""
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from voxloop.common.middleware import locale_for
 from voxloop.common.types import MAX_ID, whole_number
 from voxloop.deps import DbSession
 from voxloop.errors import NotAuthenticated, PermissionDenied, VoxloopError, invalid
-from voxloop.web.render import render
+from voxloop.web.render import render, render_blocks
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -36,29 +37,47 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def _page_context(request: Request) -> dict[str, Any]:
+    return {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "org": getattr(request.state, "org", None),
+        "csrf_token": csrf_token(request),
+    }
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    locale = request_locale(request)
-    html = render(
-        template,
-        locale,
-        request=request,
-        user=getattr(request.state, "user", None),
-        org=getattr(request.state, "org", None),
-        csrf_token=csrf_token(request),
-        **context,
-    )
+    html = render(template, request_locale(request), **_page_context(request), **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def in_place(request: Request) -> bool:
+    """Whether htmx asked for the request, to swap the answer into the page: a page then sends
+    only the parts that changed (`fragment`). Going back in history asks for the whole page."""
+    return "HX-Request" in request.headers and "HX-History-Restore-Request" not in request.headers
+
+
+def fragment(request: Request, template: str, blocks: Sequence[str], **context: Any) -> HTMLResponse:
+    """The `blocks` of the page `template`, drawn as the whole page draws them, for htmx to swap in."""
+    html = render_blocks(template, request_locale(request), blocks, **_page_context(request), **context)
+    return HTMLResponse(html)
 
 
 def error_page(request: Request, err: VoxloopError) -> Response:
     if isinstance(err, NotAuthenticated):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return page(
+        to = f"/login?next={request.url.path}"
+        if in_place(request):  # htmx would follow a redirect and swap the login page in
+            return Response(status_code=204, headers={"HX-Redirect": to})
+        return RedirectResponse(to, status_code=303)
+    shown = page(
         request,
         "error.html",
         status_code=err.status_code,
         error=err.to_dict(request_locale(request))["error"],
     )
+    if in_place(request):  # the error page replaces the page, not the part being updated
+        shown.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})
+    return shown
 
 
 @dataclass(frozen=True)

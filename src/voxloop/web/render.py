@@ -1,16 +1,17 @@
 """Jinja2 environments, one per locale, with Babel's translations and formatters installed."""
 
+from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, get_day_names
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from babel.dates import format_date, get_day_names
+from jinja2 import Environment, pass_context
 
 from voxloop.commitments.calendar import WEEKDAYS
-from voxloop.common import i18n
+from voxloop.common import i18n, templating
 from voxloop.common.i18n import N_
 from voxloop.common.time import as_utc
 from voxloop.customers.erasure import ERASED
@@ -175,29 +176,59 @@ def vocabulary_names(org_id: int) -> dict[tuple[str, str], tuple[str, str]]:
     return triage.vocabulary_names(org_id)
 
 
+def _day(locale: str, value: datetime | None, tz: str = "Asia/Shanghai") -> str:
+    """The date a moment falls on in the organization's time zone."""
+    if value is None:
+        return ""
+    return format_date(as_utc(value).astimezone(ZoneInfo(tz)).date(), format="medium", locale=locale)
+
+
+def _label(locale: str, labels: dict[Any, str], value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    found = labels.get(value)
+    return i18n.gettext(found, locale) if found else str(value)
+
+
+def _local_name(locale: str, entry: Any) -> str:
+    """The name of an entry the organization keeps in both languages (a category, a
+    department, a branch) in the page's language; its Chinese name where it has no other."""
+    if entry is None:
+        return ""
+    return str(entry.name if locale == "zh_CN" else (entry.name_en or entry.name))
+
+
+def _named(locale: str, ctx: Any, field: str, labels: dict[Any, str], value: Any) -> str:
+    """The organization's own name for a vocabulary value, else the default, translated."""
+    org = ctx.get("org") or ctx.get("form_org")
+    own = vocabulary_names(org.id).get((field, str(value))) if org is not None else None
+    if own:
+        return str(own[0] if locale == "zh_CN" else (own[1] or own[0]))
+    return _label(locale, labels, value)
+
+
+LABELLED: dict[str, dict[Any, str]] = {
+    # the template global that names a value by its label in the page's language
+    "sentiment_label": SENTIMENT_LABELS,
+    "level_label": LEVEL_LABELS,
+    "flag_label": FLAG_LABELS,
+    "audit_action_label": AUDIT_ACTION_LABELS,
+    "audit_entity_label": AUDIT_ENTITY_LABELS,
+    "survey_status_label": SURVEY_STATUS_LABELS,
+    "quality_flag_label": QUALITY_FLAG_LABELS,
+    "step_label": STEP_LABELS,
+    "step_state_label": STEP_STATE_LABELS,
+    "language_label": LANGUAGE_LABELS,
+    "actor_label": ACTOR_LABELS,
+    "role_label": ROLE_LABELS,
+    "remedy_label": REMEDY_LABELS,
+    "remedy_status_label": REMEDY_STATUS_LABELS,
+}
+
+
 @lru_cache
 def environment(locale: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "xml"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
-
-    def when(value: datetime | str | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
-        """A moment in the organization's time zone (`value` a datetime or an ISO string)."""
-        if value is None or value == "":
-            return ""
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return format_datetime(as_utc(moment).astimezone(ZoneInfo(tz)), format=fmt, locale=locale)
-
-    def day(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
-        """The date a moment falls on in the organization's time zone."""
-        if value is None:
-            return ""
-        return format_date(as_utc(value).astimezone(ZoneInfo(tz)).date(), format="medium", locale=locale)
+    env = templating.environment(TEMPLATES, locale)
 
     def status_label(status: str) -> str:
         return i18n.gettext(STATUS_LABELS.get(status, status), locale)
@@ -205,50 +236,23 @@ def environment(locale: str) -> Environment:
     def event_label(kind: str) -> str:
         return i18n.gettext(EVENT_LABELS.get(kind) or kind.replace("_", " ").capitalize(), locale)
 
-    def label(labels: dict[Any, str], value: Any) -> str:
-        if value is None or value == "":
-            return ""
-        found = labels.get(value)
-        return i18n.gettext(found, locale) if found else str(value)
-
-    def local_name(entry: Any) -> str:
-        """The name of an entry the organization keeps in both languages (a category, a
-        department, a branch) in the page's language; its Chinese name where it has no other."""
-        if entry is None:
-            return ""
-        return str(entry.name if locale == "zh_CN" else (entry.name_en or entry.name))
-
     def said(text: Any) -> Any:
         """A customer's words as stored; once erased, the marker in the page's language."""
         return i18n.gettext(ERASED_TEXT, locale) if text == ERASED else text
 
-    env.filters["when"] = when
-    env.filters["day"] = day
+    label = partial(_label, locale)
+    local_name = partial(_local_name, locale)
+    env.filters["day"] = partial(_day, locale)
     env.filters["said"] = said
     env.globals["reason_in_locale"] = lambda problem: reason_in(problem, locale)
-    env.filters["pvalue"] = pvalue
 
-    def named(ctx: Any, field: str, labels: dict[Any, str], value: Any) -> str:
-        """The organization's own name for a vocabulary value, else the default, translated."""
-        org = ctx.get("org") or ctx.get("form_org")
-        own = vocabulary_names(org.id).get((field, str(value))) if org is not None else None
-        if own:
-            return str(own[0] if locale == "zh_CN" else (own[1] or own[0]))
-        return label(labels, value)
-
+    named = partial(_named, locale)
     env.globals["type_label"] = pass_context(lambda ctx, v: named(ctx, "type", TYPE_LABELS, v))
     env.globals["severity_label"] = pass_context(lambda ctx, v: named(ctx, "severity", LEVEL_LABELS, v))
     env.globals["urgency_label"] = pass_context(lambda ctx, v: named(ctx, "urgency", LEVEL_LABELS, v))
-    env.globals["sentiment_label"] = lambda v: label(SENTIMENT_LABELS, v)
-    env.globals["level_label"] = lambda v: label(LEVEL_LABELS, v)
     env.globals["scope_label"] = pass_context(lambda ctx, v: named(ctx, "scope", SCOPE_LABELS, v))
-    env.globals["flag_label"] = lambda v: label(FLAG_LABELS, v)
-    env.globals["audit_action_label"] = lambda v: label(AUDIT_ACTION_LABELS, v)
     # The series names of the pages' charts (trends, volume, initiatives), for their legends.
     env.globals["chart_labels"] = {k: i18n.gettext(v, locale) for k, v in CHART_LABELS.items()}
-    env.globals["audit_entity_label"] = lambda v: label(AUDIT_ENTITY_LABELS, v)
-    env.globals["survey_status_label"] = lambda v: label(SURVEY_STATUS_LABELS, v)
-    env.globals["quality_flag_label"] = lambda v: label(QUALITY_FLAG_LABELS, v)
     env.globals["dimension_label"] = lambda v: dimension_name(v, locale)
     env.globals["dimension_labels"] = {k: dimension_name(k, locale) for k in DIMENSION_NAMES}
     env.globals["priority_label"] = lambda v: f"P{v}" if v else ""
@@ -257,20 +261,13 @@ def environment(locale: str) -> Environment:
     env.globals["local_name"] = local_name
     days = get_day_names("abbreviated", locale=locale)  # 0 = Monday: "Mon", "周一"
     env.globals["weekday_label"] = lambda code: days[WEEKDAYS.index(code)] if code in WEEKDAYS else code
-    env.globals["step_label"] = lambda v: label(STEP_LABELS, v)
-    env.globals["step_state_label"] = lambda v: label(STEP_STATE_LABELS, v)
-    env.globals["language_label"] = lambda v: label(LANGUAGE_LABELS, v)
-    env.globals["actor_label"] = lambda v: label(ACTOR_LABELS, v)
-    env.globals["role_label"] = lambda v: label(ROLE_LABELS, v)
-    env.globals["remedy_label"] = lambda v: label(REMEDY_LABELS, v)
-    env.globals["remedy_status_label"] = lambda v: label(REMEDY_STATUS_LABELS, v)
+    for name, labels in LABELLED.items():
+        env.globals[name] = partial(label, labels)
     env.globals["type_labels"] = TYPE_LABELS
     env.globals["sentiment_labels"] = SENTIMENT_LABELS
     env.globals["level_labels"] = LEVEL_LABELS
     env.globals["status_label"] = status_label
     env.globals["event_label"] = event_label
-    env.globals["locale"] = locale
-    env.globals["html_lang"] = i18n.html_lang(locale)
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     env.globals["nav_current"] = nav_current
     return env
@@ -278,6 +275,14 @@ def environment(locale: str) -> Environment:
 
 def render(name: str, locale: str, **context: Any) -> str:
     return environment(i18n.normalize(locale)).get_template(name).render(**context)
+
+
+def render_blocks(name: str, locale: str, blocks: Sequence[str], **context: Any) -> str:
+    """Only the named blocks of the page `name`, one after the other: the parts of the page an
+    in-place update (htmx) swaps, drawn by the same template as the whole page."""
+    template = environment(i18n.normalize(locale)).get_template(name)
+    ctx = template.new_context(context)
+    return "".join(chunk for block in blocks for chunk in template.blocks[block](ctx))
 
 
 def nav_current(path: str, owner: str | None, href: str) -> bool:
@@ -290,10 +295,3 @@ def nav_current(path: str, owner: str | None, href: str) -> bool:
         record = path.startswith("/feedback/") and path != "/feedback/new"
         return (path == "/inbox" and (owner == "me") == (query == "owner=me")) or (record and not query)
     return path == target or path.startswith(target + "/")
-
-
-def pvalue(p: float | None) -> str:
-    """A p value as a reader takes it in: three decimals, "< 0.001" below that (never "0.000")."""
-    if p is None:
-        return "—"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"

@@ -13,8 +13,8 @@ import httpx
 
 from voxloop.common.time import utcnow
 from voxloop.config import get_settings
-from voxloop.db import session_scope, write_lock
-from voxloop.jobs.executor import task
+from voxloop.db import session_scope, writing
+from voxloop.jobs.registry import task
 from voxloop.webhooks import signing, urls
 from voxloop.webhooks.models import Webhook, WebhookDelivery
 from voxloop.webhooks.service import DELIVER
@@ -28,12 +28,11 @@ class DeliveryFailed(Exception):
 
 
 def _record(delivery_id: int, **values: Any) -> None:
-    with write_lock(), session_scope() as db:
+    with session_scope() as db, writing(db):
         delivery = db.get(WebhookDelivery, delivery_id)
         if delivery is not None:
             for key, value in values.items():
                 setattr(delivery, key, value)
-            db.commit()
 
 
 @lru_cache(maxsize=4)
