@@ -27,7 +27,7 @@ from voxloop.customers.views import router as customers_router
 from voxloop.errors import install_handlers
 from voxloop.exports.views import router as exports_router
 from voxloop.feedback.pages import router as feedback_pages_router
-from voxloop.feedback.public_pages import router as public_pages_router
+from voxloop.feedback.public_pages import router as feedback_public_router
 from voxloop.feedback.views import router as feedback_router
 from voxloop.imports.pages import router as imports_pages_router
 from voxloop.imports.views import router as imports_router
@@ -43,7 +43,7 @@ from voxloop.reports.views import router as reports_router
 from voxloop.routing.pages import router as routing_pages_router
 from voxloop.routing.views import router as routing_router
 from voxloop.surveys.pages import router as survey_pages_router
-from voxloop.surveys.staff_pages import router as survey_staff_router
+from voxloop.surveys.public_pages import router as survey_public_router
 from voxloop.surveys.views import router as surveys_router
 from voxloop.text.pages import router as text_pages_router
 from voxloop.text.views import router as text_router
@@ -63,6 +63,53 @@ SWAGGER_PAGE = """<!doctype html>
 <script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/api-docs.js"></script></body></html>
 """
+
+
+# The routers, in the order FastAPI tries them (at a cost per route): the health check load
+# balancers poll and intake first.
+ROUTERS = (
+    monitoring_router,
+    feedback_router,
+    accounts_router,
+    accounts_pages_router,
+    audit_pages_router,
+    cases_router,
+    templates_router,
+    replies_router,
+    cases_pages_router,
+    kpis_router,
+    triage_router,
+    triage_pages_router,
+    routing_router,
+    routing_pages_router,
+    commitments_router,
+    commitments_pages_router,
+    mail_pages_router,
+    surveys_router,
+    analytics_router,
+    analytics_pages_router,
+    text_router,
+    text_pages_router,
+    themes_router,
+    themes_pages_router,
+    webhooks_router,
+    webhooks_pages_router,
+    exports_router,
+    imports_router,
+    imports_pages_router,
+    customers_router,
+    customers_pages_router,
+    initiatives_router,
+    initiatives_pages_router,
+    reports_router,
+    privacy_router,
+    reports_pages_router,
+    feedback_pages_router,
+    feedback_public_router,
+    web_router,
+    survey_public_router,
+    survey_pages_router,
+)
 
 
 def create_app() -> FastAPI:
@@ -96,49 +143,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app, pages.error_page)
-    # FastAPI tries routes in this order, at a cost per route: the health check load balancers
-    # poll and intake first.
-    app.include_router(monitoring_router)
-    app.include_router(feedback_router)
-    app.include_router(accounts_router)
-    app.include_router(accounts_pages_router)
-    app.include_router(audit_pages_router)
-    app.include_router(cases_router)
-    app.include_router(templates_router)
-    app.include_router(replies_router)
-    app.include_router(cases_pages_router)
-    app.include_router(kpis_router)
-    app.include_router(triage_router)
-    app.include_router(triage_pages_router)
-    app.include_router(routing_router)
-    app.include_router(routing_pages_router)
-    app.include_router(commitments_router)
-    app.include_router(commitments_pages_router)
-    app.include_router(mail_pages_router)
-    app.include_router(surveys_router)
-    app.include_router(analytics_router)
-    app.include_router(analytics_pages_router)
-    app.include_router(text_router)
-    app.include_router(text_pages_router)
-    app.include_router(themes_router)
-    app.include_router(themes_pages_router)
-    app.include_router(webhooks_router)
-    app.include_router(webhooks_pages_router)
-    app.include_router(exports_router)
-    app.include_router(imports_router)
-    app.include_router(imports_pages_router)
-    app.include_router(customers_router)
-    app.include_router(customers_pages_router)
-    app.include_router(initiatives_router)
-    app.include_router(initiatives_pages_router)
-    app.include_router(reports_router)
-    app.include_router(privacy_router)
-    app.include_router(reports_pages_router)
-    app.include_router(feedback_pages_router)
-    app.include_router(public_pages_router)
-    app.include_router(web_router)
-    app.include_router(survey_pages_router)
-    app.include_router(survey_staff_router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
