@@ -39,9 +39,10 @@ class VoxloopError(Exception):
         self.headers = headers or {}
         super().__init__(self.message)
 
-    def form_errors(self) -> list[dict[str, str]]:
-        """What a page's form shows: each field named, else the message for the whole form."""
-        return self.fields or [{"field": "", "reason": self.message}]
+    def form_errors(self, locale: str = "en") -> list[dict[str, str]]:
+        """What a page's form shows: each field named, else the message for the whole form (in
+        `locale`, its parameters filled in)."""
+        return self.fields or [{"field": "", "reason": self.to_dict(locale)["error"]["message"]}]
 
     def to_dict(self, locale: str) -> dict[str, Any]:
         text = i18n.gettext(self.message, locale)

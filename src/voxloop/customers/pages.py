@@ -29,7 +29,7 @@ Text = Annotated[str, Form(max_length=2000)]
 def _errors(request: Request, exc: ValidationError | VoxloopError) -> list[dict[str, str]]:
     if isinstance(exc, ValidationError):
         return [field_error(".".join(str(p) for p in e["loc"]) or "form", e["msg"]) for e in exc.errors()]
-    return exc.fields or [field_error("", exc.to_dict(request_locale(request))["error"]["message"])]
+    return exc.form_errors(request_locale(request))
 
 
 def _list_page(

@@ -38,7 +38,7 @@ FIELD_LABELS = {
 
 
 def _errors(request: Request, exc: VoxloopError) -> list[dict[str, str]]:
-    return exc.fields or [field_error("", exc.to_dict(request_locale(request))["error"]["message"])]
+    return exc.form_errors(request_locale(request))
 
 
 def _index(

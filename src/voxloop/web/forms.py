@@ -11,7 +11,7 @@ def form_errors(exc: ValidationError | VoxloopError) -> list[dict[str, str]]:
     forms have always shown it)."""
     if isinstance(exc, ValidationError):
         return [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]
-    return exc.fields or [{"field": "", "reason": exc.to_dict("en")["error"]["message"]}]
+    return exc.form_errors()
 
 
 def note_text(text: str) -> str | None:
